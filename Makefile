@@ -1,0 +1,49 @@
+# Lernpool: `make run` sets everything up and starts the demo; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
+
+.PHONY: run setup demo test test-deps lint format messages ci
+
+## run: install, migrate a SQLite database, load the demo data, start http://127.0.0.1:8000
+run: setup demo
+	@echo ""
+	@echo "  Lernpool runs at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## setup: Python 3.12 (from .python-version), the locked dependencies, gettext, translations
+setup:
+	@command -v msgfmt >/dev/null || ($(APT_GET) update -qq && $(APT_GET) install -y -qq gettext)
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==0.13.9"
+	$(UV) sync --frozen --quiet
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+demo:
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+
+## test: what the tests need (Chromium from Debian, gettext), then the whole suite
+test: setup test-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-deps:
+	@command -v chromium >/dev/null || ($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium)
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+## messages: collect new strings into the German and English catalogues
+messages:
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=static/vendor --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l de -l en --ignore=.venv --ignore=static/vendor --no-obsolete

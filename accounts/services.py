@@ -1,0 +1,87 @@
+"""Account rules: personal API tokens and the preferred language."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import DomainError
+
+from .audit import log_action
+from .models import ApiToken, User
+
+MAX_ACTIVE_TOKENS = 20
+
+
+class TooManyTokens(DomainError):
+    """The person already has as many active tokens as one may have."""
+
+
+def create_api_token(*, by: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``by`` and return it with its secret, which is never stored."""
+    name = name.strip()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=by.pk)
+        if user.api_tokens.active().count() >= MAX_ACTIVE_TOKENS:
+            raise TooManyTokens(
+                _("You already have %(max)d active tokens. Revoke one you no longer use first.")
+                % {"max": MAX_ACTIVE_TOKENS}
+            )
+        secret = ApiToken.generate()
+        token = ApiToken.objects.create(
+            user=user, name=name, key_hash=ApiToken.hash(secret), hint=secret[:7]
+        )
+        log_action(by, "accounts.token_created", token)
+    return token, secret
+
+
+def revoke_api_token(*, by: User, token: ApiToken) -> ApiToken:
+    """Revoke one of ``by``'s own tokens; a revoked token never authenticates again."""
+    if token.user_id != by.pk:
+        raise ApiToken.DoesNotExist
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            log_action(by, "accounts.token_revoked", token)
+    return token
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user an API token belongs to, or None."""
+    if not secret.startswith(ApiToken.PREFIX):
+        return None
+    token = (
+        ApiToken.objects.active()
+        .select_related("user")
+        .filter(key_hash=ApiToken.hash(secret), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Record use at most once a minute, so that reads do not turn into a write each.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def set_preferred_language(*, by: User, language: str) -> User:
+    return update_profile(by=by, preferred_language=language)
+
+
+def update_profile(
+    *, by: User, name: str | None = None, preferred_language: str | None = None
+) -> User:
+    """Change one's own name and preferred language (emails go out in that language)."""
+    fields = []
+    if name is not None:
+        by.name = name.strip()
+        fields.append("name")
+    if preferred_language is not None:
+        by.preferred_language = preferred_language
+        fields.append("preferred_language")
+    if fields:
+        by.save(update_fields=fields)
+    return by

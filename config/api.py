@@ -1,0 +1,100 @@
+"""The NinjaAPI at /api/v1/: authentication, error mapping, and every app's router."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema, Status
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from accounts.services import user_for_token
+from config.errors import DomainError
+
+
+class Error(Schema):
+    detail: str
+
+
+class ValidationErrors(Schema):
+    detail: list[dict] | str
+
+
+class ApiTokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` with a personal API token. No CSRF needed."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+# Token first; a session is accepted too, and django_auth checks CSRF for it.
+token_or_session = [ApiTokenAuth(), django_auth]
+
+api = NinjaAPI(
+    title="Lernpool API",
+    version="1",
+    description=_(
+        "Open data and personal access to Lernpool. Public endpoints need no login; the others "
+        "take a personal API token (Authorization: Bearer …) or a browser session with CSRF."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("Authentication required: send a valid API token.")}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+system = Router(tags=["system"])
+
+
+class Health(Schema):
+    status: str
+    database: str
+
+
+@system.get("/health", response={200: Health, 503: Health}, auth=None)
+def health(request: HttpRequest):
+    """Whether the app and its database answer. For load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return Status(503, {"status": "error", "database": f"unavailable: {type(error).__name__}"})
+    return Status(200, {"status": "ok", "database": "ok"})
+
+
+def _add_routers() -> None:
+    from accounts.api import router as accounts_router
+    from organizations.api import router as organizations_router
+
+    api.add_router("/", system)
+    api.add_router("/", accounts_router)
+    api.add_router("/", organizations_router)
+
+
+_add_routers()

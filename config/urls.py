@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+from . import views
+from .api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("imprint/", views.imprint, name="imprint"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("language/", account_views.set_language, name="set_language"),
+    path("account/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("organizations/", include("organizations.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,34 @@
+"""The pages that belong to the installation rather than to one app."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from organizations.models import Organization
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    counts = dict(
+        Organization.objects.public().values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+    kinds = [(label, counts.get(value, 0)) for value, label in Organization.Kind.choices]
+    return render(request, "pages/home.html", {"kinds": kinds})
+
+
+@require_safe
+def imprint(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/imprint.html")
+
+
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/privacy.html")
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/accessibility.html")

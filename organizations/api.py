@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from config.api import Error
+
+from .models import Organization
+
+router = Router(tags=["organizations"])
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    kind: str
+    district: str = Field(..., alias="district.name")
+    street: str
+    postal_code: str
+    city: str
+    email: str
+    phone: str
+    website: str
+    opening_hours: str
+
+
+class OrganizationFilter(Schema):
+    kind: Organization.Kind | None = None
+    district: str | None = Field(None, description="District short name, e.g. lk-miltenberg")
+
+
+@router.get("/organizations", response={200: list[OrganizationOut], 422: Error}, auth=None)
+def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter]):
+    """Every active organization of the region (open data, no personal data)."""
+    organizations = Organization.objects.public().select_related("district")
+    if filters.kind:
+        organizations = organizations.filter(kind=filters.kind)
+    if filters.district:
+        organizations = organizations.filter(district__slug=filters.district)
+    return organizations
+
+
+@router.get(
+    "/organizations/{slug}", response={200: OrganizationOut, 404: Error, 422: Error}, auth=None
+)
+def get_organization(request: HttpRequest, slug: str):
+    return get_object_or_404(Organization.objects.public().select_related("district"), slug=slug)

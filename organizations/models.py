@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """A city or rural district of the region (Stadt Aschaffenburg, Landkreis Miltenberg …)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    TEACHER = "teacher", _("Teacher")
+    STAFF = "staff", _("Staff")
+    ORG_ADMIN = "org_admin", _("Organization admin")
+
+
+MANAGING_ROLES = (Role.STAFF, Role.ORG_ADMIN)
+
+
+class OrganizationQuerySet(models.QuerySet):
+    """Scoping helpers. Every view reaches organizations through one of these."""
+
+    def public(self) -> OrganizationQuerySet:
+        """What anyone may see in the directory."""
+        return self.filter(is_active=True)
+
+    def for_user(self, user) -> OrganizationQuerySet:
+        """Organizations the user belongs to in any role (all of them for region admins)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_region_admin:
+            return self.all()
+        return self.filter(memberships__user=user).distinct()
+
+    def managed_by(self, user) -> OrganizationQuerySet:
+        """Organizations whose inventory, lending and courses the user runs (staff, org admin)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_region_admin:
+            return self.all()
+        return self.filter(memberships__user=user, memberships__role__in=MANAGING_ROLES).distinct()
+
+    def administered_by(self, user) -> OrganizationQuerySet:
+        """Organizations whose members, periods, closures and reports the user administers."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_region_admin:
+            return self.all()
+        return self.filter(memberships__user=user, memberships__role=Role.ORG_ADMIN).distinct()
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("School")
+        LIBRARY = "library", _("Library")
+        ADULT_EDUCATION = "adult_education", _("Adult-education centre")
+        OTHER = "other", _("Other provider")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("district")
+    )
+    description = models.TextField(_("description"), blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("town"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    opening_hours = models.TextField(
+        _("opening hours"), blank=True, help_text=_("One line per day or group of days.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizations:detail", kwargs={"slug": self.slug})
+
+    @property
+    def address(self) -> str:
+        return ", ".join(p for p in (self.street, f"{self.postal_code} {self.city}".strip()) if p)
+
+    def opening_hours_lines(self) -> list[str]:
+        return [line.strip() for line in self.opening_hours.splitlines() if line.strip()]
+
+
+class Location(models.Model):
+    """A building or room of an organization: a pick-up point or a course venue."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="locations"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    street = models.CharField(
+        _("street and number"), max_length=200, blank=True, help_text=_("If not the main address.")
+    )
+    step_free = models.BooleanField(_("step-free access"), default=False)
+    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["organization", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="location_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization})"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user) -> MembershipQuerySet:
+        """Memberships the user may see: their own, and all of organizations they administer."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_region_admin:
+            return self.all()
+        return self.filter(
+            Q(user=user) | Q(organization__in=Organization.objects.administered_by(user))
+        )
+
+
+class Membership(models.Model):
+    """A person's role in an organization. One person may hold roles in several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organization", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"], name="membership_unique_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.organization}"
+
+
+class LessonPeriod(models.Model):
+    """One period of a school's timetable grid (1. Stunde 08:00–08:45 …)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="lesson_periods"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=50)
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
+
+    class Meta:
+        verbose_name = _("lesson period")
+        verbose_name_plural = _("lesson periods")
+        ordering = ["organization", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="lesson_period_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="lesson_period_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start:%H:%M}–{self.end:%H:%M})"
+
+
+class ClosureQuerySet(models.QuerySet):
+    def for_organization(self, organization: Organization) -> ClosureQuerySet:
+        """The organization's own closures, the region's public holidays, and (for schools)
+        the region's school holidays."""
+        region_kinds = [Closure.Kind.PUBLIC_HOLIDAY]
+        if organization.kind == Organization.Kind.SCHOOL:
+            region_kinds.append(Closure.Kind.SCHOOL_HOLIDAY)
+        return self.filter(
+            Q(organization=organization) | Q(organization__isnull=True, kind__in=region_kinds)
+        )
+
+    def overlapping(self, start: datetime.date, end: datetime.date) -> ClosureQuerySet:
+        """Closures that touch the half-open date range [start, end)."""
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class Closure(models.Model):
+    """Days on which an organization (or, without one, the region) lends nothing.
+
+    Stored half-open: ``start`` is the first closed day, ``end`` the first day open again.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLIC_HOLIDAY = "public_holiday", _("Public holiday")
+        SCHOOL_HOLIDAY = "school_holiday", _("School holidays")
+        CLOSED = "closed", _("Closed")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="closures",
+        null=True,
+        blank=True,
+        help_text=_("Empty for the whole region."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CLOSED)
+    name = models.CharField(_("name"), max_length=100)
+    start = models.DateField(_("first closed day"))
+    end = models.DateField(_("first open day again"))
+
+    objects = ClosureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="closure_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start:%d.%m.%Y}–{self.last_day:%d.%m.%Y})"
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.end - datetime.timedelta(days=1)

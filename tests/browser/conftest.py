@@ -1,0 +1,107 @@
+"""Playwright on Debian's Chromium, with axe-core on every page a test visits."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+CHROMIUM = "/usr/bin/chromium"
+_axe = Axe()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "de-DE", "timezone_id": "Europe/Berlin"}
+
+
+class Audit:
+    """Runs axe-core on each page; remembers which loaded pages were audited."""
+
+    def __init__(self) -> None:
+        self.loaded: list[str] = []
+        self.audited: set[str] = set()
+        self.console_errors: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("load", lambda p: self.loaded.append(p.url))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.console_errors.append(message.text),
+        )
+
+    def check(self, page) -> None:
+        page.wait_for_load_state("load")
+        if getattr(page, "javascript_disabled", False):
+            results = self._run_on_copy(page)
+        else:
+            results = _axe.run(page)
+        assert results.violations_count == 0, results.generate_report()
+        self.audited.add(page.url)
+
+    @staticmethod
+    def _run_on_copy(page):
+        """axe-core is JavaScript, which cannot run in a page that has it switched off: audit
+        the very HTML that page received, served at the same address to a scripted page."""
+        html, url = page.content(), page.url
+        copy = page.context.browser.new_page()
+        try:
+            copy.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+            copy.goto(url)
+            return _axe.run(copy)
+        finally:
+            copy.close()
+
+
+@pytest.fixture
+def audit():
+    return Audit()
+
+
+@pytest.fixture
+def page(page, audit):
+    """The Playwright page, audited: any page a test loaded but did not check with
+    ``audit.check(page)`` is checked at the end, and a console error (a CSP violation,
+    a missing asset) fails the test."""
+    audit.watch(page)
+    yield page
+    if page.url not in audit.audited and not page.is_closed():
+        audit.check(page)
+    unchecked = [url for url in audit.loaded if url not in audit.audited]
+    assert not unchecked, f"pages loaded without an axe-core check: {unchecked}"
+    assert not audit.console_errors, audit.console_errors
+
+
+@pytest.fixture
+def no_js_page(browser, browser_context_args, audit):
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    page.javascript_disabled = True
+    audit.watch(page)
+    yield page
+    if page.url not in audit.audited:
+        audit.check(page)
+    context.close()

@@ -1,0 +1,106 @@
+"""Fixtures for every test: one person per role, and an outsider with no role anywhere."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from organizations.models import Role
+
+from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+
+# Playwright runs its own event loop in the test thread; the live server's database access
+# from that thread is synchronous on purpose.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_POSTGRES = os.environ.get("LERNPOOL_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are skipped on SQLite, and fail CI if they would be skipped there."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    if REQUIRE_POSTGRES and not on_postgres:
+        raise pytest.UsageError("LERNPOOL_REQUIRE_POSTGRES=1 needs DATABASE_URL=postgres://…")
+    if on_postgres:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+_skipped_postgres_tests: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and "postgres" in report.keywords:
+        _skipped_postgres_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if REQUIRE_POSTGRES and _skipped_postgres_tests:
+        print(f"\n{len(_skipped_postgres_tests)} PostgreSQL tests were skipped on PostgreSQL:")
+        for nodeid in _skipped_postgres_tests:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Kronberg-Gymnasium", slug="kronberg-gymnasium")
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(
+        name="Stadtbücherei Miltenberg", slug="stadtbuecherei-miltenberg", kind="library"
+    )
+
+
+def _member(organization, role):
+    return MembershipFactory(organization=organization, role=role).user
+
+
+@pytest.fixture
+def teacher(organization):
+    return _member(organization, Role.TEACHER)
+
+
+@pytest.fixture
+def staff(organization):
+    return _member(organization, Role.STAFF)
+
+
+@pytest.fixture
+def org_admin(organization):
+    return _member(organization, Role.ORG_ADMIN)
+
+
+@pytest.fixture
+def region_admin(db):
+    return UserFactory(is_region_admin=True)
+
+
+@pytest.fixture
+def resident(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def outsider(other_organization):
+    """Staff and admin of another organization: has roles, but none where the test looks."""
+    user = _member(other_organization, Role.ORG_ADMIN)
+    MembershipFactory(user=user, organization=other_organization, role=Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"

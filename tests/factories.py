@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from organizations.models import (
+    Closure,
+    District,
+    LessonPeriod,
+    Location,
+    Membership,
+    Organization,
+    Role,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    name = factory.Faker("name", locale="de_DE")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Landkreis {n}")
+    slug = factory.Sequence(lambda n: f"landkreis-{n}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Grundschule Musterort {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    kind = Organization.Kind.SCHOOL
+    district = factory.SubFactory(DistrictFactory)
+    street = "Schulstraße 1"
+    postal_code = "63739"
+    city = "Aschaffenburg"
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Raum {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.TEACHER
+
+
+class LessonPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LessonPeriod
+
+    organization = factory.SubFactory(OrganizationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    name = factory.LazyAttribute(lambda o: f"{o.number}. Stunde")
+    start = datetime.time(8, 0)
+    end = datetime.time(8, 45)
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Closure
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = "Geschlossen"
+    start = datetime.date(2026, 12, 24)
+    end = datetime.date(2027, 1, 7)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+
+from organizations.models import Role
+from tests.factories import LessonPeriodFactory, LocationFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_directory_lists_active_organizations_for_anyone(client):
+    OrganizationFactory(name="Stadtbibliothek Aschaffenburg", kind="library")
+    OrganizationFactory(name="Geschlossene Schule", is_active=False)
+    response = client.get("/organizations/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Stadtbibliothek Aschaffenburg" in html
+    assert "Geschlossene Schule" not in html
+
+
+def test_the_directory_filters_by_kind_district_and_text(client):
+    library = OrganizationFactory(
+        name="Stadtbücherei Miltenberg", kind="library", city="Miltenberg"
+    )
+    OrganizationFactory(name="Grundschule Damm", kind="school")
+    html = client.get("/organizations/", {"kind": "library"}).content.decode()
+    assert "Stadtbücherei Miltenberg" in html and "Grundschule Damm" not in html
+    html = client.get("/organizations/", {"district": library.district.slug}).content.decode()
+    assert "Stadtbücherei Miltenberg" in html and "Grundschule Damm" not in html
+    html = client.get("/organizations/", {"q": "miltenb"}).content.decode()
+    assert "Stadtbücherei Miltenberg" in html and "Grundschule Damm" not in html
+
+
+def test_htmx_gets_only_the_results(client):
+    OrganizationFactory(name="Grundschule Damm")
+    response = client.get("/organizations/", {"q": "Damm"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert 'id="results"' in html
+    assert "<html" not in html
+    assert "Grundschule Damm" in html
+
+
+def test_a_bad_filter_value_still_shows_the_page_with_an_error(client):
+    OrganizationFactory(name="Grundschule Damm")
+    response = client.get("/organizations/", {"kind": "castle"})
+    assert response.status_code == 200
+    assert "Grundschule Damm" in response.content.decode()
+    assert "castle" in response.content.decode()  # named in the field's error message
+
+
+def test_the_directory_paginates(client):
+    OrganizationFactory.create_batch(30)
+    html = client.get("/organizations/").content.decode()
+    assert "Seite 1 von 2" in html
+    assert client.get("/organizations/", {"page": 2}).status_code == 200
+
+
+def test_the_directory_needs_a_safe_method(client):
+    assert client.post("/organizations/").status_code == 405
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_the_directory_runs_a_constant_number_of_queries(
+    client, rows, django_assert_max_num_queries
+):
+    OrganizationFactory.create_batch(rows)
+    with django_assert_max_num_queries(5):
+        assert client.get("/organizations/").status_code == 200
+
+
+def test_an_organization_page_shows_contact_and_locations(client):
+    organization = OrganizationFactory(phone="06021 330-0", email="info@example.org")
+    LocationFactory(organization=organization, name="Medienraum", step_free=True)
+    html = client.get(organization.get_absolute_url()).content.decode()
+    assert "06021 330-0" in html and "Medienraum" in html and "stufenlos" in html
+
+
+def test_an_unknown_or_inactive_organization_is_404(client):
+    hidden = OrganizationFactory(is_active=False)
+    assert client.get("/organizations/nowhere/").status_code == 404
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+
+
+def test_only_admins_see_the_lesson_periods(client, organization, org_admin, teacher, outsider):
+    LessonPeriodFactory(organization=organization, name="3. Stunde")
+    for user, sees in [(org_admin, True), (teacher, False), (outsider, False)]:
+        client.force_login(user)
+        assert ("3. Stunde" in client.get(organization.get_absolute_url()).content.decode()) is sees
+
+
+def test_a_member_sees_their_role(client, organization, teacher):
+    client.force_login(teacher)
+    html = client.get(organization.get_absolute_url()).content.decode()
+    assert str(Role.TEACHER.label) in html or "Lehrkraft" in html
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_an_organization_page_runs_a_constant_number_of_queries(
+    client, organization, org_admin, rows, django_assert_max_num_queries
+):
+    for number in range(rows):
+        LocationFactory(organization=organization)
+    LessonPeriodFactory.create_batch(8, organization=organization)
+    client.force_login(org_admin)
+    with django_assert_max_num_queries(10):
+        assert client.get(organization.get_absolute_url()).status_code == 200
