@@ -9,6 +9,8 @@ from .models import User
 class SignupForm(forms.Form):
     """Extra fields on allauth's sign-up form: only a name, and only if the person wants."""
 
+    mark_optional = True
+
     name = forms.CharField(
         label=_("Name"),
         max_length=150,

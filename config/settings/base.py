@@ -192,6 +192,9 @@ LERNPOOL_OPERATOR = {
     "privacy_officer": env("OPERATOR_PRIVACY_OFFICER", default=""),
 }
 
+# Whether `manage.py seed_demo` may create the demo region and its public demo logins.
+LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, env
 
 DEBUG = False
+LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=False)
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES["default"] = env.db("DATABASE_URL")

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from organizations import demo_data
@@ -221,3 +221,10 @@ def test_seeding_keeps_what_people_added(output):
 def test_quiet_prints_nothing(db):
     assert seed("--quiet") == ""
     assert Organization.objects.exists()
+
+
+def test_seed_demo_refuses_to_run_outside_a_demo(settings):
+    settings.LERNPOOL_DEMO = False
+    with pytest.raises(CommandError, match="not a demo"):
+        call_command("seed_demo", quiet=True)
+    assert not User.objects.exists()

@@ -12,6 +12,7 @@ import datetime
 from collections import Counter
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -57,8 +58,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet", action="store_true", help="Do not print the summary and the demo logins."
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even where LERNPOOL_DEMO is off (production): creates demo accounts!",
+        )
 
-    def handle(self, *args, quiet: bool = False, **options) -> None:
+    def handle(self, *args, quiet: bool = False, force: bool = False, **options) -> None:
+        if not settings.LERNPOOL_DEMO and not force:
+            raise CommandError(
+                "This installation is not a demo (LERNPOOL_DEMO is off): seed_demo would create "
+                "accounts with a public password. Pass --force if you really want that."
+            )
         check_featured_logins()
         with transaction.atomic():
             seen: Counter[str] = Counter()

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polib
+import pytest
+
+from tests.factories import UserFactory
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+
+
+@pytest.mark.django_db
+def test_pages_are_german_by_default(client):
+    html = client.get("/").content.decode()
+    assert '<html lang="de"' in html
+    assert "Digitales Lernen in der Region" in html
+
+
+@pytest.mark.django_db
+def test_the_language_switch_works_without_javascript_and_returns_to_the_page(client):
+    response = client.post("/language/", {"language": "en", "next": "/organizations/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/organizations/"
+    html = client.get("/organizations/").content.decode()
+    assert '<html lang="en"' in html
+    assert "Schools, libraries and providers" in html
+
+
+@pytest.mark.django_db
+def test_the_language_switch_remembers_the_choice_for_emails(client):
+    person = UserFactory(preferred_language="de")
+    client.force_login(person)
+    client.post("/language/", {"language": "en", "next": "/"})
+    person.refresh_from_db()
+    assert person.preferred_language == "en"
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_changes_nothing(client):
+    person = UserFactory()
+    client.force_login(person)
+    client.post("/language/", {"language": "xx", "next": "/"})
+    person.refresh_from_db()
+    assert person.preferred_language == "de"
+    assert '<html lang="de"' in client.get("/").content.decode()
+
+
+def test_the_language_switch_needs_post(client):
+    assert client.get("/language/").status_code == 405
+
+
+def test_every_string_has_a_german_translation():
+    catalogue = polib.pofile(str(LOCALE / "de" / "LC_MESSAGES" / "django.po"))
+    untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
+    assert not untranslated, untranslated
+    assert not fuzzy, fuzzy
+    assert len(catalogue.translated_entries()) > 150
+
+
+def test_placeholders_survive_translation():
+    catalogue = polib.pofile(str(LOCALE / "de" / "LC_MESSAGES" / "django.po"))
+    import re
+
+    for entry in catalogue.translated_entries():
+        placeholders = set(re.findall(r"%\(\w+\)[sd]", entry.msgid))
+        translated = entry.msgstr or entry.msgstr_plural.get(1, "")
+        assert placeholders <= set(re.findall(r"%\(\w+\)[sd]", translated)), entry.msgid

@@ -1,0 +1,142 @@
+"""Headers and settings that protect every page: CSP, frames, referrer, deploy checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _production_environment(tmp_path, **overrides) -> dict[str, str]:
+    """The environment a production process gets: none of the test run's own switches."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
+    return (
+        env
+        | {
+            "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+            "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            "ALLOWED_HOSTS": "lernpool.aschaffenburg.example",
+            "EMAIL_URL": "smtp+tls://lernpool:geheim@mail.example.org:587",
+        }
+        | overrides
+    )
+
+
+def _pages_without_arguments(resolver=None, prefix=""):
+    """Every GET-able URL of the URLconf that takes no argument, so a new page cannot hide."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _pages_without_arguments(entry, route)
+        elif isinstance(entry, URLPattern) and "<" not in route and "(?P" not in route:
+            yield "/" + route.lstrip("^").rstrip("$").replace("\\Z", "")
+
+
+@pytest.fixture
+def pages(organization):
+    skip = ("admin/", "api/v1/")  # the admin and the API have their own tests below
+    urls = sorted(
+        {
+            url
+            for url in _pages_without_arguments()
+            if not url.startswith(tuple("/" + s for s in skip))
+        }
+    )
+    return [*urls, organization.get_absolute_url(), "/admin/login/", "/api/v1/docs"]
+
+
+def _assert_strict_csp(response, url):
+    policy = response.headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in policy, url
+    assert "script-src 'self'" in policy, url
+    assert "frame-ancestors 'none'" in policy, url
+    assert "unsafe-" not in policy, url
+
+
+def test_every_page_has_a_strict_csp_and_the_other_security_headers(client, pages, teacher):
+    assert len(pages) > 20
+    for user in (None, teacher):
+        if user:
+            client.force_login(user)
+        for url in pages:
+            response = client.get(url)
+            assert response.status_code in (200, 302, 404, 405), (url, response.status_code)
+            _assert_strict_csp(response, url)
+            assert response.headers["X-Frame-Options"] == "DENY", url
+            assert response.headers["Referrer-Policy"] == "same-origin", url
+            assert response.headers["X-Content-Type-Options"] == "nosniff", url
+
+
+def test_no_page_loads_anything_from_another_host(client, pages):
+    for url in pages:
+        html = client.get(url).content.decode()
+        for attribute in ('src="http', "src='http", 'href="//', 'src="//'):
+            assert attribute not in html, url
+        assert '<link rel="stylesheet" href="http' not in html, url
+
+
+def test_no_inline_script_on_any_page(client, pages):
+    import re
+
+    for url in pages:
+        html = client.get(url).content.decode()
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, (url, tag)
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = _production_environment(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    env = _production_environment(tmp_path)
+    del env["SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_mail_goes_through_the_smtp_server_from_email_url(tmp_path):
+    env = _production_environment(tmp_path)
+    code = "from django.conf import settings; m = settings.MAILERS['default']; print(m['BACKEND'], m['OPTIONS']['host'], m['OPTIONS']['port'], m['OPTIONS']['use_tls'], settings.TASKS['default']['BACKEND'])"  # noqa: E501
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example.org",
+        "587",
+        "True",
+        "django_tasks_db.DatabaseBackend",
+    ], result.stderr
