@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
