@@ -27,7 +27,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "django_language", form.cleaned_data["preferred_language"], samesite="Lax"
         )
         return response
-    return _render_profile(request, form=form)
+    return _render_profile(request, form=form, status=400 if form.errors else 200)
 
 
 def _render_profile(request, *, form=None, token_form=None, new_secret=None, status=200):

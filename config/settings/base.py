@@ -186,6 +186,7 @@ SESSION_COOKIE_HTTPONLY = True
 # --- The operator of this installation (imprint, privacy notice, footer) -----------------
 LERNPOOL_OPERATOR = {
     "name": env("OPERATOR_NAME", default="Stadt Aschaffenburg"),
+    "region": env("REGION_NAME", default="Aschaffenburg und Miltenberg"),
     "address": env("OPERATOR_ADDRESS", default="Dalbergstraße 15, 63739 Aschaffenburg"),
     "email": env("OPERATOR_EMAIL", default="lernpool@example.org"),
     "phone": env("OPERATOR_PHONE", default=""),
