@@ -16,7 +16,10 @@ def home(request: HttpRequest) -> HttpResponse:
         Organization.objects.public().values_list("kind").annotate(n=Count("pk")).order_by()
     )
     kinds = [(label, counts.get(value, 0)) for value, label in Organization.Kind.choices]
-    return render(request, "pages/home.html", {"kinds": kinds})
+    memberships = []
+    if request.user.is_authenticated:
+        memberships = request.user.memberships.select_related("organization")
+    return render(request, "pages/home.html", {"kinds": kinds, "memberships": memberships})
 
 
 @require_safe
