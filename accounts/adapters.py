@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.utils import translation
 
 
@@ -11,3 +12,16 @@ class AccountAdapter(DefaultAccountAdapter):
         language = getattr(user, "preferred_language", None) or translation.get_language()
         with translation.override(language):
             super().send_mail(template_prefix, email, context)
+
+    def post_login(self, request, user, **kwargs):
+        """After logging in, pages come in the language the person chose on their account."""
+        response = super().post_login(request, user, **kwargs)
+        language = getattr(user, "preferred_language", "")
+        if language in dict(settings.LANGUAGES) and hasattr(response, "set_cookie"):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                samesite="Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
+        return response

@@ -67,3 +67,23 @@ def test_placeholders_survive_translation():
         placeholders = set(re.findall(r"%\(\w+\)[sd]", entry.msgid))
         translated = entry.msgstr or entry.msgstr_plural.get(1, "")
         assert placeholders <= set(re.findall(r"%\(\w+\)[sd]", translated)), entry.msgid
+
+
+@pytest.mark.django_db
+def test_after_login_pages_come_in_the_persons_language(client, password):
+    person = UserFactory(preferred_language="en")
+    response = client.post("/accounts/login/", {"login": person.email, "password": password})
+    assert response.status_code == 302
+    assert '<html lang="en"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_account_emails_go_out_in_the_recipients_language(client, mailoutbox):
+    english = UserFactory(preferred_language="en")
+    german = UserFactory(preferred_language="de")
+    for person in (english, german):
+        response = client.post("/accounts/password/reset/", {"email": person.email})
+        assert response.status_code == 302
+    subjects = {message.to[0]: message.subject for message in mailoutbox}
+    assert "Password Reset" in subjects[english.email]
+    assert "Passwort" in subjects[german.email]
