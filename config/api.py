@@ -90,11 +90,13 @@ def health(request: HttpRequest):
 
 def _add_routers() -> None:
     from accounts.api import router as accounts_router
+    from devices.api import router as devices_router
     from organizations.api import router as organizations_router
 
     api.add_router("/", system)
     api.add_router("/", accounts_router)
     api.add_router("/", organizations_router)
+    api.add_router("/", devices_router)
 
 
 _add_routers()

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "accounts",
     "organizations",
+    "devices",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
-from organizations import demo_data
+from organizations import demo, demo_data
 from organizations.models import (
     Closure,
     District,
@@ -77,9 +77,13 @@ class Command(BaseCommand):
             organizations = seed_organizations(seen, created)
             seed_closures(organizations, seen, created)
             seed_users(organizations, seen, created)
+            # The apps above organizations (devices, booking, courses …) add their part.
+            app_summaries = [seeder(self.stdout) for seeder in demo.seeders()]
         if quiet or options.get("verbosity", 1) == 0:
             return
         self.stdout.write(self.style.SUCCESS(summary(seen, created)))
+        for line in app_summaries:
+            self.stdout.write(self.style.SUCCESS(line))
         self.stdout.write(login_table())
 
 
