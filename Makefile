@@ -31,8 +31,11 @@ demo:
 test: setup test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Chromium for the browser tests; pdftotext/pdftoppm (poppler-utils) and zbarimg (zbar-tools)
+# to read back the PDFs and QR codes the app prints.
 test-deps:
-	@command -v chromium >/dev/null || ($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v zbarimg >/dev/null \
+	  || ($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium poppler-utils zbar-tools)
 
 lint:
 	.venv/bin/ruff check .

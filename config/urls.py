@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("organizations.urls")),
+    path("", include("devices.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -70,8 +70,9 @@ class DevicePoolQuerySet(models.QuerySet):
             return active
         mine = Q(organization__in=Organization.objects.for_user(user))
         scopes = Q(booking_scope=DevicePool.Scope.RESIDENTS)
-        if Membership.objects.filter(user=user, role__in=[Role.TEACHER, Role.STAFF,
-                                                            Role.ORG_ADMIN]).exists():
+        if Membership.objects.filter(
+            user=user, role__in=[Role.TEACHER, Role.STAFF, Role.ORG_ADMIN]
+        ).exists():
             scopes |= Q(booking_scope=DevicePool.Scope.REGION)
         return active.filter(mine | scopes)
 

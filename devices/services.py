@@ -5,6 +5,7 @@ Every write to Device, DevicePool and DeviceEvent goes through here.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
 }
 
 
+REASON_MAX_LENGTH = DeviceEvent._meta.get_field("reason").max_length
+
+
 class DuplicateAssetTag(DomainError):
     """The organization already has a device with this asset tag."""
 
@@ -47,8 +51,9 @@ def ensure_manages(user: User, organization: Organization) -> None:
         raise PermissionDenied
 
 
-def _check_belongs(organization: Organization, pool: DevicePool | None,
-                   location: Location | None) -> None:
+def _check_belongs(
+    organization: Organization, pool: DevicePool | None, location: Location | None
+) -> None:
     if pool is not None and pool.organization_id != organization.pk:
         raise InvalidAssignment(_("The pool belongs to another organization."))
     if location is not None and location.organization_id != organization.pk:
@@ -62,32 +67,63 @@ def _duplicate_tag(asset_tag: str) -> DuplicateAssetTag:
     )
 
 
-DEVICE_FIELDS = ("pool", "device_type", "name", "asset_tag", "serial_number", "home_location",
-                 "accessories", "notes")
+def _required_tag(asset_tag: str) -> str:
+    asset_tag = asset_tag.strip()
+    if not asset_tag:
+        raise DomainError(_("The asset tag is missing."))
+    return asset_tag
 
 
-def create_device(*, by: User, organization: Organization, device_type: DeviceType,
-                  asset_tag: str, pool: DevicePool | None = None, name: str = "",
-                  serial_number: str = "", home_location: Location | None = None,
-                  accessories: str = "", notes: str = "") -> Device:
+DEVICE_FIELDS = (
+    "pool",
+    "device_type",
+    "name",
+    "asset_tag",
+    "serial_number",
+    "home_location",
+    "accessories",
+    "notes",
+)
+
+
+def create_device(
+    *,
+    by: User,
+    organization: Organization,
+    device_type: DeviceType,
+    asset_tag: str,
+    pool: DevicePool | None = None,
+    name: str = "",
+    serial_number: str = "",
+    home_location: Location | None = None,
+    accessories: str = "",
+    notes: str = "",
+) -> Device:
     """Add a device to the organization's inventory, in service."""
     ensure_manages(by, organization)
     _check_belongs(organization, pool, home_location)
-    asset_tag = asset_tag.strip()
+    asset_tag = _required_tag(asset_tag)
     with transaction.atomic():
         if Device.objects.filter(organization=organization, asset_tag=asset_tag).exists():
             raise _duplicate_tag(asset_tag)
         try:
             with transaction.atomic():
                 device = Device.objects.create(
-                    organization=organization, device_type=device_type, asset_tag=asset_tag,
-                    pool=pool, name=name.strip(), serial_number=serial_number.strip(),
-                    home_location=home_location, accessories=accessories.strip(), notes=notes,
+                    organization=organization,
+                    device_type=device_type,
+                    asset_tag=asset_tag,
+                    pool=pool,
+                    name=name.strip(),
+                    serial_number=serial_number.strip(),
+                    home_location=home_location,
+                    accessories=accessories.strip(),
+                    notes=notes,
                 )
         except IntegrityError as error:  # a concurrent insert of the same tag
             raise _duplicate_tag(asset_tag) from error
-        DeviceEvent.objects.create(device=device, kind=DeviceEvent.Kind.CREATED, actor=by,
-                                   to_status=device.status)
+        DeviceEvent.objects.create(
+            device=device, kind=DeviceEvent.Kind.CREATED, actor=by, to_status=device.status
+        )
         log_action(by, "devices.created", device, organization_id=organization.pk)
     return device
 
@@ -99,22 +135,44 @@ def update_device(*, by: User, device: Device, **changes) -> Device:
     if unknown:
         raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
     _check_belongs(device.organization, changes.get("pool"), changes.get("home_location"))
+    for name in ("name", "serial_number", "accessories"):
+        if name in changes:
+            changes[name] = changes[name].strip()
+    if "asset_tag" in changes:
+        changes["asset_tag"] = _required_tag(changes["asset_tag"])
     with transaction.atomic():
         device = Device.objects.select_for_update().get(pk=device.pk)
-        if "asset_tag" in changes:
-            changes["asset_tag"] = changes["asset_tag"].strip()
-            if Device.objects.filter(organization=device.organization_id,
-                                     asset_tag=changes["asset_tag"]).exclude(pk=device.pk).exists():
-                raise _duplicate_tag(changes["asset_tag"])
+        if (
+            "asset_tag" in changes
+            and Device.objects.filter(
+                organization=device.organization_id, asset_tag=changes["asset_tag"]
+            )
+            .exclude(pk=device.pk)
+            .exists()
+        ):
+            raise _duplicate_tag(changes["asset_tag"])
         changed = [name for name, value in changes.items() if getattr(device, name) != value]
         for name in changed:
             setattr(device, name, changes[name])
         if changed:
-            device.save(update_fields=changed)
-            DeviceEvent.objects.create(device=device, kind=DeviceEvent.Kind.EDITED, actor=by,
-                                       reason=", ".join(sorted(changed)))
-            log_action(by, "devices.edited", device, organization_id=device.organization_id,
-                       fields=sorted(changed))
+            try:
+                with transaction.atomic():
+                    device.save(update_fields=changed)
+            except IntegrityError as error:  # a concurrent change took the same tag
+                raise _duplicate_tag(changes.get("asset_tag", device.asset_tag)) from error
+            DeviceEvent.objects.create(
+                device=device,
+                kind=DeviceEvent.Kind.EDITED,
+                actor=by,
+                reason=", ".join(sorted(changed)),
+            )
+            log_action(
+                by,
+                "devices.edited",
+                device,
+                organization_id=device.organization_id,
+                fields=sorted(changed),
+            )
     return device
 
 
@@ -125,32 +183,68 @@ def change_status(*, by: User, device: Device, status: str, reason: str) -> Devi
     reason = reason.strip()
     if not reason:
         raise StatusChangeNotAllowed(_("Please give a reason for the status change."))
+    if len(reason) > REASON_MAX_LENGTH:
+        raise StatusChangeNotAllowed(
+            _("Please keep the reason under %(max)d characters.") % {"max": REASON_MAX_LENGTH}
+        )
     with transaction.atomic():
         device = Device.objects.select_for_update().get(pk=device.pk)
         if status not in ALLOWED_STATUS_CHANGES.get(device.status, set()):
             raise StatusChangeNotAllowed(
                 _("A device that is “%(current)s” cannot become “%(new)s”.")
-                % {"current": device.get_status_display(),
-                   "new": Device.Status(status).label if status in Device.Status.values
-                   else status}
+                % {
+                    "current": device.get_status_display(),
+                    "new": Device.Status(status).label
+                    if status in Device.Status.values
+                    else status,
+                }
             )
         previous = device.status
         device.status = status
         device.save(update_fields=["status"])
-        DeviceEvent.objects.create(device=device, kind=DeviceEvent.Kind.STATUS, actor=by,
-                                   from_status=previous, to_status=status, reason=reason)
-        log_action(by, "devices.status_changed", device, organization_id=device.organization_id,
-                   from_status=previous, to_status=status)
+        DeviceEvent.objects.create(
+            device=device,
+            kind=DeviceEvent.Kind.STATUS,
+            actor=by,
+            from_status=previous,
+            to_status=status,
+            reason=reason,
+        )
+        log_action(
+            by,
+            "devices.status_changed",
+            device,
+            organization_id=device.organization_id,
+            from_status=previous,
+            to_status=status,
+        )
     return device
 
 
-POOL_FIELDS = ("location", "name", "description", "booking_scope", "max_booking_hours",
-               "min_notice_hours", "max_days_ahead", "per_person_limit", "loan_period_days",
-               "max_renewals", "return_checklist", "is_active")
+POOL_FIELDS = (
+    "location",
+    "name",
+    "description",
+    "booking_scope",
+    "max_booking_hours",
+    "min_notice_hours",
+    "max_days_ahead",
+    "per_person_limit",
+    "loan_period_days",
+    "max_renewals",
+    "return_checklist",
+    "is_active",
+)
 
 
-def save_pool(*, by: User, organization: Organization, pool: DevicePool | None = None,
-              device_types: Iterable[DeviceType] = (), **values) -> DevicePool:
+def save_pool(
+    *,
+    by: User,
+    organization: Organization,
+    pool: DevicePool | None = None,
+    device_types: Iterable[DeviceType] = (),
+    **values,
+) -> DevicePool:
     """Create a pool (``pool`` None) or change one of the organization's pools."""
     ensure_manages(by, organization)
     unknown = set(values) - set(POOL_FIELDS)
@@ -163,8 +257,9 @@ def save_pool(*, by: User, organization: Organization, pool: DevicePool | None =
         if pool is not None:
             clash = clash.exclude(pk=pool.pk)
         if clash.exists():
-            raise DomainError(_("This organization already has a pool named “%(name)s”.")
-                              % {"name": name})
+            raise DomainError(
+                _("This organization already has a pool named “%(name)s”.") % {"name": name}
+            )
         if pool is None:
             pool = DevicePool.objects.create(organization=organization, **values)
             action = "devices.pool_created"
@@ -202,32 +297,60 @@ def import_devices(*, by: User, organization: Organization, rows: list[ImportRow
     for row in rows:
         _check_belongs(organization, row.pool, row.home_location)
     with transaction.atomic():
-        tags = [row.asset_tag for row in rows]
-        taken = set(Device.objects.filter(organization=organization, asset_tag__in=tags)
-                    .values_list("asset_tag", flat=True))
-        if taken or len(set(tags)) != len(tags):
-            raise _duplicate_tag(sorted(taken)[0] if taken else
-                                 next(t for t in tags if tags.count(t) > 1))
-        devices = Device.objects.bulk_create(
-            [
-                Device(organization=organization, asset_tag=row.asset_tag,
-                       device_type=row.device_type, serial_number=row.serial_number,
-                       name=row.name, pool=row.pool, home_location=row.home_location,
-                       status=row.status, accessories=row.accessories, notes=row.notes)
-                for row in rows
-            ],
-            batch_size=500,
+        tags = [row.asset_tag.strip() for row in rows]
+        repeated = [tag for tag, count in Counter(tags).items() if count > 1]
+        taken = set(
+            Device.objects.filter(organization=organization, asset_tag__in=tags).values_list(
+                "asset_tag", flat=True
+            )
         )
+        if taken or repeated:
+            raise _duplicate_tag(sorted(taken or repeated)[0])
+        try:
+            with transaction.atomic():
+                devices = Device.objects.bulk_create(
+                    [
+                        Device(
+                            organization=organization,
+                            asset_tag=tag,
+                            device_type=row.device_type,
+                            serial_number=row.serial_number,
+                            name=row.name,
+                            pool=row.pool,
+                            home_location=row.home_location,
+                            status=row.status,
+                            accessories=row.accessories,
+                            notes=row.notes,
+                        )
+                        for tag, row in zip(tags, rows, strict=True)
+                    ],
+                    batch_size=500,
+                )
+        except IntegrityError as error:  # a concurrent import or edit took one of the tags
+            raise DuplicateAssetTag(
+                _("Another change took one of these asset tags meanwhile. Check the file again.")
+            ) from error
         if not all(device.pk for device in devices):  # SQLite before RETURNING support
-            by_tag = dict(Device.objects.filter(organization=organization, asset_tag__in=tags)
-                          .values_list("asset_tag", "pk"))
+            by_tag = dict(
+                Device.objects.filter(organization=organization, asset_tag__in=tags).values_list(
+                    "asset_tag", "pk"
+                )
+            )
             for device in devices:
                 device.pk = by_tag[device.asset_tag]
         DeviceEvent.objects.bulk_create(
-            [DeviceEvent(device_id=device.pk, kind=DeviceEvent.Kind.IMPORTED, actor=by,
-                         to_status=device.status) for device in devices],
+            [
+                DeviceEvent(
+                    device_id=device.pk,
+                    kind=DeviceEvent.Kind.IMPORTED,
+                    actor=by,
+                    to_status=device.status,
+                )
+                for device in devices
+            ],
             batch_size=500,
         )
-        log_action(by, "devices.imported", None, organization_id=organization.pk,
-                   count=len(devices))
+        log_action(
+            by, "devices.imported", None, organization_id=organization.pk, count=len(devices)
+        )
     return len(devices)

@@ -92,3 +92,36 @@ class ClosureFactory(factory.django.DjangoModelFactory):
     name = "Geschlossen"
     start = datetime.date(2026, 12, 24)
     end = datetime.date(2027, 1, 7)
+
+
+class DeviceTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "devices.DeviceType"
+        django_get_or_create = ["make", "model", "operating_system"]
+
+    kind = "tablet"
+    make = "Apple"
+    model = "iPad 10. Generation"
+    operating_system = "iPadOS"
+
+
+class DevicePoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "devices.DevicePool"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"iPad-Koffer {n}")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "devices.Device"
+
+    organization = factory.LazyAttribute(
+        lambda o: o.pool.organization if o.pool else OrganizationFactory()
+    )
+    pool = None
+    device_type = factory.SubFactory(DeviceTypeFactory)
+    asset_tag = factory.Sequence(lambda n: f"INV-{n:04}")
+    name = factory.Sequence(lambda n: f"iPad {n:02}")
+    serial_number = factory.Sequence(lambda n: f"DMPX{n:08}")

@@ -48,3 +48,9 @@ def is_select(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.Select) and not isinstance(
         field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)
     )
+
+
+@register.filter
+def is_choice_group(field: forms.BoundField) -> bool:
+    """Checkbox lists and radio buttons: rendered as a fieldset with a legend."""
+    return isinstance(field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))

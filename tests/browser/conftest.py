@@ -48,10 +48,18 @@ class Audit:
 
     def watch(self, page) -> None:
         page.on("load", lambda p: self.loaded.append(p.url))
-        page.on(
-            "console",
-            lambda message: message.type == "error" and self.console_errors.append(message.text),
-        )
+        page.on("console", self._on_console)
+        page.on("response", self._on_response)
+
+    def _on_console(self, message) -> None:
+        # A page answered with 400 (a form with errors) logs "Failed to load resource"; what
+        # matters is a failed asset or request, which _on_response records.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.console_errors.append(message.text)
+
+    def _on_response(self, response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.console_errors.append(f"{response.status} {response.url}")
 
     def check(self, page) -> None:
         page.wait_for_load_state("load")

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Location, Organization
+
+from .models import Device, DevicePool, DeviceType
+
+
+class InventoryFilterForm(forms.Form):
+    """The inventory filters; they live in the URL, so a filtered list can be shared."""
+
+    q = forms.CharField(label=_("Asset tag, serial number or name"), required=False, max_length=100)
+    type = forms.ModelChoiceField(
+        label=_("Type"),
+        required=False,
+        queryset=DeviceType.objects.all(),
+        empty_label=_("All types"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *Device.Status.choices]
+    )
+    pool = forms.ModelChoiceField(
+        label=_("Pool"),
+        required=False,
+        queryset=DevicePool.objects.none(),
+        empty_label=_("All pools"),
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        required=False,
+        queryset=Location.objects.none(),
+        empty_label=_("All locations"),
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = organization.pools.all()
+        self.fields["location"].queryset = organization.locations.all()
+        self.fields["type"].queryset = DeviceType.objects.filter(
+            devices__organization=organization
+        ).distinct()
+
+    def filter(self, devices):
+        if not self.is_valid():
+            return devices
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"]
+            devices = devices.filter(
+                Q(asset_tag__icontains=q) | Q(serial_number__icontains=q) | Q(name__icontains=q)
+            )
+        for name, lookup in (
+            ("type", "device_type"),
+            ("status", "status"),
+            ("pool", "pool"),
+            ("location", "home_location"),
+        ):
+            if data[name]:
+                devices = devices.filter(**{lookup: data[name]})
+        return devices
+
+
+class DeviceForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = [
+            "device_type",
+            "asset_tag",
+            "name",
+            "serial_number",
+            "pool",
+            "home_location",
+            "accessories",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = organization.pools.all()
+        self.fields["home_location"].queryset = organization.locations.all()
+
+    def _post_clean(self):
+        # The service checks and writes (unique asset tag, same organization); the form only
+        # validates its fields, so that a failed form never half-fills the instance's checks.
+        pass
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Device.Status.choices)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, help_text=_("e.g. “display cracked”, “back from repair”")
+    )
+
+
+class PoolForm(forms.ModelForm):
+    class Meta:
+        model = DevicePool
+        fields = [
+            "name",
+            "description",
+            "location",
+            "device_types",
+            "booking_scope",
+            "max_booking_hours",
+            "min_notice_hours",
+            "max_days_ahead",
+            "per_person_limit",
+            "loan_period_days",
+            "max_renewals",
+            "return_checklist",
+            "is_active",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "return_checklist": forms.Textarea(attrs={"rows": 4}),
+            "device_types": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = organization.locations.all()
+
+    def _post_clean(self):
+        pass
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: asset_tag, serial_number, type, name, pool, location, status, "
+            "accessories, notes (German column names work too)."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """Carries the checked file back for writing, so nothing is stored between the steps."""
+
+    data = forms.CharField(widget=forms.HiddenInput)

@@ -1,0 +1,294 @@
+"""Staff pages of the inventory, and what everyone else gets there (404, never data)."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import AuditLog
+from devices.models import Device, DeviceEvent, DevicePool
+from tests.factories import DeviceFactory, DevicePoolFactory, DeviceTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pool(organization):
+    return DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
+
+
+@pytest.fixture
+def device(pool):
+    return DeviceFactory(
+        pool=pool, asset_tag="KRG-IPAD-001", name="iPad 01", serial_number="DMPXA1B2C3"
+    )
+
+
+def test_staff_see_their_inventory(client, staff, device):
+    client.force_login(staff)
+    response = client.get("/devices/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "KRG-IPAD-001" in html and "DMPXA1B2C3" not in html  # serials only on the device
+
+
+def test_the_inventory_filters_live_and_keeps_filters_in_the_url(client, staff, pool, device):
+    DeviceFactory(pool=pool, asset_tag="KRG-IPAD-002", name="iPad 02", status="in_repair")
+    client.force_login(staff)
+    response = client.get("/devices/", {"status": "in_repair"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "KRG-IPAD-002" in html and "KRG-IPAD-001" not in html
+    html = client.get("/devices/", {"q": "dmpxa1"}).content.decode()
+    assert "KRG-IPAD-001" in html and "KRG-IPAD-002" not in html
+
+
+@pytest.mark.parametrize("user", ["teacher", "resident", "outsider"])
+def test_others_get_404_on_every_staff_page(client, request, user, device, pool):
+    client.force_login(request.getfixturevalue(user))
+    of_the_school = f"?organization={pool.organization.slug}"
+    for url in [
+        f"/devices/{of_the_school}",
+        f"/devices/new/{of_the_school}",
+        f"/devices/import/{of_the_school}",
+        f"/devices/export.csv{of_the_school}",
+        f"/pools/new/{of_the_school}",
+        f"/devices/{device.pk}/",
+        f"/devices/{device.pk}/edit/",
+        f"/d/{device.label_code}",
+        f"/pools/{pool.pk}/edit/",
+    ]:
+        assert client.get(url).status_code == 404, url
+    assert (
+        client.post(f"/devices/{device.pk}/status/", {"status": "lost", "reason": "x"}).status_code
+        == 404
+    )
+    device.refresh_from_db()
+    assert device.status == "in_service"
+    response = client.get("/devices/labels.pdf", {"device": device.pk})
+    assert response.status_code == 302 and "application/pdf" not in response.get("Content-Type")
+
+
+def test_a_label_opens_a_login_page_for_someone_logged_out(client, device):
+    response = client.get(f"/d/{device.label_code}")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_label_opens_the_device_for_staff(client, staff, device):
+    client.force_login(staff)
+    response = client.get(f"/d/{device.label_code.lower()}")
+    assert response.status_code == 200
+    assert "KRG-IPAD-001" in response.content.decode()
+
+
+def test_staff_add_a_device(client, staff, organization, pool):
+    client.force_login(staff)
+    device_type = DeviceTypeFactory()
+    response = client.post(
+        f"/devices/new/?organization={organization.slug}",
+        {
+            "device_type": device_type.pk,
+            "asset_tag": "KRG-IPAD-099",
+            "name": "iPad 99",
+            "pool": pool.pk,
+            "accessories": "Ladekabel, Hülle",
+        },
+    )
+    device = Device.objects.get(asset_tag="KRG-IPAD-099")
+    assert response.status_code == 302 and response["Location"] == device.get_absolute_url()
+    assert device.pool == pool and device.organization == organization
+    assert DeviceEvent.objects.filter(device=device, kind="created").exists()
+
+
+def test_a_duplicate_asset_tag_is_refused_and_nothing_is_written(client, staff, device):
+    client.force_login(staff)
+    response = client.post(
+        f"/devices/new/?organization={device.organization.slug}",
+        {
+            "device_type": device.device_type.pk,
+            "asset_tag": "KRG-IPAD-001",
+        },
+    )
+    assert response.status_code == 400
+    assert "KRG-IPAD-001" in response.content.decode()
+    assert Device.objects.count() == 1
+
+
+def test_a_pool_of_another_organization_cannot_be_chosen(
+    client, staff, organization, other_organization
+):
+    foreign = DevicePoolFactory(organization=other_organization)
+    client.force_login(staff)
+    response = client.post(
+        f"/devices/new/?organization={organization.slug}",
+        {
+            "device_type": DeviceTypeFactory().pk,
+            "asset_tag": "X-1",
+            "pool": foreign.pk,
+        },
+    )
+    assert response.status_code == 400
+    assert not Device.objects.exists()
+
+
+def test_a_status_change_needs_a_reason_and_is_in_the_history(client, staff, device):
+    client.force_login(staff)
+    response = client.post(f"/devices/{device.pk}/status/", {"status": "in_repair", "reason": ""})
+    assert response.status_code == 400
+    device.refresh_from_db()
+    assert device.status == "in_service"
+    response = client.post(
+        f"/devices/{device.pk}/status/", {"status": "in_repair", "reason": "Display gesprungen"}
+    )
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.status == "in_repair"
+    html = client.get(device.get_absolute_url()).content.decode()
+    assert "Display gesprungen" in html
+    assert AuditLog.objects.filter(action="devices.status_changed", actor=staff).exists()
+
+
+def test_a_retired_device_stays_retired(client, staff, device):
+    client.force_login(staff)
+    client.post(f"/devices/{device.pk}/status/", {"status": "retired", "reason": "Akku defekt"})
+    response = client.post(
+        f"/devices/{device.pk}/status/", {"status": "in_service", "reason": "doch wieder da"}
+    )
+    assert response.status_code == 400
+    device.refresh_from_db()
+    assert device.status == "retired"
+
+
+def test_a_device_in_repair_does_not_count_toward_the_pool(staff, pool, device):
+    DeviceFactory(pool=pool)
+    assert DevicePool.objects.with_capacity().get(pk=pool.pk).capacity() == 2
+    from devices.services import change_status
+
+    change_status(by=staff, device=device, status="in_repair", reason="Akku")
+    assert DevicePool.objects.with_capacity().get(pk=pool.pk).capacity() == 1
+    assert pool.capacity() == 1
+
+
+def test_staff_edit_a_device(client, staff, device):
+    client.force_login(staff)
+    response = client.post(
+        f"/devices/{device.pk}/edit/",
+        {
+            "device_type": device.device_type.pk,
+            "asset_tag": device.asset_tag,
+            "name": "iPad Eins",
+            "pool": device.pool.pk,
+        },
+    )
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.name == "iPad Eins"
+
+
+def test_the_status_change_needs_post(client, staff, device):
+    client.force_login(staff)
+    assert client.get(f"/devices/{device.pk}/status/").status_code == 405
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_the_inventory_runs_a_constant_number_of_queries(
+    client, staff, pool, rows, django_assert_max_num_queries
+):
+    DeviceFactory.create_batch(rows, pool=pool)
+    client.force_login(staff)
+    with django_assert_max_num_queries(14):
+        assert client.get("/devices/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_the_pool_page_runs_a_constant_number_of_queries(
+    client, staff, pool, rows, django_assert_max_num_queries
+):
+    DeviceFactory.create_batch(rows, pool=pool)
+    client.force_login(staff)
+    with django_assert_max_num_queries(14):
+        assert client.get(pool.get_absolute_url()).status_code == 200
+
+
+def test_teachers_see_pools_they_may_book_without_asset_tags(client, teacher, pool, device):
+    client.force_login(teacher)
+    html = client.get("/pools/").content.decode()
+    assert "iPad-Koffer 1" in html
+    html = client.get(pool.get_absolute_url()).content.decode()
+    assert "iPad-Koffer 1" in html and "KRG-IPAD-001" not in html and "DMPXA1B2C3" not in html
+
+
+def test_residents_see_resident_pools_only(client, resident, pool, other_organization):
+    lending = DevicePoolFactory(
+        organization=other_organization, name="Leih-Laptops", booking_scope="residents"
+    )
+    client.force_login(resident)
+    html = client.get("/pools/").content.decode()
+    assert "Leih-Laptops" in html and "iPad-Koffer 1" not in html
+    assert client.get(pool.get_absolute_url()).status_code == 404
+    assert client.get(lending.get_absolute_url()).status_code == 200
+
+
+def test_staff_create_a_pool(client, staff, organization):
+    client.force_login(staff)
+    response = client.post(
+        f"/pools/new/?organization={organization.slug}",
+        {
+            "name": "Laptop-Wagen",
+            "booking_scope": "members",
+            "max_booking_hours": 8,
+            "min_notice_hours": 0,
+            "max_days_ahead": 120,
+            "per_person_limit": 0,
+            "loan_period_days": 14,
+            "max_renewals": 1,
+            "return_checklist": "16 Laptops\n16 Netzteile",
+            "is_active": "on",
+            "device_types": [DeviceTypeFactory().pk],
+        },
+    )
+    pool = DevicePool.objects.get(name="Laptop-Wagen")
+    assert response.status_code == 302
+    assert pool.checklist_items() == ["16 Laptops", "16 Netzteile"]
+    assert pool.device_types.count() == 1
+
+
+def test_a_pool_needs_a_name(client, staff, organization):
+    client.force_login(staff)
+    response = client.post(f"/pools/new/?organization={organization.slug}", {"name": ""})
+    assert response.status_code == 400
+    assert not DevicePool.objects.exists()
+
+
+def test_export_lists_the_filtered_inventory(client, staff, pool, device):
+    DeviceFactory(pool=pool, asset_tag="KRG-IPAD-002", status="lost")
+    client.force_login(staff)
+    response = client.get("/devices/export.csv", {"status": "lost"})
+    text = response.content.decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "KRG-IPAD-002" in text and "KRG-IPAD-001" not in text
+
+
+def test_labels_download_as_a_pdf(client, staff, pool, device):
+    client.force_login(staff)
+    response = client.get("/devices/labels.pdf", {"pool": pool.pk})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_the_services_refuse_a_blank_asset_tag_and_an_overlong_reason(staff, organization, device):
+    from config.errors import DomainError
+    from devices import services
+
+    with pytest.raises(DomainError):
+        services.create_device(
+            by=staff, organization=organization, device_type=device.device_type, asset_tag="   "
+        )
+    with pytest.raises(DomainError):
+        services.update_device(by=staff, device=device, asset_tag="")
+    with pytest.raises(DomainError):
+        services.change_status(by=staff, device=device, status="lost", reason="x" * 301)
+    device.refresh_from_db()
+    assert (device.asset_tag, device.status) == ("KRG-IPAD-001", "in_service")
+    assert Device.objects.count() == 1
