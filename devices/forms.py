@@ -80,8 +80,11 @@ class DeviceForm(forms.ModelForm):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["device_type"].empty_label = _("Choose a type")
         self.fields["pool"].queryset = organization.pools.all()
+        self.fields["pool"].empty_label = _("In no pool")
         self.fields["home_location"].queryset = organization.locations.all()
+        self.fields["home_location"].empty_label = _("No particular location")
 
     def _post_clean(self):
         # The service checks and writes (unique asset tag, same organization); the form only
@@ -123,6 +126,7 @@ class PoolForm(forms.ModelForm):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = organization.locations.all()
+        self.fields["location"].empty_label = _("No particular location")
 
     def _post_clean(self):
         pass

@@ -240,8 +240,12 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     """Pools the person may book, and (for staff) the pools they keep."""
     base = DevicePool.objects.with_capacity().select_related("organization", "location")
     base = base.prefetch_related("device_types").order_by("organization__name", "name")
-    bookable = base.filter(pk__in=DevicePool.objects.bookable_by(request.user).values("pk"))
-    managed = base.filter(pk__in=DevicePool.objects.managed_by(request.user).values("pk"))
+    managed_ids = DevicePool.objects.managed_by(request.user).values("pk")
+    managed = base.filter(pk__in=managed_ids)
+    # A pool someone keeps is listed once, under "Pools you keep".
+    bookable = base.filter(
+        pk__in=DevicePool.objects.bookable_by(request.user).values("pk")
+    ).exclude(pk__in=managed_ids)
     return render(request, "devices/pool_list.html", {"bookable": bookable, "managed": managed})
 
 

@@ -292,3 +292,27 @@ def test_the_services_refuse_a_blank_asset_tag_and_an_overlong_reason(staff, org
     device.refresh_from_db()
     assert (device.asset_tag, device.status) == ("KRG-IPAD-001", "in_service")
     assert Device.objects.count() == 1
+
+
+def test_staff_see_each_pool_once(client, staff, pool):
+    client.force_login(staff)
+    html = client.get("/pools/").content.decode()
+    assert html.count(f'href="{pool.get_absolute_url()}"') == 1
+
+
+@pytest.mark.parametrize("rows", [3, 60])
+def test_the_pool_list_runs_a_constant_number_of_queries(
+    client, teacher, organization, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        DeviceFactory(pool=DevicePoolFactory(organization=organization))
+    client.force_login(teacher)
+    with django_assert_max_num_queries(12):
+        assert client.get("/pools/").status_code == 200
+
+
+def test_the_device_form_has_no_untranslated_choice(client, staff, organization):
+    client.force_login(staff)
+    html = client.get(f"/devices/new/?organization={organization.slug}").content.decode()
+    assert "Select an option" not in html
+    assert "In keinem Geräteset" in html
