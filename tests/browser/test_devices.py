@@ -128,3 +128,27 @@ def test_a_phone_opens_a_scanned_label(page, live_server, staff, password, inven
     expect(page.get_by_role("table", name="Verlauf")).to_contain_text("Ladebuchse locker")
     audit.check(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_the_inventory_filters_without_javascript(
+    browser, browser_context_args, live_server, staff, password, inventory, audit
+):
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    page.javascript_disabled = True
+    audit.watch(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    audit.check(page)
+    page.get_by_label("E-Mail").fill(staff.email)
+    page.get_by_label("Passwort").first.fill(password)
+    page.get_by_label("Passwort").first.press("Enter")
+    expect(page.get_by_role("link", name="Mein Konto")).to_be_visible()
+    audit.check(page)
+    page.goto(f"{live_server.url}/devices/")
+    page.get_by_label("Status").select_option(label="In Reparatur")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page).to_have_url(re.compile(r"status=in_repair"))
+    expect(page.get_by_role("link", name="KRG-IPAD-007")).to_be_visible()
+    expect(page.get_by_role("link", name="KRG-IPAD-001")).to_have_count(0)
+    audit.check(page)
+    context.close()
