@@ -48,5 +48,5 @@ format:
 
 ## messages: collect new strings into the German and English catalogues
 messages:
-	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=static/vendor --no-obsolete
-	$(PY) manage.py makemessages -d djangojs -l de -l en --ignore=.venv --ignore=static/vendor --no-obsolete
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=static/vendor --ignore=tests --ignore=bench --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l de -l en --ignore=.venv --ignore=static/vendor --ignore=tests --ignore=bench --no-obsolete

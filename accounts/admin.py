@@ -27,6 +27,7 @@ class UserAdmin(BaseUserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["key_hash", "hint"]
+    list_select_related = ["user"]
     search_fields = ["name", "user__email"]
 
 

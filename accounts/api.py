@@ -32,7 +32,7 @@ LANGUAGE_PATTERN = "^(" + "|".join(code for code, _name in settings.LANGUAGES) +
 
 
 class MeIn(Schema):
-    name: str | None = Field(None, max_length=150)
+    name: str | None = Field(None, max_length=150, pattern=r"^[^\x00]*$")
     preferred_language: str | None = Field(None, pattern=LANGUAGE_PATTERN)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +25,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your details were saved."))
         response = redirect("accounts:profile")
         response.set_cookie(
-            "django_language", form.cleaned_data["preferred_language"], samesite="Lax"
+            settings.LANGUAGE_COOKIE_NAME,
+            form.cleaned_data["preferred_language"],
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
         )
         return response
     return _render_profile(request, form=form, status=400 if form.errors else 200)

@@ -285,6 +285,8 @@ def _check_row(
     seen: dict[str, int],
 ) -> tuple[ImportRow | None, list[RowError]]:
     messages: list[str] = []
+    if any("\x00" in value for value in values.values()):
+        messages.append(_("This line contains a null character: save the file again as CSV."))
 
     asset_tag = values.get("asset_tag", "")
     if not asset_tag:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,17 @@ class StatusForm(forms.Form):
     )
 
 
+# The largest sensible value of each pool limit (and far below the database's integer range).
+POOL_LIMITS = {
+    "max_booking_hours": 24 * 14,
+    "min_notice_hours": 24 * 60,
+    "max_days_ahead": 730,
+    "per_person_limit": 1000,
+    "loan_period_days": 365,
+    "max_renewals": 20,
+}
+
+
 class PoolForm(forms.ModelForm):
     class Meta:
         model = DevicePool
@@ -127,6 +139,9 @@ class PoolForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = organization.locations.all()
         self.fields["location"].empty_label = _("No particular location")
+        for name, limit in POOL_LIMITS.items():
+            self.fields[name].validators.append(MaxValueValidator(limit))
+            self.fields[name].widget.attrs["max"] = limit
 
     def _post_clean(self):
         pass

@@ -3,13 +3,14 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Location, Membership, Organization, Role
+from organizations.models import Location, Membership, Organization
 
 # Letters and digits that cannot be mistaken for each other when typed from a label.
 LABEL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -70,9 +71,7 @@ class DevicePoolQuerySet(models.QuerySet):
             return active
         mine = Q(organization__in=Organization.objects.for_user(user))
         scopes = Q(booking_scope=DevicePool.Scope.RESIDENTS)
-        if Membership.objects.filter(
-            user=user, role__in=[Role.TEACHER, Role.STAFF, Role.ORG_ADMIN]
-        ).exists():
+        if Membership.objects.filter(user=user, organization__is_active=True).exists():
             scopes |= Q(booking_scope=DevicePool.Scope.REGION)
         return active.filter(mine | scopes)
 
@@ -257,3 +256,15 @@ class DeviceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} {self.kind}"
+
+    def reason_display(self) -> str:
+        """For edits, the names of the changed fields, in the reader's language."""
+        if self.kind != self.Kind.EDITED:
+            return self.reason
+        names = []
+        for name in filter(None, (part.strip() for part in self.reason.split(","))):
+            try:
+                names.append(str(Device._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:  # a field renamed since: show it as stored
+                names.append(name)
+        return ", ".join(names)

@@ -260,16 +260,23 @@ def save_pool(
             raise DomainError(
                 _("This organization already has a pool named “%(name)s”.") % {"name": name}
             )
-        if pool is None:
-            pool = DevicePool.objects.create(organization=organization, **values)
-            action = "devices.pool_created"
-        else:
-            if pool.organization_id != organization.pk:
-                raise PermissionDenied
-            for key, value in values.items():
-                setattr(pool, key, value)
-            pool.save()
-            action = "devices.pool_edited"
+        try:
+            with transaction.atomic():
+                if pool is None:
+                    pool = DevicePool.objects.create(organization=organization, **values)
+                    action = "devices.pool_created"
+                else:
+                    pool = DevicePool.objects.select_for_update().get(pk=pool.pk)
+                    if pool.organization_id != organization.pk:
+                        raise PermissionDenied
+                    for key, value in values.items():
+                        setattr(pool, key, value)
+                    pool.save()
+                    action = "devices.pool_edited"
+        except IntegrityError as error:  # a concurrent change took the same name
+            raise DomainError(
+                _("This organization already has a pool named “%(name)s”.") % {"name": name}
+            ) from error
         pool.device_types.set(device_types)
         log_action(by, action, pool, organization_id=organization.pk)
     return pool
@@ -289,6 +296,10 @@ class ImportRow:
     status: str = Device.Status.IN_SERVICE
     accessories: str = ""
     notes: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return Device.Status(self.status).label
 
 
 def import_devices(*, by: User, organization: Organization, rows: list[ImportRow]) -> int:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -7,11 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.errors import DomainError
+from config.htmx import partial_request
 from organizations.models import Organization
 
 from . import csv_io, labels, services
@@ -23,9 +27,17 @@ from .forms import (
     PoolForm,
     StatusForm,
 )
-from .models import Device, DeviceEvent, DevicePool
+from .models import Device, DeviceEvent, DevicePool, DeviceType
 
 PAGE_SIZE = 50
+MAX_LABELS = 240  # ten A4 sheets; rendering takes about 35 ms a label
+MAX_ID = 2**63 - 1
+LABEL_CODE = re.compile(r"[0-9A-Z]{1,12}")
+
+
+def _ids(values: list[str]) -> list[int]:
+    """The positive integer ids among query-string values; anything else is ignored."""
+    return [int(value) for value in values if value.isdigit() and 0 < int(value) <= MAX_ID]
 
 
 def _managed_organization(request: HttpRequest) -> tuple[Organization, list[Organization]]:
@@ -57,12 +69,14 @@ def inventory(request: HttpRequest) -> HttpResponse:
     form = InventoryFilterForm(request.GET or None, organization=organization)
     devices = form.filter(_device_list(organization)).order_by("asset_tag")
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "devices/device_list.html" + ("#results" if request.htmx else "")
-    return render(
+    template = "devices/device_list.html" + ("#results" if partial_request(request) else "")
+    response = render(
         request,
         template,
         {"form": form, "page": page, "organization": organization, "organizations": managed},
     )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -124,7 +138,10 @@ def device_by_label(request: HttpRequest, code: str) -> HttpResponse:
     """What a scanned QR label opens: staff see the device; others a login page or 404."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return _render_device(request, _managed_device(request, label_code=code.upper()))
+    code = code.upper()
+    if not LABEL_CODE.fullmatch(code):
+        raise Http404
+    return _render_device(request, _managed_device(request, label_code=code))
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,11 +187,19 @@ def device_status(request: HttpRequest, pk: int) -> HttpResponse:
 def device_import(request: HttpRequest) -> HttpResponse:
     """Upload → preview (every bad row with its line and reason) → write all or nothing."""
     organization, _managed = _managed_organization(request)
-    context = {"organization": organization, "form": ImportForm()}
+    context = {
+        "organization": organization,
+        "form": ImportForm(),
+        "device_types": DeviceType.objects.all(),
+    }
     if request.method == "POST" and "confirm" in request.POST:
         confirm = ImportConfirmForm(request.POST)
         result = csv_io.parse_device_csv(organization, confirm.data.get("data", ""))
-        if confirm.is_valid() and result.rows and not result.errors:
+        if not confirm.is_valid():
+            messages.error(
+                request, _("The checked file did not come back intact: please upload it again.")
+            )
+        elif result.rows and not result.errors:
             try:
                 count = services.import_devices(
                     by=request.user, organization=organization, rows=result.rows
@@ -220,13 +245,21 @@ def device_export(request: HttpRequest) -> HttpResponse:
 def device_labels(request: HttpRequest) -> HttpResponse:
     """QR labels as a PDF for the chosen devices (?device=…) or a whole pool (?pool=…)."""
     devices = Device.objects.managed_by(request.user).select_related("organization", "device_type")
-    if request.GET.get("pool"):
-        devices = devices.filter(pool_id=request.GET["pool"])
+    pool_ids = _ids(request.GET.getlist("pool"))
+    if pool_ids:
+        devices = devices.filter(pool_id__in=pool_ids)
     else:
-        devices = devices.filter(pk__in=request.GET.getlist("device"))
-    devices = list(devices.order_by("organization__name", "asset_tag")[:2000])
+        devices = devices.filter(pk__in=_ids(request.GET.getlist("device")))
+    devices = list(devices.order_by("organization__name", "asset_tag")[: MAX_LABELS + 1])
     if not devices:
         messages.error(request, _("Choose at least one device to print labels for."))
+        return redirect("devices:inventory")
+    if len(devices) > MAX_LABELS:
+        messages.error(
+            request,
+            _("At most %(max)d labels (10 sheets) can be printed at once: choose fewer devices.")
+            % {"max": MAX_LABELS},
+        )
         return redirect("devices:inventory")
     pdf = labels.render_labels(devices, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -246,7 +279,12 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     bookable = base.filter(
         pk__in=DevicePool.objects.bookable_by(request.user).values("pk")
     ).exclude(pk__in=managed_ids)
-    return render(request, "devices/pool_list.html", {"bookable": bookable, "managed": managed})
+    managed_organizations = Organization.objects.managed_by(request.user).order_by("name")
+    return render(
+        request,
+        "devices/pool_list.html",
+        {"bookable": bookable, "managed": managed, "managed_organizations": managed_organizations},
+    )
 
 
 def _visible_pool(request: HttpRequest, pk: int) -> DevicePool:

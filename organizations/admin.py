@@ -29,6 +29,7 @@ class DistrictAdmin(admin.ModelAdmin):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "district", "city", "is_active"]
     list_filter = ["kind", "district", "is_active"]
+    list_select_related = ["district"]
     search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [LocationInline, LessonPeriodInline, MembershipInline]
@@ -54,10 +55,12 @@ class LocationAdmin(admin.ModelAdmin):
 class LessonPeriodAdmin(admin.ModelAdmin):
     list_display = ["organization", "number", "name", "start", "end"]
     list_filter = ["organization"]
+    list_select_related = ["organization"]
 
 
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "start", "end"]
+    list_select_related = ["organization"]
     list_filter = ["kind", "organization"]
     date_hierarchy = "start"

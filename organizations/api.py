@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
+import re
+
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
@@ -26,9 +28,14 @@ class OrganizationOut(Schema):
     opening_hours: str
 
 
+SLUG = r"^[-a-zA-Z0-9_]+$"
+
+
 class OrganizationFilter(Schema):
     kind: Organization.Kind | None = None
-    district: str | None = Field(None, description="District short name, e.g. lk-miltenberg")
+    district: str | None = Field(
+        None, max_length=50, pattern=SLUG, description="District short name, e.g. lk-miltenberg"
+    )
 
 
 @router.get("/organizations", response={200: list[OrganizationOut], 422: Error}, auth=None)
@@ -46,4 +53,6 @@ def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter])
     "/organizations/{slug}", response={200: OrganizationOut, 404: Error, 422: Error}, auth=None
 )
 def get_organization(request: HttpRequest, slug: str):
+    if not re.fullmatch(SLUG, slug) or len(slug) > 80:
+        raise Http404
     return get_object_or_404(Organization.objects.public().select_related("district"), slug=slug)

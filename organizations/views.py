@@ -3,8 +3,10 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
-from django_htmx.middleware import HtmxDetails
+
+from config.htmx import partial_request
 
 from .forms import DirectoryFilterForm
 from .models import LessonPeriod, Location, Membership, Organization
@@ -16,9 +18,12 @@ def directory(request) -> object:
     form = DirectoryFilterForm(request.GET or None)
     organizations = form.filter(Organization.objects.public()).select_related("district")
     page = Paginator(organizations.order_by("name"), 24).get_page(request.GET.get("page"))
-    htmx: HtmxDetails = request.htmx
-    template = "organizations/organization_directory.html" + ("#results" if htmx else "")
-    return render(request, template, {"form": form, "page": page})
+    template = "organizations/organization_directory.html"
+    if partial_request(request):
+        template += "#results"
+    response = render(request, template, {"form": form, "page": page})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_safe

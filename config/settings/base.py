@@ -54,6 +54,8 @@ MIDDLEWARE = [
 ]
 
 FORM_RENDERER = "config.forms.KernFormRenderer"
+# The CSV import's confirm step sends the checked file (up to 5 MB) back as a form field.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -111,7 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language and time -------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# allauth's German, in the formal Sie form; `make messages` never touches this folder.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
