@@ -40,7 +40,7 @@ def _render_profile(request, *, form=None, token_form=None, new_secret=None, sta
         "accounts/profile.html",
         {
             "form": form or ProfileForm(instance=request.user),
-            "token_form": token_form or ApiTokenForm(),
+            "token_form": token_form or ApiTokenForm(prefix="token"),
             "tokens": request.user.api_tokens.all(),
             "memberships": request.user.memberships.select_related("organization"),
             "new_secret": new_secret,
@@ -52,7 +52,7 @@ def _render_profile(request, *, form=None, token_form=None, new_secret=None, sta
 @require_POST
 @login_required
 def token_create(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenForm(request.POST)
+    form = ApiTokenForm(request.POST, prefix="token")
     if form.is_valid():
         try:
             token, secret = services.create_api_token(

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _create_token(client, name="Stundenplan-Skript") -> str:
-    response = client.post("/account/tokens/", {"name": name})
+    response = client.post("/account/tokens/", {"token-name": name})
     assert response.status_code == 201
     match = re.search(r'id="new-token">(lp_[\w-]+)<', response.content.decode())
     assert match, "the new token is shown once on the page"
@@ -75,14 +75,14 @@ def test_revoke_needs_post(client, teacher):
 
 def test_a_token_without_a_name_is_refused_and_nothing_is_written(client, teacher):
     client.force_login(teacher)
-    response = client.post("/account/tokens/", {"name": "  "})
+    response = client.post("/account/tokens/", {"token-name": "  "})
     assert response.status_code == 400
     assert "Dieses Feld ist zwingend erforderlich." in response.content.decode()
     assert not ApiToken.objects.exists()
 
 
 def test_the_token_pages_need_a_login(client):
-    response = client.post("/account/tokens/", {"name": "x"})
+    response = client.post("/account/tokens/", {"token-name": "x"})
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert not ApiToken.objects.exists()

@@ -139,3 +139,15 @@ def test_production_mail_goes_through_the_smtp_server_from_email_url(tmp_path):
         "True",
         "django_tasks_db.DatabaseBackend",
     ], result.stderr
+
+
+def test_no_page_has_duplicate_ids(client, pages, org_admin):
+    """Two fields with one id send a label (and a screen reader) to the wrong field."""
+    import re
+    from collections import Counter
+
+    client.force_login(org_admin)
+    for url in [*pages, "/account/"]:
+        html = client.get(url).content.decode()
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert not [i for i, n in ids.items() if n > 1], (url, ids.most_common(3))
