@@ -316,3 +316,24 @@ def test_the_device_form_has_no_untranslated_choice(client, staff, organization)
     html = client.get(f"/devices/new/?organization={organization.slug}").content.decode()
     assert "Select an option" not in html
     assert "In keinem Geräteset" in html
+
+
+def test_no_device_page_has_duplicate_ids(client, staff, organization, pool, device):
+    import re
+    from collections import Counter
+
+    client.force_login(staff)
+    for url in [
+        "/devices/",
+        "/devices/new/",
+        "/devices/import/",
+        "/pools/",
+        "/pools/new/",
+        device.get_absolute_url(),
+        f"/devices/{device.pk}/edit/",
+        pool.get_absolute_url(),
+        f"/pools/{pool.pk}/edit/",
+    ]:
+        html = client.get(f"{url}?organization={organization.slug}").content.decode()
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert not [i for i, n in ids.items() if n > 1], (url, ids.most_common(3))
