@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from config.api import Error, ValidationErrors, token_or_session
+from config.api import Error, JsonObject, ValidationErrors, token_or_session
 
 from . import services
 
@@ -31,7 +31,7 @@ MeOut.model_rebuild()
 LANGUAGE_PATTERN = "^(" + "|".join(code for code, _name in settings.LANGUAGES) + ")$"
 
 
-class MeIn(Schema):
+class MeIn(JsonObject):
     name: str | None = Field(None, max_length=150, pattern=r"^[^\x00]*$")
     preferred_language: str | None = Field(None, pattern=LANGUAGE_PATTERN)
 
@@ -44,7 +44,7 @@ def me(request: HttpRequest):
 
 @router.patch(
     "/me",
-    response={200: MeOut, 401: Error, 403: Error, 422: ValidationErrors},
+    response={200: MeOut, 400: Error, 401: Error, 403: Error, 422: ValidationErrors},
     auth=token_or_session,
 )
 def update_me(request: HttpRequest, payload: MeIn):

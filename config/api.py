@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
+from pydantic import model_validator
 
 from accounts.services import user_for_token
 from config.errors import DomainError
@@ -19,6 +20,18 @@ class Error(Schema):
 
 class ValidationErrors(Schema):
     detail: list[dict] | str
+
+
+class JsonObject(Schema):
+    """A request body that must be a JSON object. ninja's Schema reads attributes from any
+    value, so without this a list, a string or null would pass as an empty object."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _must_be_an_object(cls, value, handler):
+        if not isinstance(value, dict | cls):
+            raise ValueError("Input should be a JSON object")
+        return handler(value)
 
 
 class ApiTokenAuth(HttpBearer):

@@ -15,7 +15,7 @@ from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints
 
-from config.api import Error, ValidationErrors, token_or_session
+from config.api import Error, JsonObject, ValidationErrors, token_or_session
 from organizations.models import Organization
 
 from . import services
@@ -131,7 +131,7 @@ class DeviceFilter(Schema):
     q: text(100) | None = Field(None, description="Part of the asset tag, serial number or name.")
 
 
-class DeviceIn(Schema):
+class DeviceIn(JsonObject):
     organization: text(80, min_length=1) = Field(..., description="Slug of the owner.")
     device_type_id: Id
     asset_tag: text(50, min_length=1)
@@ -143,7 +143,7 @@ class DeviceIn(Schema):
     notes: Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)] = ""
 
 
-class DevicePatch(Schema):
+class DevicePatch(JsonObject):
     """Only the fields sent are changed; ``pool_id`` and ``home_location_id`` may be null."""
 
     device_type_id: Id = None
@@ -156,7 +156,7 @@ class DevicePatch(Schema):
     notes: Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)] = None
 
 
-class DeviceStatusIn(Schema):
+class DeviceStatusIn(JsonObject):
     status: DeviceStatus
     reason: Annotated[str, StringConstraints(strict=True, max_length=300, pattern=NO_NUL)] = Field(
         ..., description="Why, e.g. “Display gebrochen”. Required."

@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from config.api import Error
+from config.api import Error, ValidationErrors
 
 from .models import Organization
 
@@ -38,7 +38,9 @@ class OrganizationFilter(Schema):
     )
 
 
-@router.get("/organizations", response={200: list[OrganizationOut], 422: Error}, auth=None)
+@router.get(
+    "/organizations", response={200: list[OrganizationOut], 422: ValidationErrors}, auth=None
+)
 def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter]):
     """Every active organization of the region (open data, no personal data)."""
     organizations = Organization.objects.public().select_related("district")
@@ -49,9 +51,7 @@ def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter])
     return organizations
 
 
-@router.get(
-    "/organizations/{slug}", response={200: OrganizationOut, 404: Error, 422: Error}, auth=None
-)
+@router.get("/organizations/{slug}", response={200: OrganizationOut, 404: Error}, auth=None)
 def get_organization(request: HttpRequest, slug: str):
     if not re.fullmatch(SLUG, slug) or len(slug) > 80:
         raise Http404

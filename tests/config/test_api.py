@@ -99,3 +99,48 @@ def test_organization_list_runs_a_constant_number_of_queries(client, django_asse
     OrganizationFactory.create_batch(297)
     with django_assert_max_num_queries(2):
         assert len(client.get("/api/v1/organizations").json()) == 300
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["[null, null]", "[]", "5", '"x"', "null"])
+def test_a_body_that_is_not_a_json_object_is_422(body, teacher):
+    from django.test import Client
+
+    from accounts.services import create_api_token
+
+    _token, secret = create_api_token(by=teacher, name="t")
+    response = Client().patch(
+        "/api/v1/me",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_a_declared_400(client, teacher):
+    from django.test import Client
+
+    from accounts.services import create_api_token
+
+    _token, secret = create_api_token(by=teacher, name="t")
+    response = Client().patch(
+        "/api/v1/me",
+        "{not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 400
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "400" in schema["paths"]["/api/v1/me"]["patch"]["responses"]
+
+
+@pytest.mark.django_db
+def test_the_declared_422_matches_what_the_api_sends(client):
+    response = client.get("/api/v1/organizations", {"kind": "null"})
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], list)
+    schema = client.get("/api/v1/openapi.json").json()
+    declared = schema["paths"]["/api/v1/organizations"]["get"]["responses"]["422"]
+    assert "ValidationErrors" in str(declared)

@@ -146,3 +146,20 @@ def test_staff_of_two_organizations_create_pools_in_each(client, staff, organiza
     html = client.get("/pools/").content.decode()
     assert f"/pools/new/?organization={organization.slug}" in html
     assert f"/pools/new/?organization={second.slug}" in html
+
+
+@pytest.mark.parametrize("body", ["[]", "null", '"x"'])
+def test_a_device_patch_that_is_not_an_object_is_422(staff, pool, body):
+    from django.test import Client
+
+    from accounts.services import create_api_token
+
+    device = DeviceFactory(pool=pool, name="iPad 01")
+    _token, secret = create_api_token(by=staff, name="t")
+    response = Client().patch(
+        f"/api/v1/devices/{device.pk}",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 422
