@@ -113,3 +113,20 @@ def no_js_page(browser, browser_context_args, audit):
     if page.url not in audit.audited:
         audit.check(page)
     context.close()
+
+
+@pytest.fixture
+def log_in(live_server, password, audit):
+    """Log in through the real login page (both pages audited), as the given person."""
+    from playwright.sync_api import expect
+
+    def log_in(page, user) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        audit.check(page)
+        page.get_by_label("E-Mail").fill(user.email)
+        page.get_by_label("Passwort").first.fill(password)
+        page.get_by_label("Passwort").first.press("Enter")
+        expect(page.get_by_role("link", name="Mein Konto")).to_be_visible()
+        audit.check(page)
+
+    return log_in

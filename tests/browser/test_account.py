@@ -19,18 +19,8 @@ ACCOUNT_PAGES = [
 ]
 
 
-def _log_in(page, live_server, user, password, audit):
-    page.goto(f"{live_server.url}/accounts/login/")
-    audit.check(page)
-    page.get_by_label("E-Mail").fill(user.email)
-    page.get_by_label("Passwort").first.fill(password)
-    page.get_by_label("Passwort").first.press("Enter")
-    expect(page.get_by_role("link", name="Mein Konto")).to_be_visible()
-    audit.check(page)
-
-
-def test_every_account_page_is_accessible(page, live_server, teacher, password, audit):
-    _log_in(page, live_server, teacher, password, audit)
+def test_every_account_page_is_accessible(page, live_server, teacher, password, audit, log_in):
+    log_in(page, teacher)
     for path in ACCOUNT_PAGES:
         page.goto(f"{live_server.url}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -38,9 +28,9 @@ def test_every_account_page_is_accessible(page, live_server, teacher, password, 
 
 
 def test_a_person_creates_and_revokes_an_api_token_by_keyboard(
-    page, live_server, teacher, password, audit
+    page, live_server, teacher, password, audit, log_in
 ):
-    _log_in(page, live_server, teacher, password, audit)
+    log_in(page, teacher)
     page.goto(f"{live_server.url}/account/")
     field = page.get_by_label("Wofür ist der Token?")
     field.focus()
@@ -55,8 +45,8 @@ def test_a_person_creates_and_revokes_an_api_token_by_keyboard(
     audit.check(page)
 
 
-def test_the_account_pages_in_english(page, live_server, teacher, password, audit):
-    _log_in(page, live_server, teacher, password, audit)
+def test_the_account_pages_in_english(page, live_server, teacher, password, audit, log_in):
+    log_in(page, teacher)
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     audit.check(page)

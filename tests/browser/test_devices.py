@@ -29,20 +29,10 @@ def inventory(organization):
     return pool
 
 
-def _log_in(page, live_server, user, password, audit):
-    page.goto(f"{live_server.url}/accounts/login/")
-    audit.check(page)
-    page.get_by_label("E-Mail").fill(user.email)
-    page.get_by_label("Passwort").first.fill(password)
-    page.get_by_label("Passwort").first.press("Enter")
-    expect(page.get_by_role("link", name="Mein Konto")).to_be_visible()
-    audit.check(page)
-
-
 def test_staff_filter_the_inventory_with_the_keyboard(
-    page, live_server, staff, password, inventory, audit
+    page, live_server, staff, password, inventory, audit, log_in
 ):
-    _log_in(page, live_server, staff, password, audit)
+    log_in(page, staff)
     page.get_by_role("link", name="Inventar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inventar")
     audit.check(page)
@@ -61,7 +51,7 @@ def test_staff_filter_the_inventory_with_the_keyboard(
 
 
 def test_staff_import_a_csv_and_read_the_row_errors(
-    page, live_server, staff, password, inventory, audit, tmp_path
+    page, live_server, staff, password, inventory, audit, tmp_path, log_in
 ):
     csv = tmp_path / "geraete.csv"
     csv.write_text(
@@ -71,7 +61,7 @@ def test_staff_import_a_csv_and_read_the_row_errors(
         "KRG-IPAD-001;Lenovo ThinkPad L14;;kaputt\n",
         encoding="utf-8",
     )
-    _log_in(page, live_server, staff, password, audit)
+    log_in(page, staff)
     page.goto(f"{live_server.url}/devices/import/")
     audit.check(page)
     page.get_by_label("CSV-Datei").set_input_files(str(csv))
@@ -96,8 +86,10 @@ def test_staff_import_a_csv_and_read_the_row_errors(
     audit.check(page)
 
 
-def test_staff_print_labels_for_a_selection(page, live_server, staff, password, inventory, audit):
-    _log_in(page, live_server, staff, password, audit)
+def test_staff_print_labels_for_a_selection(
+    page, live_server, staff, password, inventory, audit, log_in
+):
+    log_in(page, staff)
     page.goto(f"{live_server.url}/devices/")
     audit.check(page)
     page.get_by_label("KRG-IPAD-001 für Etiketten auswählen").check()
