@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import Location, Organization
 
 from .models import Device, DevicePool, DeviceType
+from .services import DEVICE_FIELDS, POOL_FIELDS
 
 
 class InventoryFilterForm(forms.Form):
@@ -67,16 +68,7 @@ class InventoryFilterForm(forms.Form):
 class DeviceForm(forms.ModelForm):
     class Meta:
         model = Device
-        fields = [
-            "device_type",
-            "asset_tag",
-            "name",
-            "serial_number",
-            "pool",
-            "home_location",
-            "accessories",
-            "notes",
-        ]
+        fields = list(DEVICE_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, organization: Organization, **kwargs):
@@ -114,21 +106,7 @@ POOL_LIMITS = {
 class PoolForm(forms.ModelForm):
     class Meta:
         model = DevicePool
-        fields = [
-            "name",
-            "description",
-            "location",
-            "device_types",
-            "booking_scope",
-            "max_booking_hours",
-            "min_notice_hours",
-            "max_days_ahead",
-            "per_person_limit",
-            "loan_period_days",
-            "max_renewals",
-            "return_checklist",
-            "is_active",
-        ]
+        fields = [*POOL_FIELDS[:3], "device_types", *POOL_FIELDS[3:]]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "return_checklist": forms.Textarea(attrs={"rows": 4}),

@@ -75,11 +75,11 @@ def _required_tag(asset_tag: str) -> str:
 
 
 DEVICE_FIELDS = (
-    "pool",
     "device_type",
-    "name",
     "asset_tag",
+    "name",
     "serial_number",
+    "pool",
     "home_location",
     "accessories",
     "notes",
@@ -222,9 +222,9 @@ def change_status(*, by: User, device: Device, status: str, reason: str) -> Devi
 
 
 POOL_FIELDS = (
-    "location",
     "name",
     "description",
+    "location",
     "booking_scope",
     "max_booking_hours",
     "min_notice_hours",
