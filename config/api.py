@@ -103,6 +103,7 @@ def health(request: HttpRequest):
 
 def _add_routers() -> None:
     from accounts.api import router as accounts_router
+    from booking.api import router as booking_router
     from devices.api import router as devices_router
     from organizations.api import router as organizations_router
 
@@ -110,6 +111,7 @@ def _add_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/", organizations_router)
     api.add_router("/", devices_router)
+    api.add_router("/", booking_router)
 
 
 _add_routers()

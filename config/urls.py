@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("organizations.urls")),
     path("", include("devices.urls")),
+    path("", include("booking.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

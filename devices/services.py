@@ -19,6 +19,7 @@ from config.errors import DomainError
 from organizations.models import Location, Organization
 
 from .models import Device, DeviceEvent, DevicePool, DeviceType
+from .signals import device_status_changed
 
 # Which status may follow which: a lost device that turns up goes back into service; a
 # retired one stays retired.
@@ -217,6 +218,9 @@ def change_status(*, by: User, device: Device, status: str, reason: str) -> Devi
             organization_id=device.organization_id,
             from_status=previous,
             to_status=status,
+        )
+        device_status_changed.send(
+            sender=Device, device=device, from_status=previous, to_status=status
         )
     return device
 

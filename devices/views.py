@@ -305,11 +305,14 @@ def _visible_pool(request: HttpRequest, pk: int) -> DevicePool:
 def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pool = _visible_pool(request, pk)
     manages = DevicePool.objects.managed_by(request.user).filter(pk=pool.pk).exists()
+    can_book = DevicePool.objects.bookable_by(request.user).filter(pk=pool.pk).exists()
     devices = []
     if manages:
         devices = pool.devices.select_related("device_type").order_by("asset_tag")
     return render(
-        request, "devices/pool_detail.html", {"pool": pool, "manages": manages, "devices": devices}
+        request,
+        "devices/pool_detail.html",
+        {"pool": pool, "manages": manages, "can_book": can_book, "devices": devices},
     )
 
 

@@ -125,3 +125,28 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     asset_tag = factory.Sequence(lambda n: f"INV-{n:04}")
     name = factory.Sequence(lambda n: f"iPad {n:02}")
     serial_number = factory.Sequence(lambda n: f"DMPX{n:08}")
+
+
+def _next_monday_at(hour: int):
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    return timezone.make_aware(datetime.datetime.combine(monday, datetime.time(hour)))
+
+
+class ReservationFactory(factory.django.DjangoModelFactory):
+    """A confirmed reservation written directly (test setup); next Monday 08:00–09:30 local."""
+
+    class Meta:
+        model = "booking.Reservation"
+
+    pool = factory.SubFactory(DevicePoolFactory)
+    user = factory.SubFactory(UserFactory)
+    quantity = 1
+    start = factory.LazyFunction(lambda: _next_monday_at(8))
+    end = factory.LazyAttribute(lambda o: o.start + __import__("datetime").timedelta(minutes=90))
+    purpose = "Klasse 7b, Mathematik"
+    status = "confirmed"

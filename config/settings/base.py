@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "organizations",
     "devices",
+    "booking",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,12 @@ LERNPOOL_OPERATOR = {
     "phone": env("OPERATOR_PHONE", default=""),
     "privacy_officer": env("OPERATOR_PRIVACY_OFFICER", default=""),
 }
+
+# The public address of this installation, for links in emails and calendar feeds.
+LERNPOOL_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Locks in booking.services; only tests/concurrency turns them off, to show the race.
+LERNPOOL_BOOKING_LOCKS = True
 
 # Whether `manage.py seed_demo` may create the demo region and its public demo logins.
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=True)

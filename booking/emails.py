@@ -1,0 +1,71 @@
+"""The booking emails. Each loads what it needs by id (they run as tasks)."""
+
+from __future__ import annotations
+
+from config.mail import send_to_user
+
+from . import ical
+from .models import Reservation, Series
+
+KINDS = {"confirmed", "requested", "approved", "declined", "cancelled", "shortfall"}
+
+
+def send_reservation_email(reservation_id: int, kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    reservation = (
+        Reservation.objects.select_related("pool__organization", "pool__location", "user")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if reservation is None or reservation.user is None:
+        return
+    attachments = []
+    if kind in {"confirmed", "approved"}:
+        attachments.append(
+            (
+                f"lernpool-{reservation.pk}.ics",
+                ical.calendar([reservation], name=reservation.pool.name),
+                "text/calendar",
+            )
+        )
+    send_to_user(
+        reservation.user,
+        "booking/reservation",
+        {"reservation": reservation, "kind": kind},
+        attachments=attachments,
+    )
+
+
+def send_series_email(series_id: int) -> None:
+    series = (
+        Series.objects.select_related("pool__organization", "pool__location", "user")
+        .filter(pk=series_id)
+        .first()
+    )
+    if series is None or series.user is None:
+        return
+    reservations = list(
+        series.reservations.select_related("pool__organization", "pool__location").order_by("start")
+    )
+    if not reservations:
+        return
+    attachments = []
+    if reservations[0].status == Reservation.Status.CONFIRMED:
+        attachments.append(
+            (
+                f"lernpool-series-{series.pk}.ics",
+                ical.calendar(reservations, name=series.pool.name),
+                "text/calendar",
+            )
+        )
+    send_to_user(
+        series.user,
+        "booking/series",
+        {
+            "series": series,
+            "reservations": reservations,
+            "requested": reservations[0].status == Reservation.Status.REQUESTED,
+        },
+        attachments=attachments,
+    )

@@ -1,0 +1,29 @@
+"""Background work of booking: emails and the shortfall check. Ids in, nothing heavy on
+import."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+
+@task()
+def send_reservation_email(reservation_id: int, kind: str) -> None:
+    """Tell the person who booked: confirmed, requested, approved, declined, cancelled by
+    staff, or a shortfall (their booking may not get all its devices)."""
+    from . import emails
+
+    emails.send_reservation_email(reservation_id, kind)
+
+
+@task()
+def send_series_email(series_id: int) -> None:
+    from . import emails
+
+    emails.send_series_email(series_id)
+
+
+@task()
+def check_shortfall(pool_id: int) -> list[int]:
+    from . import services
+
+    return services.update_shortfalls(pool_id=pool_id)
