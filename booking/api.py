@@ -1,7 +1,326 @@
-"""The booking API (placeholder until the API work lands)."""
+"""Booking device pools over the API: free devices over time, one's own reservations.
 
-from __future__ import annotations
+Times go in and out as ISO 8601 with an offset (``2026-11-30T08:00:00+01:00``); a time
+without one is refused, since nobody can tell which instant it means. Output is in the
+installation's time zone (Europe/Berlin).
+"""
 
-from ninja import Router
+# No ``from __future__ import annotations`` here: @paginate wraps the view in a function of
+# ninja.pagination, so ninja would resolve string annotations in that module's namespace and
+# fail (the same as devices/api.py).
+
+import datetime
+from typing import Annotated, Literal
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
+
+from config.api import Error, JsonObject, ValidationErrors, token_or_session
+from devices.api import Id, text
+from devices.models import DevicePool
+
+from . import availability, services
+from .models import Reservation
 
 router = Router(tags=["booking"])
+
+EARLIEST_YEAR = 2000
+LATEST_YEAR = services.LATEST_YEAR
+MAX_AVAILABILITY_DAYS = 31
+# Far more than any pool holds; keeps absurd numbers away from the database.
+MAX_QUANTITY = 10_000
+
+ReservationStatus = Literal[tuple(Reservation.Status.values)]
+
+
+# --- times ----------------------------------------------------------------------------------
+
+
+def _aware_iso_datetime(value: object) -> datetime.datetime:
+    """An ISO 8601 string with an offset, in the years people book in. Numbers (Unix
+    timestamps, which pydantic would take) and times without an offset are refused."""
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "datetime_type", _("Give the time as an ISO 8601 string with an offset.")
+        )
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise PydanticCustomError(
+            "datetime_parsing",
+            _("This is not an ISO 8601 time, e.g. 2026-11-30T08:00:00+01:00."),
+        ) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise PydanticCustomError(
+            "timezone_aware",
+            _("The time needs an offset, e.g. 2026-11-30T08:00:00+01:00 (or Z for UTC)."),
+        )
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise PydanticCustomError(
+            "datetime_range",
+            _("Please choose a date between the years %(first)d and %(last)d.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+        )
+    return parsed
+
+
+AwareTime = Annotated[
+    datetime.datetime,
+    BeforeValidator(_aware_iso_datetime),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 with an offset, e.g. 2026-11-30T08:00:00+01:00.",
+        }
+    ),
+]
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value)
+
+
+def _after_start(end: datetime.datetime, info: ValidationInfo) -> datetime.datetime:
+    """Checked on ``end`` so that the error names the field; skipped when ``start`` was
+    invalid (its own error says why)."""
+    start = info.data.get("start")
+    if start is not None and start >= end:
+        raise PydanticCustomError("time_order", _("The end must be after the start."))
+    return end
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class Conflict(Schema):
+    detail: str
+    free: int | None = Field(
+        None, description="Devices free for the whole time, when too few are the reason."
+    )
+
+
+class AvailabilityQuery(Schema):
+    start: AwareTime
+    end: AwareTime
+
+    @field_validator("end")
+    @classmethod
+    def _a_short_range_after_start(cls, end: datetime.datetime, info: ValidationInfo):
+        end = _after_start(end, info)
+        start = info.data.get("start")
+        if start is not None and end - start > datetime.timedelta(days=MAX_AVAILABILITY_DAYS):
+            raise PydanticCustomError(
+                "range_too_long",
+                _("Ask for at most %(days)d days at a time.") % {"days": MAX_AVAILABILITY_DAYS},
+            )
+        return end
+
+
+class FreeInterval(Schema):
+    start: datetime.datetime
+    end: datetime.datetime
+    free: int = Field(..., description="Devices free throughout [start, end).")
+
+
+class AvailabilityOut(Schema):
+    pool_id: int
+    capacity: int = Field(..., description="Devices in service now.")
+    intervals: list[FreeInterval] = Field(
+        ..., description="Consecutive half-open intervals covering [start, end)."
+    )
+
+
+class ReservationIn(JsonObject):
+    pool_id: Id
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+    start: AwareTime
+    end: AwareTime
+    purpose: text(200) = Field("", description="e.g. class 7b, maths")
+
+    _end_after_start = field_validator("end")(_after_start)
+
+
+class ReservationOut(Schema):
+    id: int
+    pool_id: int
+    pool_name: str
+    quantity: int
+    start: datetime.datetime
+    end: datetime.datetime
+    purpose: str
+    status: ReservationStatus = Field(
+        ..., description="requested: waits for the owner's staff; confirmed: the devices are held."
+    )
+    series_id: int | None = Field(..., description="The weekly series it belongs to, if any.")
+
+    @staticmethod
+    def resolve_pool_name(reservation: Reservation) -> str:
+        return reservation.pool.name
+
+    @staticmethod
+    def resolve_start(reservation: Reservation) -> datetime.datetime:
+        return _local(reservation.start)
+
+    @staticmethod
+    def resolve_end(reservation: Reservation) -> datetime.datetime:
+        return _local(reservation.end)
+
+
+class ReservationFilter(Schema):
+    upcoming: bool | None = Field(
+        None, description="true: only those not over yet; false: only past ones."
+    )
+
+
+class ReservationPagination(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10**9)
+
+
+# What a write may answer instead: malformed JSON (400), no login (401), a session without
+# CSRF token (403), outside the caller's scope (404), a rule of the service (409), bad input (422).
+WRITE_ERRORS = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Conflict,
+    422: ValidationErrors,
+}
+
+
+# --- availability ---------------------------------------------------------------------------
+
+
+def _anonymous(request: HttpRequest):
+    """Callers without credentials may read availability. A token that was sent but is not
+    valid stays a 401 rather than quietly becoming anonymous."""
+    if "Authorization" in request.headers:
+        return None
+    return AnonymousUser()
+
+
+def _visible_pools(user) -> QuerySet[DevicePool]:
+    """Pools open to the region or lent to residents are public; a logged-in caller also sees
+    every pool they may book."""
+    public = DevicePool.objects.filter(
+        is_active=True,
+        organization__is_active=True,
+        booking_scope__in=(DevicePool.Scope.REGION, DevicePool.Scope.RESIDENTS),
+    )
+    if not user.is_authenticated:
+        return public
+    return DevicePool.objects.filter(
+        Q(pk__in=DevicePool.objects.bookable_by(user).values("pk")) | Q(pk__in=public.values("pk"))
+    )
+
+
+@router.get(
+    "/pools/{pool_id}/availability",
+    response={200: AvailabilityOut, 401: Error, 404: Error, 422: ValidationErrors},
+    auth=[*token_or_session, _anonymous],
+    openapi_extra={"security": [{}]},  # the login is optional
+)
+def pool_availability(
+    request: HttpRequest,
+    pool_id: Path[Annotated[int, Field(ge=1, le=2**63 - 1)]],
+    window: Query[AvailabilityQuery],
+):
+    """How many devices of a pool are free, for each interval in [start, end) in which that
+    number changes (at most 31 days). No personal data. Public for pools shared with the
+    region or lent to residents; with a login, also for the caller's own pools."""
+    pool = get_object_or_404(_visible_pools(request.auth).with_capacity(), pk=pool_id)
+    capacity = pool.capacity()
+    intervals: list[dict] = []
+    for interval in availability.reserved_intervals(pool.pk, window.start, window.end):
+        free = max(capacity - interval.reserved, 0)
+        if intervals and intervals[-1]["free"] == free:
+            intervals[-1]["end"] = _local(interval.end)
+            continue
+        intervals.append(
+            {"start": _local(interval.start), "end": _local(interval.end), "free": free}
+        )
+    return {"pool_id": pool.pk, "capacity": capacity, "intervals": intervals}
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+
+def _mine(user) -> QuerySet[Reservation]:
+    return Reservation.objects.filter(user=user).select_related("pool")
+
+
+@router.post("/reservations", response={201: ReservationOut, **WRITE_ERRORS}, auth=token_or_session)
+def create_reservation(request: HttpRequest, payload: ReservationIn):
+    """Book devices of a pool for [start, end). Confirmed at once for members of the pool's
+    organization, otherwise a request that the owner's staff confirm or decline. 409 when too
+    few are free (with ``free``) or a limit of the pool says no."""
+    user = request.auth
+    pool = get_object_or_404(DevicePool.objects.bookable_by(user), pk=payload.pool_id)
+    try:
+        reservation = services.reserve(
+            by=user,
+            pool=pool,
+            quantity=payload.quantity,
+            start=payload.start,
+            end=payload.end,
+            purpose=payload.purpose,
+        )
+    except services.PoolExhausted as error:
+        return Status(409, {"detail": str(error), "free": error.free})
+    except PermissionDenied:  # the pool stopped being bookable meanwhile
+        raise Http404 from None
+    return Status(201, _mine(user).get(pk=reservation.pk))
+
+
+@router.get(
+    "/reservations",
+    response={200: list[ReservationOut], 401: Error, 422: ValidationErrors},
+    auth=token_or_session,
+)
+@paginate(ReservationPagination)
+def list_reservations(request: HttpRequest, filters: Query[ReservationFilter]):
+    """The caller's own reservations (any status), earliest first."""
+    reservations = _mine(request.auth)
+    if filters.upcoming is not None:
+        now = timezone.now()
+        reservations = (
+            reservations.filter(end__gt=now)
+            if filters.upcoming
+            else reservations.filter(end__lte=now)
+        )
+    return reservations.order_by("start", "pk")
+
+
+@router.post(
+    "/reservations/{reservation_id}/cancel",
+    response={
+        200: ReservationOut,
+        401: Error,
+        403: Error,
+        404: Error,
+        409: Error,
+        422: ValidationErrors,
+    },
+    auth=token_or_session,
+)
+def cancel_reservation(
+    request: HttpRequest, reservation_id: Path[Annotated[int, Field(ge=1, le=2**63 - 1)]]
+):
+    """Cancel one of the caller's own reservations that has not begun. 409 when it has, or is
+    no longer active."""
+    user = request.auth
+    reservation = get_object_or_404(_mine(user), pk=reservation_id)
+    services.cancel(by=user, reservation=reservation)
+    return _mine(user).get(pk=reservation.pk)

@@ -1,33 +1,526 @@
-"""Placeholder: replaced by the real views."""
+"""The staff desk: today's hand-outs and returns, requests to decide, hand-out by scanning
+or picking devices, taking devices back, and a per-pool calendar with its iCal feed.
+
+Everything is scoped to the pools the person manages (``DevicePool.objects.managed_by``);
+anything outside is a 404.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import datetime
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from config.errors import DomainError
+from config.htmx import partial_request
+from devices.models import Device, DevicePool
+from organizations.models import Membership, Organization
+
+from . import availability, ical, services
+from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, find_devices
+from .models import CalendarToken, Loan, LoanItem, Reservation
+
+REQUESTS_PAGE_SIZE = 50
+FEED_DAYS_BACK = 30
 
 
-def desk(request, *args, **kwargs):
-    return HttpResponse("")
+# ---------------------------------------------------------------------------------------
+# Scope helpers
 
 
-def requests(request, *args, **kwargs):
-    return HttpResponse("")
+def _managed_organization(request: HttpRequest) -> tuple[Organization, list[Organization]]:
+    """The organization whose desk the page shows: ?organization=<slug>, else the first one
+    the user manages. Anyone who manages none gets 404 (as on the inventory)."""
+    managed = list(Organization.objects.managed_by(request.user).order_by("name"))
+    if not managed:
+        raise Http404
+    slug = request.GET.get("organization") or request.POST.get("organization")
+    if slug:
+        for organization in managed:
+            if organization.slug == slug:
+                return organization, managed
+        raise Http404
+    return managed[0], managed
 
 
-def request_decide(request, *args, **kwargs):
-    return HttpResponse("")
+def _desk_url(organization_slug: str | None = None) -> str:
+    url = reverse("booking:desk")
+    return f"{url}?{urlencode({'organization': organization_slug})}" if organization_slug else url
 
 
-def hand_out(request, *args, **kwargs):
-    return HttpResponse("")
+def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """Local midnight to the next local midnight (23 or 25 hours on a DST change)."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return start, end
 
 
-def loan_return(request, *args, **kwargs):
-    return HttpResponse("")
+def _in_service_count():
+    """A subquery: the devices of the reservation's pool in service now."""
+    counted = (
+        Device.objects.filter(pool=OuterRef("pool"), status=Device.Status.IN_SERVICE)
+        .order_by()
+        .values("pool")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Subquery(counted, output_field=IntegerField())
 
 
-def pool_calendar(request, *args, **kwargs):
-    return HttpResponse("")
+def _to_hand_out(pools, start, end, now):
+    """Confirmed reservations starting in [start, end) that still have devices to hand out
+    (every device ever handed out for them counts, returned or not)."""
+    return (
+        Reservation.objects.confirmed()
+        .filter(pool__in=pools, start__gte=start, start__lt=end, end__gt=now)
+        .annotate(handed_out=Count("loans__items"))
+        .filter(quantity__gt=F("handed_out"))
+        .select_related("pool", "user")
+        .order_by("start", "pk")
+    )
 
 
-def pool_feed(request, *args, **kwargs):
-    return HttpResponse("")
+def _open_loans(pools):
+    return (
+        Loan.objects.open()
+        .filter(pool__in=pools)
+        .annotate(still_out=Count("items", filter=Q(items__returned_at__isnull=True)))
+        .select_related("pool", "borrower", "reservation")
+        .order_by("due_at", "pk")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The desk
+
+
+@require_safe
+@login_required
+def desk(request: HttpRequest) -> HttpResponse:
+    """Today's (or the chosen day's) work at the desk of one organization."""
+    organization, managed = _managed_organization(request)
+    form = DeskForm(request.GET or None)
+    valid = form.is_valid() if form.is_bound else True
+    data = form.cleaned_data if form.is_bound and valid else {}
+    today = timezone.localdate()
+    day = data.get("date") or today
+    now = timezone.now()
+    start, end = _day_bounds(day)
+    # The organization is one the person manages, so all its pools are theirs to run.
+    pools = DevicePool.objects.filter(organization=organization)
+    scan = _scan(request, organization, data["code"], now) if data.get("code") else None
+    if scan and scan.get("redirect"):
+        return redirect(scan["redirect"])
+    context = {
+        "form": form,
+        "organization": organization,
+        "organizations": managed,
+        "day": day,
+        "is_today": day == today,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+        "scan": scan,
+        "to_hand_out": _to_hand_out(pools, start, end, now),
+        "to_take_back": _open_loans(pools).filter(due_at__gte=max(start, now), due_at__lt=end),
+        "overdue": _open_loans(pools).filter(due_at__lt=now),
+        "open_requests": Reservation.objects.filter(
+            pool__in=pools, status=Reservation.Status.REQUESTED
+        ).count(),
+        "shortfalls": Reservation.objects.confirmed()
+        .filter(pool__in=pools, shortfall=True, end__gt=now)
+        .annotate(in_service=_in_service_count())
+        .select_related("pool", "user")
+        .order_by("start", "pk"),
+        "now": now,
+    }
+    return render(request, "booking/desk.html", context, status=200 if valid else 400)
+
+
+def _scan(
+    request: HttpRequest, organization: Organization, code: str, now: datetime.datetime
+) -> dict:
+    """What a scanned label or asset tag leads to: the return page of its open loan, or
+    today's hand-out of its pool, or a message that says why neither."""
+    managed = Device.objects.managed_by(request.user).select_related("pool")
+    found, _unknown = find_devices(managed, [code], prefer_organization_id=organization.pk)
+    if not found:
+        return {
+            "code": code,
+            "message": _("No device of yours has the label or asset tag “%(code)s”.")
+            % {"code": code},
+        }
+    device = found[0]
+    item = (
+        LoanItem.objects.filter(device=device, returned_at__isnull=True)
+        .select_related("loan")
+        .first()
+    )
+    if item is not None:
+        return {"redirect": item.loan.get_absolute_url()}
+    if device.pool_id is None:
+        return {
+            "code": code,
+            "device": device,
+            "message": _("%(device)s is not in a pool and not handed out.")
+            % {"device": device.asset_tag},
+        }
+    start, end = _day_bounds(timezone.localdate())
+    upcoming = list(_to_hand_out(DevicePool.objects.filter(pk=device.pool_id), start, end, now))
+    if not upcoming:
+        return {
+            "code": code,
+            "device": device,
+            "message": _(
+                "%(device)s is here: it is not handed out, and %(pool)s has no hand-out left today."
+            )
+            % {"device": device.asset_tag, "pool": device.pool.name},
+        }
+    return {"code": code, "device": device, "reservations": upcoming}
+
+
+# ---------------------------------------------------------------------------------------
+# Requests
+
+
+def _requests_page(
+    request: HttpRequest, *, failed: tuple[int, DecisionForm] | None = None, status: int = 200
+) -> HttpResponse:
+    pools = DevicePool.objects.managed_by(request.user)
+    organization = None
+    slug = request.GET.get("organization") or request.POST.get("organization")
+    if not pools.exists():
+        raise Http404
+    if slug:
+        organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
+        pools = pools.filter(organization=organization)
+    pending = (
+        Reservation.objects.filter(pool__in=pools, status=Reservation.Status.REQUESTED)
+        .select_related("user", "pool__organization")
+        .order_by("created_at", "pk")
+    )
+    page = Paginator(pending, REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    _annotate_fit(shown)
+    _annotate_organizations(shown)
+    failed_pk, failed_form = failed or (None, None)
+    for reservation in shown:
+        reservation.form = failed_form if reservation.pk == failed_pk else DecisionForm()
+        reservation.has_begun = reservation.start <= timezone.now()
+    # A decision on something no longer listed (answered meanwhile): its error goes on top.
+    failed_elsewhere = failed_form if failed_pk not in {r.pk for r in shown} else None
+    return render(
+        request,
+        "booking/requests.html",
+        {
+            "page": page,
+            "requests": shown,
+            "organization": organization,
+            "failed_elsewhere": failed_elsewhere,
+        },
+        status=status,
+    )
+
+
+def _annotate_fit(reservations: list[Reservation]) -> None:
+    """Set ``free`` (devices free for the whole time now) and ``fits`` on each request.
+    Per pool on the page: the pool's capacity (one query for all), then the reserved step
+    function over the span of its requests (two queries), or the peak for a single request
+    (one query) – so at most one query per request shown, usually far fewer."""
+    by_pool: dict[int, list[Reservation]] = defaultdict(list)
+    for reservation in reservations:
+        by_pool[reservation.pool_id].append(reservation)
+    capacities = (
+        dict(
+            DevicePool.objects.with_capacity()
+            .filter(pk__in=by_pool)
+            .values_list("pk", "capacity_now")
+        )
+        if by_pool
+        else {}
+    )
+    for pool_id, group in by_pool.items():
+        if len(group) == 1:
+            peaks = [availability.peak_reserved(pool_id, group[0].start, group[0].end)]
+        else:
+            intervals = availability.reserved_intervals(
+                pool_id, min(r.start for r in group), max(r.end for r in group)
+            )
+            peaks = [availability.peak_in(intervals, r.start, r.end) for r in group]
+        for reservation, peak in zip(group, peaks, strict=True):
+            reservation.free = max(capacities.get(pool_id, 0) - peak, 0)
+            reservation.fits = reservation.quantity <= reservation.free
+
+
+def _annotate_organizations(reservations: list[Reservation]) -> None:
+    """Set ``organizations``: the names of the organizations the person belongs to."""
+    user_ids = {r.user_id for r in reservations if r.user_id}
+    names: dict[int, list[str]] = defaultdict(list)
+    if user_ids:
+        for user_id, name in (
+            Membership.objects.filter(user_id__in=user_ids)
+            .order_by("organization__name")
+            .values_list("user_id", "organization__name")
+            .distinct()
+        ):
+            if name not in names[user_id]:
+                names[user_id].append(name)
+    for reservation in reservations:
+        reservation.organizations = names.get(reservation.user_id, [])
+
+
+@require_safe
+@login_required
+def requests(request: HttpRequest) -> HttpResponse:
+    """Requests for the managed pools, oldest first, each with whether it would fit now."""
+    return _requests_page(request)
+
+
+@require_POST
+@login_required
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = get_object_or_404(
+        Reservation.objects.managed_by(request.user).select_related("pool", "user"), pk=pk
+    )
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["action"] == "approve":
+                services.approve(by=request.user, reservation=reservation)
+                text = _("Request of %(person)s confirmed; they have been emailed.")
+            else:
+                services.decline(
+                    by=request.user, reservation=reservation, reason=form.cleaned_data["reason"]
+                )
+                text = _("Request of %(person)s declined; they have been emailed.")
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, text % {"person": reservation.user or _("a deleted account")})
+            url = reverse("booking:requests")
+            slug = request.POST.get("organization")
+            return redirect(f"{url}?{urlencode({'organization': slug})}" if slug else url)
+    return _requests_page(request, failed=(reservation.pk, form), status=400)
+
+
+# ---------------------------------------------------------------------------------------
+# Hand out and take back
+
+
+def _available_devices(pool: DevicePool):
+    """The pool's devices in service that are not in an open loan."""
+    out = LoanItem.objects.filter(returned_at__isnull=True).values("device_id")
+    return (
+        pool.devices.filter(status=Device.Status.IN_SERVICE)
+        .exclude(pk__in=out)
+        .select_related("device_type")
+        .order_by("asset_tag")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand out a reservation: pick devices from the list, scan their labels, or both."""
+    reservation = get_object_or_404(
+        Reservation.objects.managed_by(request.user).select_related("pool__organization", "user"),
+        pk=pk,
+    )
+    initial = {"scan": request.GET.get("scan", "")} if request.method == "GET" else None
+    form = HandOutForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        reservation=reservation,
+        managed_devices=Device.objects.managed_by(request.user),
+    )
+    # "The whole booking": any devices that are here, up to what is still to hand out (a
+    # case of 30 iPads is not ticked one by one).
+    whole = request.method == "POST" and request.POST.get("whole") == "1"
+    if whole or (request.method == "POST" and form.is_valid()):
+        if whole:
+            handed = LoanItem.objects.filter(loan__reservation=reservation).count()
+            devices = list(_available_devices(reservation.pool)[: reservation.quantity - handed])
+        else:
+            devices = form.chosen_devices()
+        try:
+            loan = services.hand_out(by=request.user, reservation=reservation, devices=devices)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            count = loan.items.count()
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d device handed out to %(person)s.",
+                    "%(count)d devices handed out to %(person)s.",
+                    count,
+                )
+                % {"count": count, "person": reservation.user or _("a deleted account")},
+            )
+            return redirect(_desk_url(reservation.pool.organization.slug))
+    handed = LoanItem.objects.filter(loan__reservation=reservation).count()
+    chosen = {str(value) for value in form["devices"].value() or []}
+    return render(
+        request,
+        "booking/hand_out.html",
+        {
+            "reservation": reservation,
+            "pool": reservation.pool,
+            "form": form,
+            "available": _available_devices(reservation.pool),
+            "chosen": chosen,
+            "handed": handed,
+            "remaining": max(reservation.quantity - handed, 0),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a loan's devices back, each complete, damaged (to repair) or missing parts."""
+    loan = get_object_or_404(
+        Loan.objects.managed_by(request.user).select_related(
+            "pool__organization", "borrower", "reservation"
+        ),
+        pk=pk,
+    )
+    items = list(loan.items.select_related("device__device_type").order_by("device__asset_tag"))
+    out = [item for item in items if item.returned_at is None]
+    form = ReturnForm(request.POST if request.method == "POST" else None, items=out)
+    all_complete = request.method == "POST" and request.POST.get("all_complete") == "1"
+    if all_complete or (request.method == "POST" and form.is_valid()):
+        if all_complete:
+            returns = [services.ItemReturn(item.pk, LoanItem.Condition.COMPLETE) for item in out]
+        else:
+            returns = form.returns()
+        try:
+            services.return_items(by=request.user, loan=loan, returns=returns)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _return_message(returns))
+            return redirect(_desk_url(loan.pool.organization.slug))
+    return render(
+        request,
+        "booking/loan_return.html",
+        {
+            "loan": loan,
+            "pool": loan.pool,
+            "form": form,
+            "returned": [item for item in items if item.returned_at is not None],
+            "out": out,
+            "overdue": loan.is_overdue(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _return_message(returns) -> str:
+    back = len(returns)
+    repair = sum(1 for entry in returns if entry.condition == LoanItem.Condition.DAMAGED)
+    missing = sum(1 for entry in returns if entry.condition == LoanItem.Condition.MISSING_PARTS)
+    parts = [ngettext("%(count)d device back", "%(count)d devices back", back) % {"count": back}]
+    if repair:
+        parts.append(
+            ngettext("%(count)d sent to repair", "%(count)d sent to repair", repair)
+            % {"count": repair}
+        )
+    if missing:
+        parts.append(
+            ngettext("%(count)d with missing parts", "%(count)d with missing parts", missing)
+            % {"count": missing}
+        )
+    return "; ".join(parts) + "."
+
+
+# ---------------------------------------------------------------------------------------
+# The pool's calendar and feed
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@require_safe
+@login_required
+def pool_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who booked what in a week, for staff of the pool; and the pool's iCal feed URL."""
+    pool = get_object_or_404(
+        DevicePool.objects.managed_by(request.user).select_related("organization"), pk=pk
+    )
+    form = DeskForm({"date": request.GET.get("date", "")})
+    valid = form.is_valid()
+    monday = _monday((valid and form.cleaned_data["date"]) or timezone.localdate())
+    start, _end = _day_bounds(monday)
+    _start, end = _day_bounds(monday + datetime.timedelta(days=6))
+    reservations = list(
+        Reservation.objects.filter(
+            pool=pool,
+            status__in=(Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED),
+        )
+        .overlapping(start, end)
+        .select_related("user")
+        .order_by("start", "pk")
+    )
+    token = services.calendar_token(user=request.user)
+    feed_url = request.build_absolute_uri(
+        reverse("booking:pool_feed", kwargs={"token": token.token, "pk": pool.pk})
+    )
+    template = "booking/pool_calendar.html" + ("#week" if partial_request(request) else "")
+    response = render(
+        request,
+        template,
+        {
+            "pool": pool,
+            "monday": monday,
+            "sunday": monday + datetime.timedelta(days=6),
+            "previous_week": monday - datetime.timedelta(days=7),
+            "next_week": monday + datetime.timedelta(days=7),
+            "this_week": _monday(timezone.localdate()),
+            "reservations": reservations,
+            "feed_url": feed_url,
+            "form": form,
+        },
+        status=200 if valid else 400,
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_safe
+def pool_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The pool's bookings with the people's names, for the calendar app of its staff."""
+    owner = CalendarToken.objects.select_related("user").filter(token=token).first()
+    if owner is None or not owner.user.is_active:
+        raise Http404
+    pool = get_object_or_404(
+        DevicePool.objects.managed_by(owner.user).select_related("organization"), pk=pk
+    )
+    since = timezone.now() - datetime.timedelta(days=FEED_DAYS_BACK)
+    reservations = (
+        Reservation.objects.filter(pool=pool, end__gte=since)
+        .select_related("pool__organization", "pool__location", "user")
+        .order_by("start", "pk")
+    )
+    body = ical.calendar(
+        reservations, name=f"{pool.name} ({pool.organization.name})", with_person=True
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="pool-{pool.pk}.ics"'
+    return response

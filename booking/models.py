@@ -42,6 +42,10 @@ class Series(models.Model):
             models.CheckConstraint(
                 condition=Q(interval_weeks__in=[1, 2]), name="series_interval_one_or_two"
             ),
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")), name="series_start_before_end"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="series_quantity_1"),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,8 @@ NOTE_MAX_LENGTH = LoanItem._meta.get_field("note").max_length
 # Nobody books device sets for years ahead; this keeps dates far in the future (year 9999)
 # away from date arithmetic even for a pool that allows very long booking horizons.
 LATEST_YEAR = 2100
+EARLIEST_YEAR = 2000
+PURPOSE_MAX_LENGTH = Reservation._meta.get_field("purpose").max_length
 
 
 class PoolExhausted(DomainError):
@@ -69,11 +71,11 @@ class ReturnError(DomainError):
     """The return cannot be recorded as given."""
 
 
-def _lock(queryset):
-    """``select_for_update()``, unless the test-only switch turns locking off to show that
-    the concurrency tests can see the race (tests/concurrency)."""
+def _lock(queryset, **kwargs):
+    """``select_for_update(**kwargs)``, unless the test-only switch turns locking off to show
+    that the concurrency tests can see the race (tests/concurrency)."""
     if getattr(settings, "LERNPOOL_BOOKING_LOCKS", True):
-        return queryset.select_for_update()
+        return queryset.select_for_update(**kwargs)
     return queryset
 
 
@@ -108,34 +110,72 @@ def needs_approval(user: User, pool: DevicePool) -> bool:
 # Limits
 
 
-def check_booking(
-    *,
-    by: User,
-    pool: DevicePool,
-    quantity: int,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    now: datetime.datetime | None = None,
-    check_horizon: bool = True,
-    exclude: tuple[int, ...] = (),
-) -> None:
-    """Raise with a message that says which rule or limit fails and what is allowed."""
-    now = now or timezone.now()
+def _utc(value: datetime.datetime) -> datetime.datetime:
+    """The same instant in UTC. Arithmetic on two datetimes that share a ``tzinfo`` is done
+    on the wall clock (Sat 22:00 to Sun 06:00 across the spring change would be 8 hours,
+    not 7), so every length and comparison here is taken in UTC."""
+    return value.astimezone(datetime.UTC)
+
+
+def _clean_purpose(purpose: str) -> str:
+    purpose = purpose.strip()
+    if "\x00" in purpose:
+        raise InvalidBooking(_("The purpose contains a character that is not allowed."))
+    if len(purpose) > PURPOSE_MAX_LENGTH:
+        raise InvalidBooking(
+            _("Please keep the purpose under %(max)d characters.") % {"max": PURPOSE_MAX_LENGTH}
+        )
+    return purpose
+
+
+def _checked_times(
+    start: datetime.datetime, end: datetime.datetime, now: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The range in UTC, or an InvalidBooking that says what is wrong with it."""
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise InvalidBooking(_("Times need a time zone."))
-    if quantity < 1:
-        raise InvalidBooking(_("Book at least one device."))
-    if start >= end:
-        raise InvalidBooking(_("The end must be after the start."))
     if start.year > LATEST_YEAR or end.year > LATEST_YEAR:
         raise InvalidBooking(
             _("Please choose a date before the year %(year)d.") % {"year": LATEST_YEAR}
         )
+    if start.year < EARLIEST_YEAR or end.year < EARLIEST_YEAR:
+        # Far in the past; also keeps year 1 away from the conversion to UTC (overflow).
+        raise InvalidBooking(_("This time has already begun; please choose a later one."))
+    start, end = _utc(start), _utc(end)
+    if start >= end:
+        raise InvalidBooking(_("The end must be after the start."))
     if start < now:
         raise InvalidBooking(_("This time has already begun; please choose a later one."))
-    capacity = pool.capacity()
+    return start, end
+
+
+def _horizon_error(pool: DevicePool, now: datetime.datetime) -> LimitExceeded:
+    latest = now + datetime.timedelta(days=pool.max_days_ahead)
+    return LimitExceeded(
+        ngettext(
+            "This pool can be booked at most %(days)d day ahead, so until %(latest)s.",
+            "This pool can be booked at most %(days)d days ahead, so until %(latest)s.",
+            pool.max_days_ahead,
+        )
+        % {"days": pool.max_days_ahead, "latest": _local(latest)}
+    )
+
+
+def _limit_error(
+    pool: DevicePool,
+    *,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    capacity: int,
+    check_horizon: bool = True,
+) -> LimitExceeded | None:
+    """The first limit of the pool that [start, end) (in UTC) breaks, without a query:
+    devices in service, longest booking (for loans to residents: the loan period), minimum
+    notice, how far ahead. The per-person limit needs the database; see check_booking."""
     if quantity > capacity:
-        raise LimitExceeded(
+        return LimitExceeded(
             ngettext(
                 "This pool has only %(count)d device in service.",
                 "This pool has only %(count)d devices in service.",
@@ -144,9 +184,17 @@ def check_booking(
             % {"count": capacity}
         )
     if pool.booking_scope == DevicePool.Scope.RESIDENTS:
-        return  # loans to residents have their own rules (loan period, renewals)
-    if end - start > datetime.timedelta(hours=pool.max_booking_hours):
-        raise LimitExceeded(
+        if end - start > datetime.timedelta(days=pool.loan_period_days):
+            return LimitExceeded(
+                ngettext(
+                    "A loan from this pool can last at most %(days)d day.",
+                    "A loan from this pool can last at most %(days)d days.",
+                    pool.loan_period_days,
+                )
+                % {"days": pool.loan_period_days}
+            )
+    elif end - start > datetime.timedelta(hours=pool.max_booking_hours):
+        return LimitExceeded(
             ngettext(
                 "A booking of this pool can last at most %(hours)d hour.",
                 "A booking of this pool can last at most %(hours)d hours.",
@@ -155,7 +203,7 @@ def check_booking(
             % {"hours": pool.max_booking_hours}
         )
     if pool.min_notice_hours and start < now + datetime.timedelta(hours=pool.min_notice_hours):
-        raise LimitExceeded(
+        return LimitExceeded(
             ngettext(
                 "This pool must be booked at least %(hours)d hour ahead, so from %(earliest)s.",
                 "This pool must be booked at least %(hours)d hours ahead, so from %(earliest)s.",
@@ -166,36 +214,66 @@ def check_booking(
                 "earliest": _local(now + datetime.timedelta(hours=pool.min_notice_hours)),
             }
         )
-    latest = now + datetime.timedelta(days=pool.max_days_ahead)
-    if check_horizon and start > latest:
-        raise LimitExceeded(
-            ngettext(
-                "This pool can be booked at most %(days)d day ahead, so until %(latest)s.",
-                "This pool can be booked at most %(days)d days ahead, so until %(latest)s.",
-                pool.max_days_ahead,
-            )
-            % {"days": pool.max_days_ahead, "latest": _local(latest)}
+    if check_horizon and start > now + datetime.timedelta(days=pool.max_days_ahead):
+        return _horizon_error(pool, now)
+    return None
+
+
+def _per_person_error(pool: DevicePool, *, mine: int, quantity: int) -> LimitExceeded | None:
+    if not pool.per_person_limit or mine + quantity <= pool.per_person_limit:
+        return None
+    return LimitExceeded(
+        ngettext(
+            "You may have at most %(limit)d device of this pool at a time; "
+            "you have %(mine)d at that time already.",
+            "You may have at most %(limit)d devices of this pool at a time; "
+            "you have %(mine)d at that time already.",
+            pool.per_person_limit,
         )
-    if pool.per_person_limit:
+        % {"limit": pool.per_person_limit, "mine": mine}
+    )
+
+
+ACTIVE_STATUSES = (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED)
+
+
+def check_booking(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime | None = None,
+    check_horizon: bool = True,
+    exclude: tuple[int, ...] = (),
+    capacity: int | None = None,
+) -> None:
+    """Raise with a message that says which rule or limit fails and what is allowed.
+    At most two queries (devices in service, unless ``capacity`` is given; the person's own
+    bookings, when the pool has a per-person limit)."""
+    now = _utc(now or timezone.now())
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise InvalidBooking(_("Times need a time zone."))
+    if quantity < 1:
+        raise InvalidBooking(_("Book at least one device."))
+    start, end = _checked_times(start, end, now)
+    error = _limit_error(
+        pool,
+        quantity=quantity,
+        start=start,
+        end=end,
+        now=now,
+        capacity=pool.capacity() if capacity is None else capacity,
+        check_horizon=check_horizon,
+    )
+    if error is None and pool.per_person_limit:
         mine = availability.peak_reserved(
-            pool.pk,
-            start,
-            end,
-            user=by,
-            exclude=exclude,
-            statuses=(Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED),
+            pool.pk, start, end, user=by, exclude=exclude, statuses=ACTIVE_STATUSES
         )
-        if mine + quantity > pool.per_person_limit:
-            raise LimitExceeded(
-                ngettext(
-                    "You may have at most %(limit)d device of this pool at a time; "
-                    "you have %(mine)d at that time already.",
-                    "You may have at most %(limit)d devices of this pool at a time; "
-                    "you have %(mine)d at that time already.",
-                    pool.per_person_limit,
-                )
-                % {"limit": pool.per_person_limit, "mine": mine}
-            )
+        error = _per_person_error(pool, mine=mine, quantity=quantity)
+    if error is not None:
+        raise error
 
 
 def free_count(pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> int:
@@ -261,10 +339,13 @@ def reserve(
     """Book ``quantity`` devices of the pool for [start, end). Confirmed at once for members
     of the pool's organization, a request for everyone else."""
     ensure_can_book(by, pool)
-    purpose = purpose.strip()
+    purpose = _clean_purpose(purpose)
     with transaction.atomic():
         pool = _locked_pool(pool)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
+        # In UTC, like a reservation read back from the database: lengths computed from the
+        # returned object are then real time even across a daylight-saving change.
+        start, end = _utc(start), _utc(end)
         status = (
             Reservation.Status.REQUESTED
             if needs_approval(by, pool)
@@ -323,45 +404,99 @@ def alternatives(
     now: datetime.datetime | None = None,
 ) -> tuple[list[Alternative], list[Alternative]]:
     """The nearest times (same length, the same time on other days or other lesson periods
-    of the same day, within two weeks) when this pool has ``quantity`` free, and other pools
-    the person may book with enough free at the requested time. A fixed number of queries:
-    two for the times, one per other pool for at most ``limit`` * 3 pools."""
-    now = now or timezone.now()
-    length = end - start
-    closed = closed_dates(
-        pool.organization,
-        (start - datetime.timedelta(days=14)).date(),
-        (end + datetime.timedelta(days=15)).date(),
+    of the same day, within two weeks) when this pool has ``quantity`` free and the person
+    may book it, and other pools the person may book with enough free at the requested time.
+
+    A fixed number of queries whatever the number of reservations: about eight for the
+    times, and one (two with a per-person limit) for each of at most ``limit`` * 3 other
+    pools."""
+    if timezone.is_naive(start) or timezone.is_naive(end) or quantity < 1:
+        return [], []
+    if start.year < EARLIEST_YEAR or end.year > LATEST_YEAR:
+        return [], []
+    now = _utc(now or timezone.now())
+    start, end = _utc(start), _utc(end)
+    if start >= end:
+        return [], []
+    nearest = _other_times(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
+    others = _other_pools(
+        by=by, pool=pool, quantity=quantity, start=start, end=end, now=now, limit=limit
     )
-    window_start = max(start - datetime.timedelta(days=14), now)
-    window_end = end + datetime.timedelta(days=14)
-    intervals = availability.reserved_intervals(pool.pk, window_start, window_end)
-    capacity = pool.capacity()
-    candidates: set[datetime.datetime] = set()
+    return sorted(nearest[:limit], key=lambda alt: alt.start), others
+
+
+ALTERNATIVE_DAYS = 14
+
+
+def _other_times(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+) -> list[Alternative]:
+    length = end - start
     local_start = timezone.localtime(start)
-    for period in pool.organization.lesson_periods.all():
-        candidates.add(_combine(local_start.date(), period.start))
-    for days in range(-14, 15):
-        if days:
-            candidates.add(
-                _combine(local_start.date() + datetime.timedelta(days=days), local_start.time())
-            )
+    day = local_start.date()
+    span = datetime.timedelta(days=ALTERNATIVE_DAYS)
+    closed = closed_dates(pool.organization, day - span, day + span)
+    # A day more on each side: the same wall-clock time moves by an hour in UTC across a
+    # daylight-saving change.
+    window_start = max(start - span - datetime.timedelta(days=1), now)
+    window_end = end + span + datetime.timedelta(days=1)
+    if window_start >= window_end:
+        return []
+    intervals = availability.reserved_intervals(pool.pk, window_start, window_end)
+    mine = (
+        availability.reserved_intervals(
+            pool.pk, window_start, window_end, user=by, statuses=ACTIVE_STATUSES
+        )
+        if pool.per_person_limit
+        else []
+    )
+    capacity = pool.capacity()
+    candidates: set[datetime.datetime] = {
+        _utc(_combine(day, period.start)) for period in pool.organization.lesson_periods.all()
+    }
+    for days in range(-ALTERNATIVE_DAYS, ALTERNATIVE_DAYS + 1):
+        candidates.add(_utc(_combine(day + datetime.timedelta(days=days), local_start.time())))
+    candidates.discard(start)
+    school = pool.organization.kind == Organization.Kind.SCHOOL
     found = []
-    for candidate in sorted(candidates, key=lambda value: abs(value - start)):
+    for candidate in sorted(candidates, key=lambda value: (abs(value - start), value)):
         candidate_end = candidate + length
-        if candidate == start or candidate < now + datetime.timedelta(hours=pool.min_notice_hours):
+        local = timezone.localtime(candidate)
+        if candidate < now or (school and local.weekday() >= 5) or local.date() in closed:
             continue
-        if timezone.localtime(candidate).weekday() >= 5 and pool.organization.kind == "school":
+        limits = {"quantity": quantity, "start": candidate, "end": candidate_end, "now": now}
+        if _limit_error(pool, capacity=capacity, **limits) is not None:
             continue
-        if timezone.localtime(candidate).date() in closed:
+        if (
+            _per_person_error(
+                pool, mine=availability.peak_in(mine, candidate, candidate_end), quantity=quantity
+            )
+            is not None
+        ):
             continue
         free = capacity - availability.peak_in(intervals, candidate, candidate_end)
         if free >= quantity:
             found.append(Alternative(pool, candidate, candidate_end, free))
-        if len(found) == limit:
-            break
-    others = []
-    for other in (
+    return sorted(found, key=lambda alt: (abs(alt.start - start), alt.start))
+
+
+def _other_pools(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    limit: int,
+) -> list[Alternative]:
+    pools = list(
         DevicePool.objects.bookable_by(by)
         .exclude(pk=pool.pk)
         .exclude(booking_scope=DevicePool.Scope.RESIDENTS)
@@ -375,13 +510,48 @@ def alternatives(
             )
         )
         .order_by("elsewhere", "organization__name", "name")[: limit * 3]  # own ones first
-    ):
+    )
+    if not pools:
+        return []
+    local_day = timezone.localtime(start).date()
+    closures = list(
+        Closure.objects.overlapping(local_day, local_day + datetime.timedelta(days=1)).filter(
+            Q(organization__in={other.organization_id for other in pools})
+            | Q(organization__isnull=True)
+        )
+    )
+    others = []
+    for other in pools:
+        if any(_closes(closure, other.organization) for closure in closures):
+            continue
+        limits = {"quantity": quantity, "start": start, "end": end, "now": now}
+        if _limit_error(other, capacity=other.capacity(), **limits) is not None:
+            continue
+        if other.per_person_limit:
+            mine = availability.peak_reserved(
+                other.pk, start, end, user=by, statuses=ACTIVE_STATUSES
+            )
+            if _per_person_error(other, mine=mine, quantity=quantity) is not None:
+                continue
         free = other.capacity() - availability.peak_reserved(other.pk, start, end)
         if free >= quantity:
             others.append(Alternative(other, start, end, free))
         if len(others) == limit:
             break
-    return sorted(found, key=lambda alt: alt.start), others
+    return others
+
+
+def _closes(closure: Closure, organization: Organization) -> bool:
+    """Whether a closure (from a query over the organizations in question and the region)
+    applies to the organization; mirrors ClosureQuerySet.for_organization."""
+    if closure.organization_id is not None:
+        return closure.organization_id == organization.pk
+    if closure.kind == Closure.Kind.PUBLIC_HOLIDAY:
+        return True
+    return (
+        closure.kind == Closure.Kind.SCHOOL_HOLIDAY
+        and organization.kind == Organization.Kind.SCHOOL
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -410,18 +580,27 @@ def closed_dates(
 
 
 def end_of_school_year(organization: Organization, after: datetime.date) -> datetime.date:
-    """The last day before the summer holidays that follow ``after`` (the longest school
-    holiday starting in June–September), or 31 July when none is known."""
-    summer = (
-        Closure.objects.for_organization(organization)
-        .filter(kind=Closure.Kind.SCHOOL_HOLIDAY, start__gt=after, start__month__in=[6, 7, 8, 9])
-        .order_by("start")
-        .first()
+    """The last day before the summer holidays that follow ``after``: the longest school
+    holiday starting in June–September within a year (in Bavaria the Whitsun holidays can
+    start in June too, and must not end the year), or 31 July when none is known."""
+    holidays = Closure.objects.for_organization(organization).filter(
+        kind=Closure.Kind.SCHOOL_HOLIDAY,
+        start__gt=after,
+        start__lte=after + datetime.timedelta(days=366),
+        start__month__in=[6, 7, 8, 9],
+    )
+    summer = max(
+        holidays.order_by("start"),
+        key=lambda closure: closure.end - closure.start,
+        default=None,
     )
     if summer is not None:
-        return summer.start - datetime.timedelta(days=1)
-    year = after.year if after.month < 8 else after.year + 1
-    return datetime.date(year, 7, 31)
+        last = summer.start - datetime.timedelta(days=1)
+    else:
+        last = datetime.date(after.year if after.month < 8 else after.year + 1, 7, 31)
+    while last.weekday() >= 5:  # the holidays start on a Monday: the year ends on Friday
+        last -= datetime.timedelta(days=1)
+    return last
 
 
 @dataclass
@@ -434,6 +613,7 @@ class Occurrence:
     closure: str = ""
     free: int = 0
     problem: str = ""  # a limit or conflict message; empty when it can be booked
+    error: DomainError | None = field(default=None, repr=False, compare=False)
 
     @property
     def closed(self) -> bool:
@@ -475,6 +655,27 @@ def series_dates(
     return [first_date + step * index for index in range(count)]
 
 
+def _series_checks(
+    *,
+    pool: DevicePool,
+    quantity: int,
+    first_date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    now: datetime.datetime,
+) -> None:
+    """What holds for the series as a whole: it starts today or later, within how far ahead
+    the pool may be booked (its later dates may go beyond, up to the end of the series)."""
+    if quantity < 1:
+        raise InvalidBooking(_("Book at least one device."))
+    if start_time >= end_time:
+        raise InvalidBooking(_("The end must be after the start."))
+    if first_date < timezone.localtime(now).date():
+        raise InvalidBooking(_("The first date is in the past; please choose a later one."))
+    if _utc(_combine(first_date, start_time)) > now + datetime.timedelta(days=pool.max_days_ahead):
+        raise _horizon_error(pool, now)
+
+
 def plan_series(
     *,
     by: User,
@@ -488,47 +689,69 @@ def plan_series(
     now: datetime.datetime | None = None,
 ) -> SeriesPlan:
     """Every date of the series: closed (skipped), not bookable (with the reason), or free.
-    A fixed number of queries whatever the length."""
+    A fixed number of queries whatever the number of dates and reservations."""
     ensure_can_book(by, pool)
-    if start_time >= end_time:
-        raise InvalidBooking(_("The end must be after the start."))
+    now = _utc(now or timezone.now())
+    _series_checks(
+        pool=pool,
+        quantity=quantity,
+        first_date=first_date,
+        start_time=start_time,
+        end_time=end_time,
+        now=now,
+    )
     dates = series_dates(first_date, until, interval_weeks)
     closed = closed_dates(pool.organization, dates[0], dates[-1])
-    plan = SeriesPlan()
     first_start = _combine(dates[0], start_time)
     last_end = _combine(dates[-1], end_time)
     intervals = availability.reserved_intervals(pool.pk, first_start, last_end)
+    mine = (
+        availability.reserved_intervals(
+            pool.pk, first_start, last_end, user=by, statuses=ACTIVE_STATUSES
+        )
+        if pool.per_person_limit
+        else []
+    )
     capacity = pool.capacity()
-    for index, day in enumerate(dates):
+    plan = SeriesPlan()
+    for day in dates:
         occurrence = Occurrence(day, _combine(day, start_time), _combine(day, end_time))
         occurrence.closure = closed.get(day, "")
-        if not occurrence.closure:
-            occurrence.free = max(
-                capacity - availability.peak_in(intervals, occurrence.start, occurrence.end), 0
-            )
-            try:
-                check_booking(
-                    by=by,
-                    pool=pool,
-                    quantity=quantity,
-                    start=occurrence.start,
-                    end=occurrence.end,
-                    now=now,
-                    check_horizon=index == 0,
-                )
-            except DomainError as error:
-                occurrence.problem = str(error)
-            else:
-                if quantity > occurrence.free:
-                    occurrence.problem = str(_exhausted(occurrence.free))
         plan.occurrences.append(occurrence)
+        if occurrence.closure:
+            continue
+        occurrence.free = max(
+            capacity - availability.peak_in(intervals, occurrence.start, occurrence.end), 0
+        )
+        try:
+            start, end = _checked_times(occurrence.start, occurrence.end, now)
+            error = _limit_error(
+                pool,
+                quantity=quantity,
+                start=start,
+                end=end,
+                now=now,
+                capacity=capacity,
+                check_horizon=False,
+            ) or _per_person_error(
+                pool, mine=availability.peak_in(mine, start, end), quantity=quantity
+            )
+            if error is not None:
+                raise error
+        except DomainError as error:
+            occurrence.error = error
+        else:
+            if quantity > occurrence.free:
+                occurrence.error = _exhausted(occurrence.free)
+        if occurrence.error is not None:
+            occurrence.problem = str(occurrence.error)
     return plan
 
 
-def _on_date(day: datetime.date, error: DomainError) -> str:
+def _on_date(day: datetime.date, problem: str) -> str:
     return _("%(date)s: %(problem)s") % {
         "date": date_format(day, "SHORT_DATE_FORMAT"),
-        "problem": error,
+        "problem": problem,
     }
 
 
@@ -548,73 +771,69 @@ def book_series(
 ) -> Series:
     """Book the series' dates (``dates``: the ones the person chose from the plan; by default
     every bookable one). Closed dates are skipped. If a chosen date no longer fits (someone
-    booked meanwhile), nothing is written and the error names the date."""
+    booked meanwhile), nothing is written and the error names the date.
+
+    The plan is made again with the pool locked, so what it calls bookable is still free
+    when the rows are written; the dates of one series never overlap each other."""
     ensure_can_book(by, pool)
-    if start_time >= end_time:
-        raise InvalidBooking(_("The end must be after the start."))
-    all_dates = series_dates(first_date, until, interval_weeks)
-    purpose = purpose.strip()
+    purpose = _clean_purpose(purpose)
     with transaction.atomic():
         pool = _locked_pool(pool)
-        closed = closed_dates(pool.organization, all_dates[0], all_dates[-1])
+        plan = plan_series(
+            by=by,
+            pool=pool,
+            quantity=quantity,
+            first_date=first_date,
+            until=until,
+            start_time=start_time,
+            end_time=end_time,
+            interval_weeks=interval_weeks,
+            now=now,
+        )
+        if dates is None:
+            dates = {occurrence.date for occurrence in plan.bookable}
+        chosen = [
+            occurrence
+            for occurrence in plan.occurrences
+            if occurrence.date in dates and not occurrence.closed
+        ]
+        if not chosen:
+            raise InvalidBooking(_("None of the dates can be booked."))
+        for occurrence in chosen:
+            error = occurrence.error
+            if isinstance(error, PoolExhausted):
+                raise PoolExhausted(_on_date(occurrence.date, str(error)), error.free)
+            if error is not None:
+                raise type(error)(_on_date(occurrence.date, str(error)))
         status = (
             Reservation.Status.REQUESTED
             if needs_approval(by, pool)
             else Reservation.Status.CONFIRMED
         )
-        if dates is None:
-            plan = plan_series(
-                by=by,
-                pool=pool,
-                quantity=quantity,
-                first_date=first_date,
-                until=until,
-                start_time=start_time,
-                end_time=end_time,
-                interval_weeks=interval_weeks,
-                now=now,
-            )
-            dates = {occurrence.date for occurrence in plan.bookable}
-        chosen = [day for day in all_dates if day in dates and day not in closed]
-        if not chosen:
-            raise InvalidBooking(_("None of the dates can be booked."))
         series = Series.objects.create(
             pool=pool,
             user=by,
             quantity=quantity,
             purpose=purpose,
-            first_date=all_dates[0],
+            first_date=first_date,
             until=until,
             start_time=start_time,
             end_time=end_time,
             interval_weeks=interval_weeks,
         )
-        for index, day in enumerate(chosen):
-            start, end = _combine(day, start_time), _combine(day, end_time)
-            try:
-                check_booking(
-                    by=by,
-                    pool=pool,
-                    quantity=quantity,
-                    start=start,
-                    end=end,
-                    now=now,
-                    check_horizon=index == 0,
-                )
-                _create_locked(
-                    by=by,
-                    pool=pool,
-                    quantity=quantity,
-                    start=start,
-                    end=end,
-                    purpose=purpose,
-                    status=status,
-                    series=series,
-                )
-            except PoolExhausted as error:
-                raise PoolExhausted(_on_date(day, error), error.free) from error
-            except DomainError as error:
-                raise type(error)(_on_date(day, error)) from error
+        Reservation.objects.bulk_create(
+            Reservation(
+                pool=pool,
+                user=by,
+                quantity=quantity,
+                start=_utc(occurrence.start),
+                end=_utc(occurrence.end),
+                purpose=purpose,
+                status=status,
+                series=series,
+            )
+            for occurrence in chosen
+        )
         log_action(
             by,
             "booking.series_reserved",
@@ -668,7 +887,17 @@ def cancel(
         )
     if by.pk != reservation.user_id and reservation.user_id:
         _notify(reservation, "cancelled")
+    _recheck_shortfalls(reservation.pool_id)
     return reservation
+
+
+def _recheck_shortfalls(pool_id: int) -> None:
+    """Freed devices may end a shortfall of other bookings: check again after commit, but
+    only when the pool has any (one cheap query otherwise)."""
+    if Reservation.objects.filter(pool_id=pool_id, shortfall=True).exists():
+        from .tasks import check_shortfall
+
+        transaction.on_commit(partial(check_shortfall.enqueue, pool_id))
 
 
 def cancel_rest_of_series(
@@ -700,6 +929,7 @@ def cancel_rest_of_series(
             organization_id=reservation.pool.organization_id,
             count=len(ids),
         )
+    _recheck_shortfalls(reservation.pool_id)
     return len(ids)
 
 
@@ -735,6 +965,8 @@ def decline(*, by: User, reservation: Reservation, reason: str) -> Reservation:
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Please give a reason; it is sent to the person who asked."))
+    if "\x00" in reason:
+        raise DomainError(_("The reason contains a character that is not allowed."))
     if len(reason) > DECISION_REASON_MAX_LENGTH:
         raise DomainError(
             _("Please keep the reason under %(max)d characters.")
@@ -778,14 +1010,18 @@ def hand_out(
         raise HandOutError(_("Choose or scan at least one device."))
     device_ids = sorted({device.pk for device in devices})
     with transaction.atomic():
-        reservation = (
-            Reservation.objects.select_for_update().select_related("pool").get(pk=reservation.pk)
-        )
+        # of=("self",): without it PostgreSQL also locks the joined pool row, and every
+        # hand-out of the pool would wait for the others.
+        reservation = _lock(
+            Reservation.objects.select_related("pool").filter(pk=reservation.pk), of=("self",)
+        ).get()
         if reservation.status != Reservation.Status.CONFIRMED:
             raise HandOutError(_("Only confirmed bookings can be handed out."))
         if reservation.end <= now:
             raise HandOutError(_("This booking has ended."))
         locked = list(_lock(Device.objects.filter(pk__in=device_ids)).order_by("pk"))
+        if len(locked) != len(device_ids):
+            raise HandOutError(_("One of these devices does not exist (any more)."))
         for device in locked:
             if device.pool_id != reservation.pool_id:
                 raise HandOutError(
@@ -870,7 +1106,9 @@ def return_items(
             raise ReturnError(_("Please choose the condition of every returned device."))
         if entry.condition != LoanItem.Condition.COMPLETE and not entry.note.strip():
             raise ReturnError(_("Please describe the damage or what is missing."))
-        if len(entry.note) > NOTE_MAX_LENGTH:
+        if "\x00" in entry.note:
+            raise ReturnError(_("The note contains a character that is not allowed."))
+        if len(entry.note.strip()) > NOTE_MAX_LENGTH:
             raise ReturnError(
                 _("Please keep the note under %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
             )
@@ -903,7 +1141,9 @@ def return_items(
                     by=by,
                     device=item.device,
                     status=Device.Status.IN_REPAIR,
-                    reason=_("Damaged on return: %(note)s") % {"note": item.note},
+                    reason=(_("Damaged on return: %(note)s") % {"note": item.note})[
+                        : device_services.REASON_MAX_LENGTH
+                    ],
                 )
         if not LoanItem.objects.filter(loan=loan, returned_at__isnull=True).exists():
             loan.closed_at = now

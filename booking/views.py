@@ -1,41 +1,439 @@
-"""Placeholder: replaced by the real views."""
+"""The teachers' booking pages: the week view of a pool, the booking form (once or as a
+series), "my bookings", one booking, cancelling, and the iCal download and subscription."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import datetime
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from config.errors import DomainError
+from config.htmx import partial_request
+from devices.models import DevicePool
+
+from . import availability, ical, services
+from .forms import ReservationForm, initial_from_query, local_datetime, parse_date, period_label
+from .models import CalendarToken, Reservation
+
+UPCOMING_SHOWN = 20
+PAST_PAGE_SIZE = 50
+FEED_DAYS_BACK = 30
+HOURS = range(8, 20)  # rows of the week view for organizations without lesson periods
+# What secrets.token_urlsafe() makes; anything else (a NUL byte, say) never reaches the database.
+TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{CalendarToken._meta.get_field('token').max_length}}}")
 
 
-def week(request, *args, **kwargs):
-    return HttpResponse("")
+def _bookable_pool(request: HttpRequest, pk: int) -> DevicePool:
+    return get_object_or_404(
+        DevicePool.objects.bookable_by(request.user)
+        .with_capacity()
+        .select_related("organization", "location"),
+        pk=pk,
+    )
 
 
-def reserve(request, *args, **kwargs):
-    return HttpResponse("")
+def _periods(pool: DevicePool) -> list:
+    return list(pool.organization.lesson_periods.all())
 
 
-def reserve_check(request, *args, **kwargs):
-    return HttpResponse("")
+def _times(start: datetime.datetime, end: datetime.datetime) -> dict[str, str]:
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    return {"date": start.date().isoformat(), "from": f"{start:%H:%M}", "to": f"{end:%H:%M}"}
 
 
-def my_bookings(request, *args, **kwargs):
-    return HttpResponse("")
+def _prefill_url(pool: DevicePool, **query) -> str:
+    query = {key: value for key, value in query.items() if value not in ("", None)}
+    return f"{reverse('booking:reserve', kwargs={'pk': pool.pk})}?{urlencode(query)}"
 
 
-def calendar_reset(request, *args, **kwargs):
-    return HttpResponse("")
+# ---------------------------------------------------------------------------------------
+# The week view
 
 
-def reservation_detail(request, *args, **kwargs):
-    return HttpResponse("")
+@dataclass
+class Cell:
+    start: datetime.datetime
+    end: datetime.datetime
+    free: int
+    closure: str
+    past: bool
+    url: str
 
 
-def reservation_cancel(request, *args, **kwargs):
-    return HttpResponse("")
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell] = field(default_factory=list)
 
 
-def reservation_ics(request, *args, **kwargs):
-    return HttpResponse("")
+def _week(pool: DevicePool, monday: datetime.date) -> dict:
+    """The grid of free devices: a row per lesson period (or hour), a column per day. Two
+    queries for the reservations of the whole week, one for the closures."""
+    school = pool.organization.kind == pool.organization.Kind.SCHOOL
+    days = [monday + datetime.timedelta(days=offset) for offset in range(5 if school else 6)]
+    periods = _periods(pool)
+    slots = [(period_label(p), p.start, p.end) for p in periods] or [
+        (f"{hour:02}:00–{hour + 1:02}:00", datetime.time(hour), datetime.time(hour + 1))
+        for hour in HOURS
+    ]
+    closed = services.closed_dates(pool.organization, days[0], days[-1])
+    intervals = availability.reserved_intervals(
+        pool.pk,
+        local_datetime(monday, datetime.time(0)),
+        local_datetime(monday + datetime.timedelta(days=7), datetime.time(0)),
+    )
+    capacity, now, today = pool.capacity(), timezone.now(), timezone.localdate()
+    rows = []
+    for label, start_time, end_time in slots:
+        row = Row(label)
+        for day in days:
+            start, end = local_datetime(day, start_time), local_datetime(day, end_time)
+            free = max(capacity - availability.peak_in(intervals, start, end), 0)
+            url = _prefill_url(pool, **_times(start, end))
+            row.cells.append(Cell(start, end, free, closed.get(day, ""), start < now, url))
+        rows.append(row)
+    this_monday = today - datetime.timedelta(days=today.weekday())
+    return {
+        "days": [(day, closed.get(day, ""), day == today) for day in days],
+        "rows": rows,
+        "monday": monday,
+        "last_day": days[-1],
+        "capacity": capacity,
+        "uses_periods": bool(periods),
+        "previous_week": (monday - datetime.timedelta(days=7)).isoformat(),
+        "next_week": (monday + datetime.timedelta(days=7)).isoformat(),
+        "is_this_week": monday == this_monday,
+    }
 
 
-def feed(request, *args, **kwargs):
-    return HttpResponse("")
+@require_safe
+@login_required
+def week(request: HttpRequest, pk: int) -> HttpResponse:
+    """How many devices are free per lesson period (or hour) in a week; ?date= picks it."""
+    pool = _bookable_pool(request, pk)
+    day = parse_date(request.GET.get("date"))
+    if day is None or not 2000 <= day.year <= services.LATEST_YEAR:
+        day = timezone.localdate()
+    context = {"pool": pool, **_week(pool, day - datetime.timedelta(days=day.weekday()))}
+    template = "booking/week.html" + ("#week" if partial_request(request) else "")
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# The booking form
+
+
+@dataclass
+class Availability:
+    """What the form's status region says: free or not, the limit that fails, and where
+    else (other times, other pools) enough devices are free."""
+
+    quantity: int
+    capacity: int
+    free: int | None = None
+    problem: str = ""
+    times: list[dict] = field(default_factory=list)
+    pools: list[dict] = field(default_factory=list)
+
+    @property
+    def enough(self) -> bool:
+        return self.free is not None and self.free >= self.quantity
+
+
+def _availability(user, pool: DevicePool, form: ReservationForm) -> Availability | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    quantity, start, end = data["quantity"], data["start"], data["end"]
+    result = Availability(quantity=quantity, capacity=pool.capacity())
+    try:
+        services.check_booking(by=user, pool=pool, quantity=quantity, start=start, end=end)
+    except DomainError as error:
+        result.problem = str(error)
+        return result
+    result.free = services.free_count(pool, start, end)
+    if not result.enough:
+        times, pools = services.alternatives(
+            by=user, pool=pool, quantity=quantity, start=start, end=end
+        )
+        keep = {"quantity": quantity, "purpose": data["purpose"]}
+        result.times = [
+            {**vars(alt), "url": _prefill_url(pool, **_times(alt.start, alt.end), **keep)}
+            for alt in times
+        ]
+        result.pools = [
+            {**vars(alt), "url": _prefill_url(alt.pool, **_times(alt.start, alt.end), **keep)}
+            for alt in pools
+        ]
+    return result
+
+
+def _render_form(
+    request: HttpRequest, pool: DevicePool, form: ReservationForm, *, status: int = 200, **extra
+) -> HttpResponse:
+    context = {
+        "pool": pool,
+        "form": form,
+        "needs_approval": services.needs_approval(request.user, pool),
+        **extra,
+    }
+    return render(request, "booking/reservation_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reserve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book once, or preview and then book a weekly series. Works without JavaScript; with
+    it, the status region says at once whether enough devices are free."""
+    pool = _bookable_pool(request, pk)
+    periods = _periods(pool)
+    if request.method == "GET":
+        initial = initial_from_query(request.GET, pool=pool, periods=periods)
+        return _render_form(
+            request, pool, ReservationForm(initial=initial, pool=pool, periods=periods)
+        )
+    form = ReservationForm(request.POST, pool=pool, periods=periods)
+    if not form.is_valid():
+        return _render_form(request, pool, form, status=400)
+    if "check" in request.POST:
+        return _render_form(request, pool, form, check=_availability(request.user, pool, form))
+    if form.cleaned_data["interval_weeks"]:
+        return _reserve_series(request, pool, form)
+    try:
+        reservation = services.reserve(by=request.user, pool=pool, **form.booking())
+    except services.PoolExhausted as error:
+        check = _availability(request.user, pool, form)  # before the error makes it invalid
+        form.add_error(None, error)
+        return _render_form(request, pool, form, status=400, check=check)
+    except DomainError as error:
+        form.add_error(None, error)
+        return _render_form(request, pool, form, status=400)
+    if reservation.status == Reservation.Status.REQUESTED:
+        message = _("Request sent: staff of %(organization)s will confirm it.")
+    else:
+        message = _("Booked: %(quantity)d × %(pool)s.")
+    messages.success(
+        request,
+        message
+        % {"organization": pool.organization.name, "quantity": reservation.quantity, "pool": pool},
+    )
+    return redirect(reservation)
+
+
+def _chosen_dates(request: HttpRequest) -> set[datetime.date]:
+    return {day for day in map(parse_date, request.POST.getlist("dates")) if day is not None}
+
+
+def _reserve_series(request: HttpRequest, pool: DevicePool, form: ReservationForm):
+    """Without ``confirm``: the preview of every date. With it: book the chosen dates."""
+    if "confirm" in request.POST:
+        dates = _chosen_dates(request)
+        if not dates:
+            form.add_error(None, _("Choose at least one date to book."))
+        else:
+            try:
+                series = services.book_series(
+                    by=request.user,
+                    pool=pool,
+                    purpose=form.cleaned_data["purpose"],
+                    dates=dates,
+                    **form.series(),
+                )
+            except DomainError as error:
+                form.add_error(None, error)
+            else:
+                booked = list(series.reservations.values_list("status", flat=True))
+                if Reservation.Status.REQUESTED in booked:
+                    text = ngettext(
+                        "Request sent for %(count)d date: staff of %(organization)s will "
+                        "confirm it.",
+                        "Request sent for %(count)d dates: staff of %(organization)s will "
+                        "confirm them.",
+                        len(booked),
+                    )
+                else:
+                    text = ngettext(
+                        "%(count)d date booked.", "%(count)d dates booked.", len(booked)
+                    )
+                messages.success(
+                    request, text % {"count": len(booked), "organization": pool.organization}
+                )
+                return redirect("booking:my_bookings")
+    try:
+        plan = services.plan_series(by=request.user, pool=pool, **form.series())
+    except DomainError as error:
+        form.add_error(None, error)
+        return _render_form(request, pool, form, status=400)
+    return _render_form(request, pool, form, plan=plan, status=400 if form.errors else 200)
+
+
+@require_safe
+@login_required
+def reserve_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """The availability status for the form's current values (htmx, on every change)."""
+    pool = _bookable_pool(request, pk)
+    form = ReservationForm(request.GET, pool=pool, periods=_periods(pool))
+    check = _availability(request.user, pool, form)
+    if partial_request(request):
+        context = {"pool": pool, "form": form, "check": check, "checked": True}
+        response = render(request, "booking/reservation_form.html#availability", context)
+    else:
+        response = _render_form(request, pool, form, check=check, checked=True)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# My bookings, one booking, cancelling
+
+
+@require_safe
+@login_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    """Upcoming bookings (with cancel), past and cancelled ones, and the calendar URL."""
+    now = timezone.now()
+    mine = Reservation.objects.filter(user=request.user).select_related(
+        "pool__organization", "series"
+    )
+    upcoming = Q(end__gt=now) & ~Q(status=Reservation.Status.CANCELLED)
+    past = Paginator(mine.exclude(upcoming).order_by("-start", "-pk"), PAST_PAGE_SIZE)
+    token = services.calendar_token(user=request.user)
+    feed_path = reverse("booking:feed", kwargs={"token": token.token})
+    # A year of weekly series makes a long list: the next ones first, all of them on request.
+    show_all = request.GET.get("upcoming") == "all"
+    upcoming = mine.filter(upcoming).order_by("start", "pk")
+    upcoming_count = upcoming.count()
+    return render(
+        request,
+        "booking/my_bookings.html",
+        {
+            "upcoming": upcoming if show_all else upcoming[:UPCOMING_SHOWN],
+            "upcoming_count": upcoming_count,
+            "upcoming_hidden": 0 if show_all else max(upcoming_count - UPCOMING_SHOWN, 0),
+            "page": past.get_page(request.GET.get("page")),
+            "now": now,
+            "feed_url": request.build_absolute_uri(feed_path),
+            "webcal_url": "webcal://" + request.get_host() + feed_path,
+        },
+    )
+
+
+def _reservation(request: HttpRequest, pk: int) -> Reservation:
+    return get_object_or_404(
+        Reservation.objects.for_user(request.user).select_related(
+            "pool__organization", "pool__location", "user", "series"
+        ),
+        pk=pk,
+    )
+
+
+@require_safe
+@login_required
+def reservation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = _reservation(request, pk)
+    return render(
+        request,
+        "booking/reservation_detail.html",
+        {"reservation": reservation, "now": timezone.now()},
+    )
+
+
+@require_POST
+@login_required
+def reservation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """scope=one cancels this booking; scope=rest this and every later date of its series."""
+    reservation = _reservation(request, pk)
+    scope = request.POST.get("scope", "one")
+    if scope not in ("one", "rest"):
+        return render(request, "400.html", status=400)
+    try:
+        if scope == "rest":
+            count = services.cancel_rest_of_series(by=request.user, reservation=reservation)
+            messages.success(
+                request,
+                ngettext("%(count)d date cancelled.", "%(count)d dates cancelled.", count)
+                % {"count": count},
+            )
+        else:
+            services.cancel(by=request.user, reservation=reservation)
+            messages.success(request, _("Booking cancelled."))
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect("booking:my_bookings")
+
+
+def _calendar_response(body: bytes, filename: str, disposition: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@require_safe
+@login_required
+def reservation_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = _reservation(request, pk)
+    body = ical.calendar(
+        [reservation],
+        name=reservation.pool.name,
+        with_person=reservation.user_id != request.user.pk,
+    )
+    return _calendar_response(body, f"lernpool-{reservation.pk}.ics", "attachment")
+
+
+@require_safe
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal iCal subscription: no login, the secret token is the key. Cancelled and
+    declined bookings stay in it (as cancelled) so that calendar apps remove them."""
+    if not TOKEN.fullmatch(token):
+        raise Http404
+    owner = (
+        CalendarToken.objects.select_related("user")
+        .filter(token=token, user__is_active=True)
+        .first()
+    )
+    if owner is None:
+        raise Http404
+    since = timezone.now() - datetime.timedelta(days=FEED_DAYS_BACK)
+    reservations = (
+        Reservation.objects.filter(user_id=owner.user_id, end__gte=since)
+        .select_related("pool__organization", "pool__location")
+        .order_by("start", "pk")
+    )
+    language = owner.user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        body = ical.calendar(reservations, name=_("Lernpool: my bookings"))
+    response = _calendar_response(body, "lernpool.ics", "inline")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+@login_required
+def calendar_reset(request: HttpRequest) -> HttpResponse:
+    services.reset_calendar_token(by=request.user)
+    messages.success(
+        request,
+        _(
+            "Your calendar address is new. The old address no longer works: subscribe again "
+            "with the new one."
+        ),
+    )
+    return redirect(reverse("booking:my_bookings") + "#calendar")
