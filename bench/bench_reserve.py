@@ -134,11 +134,7 @@ def explain(pool, week_start, week_end, lesson_start, lesson_end) -> None:
     with CaptureQueriesContext(connection) as captured:
         availability.peak_reserved(pool.pk, lesson_start, lesson_end)
         availability.reserved_intervals(pool.pk, week_start, week_end)
-    labels = [
-        "peak_reserved (one lesson)",
-        "reserved_intervals: rises",
-        "reserved_intervals: falls",
-    ]
+    labels = ["peak_reserved (one lesson)", "reserved_intervals (one week)"]
     with connection.cursor() as cursor:
         for label, query in zip(labels, captured.captured_queries, strict=True):
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])

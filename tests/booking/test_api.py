@@ -29,6 +29,13 @@ CSRF_TOKEN = "a" * 32  # a valid unmasked secret: used as the cookie and the hea
 # --- helpers ------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _in_english(settings):
+    """Clients that send no Accept-Language get the default language: English here, so that
+    the messages asserted below hold whatever the German catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def api(user) -> Client:
     """A client that sends a personal API token of ``user`` with every request."""
     _token, secret = create_api_token(by=user, name="t")

@@ -115,9 +115,7 @@ def test_german_is_the_default_language_of_emails(
         book(german_teacher, pool, django_capture_on_commit_callbacks)
     (message,) = mailoutbox
     assert '<html lang="de">' in message.alternatives[0].content
-    assert "Koffer Mathe" in message.subject
-    # Needs the German translations (filled in by the lead):
-    # assert message.subject == "Buchung bestätigt: Koffer Mathe"
+    assert message.subject == "Buchung bestätigt: Koffer Mathe"
 
 
 def test_every_email_has_a_plain_text_and_an_html_part(

@@ -76,7 +76,7 @@ def test_staff_hand_out_by_scanning_and_take_back_with_one_damaged(
     # A scanner types each code and Enter; one code is typed in lower case by hand.
     scan.press_sequentially("KRG-IPAD-001\nkrg-ipad-002\n")
     page.get_by_label("KRG-IPAD-003 · iPad 03").check()
-    page.get_by_role("button", name="Hand out", exact=True).click()
+    page.get_by_role("button", name="Hand out the chosen devices").click()
 
     expect(page.get_by_role("status")).to_contain_text("3 devices handed out to Theresa Lehrer")
     expect(page.get_by_role("table", name="Bookings to hand out")).to_have_count(0)

@@ -1,0 +1,69 @@
+"""Local dates and times: closures, the end of the school year, wall-clock times."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from organizations.models import Closure, Organization
+
+
+def _closes(closure: Closure, organization: Organization) -> bool:
+    """Whether a closure (from a query over the organizations in question and the region)
+    applies to the organization; mirrors ClosureQuerySet.for_organization."""
+    if closure.organization_id is not None:
+        return closure.organization_id == organization.pk
+    if closure.kind == Closure.Kind.PUBLIC_HOLIDAY:
+        return True
+    return (
+        closure.kind == Closure.Kind.SCHOOL_HOLIDAY
+        and organization.kind == Organization.Kind.SCHOOL
+    )
+
+
+def _combine(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    """A local wall-clock time on a day, made aware in the installation's time zone (so a
+    series at 08:00 stays at 08:00 across daylight-saving changes)."""
+    return timezone.make_aware(datetime.datetime.combine(day, time), ZoneInfo(settings.TIME_ZONE))
+
+
+def closed_dates(
+    organization: Organization, first: datetime.date, until: datetime.date
+) -> dict[datetime.date, str]:
+    """The organization's closed days in [first, until] with the closure's name. One query."""
+    days: dict[datetime.date, str] = {}
+    for closure in Closure.objects.for_organization(organization).overlapping(
+        first, until + datetime.timedelta(days=1)
+    ):
+        day = max(closure.start, first)
+        while day < closure.end and day <= until:
+            days.setdefault(day, closure.name)
+            day += datetime.timedelta(days=1)
+    return days
+
+
+def end_of_school_year(organization: Organization, after: datetime.date) -> datetime.date:
+    """The last day before the summer holidays that follow ``after``: the longest school
+    holiday starting in June–September within a year (in Bavaria the Whitsun holidays can
+    start in June too, and must not end the year), or 31 July when none is known."""
+    holidays = Closure.objects.for_organization(organization).filter(
+        kind=Closure.Kind.SCHOOL_HOLIDAY,
+        start__gt=after,
+        start__lte=after + datetime.timedelta(days=366),
+        start__month__in=[6, 7, 8, 9],
+    )
+    summer = max(
+        holidays.order_by("start"),
+        key=lambda closure: closure.end - closure.start,
+        default=None,
+    )
+    if summer is not None:
+        last = summer.start - datetime.timedelta(days=1)
+    else:
+        last = datetime.date(after.year if after.month < 8 else after.year + 1, 7, 31)
+    while last.weekday() >= 5:  # the holidays start on a Monday: the year ends on Friday
+        last -= datetime.timedelta(days=1)
+    return last

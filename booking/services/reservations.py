@@ -1,0 +1,299 @@
+"""Reserve, cancel, approve and decline; the shortfall check; calendar tokens."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_action
+from accounts.models import User
+from config.errors import DomainError
+from devices.models import DevicePool
+
+from .. import availability
+from ..models import CalendarToken, Reservation, Series
+from .rules import (
+    DECISION_REASON_MAX_LENGTH,
+    NotCancellable,
+    _clean_purpose,
+    _exhausted,
+    _lock,
+    _locked_pool,
+    _utc,
+    check_booking,
+    ensure_can_book,
+    ensure_manages_pool,
+    needs_approval,
+)
+
+
+def _create_locked(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    purpose: str,
+    status: str,
+    series: Series | None = None,
+) -> Reservation:
+    """With the pool locked: re-count, then write. Requests are checked too (a request that
+    cannot fit now would only be declined), but only confirmation holds devices."""
+    free = pool.capacity() - availability.peak_reserved(pool.pk, start, end)
+    if quantity > free:
+        raise _exhausted(max(free, 0))
+    reservation = Reservation.objects.create(
+        pool=pool,
+        user=by,
+        quantity=quantity,
+        start=start,
+        end=end,
+        purpose=purpose,
+        status=status,
+        series=series,
+    )
+    return reservation
+
+
+def reserve(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    purpose: str = "",
+    now: datetime.datetime | None = None,
+) -> Reservation:
+    """Book ``quantity`` devices of the pool for [start, end). Confirmed at once for members
+    of the pool's organization, a request for everyone else."""
+    ensure_can_book(by, pool)
+    purpose = _clean_purpose(purpose)
+    with transaction.atomic():
+        pool = _locked_pool(pool)
+        check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
+        # In UTC, like a reservation read back from the database: lengths computed from the
+        # returned object are then real time even across a daylight-saving change.
+        start, end = _utc(start), _utc(end)
+        status = (
+            Reservation.Status.REQUESTED
+            if needs_approval(by, pool)
+            else Reservation.Status.CONFIRMED
+        )
+        reservation = _create_locked(
+            by=by,
+            pool=pool,
+            quantity=quantity,
+            start=start,
+            end=end,
+            purpose=purpose,
+            status=status,
+        )
+        log_action(
+            by,
+            "booking.requested" if status == Reservation.Status.REQUESTED else "booking.reserved",
+            reservation,
+            organization_id=pool.organization_id,
+            pool=pool.pk,
+            quantity=quantity,
+        )
+    _notify(
+        reservation,
+        "confirmed" if reservation.status == Reservation.Status.CONFIRMED else "requested",
+    )
+    return reservation
+
+
+def _notify(reservation: Reservation, kind: str) -> None:
+    from ..tasks import send_reservation_email
+
+    transaction.on_commit(partial(send_reservation_email.enqueue, reservation.pk, kind))
+
+
+def _ensure_owner_or_manager(user: User, reservation: Reservation) -> None:
+    if reservation.user_id == user.pk:
+        return
+    ensure_manages_pool(user, reservation.pool)
+
+
+def cancel(
+    *, by: User, reservation: Reservation, now: datetime.datetime | None = None
+) -> Reservation:
+    """Cancel a requested or confirmed reservation that has not started yet."""
+    _ensure_owner_or_manager(by, reservation)
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = _lock(Reservation.objects.filter(pk=reservation.pk)).get()
+        if not reservation.is_active:
+            raise NotCancellable(_("This booking is no longer active."))
+        if reservation.start <= now:
+            raise NotCancellable(
+                _(
+                    "This booking has already begun; "
+                    "please talk to the staff who hand out the devices."
+                )
+            )
+        if reservation.loans.exists():
+            raise NotCancellable(_("Devices have been handed out for this booking."))
+        reservation.status = Reservation.Status.CANCELLED
+        reservation.cancelled_at = now
+        reservation.shortfall = False
+        reservation.save(update_fields=["status", "cancelled_at", "shortfall"])
+        log_action(
+            by, "booking.cancelled", reservation, organization_id=reservation.pool.organization_id
+        )
+    if by.pk != reservation.user_id and reservation.user_id:
+        _notify(reservation, "cancelled")
+    _recheck_shortfalls(reservation.pool_id)
+    return reservation
+
+
+def _recheck_shortfalls(pool_id: int) -> None:
+    """Freed devices may end a shortfall of other bookings: check again after commit, but
+    only when the pool has any (one cheap query otherwise)."""
+    if Reservation.objects.filter(pool_id=pool_id, shortfall=True).exists():
+        from ..tasks import check_shortfall
+
+        transaction.on_commit(partial(check_shortfall.enqueue, pool_id))
+
+
+def cancel_rest_of_series(
+    *, by: User, reservation: Reservation, now: datetime.datetime | None = None
+) -> int:
+    """Cancel this occurrence and every later one of its series that has not begun."""
+    _ensure_owner_or_manager(by, reservation)
+    if reservation.series_id is None:
+        raise NotCancellable(_("This booking is not part of a series."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        rest = _lock(
+            Reservation.objects.filter(
+                series_id=reservation.series_id,
+                start__gte=max(reservation.start, now),
+                status__in=(Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED),
+            ).exclude(loans__isnull=False)
+        )
+        ids = list(rest.values_list("pk", flat=True))
+        if not ids:
+            raise NotCancellable(_("No later dates of this series are left to cancel."))
+        Reservation.objects.filter(pk__in=ids).update(
+            status=Reservation.Status.CANCELLED, cancelled_at=now, shortfall=False
+        )
+        log_action(
+            by,
+            "booking.series_cancelled",
+            reservation.series,
+            organization_id=reservation.pool.organization_id,
+            count=len(ids),
+        )
+    _recheck_shortfalls(reservation.pool_id)
+    return len(ids)
+
+
+def approve(
+    *, by: User, reservation: Reservation, now: datetime.datetime | None = None
+) -> Reservation:
+    """Staff of the pool's organization confirm a request, if the devices are still free."""
+    ensure_manages_pool(by, reservation.pool)
+    now = now or timezone.now()
+    with transaction.atomic():
+        pool = _locked_pool(reservation.pool)
+        reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        if reservation.status != Reservation.Status.REQUESTED:
+            raise DomainError(_("This request has been answered already."))
+        if reservation.start <= now:
+            raise DomainError(_("This request is for a time that has begun; please decline it."))
+        free = pool.capacity() - availability.peak_reserved(
+            pool.pk, reservation.start, reservation.end
+        )
+        if reservation.quantity > free:
+            raise _exhausted(max(free, 0))
+        reservation.status = Reservation.Status.CONFIRMED
+        reservation.decided_by = by
+        reservation.save(update_fields=["status", "decided_by"])
+        log_action(by, "booking.approved", reservation, organization_id=pool.organization_id)
+    _notify(reservation, "approved")
+    return reservation
+
+
+def decline(*, by: User, reservation: Reservation, reason: str) -> Reservation:
+    """Staff decline a request with a reason that the person is emailed."""
+    ensure_manages_pool(by, reservation.pool)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Please give a reason; it is sent to the person who asked."))
+    if "\x00" in reason:
+        raise DomainError(_("The reason contains a character that is not allowed."))
+    if len(reason) > DECISION_REASON_MAX_LENGTH:
+        raise DomainError(
+            _("Please keep the reason under %(max)d characters.")
+            % {"max": DECISION_REASON_MAX_LENGTH}
+        )
+    with transaction.atomic():
+        reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        if reservation.status != Reservation.Status.REQUESTED:
+            raise DomainError(_("This request has been answered already."))
+        reservation.status = Reservation.Status.DECLINED
+        reservation.decided_by = by
+        reservation.decision_reason = reason
+        reservation.save(update_fields=["status", "decided_by", "decision_reason"])
+        log_action(
+            by, "booking.declined", reservation, organization_id=reservation.pool.organization_id
+        )
+    _notify(reservation, "declined")
+    return reservation
+
+
+def update_shortfalls(*, pool_id: int, now: datetime.datetime | None = None) -> list[int]:
+    """Mark the pool's upcoming confirmed reservations that overlap a time when more devices
+    are booked than are in service, clear the mark where that is no longer so, and return
+    the ids newly marked (whose people are to be told)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pool = _locked_pool(DevicePool(pk=pool_id))
+        upcoming = Reservation.objects.confirmed().filter(pool_id=pool_id, end__gt=now)
+        last_end = upcoming.order_by("-end").values_list("end", flat=True).first()
+        short: set[int] = set()
+        if last_end is not None:
+            capacity = pool.capacity()
+            over = [
+                interval
+                for interval in availability.reserved_intervals(pool_id, now, last_end)
+                if interval.reserved > capacity
+            ]
+            if over:
+                condition = Q()
+                for interval in over:
+                    condition |= Q(start__lt=interval.end, end__gt=interval.start)
+                short = set(upcoming.filter(condition).values_list("pk", flat=True))
+        newly = set(upcoming.filter(pk__in=short, shortfall=False).values_list("pk", flat=True))
+        upcoming.filter(pk__in=short, shortfall=False).update(shortfall=True)
+        upcoming.exclude(pk__in=short).filter(shortfall=True).update(shortfall=False)
+    for reservation_id in sorted(newly):
+        from ..tasks import send_reservation_email
+
+        transaction.on_commit(partial(send_reservation_email.enqueue, reservation_id, "shortfall"))
+    return sorted(newly)
+
+
+def calendar_token(*, user: User) -> CalendarToken:
+    token, _created = CalendarToken.objects.get_or_create(user=user)
+    return token
+
+
+def reset_calendar_token(*, by: User) -> CalendarToken:
+    """A new secret for the subscription URL; the old URL stops working at once."""
+    with transaction.atomic():
+        token, _created = CalendarToken.objects.get_or_create(user=by)
+        token.token = secrets.token_urlsafe()
+        token.created_at = timezone.now()
+        token.save(update_fields=["token", "created_at"])
+        log_action(by, "booking.calendar_token_reset", None)
+    return token

@@ -1,0 +1,279 @@
+"""Who may book what, and the pool's limits; the errors every booking service raises."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from config.errors import DomainError
+from devices.models import DevicePool
+from organizations.models import Membership
+
+from .. import availability
+from ..models import Reservation
+
+DECISION_REASON_MAX_LENGTH = Reservation._meta.get_field("decision_reason").max_length
+
+
+# Nobody books device sets for years ahead; this keeps dates far in the future (year 9999)
+# away from date arithmetic even for a pool that allows very long booking horizons.
+LATEST_YEAR = 2100
+
+
+EARLIEST_YEAR = 2000
+
+
+PURPOSE_MAX_LENGTH = Reservation._meta.get_field("purpose").max_length
+
+
+class PoolExhausted(DomainError):
+    """Not enough devices of the pool are free for the whole requested time."""
+
+    def __init__(self, message: str, free: int) -> None:
+        super().__init__(message)
+        self.free = free
+
+
+class LimitExceeded(DomainError):
+    """A limit of the pool (notice, horizon, length, per person) says no."""
+
+
+class InvalidBooking(DomainError):
+    """The booking itself makes no sense: end before start, no devices, a past date."""
+
+
+class NotCancellable(DomainError):
+    """The reservation has started, or was cancelled or declined already."""
+
+
+class HandOutError(DomainError):
+    """The devices cannot be handed out for this reservation."""
+
+
+class ReturnError(DomainError):
+    """The return cannot be recorded as given."""
+
+
+def _lock(queryset, **kwargs):
+    """``select_for_update(**kwargs)``, unless the test-only switch turns locking off to show
+    that the concurrency tests can see the race (tests/concurrency)."""
+    if getattr(settings, "LERNPOOL_BOOKING_LOCKS", True):
+        return queryset.select_for_update(**kwargs)
+    return queryset
+
+
+def _local(value: datetime.datetime) -> str:
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def ensure_can_book(user: User, pool: DevicePool) -> None:
+    if not DevicePool.objects.bookable_by(user).filter(pk=pool.pk).exists():
+        raise PermissionDenied
+
+
+def ensure_manages_pool(user: User, pool: DevicePool) -> None:
+    if not DevicePool.objects.managed_by(user).filter(pk=pool.pk).exists():
+        raise PermissionDenied
+
+
+def needs_approval(user: User, pool: DevicePool) -> bool:
+    """Members of the pool's organization book directly. Anyone else (a teacher of another
+    school booking a region-shared pool, a region admin) sends a request that staff of the
+    owner confirm or decline. Loans to residents (the residents scope) need none."""
+    if pool.booking_scope == DevicePool.Scope.RESIDENTS:
+        return False
+    return not Membership.objects.filter(user=user, organization_id=pool.organization_id).exists()
+
+
+def _utc(value: datetime.datetime) -> datetime.datetime:
+    """The same instant in UTC. Arithmetic on two datetimes that share a ``tzinfo`` is done
+    on the wall clock (Sat 22:00 to Sun 06:00 across the spring change would be 8 hours,
+    not 7), so every length and comparison here is taken in UTC."""
+    return value.astimezone(datetime.UTC)
+
+
+def _clean_purpose(purpose: str) -> str:
+    purpose = purpose.strip()
+    if "\x00" in purpose:
+        raise InvalidBooking(_("The purpose contains a character that is not allowed."))
+    if len(purpose) > PURPOSE_MAX_LENGTH:
+        raise InvalidBooking(
+            _("Please keep the purpose under %(max)d characters.") % {"max": PURPOSE_MAX_LENGTH}
+        )
+    return purpose
+
+
+def _checked_times(
+    start: datetime.datetime, end: datetime.datetime, now: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The range in UTC, or an InvalidBooking that says what is wrong with it."""
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise InvalidBooking(_("Times need a time zone."))
+    if start.year > LATEST_YEAR or end.year > LATEST_YEAR:
+        raise InvalidBooking(
+            _("Please choose a date before the year %(year)d.") % {"year": LATEST_YEAR}
+        )
+    if start.year < EARLIEST_YEAR or end.year < EARLIEST_YEAR:
+        # Far in the past; also keeps year 1 away from the conversion to UTC (overflow).
+        raise InvalidBooking(_("This time has already begun; please choose a later one."))
+    start, end = _utc(start), _utc(end)
+    if start >= end:
+        raise InvalidBooking(_("The end must be after the start."))
+    if start < now:
+        raise InvalidBooking(_("This time has already begun; please choose a later one."))
+    return start, end
+
+
+def _horizon_error(pool: DevicePool, now: datetime.datetime) -> LimitExceeded:
+    latest = now + datetime.timedelta(days=pool.max_days_ahead)
+    return LimitExceeded(
+        ngettext(
+            "This pool can be booked at most %(days)d day ahead, so until %(latest)s.",
+            "This pool can be booked at most %(days)d days ahead, so until %(latest)s.",
+            pool.max_days_ahead,
+        )
+        % {"days": pool.max_days_ahead, "latest": _local(latest)}
+    )
+
+
+def _limit_error(
+    pool: DevicePool,
+    *,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    capacity: int,
+    check_horizon: bool = True,
+) -> LimitExceeded | None:
+    """The first limit of the pool that [start, end) (in UTC) breaks, without a query:
+    devices in service, longest booking (for loans to residents: the loan period), minimum
+    notice, how far ahead. The per-person limit needs the database; see check_booking."""
+    if quantity > capacity:
+        return LimitExceeded(
+            ngettext(
+                "This pool has only %(count)d device in service.",
+                "This pool has only %(count)d devices in service.",
+                capacity,
+            )
+            % {"count": capacity}
+        )
+    if pool.booking_scope == DevicePool.Scope.RESIDENTS:
+        if end - start > datetime.timedelta(days=pool.loan_period_days):
+            return LimitExceeded(
+                ngettext(
+                    "A loan from this pool can last at most %(days)d day.",
+                    "A loan from this pool can last at most %(days)d days.",
+                    pool.loan_period_days,
+                )
+                % {"days": pool.loan_period_days}
+            )
+    elif end - start > datetime.timedelta(hours=pool.max_booking_hours):
+        return LimitExceeded(
+            ngettext(
+                "A booking of this pool can last at most %(hours)d hour.",
+                "A booking of this pool can last at most %(hours)d hours.",
+                pool.max_booking_hours,
+            )
+            % {"hours": pool.max_booking_hours}
+        )
+    if pool.min_notice_hours and start < now + datetime.timedelta(hours=pool.min_notice_hours):
+        return LimitExceeded(
+            ngettext(
+                "This pool must be booked at least %(hours)d hour ahead, so from %(earliest)s.",
+                "This pool must be booked at least %(hours)d hours ahead, so from %(earliest)s.",
+                pool.min_notice_hours,
+            )
+            % {
+                "hours": pool.min_notice_hours,
+                "earliest": _local(now + datetime.timedelta(hours=pool.min_notice_hours)),
+            }
+        )
+    if check_horizon and start > now + datetime.timedelta(days=pool.max_days_ahead):
+        return _horizon_error(pool, now)
+    return None
+
+
+def _per_person_error(pool: DevicePool, *, mine: int, quantity: int) -> LimitExceeded | None:
+    if not pool.per_person_limit or mine + quantity <= pool.per_person_limit:
+        return None
+    return LimitExceeded(
+        ngettext(
+            "You may have at most %(limit)d device of this pool at a time; "
+            "you have %(mine)d at that time already.",
+            "You may have at most %(limit)d devices of this pool at a time; "
+            "you have %(mine)d at that time already.",
+            pool.per_person_limit,
+        )
+        % {"limit": pool.per_person_limit, "mine": mine}
+    )
+
+
+ACTIVE_STATUSES = (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED)
+
+
+def check_booking(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime | None = None,
+    check_horizon: bool = True,
+    exclude: tuple[int, ...] = (),
+    capacity: int | None = None,
+) -> None:
+    """Raise with a message that says which rule or limit fails and what is allowed.
+    At most two queries (devices in service, unless ``capacity`` is given; the person's own
+    bookings, when the pool has a per-person limit)."""
+    now = _utc(now or timezone.now())
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise InvalidBooking(_("Times need a time zone."))
+    if quantity < 1:
+        raise InvalidBooking(_("Book at least one device."))
+    start, end = _checked_times(start, end, now)
+    error = _limit_error(
+        pool,
+        quantity=quantity,
+        start=start,
+        end=end,
+        now=now,
+        capacity=pool.capacity() if capacity is None else capacity,
+        check_horizon=check_horizon,
+    )
+    if error is None and pool.per_person_limit:
+        mine = availability.peak_reserved(
+            pool.pk, start, end, user=by, exclude=exclude, statuses=ACTIVE_STATUSES
+        )
+        error = _per_person_error(pool, mine=mine, quantity=quantity)
+    if error is not None:
+        raise error
+
+
+def free_count(pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> int:
+    """Devices free for the whole of [start, end): in service minus the peak reserved."""
+    return max(pool.capacity() - availability.peak_reserved(pool.pk, start, end), 0)
+
+
+def _exhausted(free: int) -> PoolExhausted:
+    if free == 0:
+        message = _("No device of this pool is free for the whole time.")
+    else:
+        message = ngettext(
+            "Only %(free)d device is free for the whole time.",
+            "Only %(free)d devices are free for the whole time.",
+            free,
+        ) % {"free": free}
+    return PoolExhausted(message, free)
+
+
+def _locked_pool(pool: DevicePool) -> DevicePool:
+    return _lock(DevicePool.objects.filter(pk=pool.pk)).get()

@@ -1,0 +1,286 @@
+"""Weekly (or A/B-week) series: plan every date, then book the chosen ones."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_action
+from accounts.models import User
+from config.errors import DomainError
+from devices.models import DevicePool
+
+from .. import availability
+from ..models import Reservation, Series
+from .dates import _combine, closed_dates
+from .rules import (
+    ACTIVE_STATUSES,
+    LATEST_YEAR,
+    InvalidBooking,
+    LimitExceeded,
+    PoolExhausted,
+    _checked_times,
+    _clean_purpose,
+    _exhausted,
+    _horizon_error,
+    _limit_error,
+    _locked_pool,
+    _per_person_error,
+    _utc,
+    ensure_can_book,
+    needs_approval,
+)
+
+MAX_SERIES_OCCURRENCES = 60
+
+
+@dataclass
+class Occurrence:
+    """One date of a series as the preview shows it."""
+
+    date: datetime.date
+    start: datetime.datetime
+    end: datetime.datetime
+    closure: str = ""
+    free: int = 0
+    problem: str = ""  # a limit or conflict message; empty when it can be booked
+    error: DomainError | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.closure)
+
+    @property
+    def bookable(self) -> bool:
+        return not self.closure and not self.problem
+
+
+@dataclass
+class SeriesPlan:
+    occurrences: list[Occurrence] = field(default_factory=list)
+
+    @property
+    def bookable(self) -> list[Occurrence]:
+        return [occurrence for occurrence in self.occurrences if occurrence.bookable]
+
+
+def series_dates(
+    first_date: datetime.date, until: datetime.date, interval_weeks: int
+) -> list[datetime.date]:
+    if interval_weeks not in (1, 2):
+        raise InvalidBooking(_("A series repeats every week or every second week."))
+    if until < first_date:
+        raise InvalidBooking(_("The last date must not be before the first."))
+    if until.year > LATEST_YEAR:
+        raise InvalidBooking(
+            _("Please choose a date before the year %(year)d.") % {"year": LATEST_YEAR}
+        )
+    step = datetime.timedelta(weeks=interval_weeks)
+    count = (until - first_date) // step + 1
+    if count > MAX_SERIES_OCCURRENCES:
+        last = first_date + step * (MAX_SERIES_OCCURRENCES - 1)
+        raise LimitExceeded(
+            _("A series can have at most %(max)d dates. Please end it on %(last)s or earlier.")
+            % {"max": MAX_SERIES_OCCURRENCES, "last": date_format(last, "SHORT_DATE_FORMAT")}
+        )
+    return [first_date + step * index for index in range(count)]
+
+
+def _series_checks(
+    *,
+    pool: DevicePool,
+    quantity: int,
+    first_date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    now: datetime.datetime,
+) -> None:
+    """What holds for the series as a whole: it starts today or later, within how far ahead
+    the pool may be booked (its later dates may go beyond, up to the end of the series)."""
+    if quantity < 1:
+        raise InvalidBooking(_("Book at least one device."))
+    if start_time >= end_time:
+        raise InvalidBooking(_("The end must be after the start."))
+    if first_date < timezone.localtime(now).date():
+        raise InvalidBooking(_("The first date is in the past; please choose a later one."))
+    if _utc(_combine(first_date, start_time)) > now + datetime.timedelta(days=pool.max_days_ahead):
+        raise _horizon_error(pool, now)
+
+
+def plan_series(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    first_date: datetime.date,
+    until: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    interval_weeks: int = 1,
+    now: datetime.datetime | None = None,
+) -> SeriesPlan:
+    """Every date of the series: closed (skipped), not bookable (with the reason), or free.
+    A fixed number of queries whatever the number of dates and reservations."""
+    ensure_can_book(by, pool)
+    now = _utc(now or timezone.now())
+    _series_checks(
+        pool=pool,
+        quantity=quantity,
+        first_date=first_date,
+        start_time=start_time,
+        end_time=end_time,
+        now=now,
+    )
+    dates = series_dates(first_date, until, interval_weeks)
+    closed = closed_dates(pool.organization, dates[0], dates[-1])
+    first_start = _combine(dates[0], start_time)
+    last_end = _combine(dates[-1], end_time)
+    intervals = availability.reserved_intervals(pool.pk, first_start, last_end)
+    mine = (
+        availability.reserved_intervals(
+            pool.pk, first_start, last_end, user=by, statuses=ACTIVE_STATUSES
+        )
+        if pool.per_person_limit
+        else []
+    )
+    capacity = pool.capacity()
+    plan = SeriesPlan()
+    for day in dates:
+        occurrence = Occurrence(day, _combine(day, start_time), _combine(day, end_time))
+        occurrence.closure = closed.get(day, "")
+        plan.occurrences.append(occurrence)
+        if occurrence.closure:
+            continue
+        occurrence.free = max(
+            capacity - availability.peak_in(intervals, occurrence.start, occurrence.end), 0
+        )
+        try:
+            start, end = _checked_times(occurrence.start, occurrence.end, now)
+            error = _limit_error(
+                pool,
+                quantity=quantity,
+                start=start,
+                end=end,
+                now=now,
+                capacity=capacity,
+                check_horizon=False,
+            ) or _per_person_error(
+                pool, mine=availability.peak_in(mine, start, end), quantity=quantity
+            )
+            if error is not None:
+                raise error
+        except DomainError as error:
+            occurrence.error = error
+        else:
+            if quantity > occurrence.free:
+                occurrence.error = _exhausted(occurrence.free)
+        if occurrence.error is not None:
+            occurrence.problem = str(occurrence.error)
+    return plan
+
+
+def _on_date(day: datetime.date, problem: str) -> str:
+    return _("%(date)s: %(problem)s") % {
+        "date": date_format(day, "SHORT_DATE_FORMAT"),
+        "problem": problem,
+    }
+
+
+def book_series(
+    *,
+    by: User,
+    pool: DevicePool,
+    quantity: int,
+    first_date: datetime.date,
+    until: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    interval_weeks: int = 1,
+    purpose: str = "",
+    dates: set[datetime.date] | None = None,
+    now: datetime.datetime | None = None,
+) -> Series:
+    """Book the series' dates (``dates``: the ones the person chose from the plan; by default
+    every bookable one). Closed dates are skipped. If a chosen date no longer fits (someone
+    booked meanwhile), nothing is written and the error names the date.
+
+    The plan is made again with the pool locked, so what it calls bookable is still free
+    when the rows are written; the dates of one series never overlap each other."""
+    ensure_can_book(by, pool)
+    purpose = _clean_purpose(purpose)
+    with transaction.atomic():
+        pool = _locked_pool(pool)
+        plan = plan_series(
+            by=by,
+            pool=pool,
+            quantity=quantity,
+            first_date=first_date,
+            until=until,
+            start_time=start_time,
+            end_time=end_time,
+            interval_weeks=interval_weeks,
+            now=now,
+        )
+        if dates is None:
+            dates = {occurrence.date for occurrence in plan.bookable}
+        chosen = [
+            occurrence
+            for occurrence in plan.occurrences
+            if occurrence.date in dates and not occurrence.closed
+        ]
+        if not chosen:
+            raise InvalidBooking(_("None of the dates can be booked."))
+        for occurrence in chosen:
+            error = occurrence.error
+            if isinstance(error, PoolExhausted):
+                raise PoolExhausted(_on_date(occurrence.date, str(error)), error.free)
+            if error is not None:
+                raise type(error)(_on_date(occurrence.date, str(error)))
+        status = (
+            Reservation.Status.REQUESTED
+            if needs_approval(by, pool)
+            else Reservation.Status.CONFIRMED
+        )
+        series = Series.objects.create(
+            pool=pool,
+            user=by,
+            quantity=quantity,
+            purpose=purpose,
+            first_date=first_date,
+            until=until,
+            start_time=start_time,
+            end_time=end_time,
+            interval_weeks=interval_weeks,
+        )
+        Reservation.objects.bulk_create(
+            Reservation(
+                pool=pool,
+                user=by,
+                quantity=quantity,
+                start=_utc(occurrence.start),
+                end=_utc(occurrence.end),
+                purpose=purpose,
+                status=status,
+                series=series,
+            )
+            for occurrence in chosen
+        )
+        log_action(
+            by,
+            "booking.series_reserved",
+            series,
+            organization_id=pool.organization_id,
+            pool=pool.pk,
+            dates=len(chosen),
+            status=status,
+        )
+    from ..tasks import send_series_email
+
+    transaction.on_commit(partial(send_series_email.enqueue, series.pk))
+    return series
