@@ -46,26 +46,34 @@ def _base(pool_id: int, *, user=None, exclude: Iterable[int] = (), statuses=None
 _STEP_SQL = """
 WITH w AS ({window}),
 ev AS (
-    SELECT CASE WHEN w."start" < %s THEN %s ELSE w."start" END AS point, w."quantity" AS delta
+    SELECT w."pool_id" AS pool_id,
+           CASE WHEN w."start" < %s THEN %s ELSE w."start" END AS point,
+           w."quantity" AS delta
     FROM w
     UNION ALL
-    SELECT w."end" AS point, -w."quantity" AS delta FROM w WHERE w."end" < %s
+    SELECT w."pool_id", w."end", -w."quantity" FROM w WHERE w."end" < %s
 )
-SELECT point, SUM(SUM(delta)) OVER (ORDER BY point) AS load
-FROM ev GROUP BY point ORDER BY point
+SELECT pool_id, point, SUM(SUM(delta)) OVER (PARTITION BY pool_id ORDER BY point) AS load
+FROM ev GROUP BY pool_id, point ORDER BY pool_id, point
 """
 
 
-def _steps(base, start: datetime.datetime, end: datetime.datetime) -> list[tuple]:
-    """(point, load) rows over [start, end) for the ``base`` reservations, from one query."""
-    window = base.overlapping(start, end).order_by().values("start", "end", "quantity")
+def _steps(
+    base, start: datetime.datetime, end: datetime.datetime
+) -> dict[int, list[tuple[datetime.datetime, int]]]:
+    """Per pool, (point, load) rows over [start, end) for the ``base`` reservations, from
+    one query."""
+    window = base.overlapping(start, end).order_by().values("pool_id", "start", "end", "quantity")
     window_sql, window_params = window.query.get_compiler(using=window.db).as_sql()
     adapt = connection.ops.adapt_datetimefield_value
     at, until = adapt(start), adapt(end)
     with connection.cursor() as cursor:
         cursor.execute(_STEP_SQL.format(window=window_sql), [*window_params, at, at, until])
         rows = cursor.fetchall()
-    return [(_as_datetime(point), int(load)) for point, load in rows]
+    steps: dict[int, list[tuple[datetime.datetime, int]]] = {}
+    for pool_id, point, load in rows:
+        steps.setdefault(pool_id, []).append((_as_datetime(point), int(load)))
+    return steps
 
 
 def _as_datetime(value) -> datetime.datetime:
@@ -93,7 +101,7 @@ def peak_reserved(
     One query.
     """
     base = _base(pool_id, user=user, exclude=exclude, statuses=statuses)
-    return max((load for _point, load in _steps(base, start, end)), default=0)
+    return max((load for _point, load in _steps(base, start, end).get(pool_id, ())), default=0)
 
 
 def reserved_intervals(
@@ -108,8 +116,24 @@ def reserved_intervals(
     with the number reserved throughout it, neighbours with the same number merged.
     ``user`` and ``statuses`` as for :func:`peak_reserved`. One query."""
     base = _base(pool_id, user=user, statuses=statuses)
+    return _intervals(_steps(base, start, end).get(pool_id, []), start, end)
+
+
+def reserved_intervals_by_pool(
+    pool_ids: Iterable[int], start: datetime.datetime, end: datetime.datetime
+) -> dict[int, list[Interval]]:
+    """:func:`reserved_intervals` of several pools over the same range, in one query."""
+    pool_ids = list(pool_ids)
+    if not pool_ids:
+        return {}
+    base = Reservation.objects.filter(pool_id__in=pool_ids, status=Reservation.Status.CONFIRMED)
+    steps = _steps(base, start, end)
+    return {pool_id: _intervals(steps.get(pool_id, []), start, end) for pool_id in pool_ids}
+
+
+def _intervals(rows, start: datetime.datetime, end: datetime.datetime) -> list[Interval]:
     loads = {start: 0}
-    loads.update(_steps(base, start, end))
+    loads.update(rows)
     points = sorted(loads)
     intervals: list[Interval] = []
     for index, point in enumerate(points):

@@ -13,7 +13,13 @@ from django.utils.translation import ngettext
 from devices.models import Device
 
 from .models import LoanItem, Reservation
-from .services import DECISION_REASON_MAX_LENGTH, NOTE_MAX_LENGTH, ItemReturn
+from .services import (
+    DECISION_REASON_MAX_LENGTH,
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    NOTE_MAX_LENGTH,
+    ItemReturn,
+)
 
 # A barcode or QR scanner types a code and Enter; people type spaces, commas or semicolons.
 CODE_SEPARATORS = re.compile(r"[\s,;]+")
@@ -80,6 +86,15 @@ class DeskForm(forms.Form):
         max_length=60,
         strip=True,
     )
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise forms.ValidationError(
+                _("Please choose a day between the years %(first)d and %(last)d.")
+                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            )
+        return day
 
 
 class HandOutForm(forms.Form):

@@ -32,6 +32,7 @@ from organizations.models import Membership, Organization
 from . import availability, ical, services
 from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, find_devices
 from .models import CalendarToken, Loan, LoanItem, Reservation
+from .views import TOKEN
 
 REQUESTS_PAGE_SIZE = 50
 FEED_DAYS_BACK = 30
@@ -238,9 +239,8 @@ def _requests_page(
 
 def _annotate_fit(reservations: list[Reservation]) -> None:
     """Set ``free`` (devices free for the whole time now) and ``fits`` on each request.
-    Per pool on the page: the pool's capacity (one query for all), then the reserved step
-    function over the span of its requests (two queries), or the peak for a single request
-    (one query) – so at most one query per request shown, usually far fewer."""
+    Two queries for the whole page: the pools' capacities, and their reserved step
+    functions over the span of the requests shown."""
     by_pool: dict[int, list[Reservation]] = defaultdict(list)
     for reservation in reservations:
         by_pool[reservation.pool_id].append(reservation)
@@ -253,15 +253,16 @@ def _annotate_fit(reservations: list[Reservation]) -> None:
         if by_pool
         else {}
     )
+    intervals = (
+        availability.reserved_intervals_by_pool(
+            by_pool, min(r.start for r in reservations), max(r.end for r in reservations)
+        )
+        if by_pool
+        else {}
+    )
     for pool_id, group in by_pool.items():
-        if len(group) == 1:
-            peaks = [availability.peak_reserved(pool_id, group[0].start, group[0].end)]
-        else:
-            intervals = availability.reserved_intervals(
-                pool_id, min(r.start for r in group), max(r.end for r in group)
-            )
-            peaks = [availability.peak_in(intervals, r.start, r.end) for r in group]
-        for reservation, peak in zip(group, peaks, strict=True):
+        for reservation in group:
+            peak = availability.peak_in(intervals[pool_id], reservation.start, reservation.end)
             reservation.free = max(capacities.get(pool_id, 0) - peak, 0)
             reservation.fits = reservation.quantity <= reservation.free
 
@@ -506,6 +507,8 @@ def pool_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def pool_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     """The pool's bookings with the people's names, for the calendar app of its staff."""
+    if not TOKEN.fullmatch(token):  # PostgreSQL refuses NUL bytes in a query: not a 500
+        raise Http404
     owner = CalendarToken.objects.select_related("user").filter(token=token).first()
     if owner is None or not owner.user.is_active:
         raise Http404

@@ -7,7 +7,15 @@ from config.mail import send_to_user
 from . import ical
 from .models import Reservation, Series
 
-KINDS = {"confirmed", "requested", "approved", "declined", "cancelled", "shortfall"}
+KINDS = {
+    "confirmed",
+    "requested",
+    "approved",
+    "declined",
+    "cancelled",
+    "series_cancelled",
+    "shortfall",
+}
 
 
 def send_reservation_email(reservation_id: int, kind: str) -> None:

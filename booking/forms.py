@@ -217,7 +217,7 @@ def initial_from_query(query, *, pool: DevicePool, periods: list[LessonPeriod]) 
     else:
         initial |= {"start_time": start or datetime.time(8), "end_time": end or datetime.time(9)}
     quantity = query.get("quantity", "")
-    if quantity.isdigit() and 0 < int(quantity) <= MAX_QUANTITY:
+    if quantity.isascii() and quantity.isdigit() and 0 < int(quantity) <= MAX_QUANTITY:
         initial["quantity"] = int(quantity)
     if query.get("purpose"):
         initial["purpose"] = query["purpose"][:200]

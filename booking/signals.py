@@ -1,5 +1,6 @@
-"""Booking reacts to devices leaving (or coming back into) service: the pool's upcoming
-reservations are checked for a shortfall once the status change has committed."""
+"""Booking reacts to devices leaving (or coming back into) service or moving between pools:
+the pool's upcoming reservations are checked for a shortfall once the change has
+committed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from devices.models import Device
-from devices.signals import device_status_changed
+from devices.signals import device_pool_changed, device_status_changed
 
 
 @receiver(device_status_changed, sender=Device, dispatch_uid="booking.shortfall")
@@ -19,3 +20,13 @@ def on_device_status_changed(sender, device: Device, from_status: str, to_status
     from .tasks import check_shortfall
 
     transaction.on_commit(partial(check_shortfall.enqueue, device.pool_id))
+
+
+@receiver(device_pool_changed, sender=Device, dispatch_uid="booking.shortfall_pool")
+def on_device_pool_changed(sender, device: Device, from_pool_id, to_pool_id, **kwargs):
+    """A device taken out of a pool lowers its capacity, like a device gone to repair (and
+    one put in may end a shortfall of the other pool)."""
+    from .tasks import check_shortfall
+
+    for pool_id in {from_pool_id, to_pool_id} - {None}:
+        transaction.on_commit(partial(check_shortfall.enqueue, pool_id))

@@ -19,7 +19,7 @@ from config.errors import DomainError
 from organizations.models import Location, Organization
 
 from .models import Device, DeviceEvent, DevicePool, DeviceType
-from .signals import device_status_changed
+from .signals import device_pool_changed, device_status_changed
 
 # Which status may follow which: a lost device that turns up goes back into service; a
 # retired one stays retired.
@@ -153,6 +153,7 @@ def update_device(*, by: User, device: Device, **changes) -> Device:
         ):
             raise _duplicate_tag(changes["asset_tag"])
         changed = [name for name, value in changes.items() if getattr(device, name) != value]
+        from_pool_id = device.pool_id
         for name in changed:
             setattr(device, name, changes[name])
         if changed:
@@ -174,6 +175,13 @@ def update_device(*, by: User, device: Device, **changes) -> Device:
                 organization_id=device.organization_id,
                 fields=sorted(changed),
             )
+            if "pool" in changed:
+                device_pool_changed.send(
+                    sender=Device,
+                    device=device,
+                    from_pool_id=from_pool_id,
+                    to_pool_id=device.pool_id,
+                )
     return device
 
 

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # Sent after a device's status changed (inside the transaction), with ``device``,
 # ``from_status`` and ``to_status``. Receivers should defer work to transaction.on_commit.
 device_status_changed = Signal()
+
+# Sent after a device moved from one pool to another (inside the transaction), with
+# ``device``, ``from_pool_id`` and ``to_pool_id`` (either may be None).
+device_pool_changed = Signal()

@@ -193,6 +193,9 @@ def cancel_rest_of_series(
             organization_id=reservation.pool.organization_id,
             count=len(ids),
         )
+    if by.pk != reservation.user_id and reservation.user_id:
+        first = Reservation.objects.filter(pk__in=ids).order_by("start").first()
+        _notify(first, "series_cancelled")
     _recheck_shortfalls(reservation.pool_id)
     return len(ids)
 
