@@ -114,3 +114,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _same_fake_data_every_run(request):
+    """Factories draw names from Faker: seed it per test, so a test sees the same names on
+    every run and in any order (a name that happens to contain an asserted word fails every
+    time, not now and then)."""
+    import factory.random
+
+    factory.random.reseed_random(request.node.nodeid)
