@@ -77,3 +77,28 @@ def send_series_email(series_id: int) -> None:
         },
         attachments=attachments,
     )
+
+
+def send_request_to_staff(reservation_id: int, dates: int = 1) -> None:
+    """Each staff member and admin of the pool's organization, in their own language."""
+    from accounts.models import User
+    from organizations.models import MANAGING_ROLES
+
+    reservation = (
+        Reservation.objects.select_related("pool__organization", "pool__location", "user")
+        .filter(pk=reservation_id, status=Reservation.Status.REQUESTED)
+        .first()
+    )
+    if reservation is None:
+        return
+    staff = User.objects.filter(
+        is_active=True,
+        memberships__organization_id=reservation.pool.organization_id,
+        memberships__role__in=MANAGING_ROLES,
+    ).distinct()
+    for person in staff:
+        send_to_user(
+            person,
+            "booking/request_for_staff",
+            {"reservation": reservation, "dates": dates, "asker": reservation.user},
+        )

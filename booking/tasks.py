@@ -27,3 +27,11 @@ def check_shortfall(pool_id: int) -> list[int]:
     from . import services
 
     return services.update_shortfalls(pool_id=pool_id)
+
+
+@task()
+def tell_staff_of_request(reservation_id: int, dates: int = 1) -> None:
+    """A request for one of their pools waits: its organization's staff are emailed."""
+    from . import emails
+
+    emails.send_request_to_staff(reservation_id, dates)

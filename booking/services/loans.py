@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -49,6 +50,14 @@ def hand_out(
             raise HandOutError(_("Only confirmed bookings can be handed out."))
         if reservation.end <= now:
             raise HandOutError(_("This booking has ended."))
+        # Devices handed out days early would still count as free for the bookings in
+        # between: they go out on the booking's day.
+        first_day = timezone.localtime(reservation.start).date()
+        if timezone.localtime(now).date() < first_day:
+            raise HandOutError(
+                _("This booking starts on %(day)s; please hand it out on that day.")
+                % {"day": date_format(first_day, "SHORT_DATE_FORMAT")}
+            )
         locked = list(_lock(Device.objects.filter(pk__in=device_ids)).order_by("pk"))
         if len(locked) != len(device_ids):
             raise HandOutError(_("One of these devices does not exist (any more)."))

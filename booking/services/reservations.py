@@ -108,6 +108,10 @@ def reserve(
         reservation,
         "confirmed" if reservation.status == Reservation.Status.CONFIRMED else "requested",
     )
+    if reservation.status == Reservation.Status.REQUESTED:
+        from ..tasks import tell_staff_of_request
+
+        transaction.on_commit(partial(tell_staff_of_request.enqueue, reservation.pk))
     return reservation
 
 

@@ -280,7 +280,10 @@ def book_series(
             dates=len(chosen),
             status=status,
         )
-    from ..tasks import send_series_email
+    from ..tasks import send_series_email, tell_staff_of_request
 
     transaction.on_commit(partial(send_series_email.enqueue, series.pk))
+    if status == Reservation.Status.REQUESTED:
+        first = series.reservations.order_by("start").values_list("pk", flat=True).first()
+        transaction.on_commit(partial(tell_staff_of_request.enqueue, first, len(chosen)))
     return series

@@ -980,6 +980,17 @@ def test_partial_hand_outs_up_to_the_booked_number(staff, pool, booking):
     assert Loan.objects.count() == 2
 
 
+def test_devices_go_out_on_the_booking_s_day_not_earlier(staff, pool, booking):
+    # Handed out the day before, they would still count as free for bookings in between.
+    with pytest.raises(HandOutError, match="starts on 02/02/2027; please hand it out on"):
+        services.hand_out(by=staff, reservation=booking, devices=devices_of(pool, 1), now=at(0, 15))
+    assert not Loan.objects.exists()
+    loan = services.hand_out(
+        by=staff, reservation=booking, devices=devices_of(pool, 1), now=at(1, 0, 5)
+    )
+    assert loan.items.count() == 1
+
+
 def test_more_devices_than_booked_are_refused(staff, pool, booking):
     with pytest.raises(HandOutError):
         services.hand_out(by=staff, reservation=booking, devices=devices_of(pool, 4), now=at(1, 7))

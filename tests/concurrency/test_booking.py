@@ -165,7 +165,7 @@ def _hand_out_the_same_device(pool, staff, round_number: int):
     ]
     works = [
         lambda reservation=reservation: services.hand_out(
-            by=staff, reservation=reservation, devices=[device]
+            by=staff, reservation=reservation, devices=[device], now=reservation.start
         )
         for reservation in reservations
     ]
