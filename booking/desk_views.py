@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.errors import DomainError
 from config.htmx import partial_request
 from devices.models import Device, DevicePool
+from organizations.access import managed_organization
 from organizations.models import Membership, Organization
 
 from . import availability, ical, services
@@ -40,21 +41,6 @@ FEED_DAYS_BACK = 30
 
 # ---------------------------------------------------------------------------------------
 # Scope helpers
-
-
-def _managed_organization(request: HttpRequest) -> tuple[Organization, list[Organization]]:
-    """The organization whose desk the page shows: ?organization=<slug>, else the first one
-    the user manages. Anyone who manages none gets 404 (as on the inventory)."""
-    managed = list(Organization.objects.managed_by(request.user).order_by("name"))
-    if not managed:
-        raise Http404
-    slug = request.GET.get("organization") or request.POST.get("organization")
-    if slug:
-        for organization in managed:
-            if organization.slug == slug:
-                return organization, managed
-        raise Http404
-    return managed[0], managed
 
 
 def _desk_url(organization_slug: str | None = None) -> str:
@@ -114,7 +100,7 @@ def _open_loans(pools):
 @login_required
 def desk(request: HttpRequest) -> HttpResponse:
     """Today's (or the chosen day's) work at the desk of one organization."""
-    organization, managed = _managed_organization(request)
+    organization, managed = managed_organization(request)
     form = DeskForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
     data = form.cleaned_data if form.is_bound and valid else {}

@@ -4,10 +4,8 @@ and whether it repeats every week or every second week."""
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,11 +19,6 @@ from . import services
 MAX_QUANTITY = 1000
 REPEAT_INTERVALS = {"weekly": 1, "fortnightly": 2}
 CHECKED_FIELDS = ("date", "first_period", "last_period", "start_time", "end_time", "quantity")
-
-
-def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
-    """A wall-clock time on a day in the installation's time zone (Europe/Berlin), aware."""
-    return timezone.make_aware(datetime.datetime.combine(day, time), ZoneInfo(settings.TIME_ZONE))
 
 
 def _time_text(value: datetime.time) -> str:
@@ -168,8 +161,8 @@ class ReservationForm(forms.Form):
         if day is None:
             return data
         data["start_time"], data["end_time"] = start_time, end_time
-        data["start"] = local_datetime(day, start_time)
-        data["end"] = local_datetime(day, end_time)
+        data["start"] = services.local_datetime(day, start_time)
+        data["end"] = services.local_datetime(day, end_time)
         data["interval_weeks"] = REPEAT_INTERVALS.get(data.get("repeat") or "once")
         if data["interval_weeks"] and data.get("until") is None:
             data["until"] = services.end_of_school_year(self.pool.organization, day)

@@ -27,8 +27,9 @@ from config.htmx import partial_request
 from devices.models import DevicePool
 
 from . import availability, ical, services
-from .forms import ReservationForm, initial_from_query, local_datetime, parse_date, period_label
+from .forms import ReservationForm, initial_from_query, parse_date, period_label
 from .models import CalendarToken, Reservation
+from .services import local_datetime
 
 UPCOMING_SHOWN = 20
 PAST_PAGE_SIZE = 50

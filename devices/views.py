@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.errors import DomainError
 from config.htmx import partial_request
+from organizations.access import managed_organization
 from organizations.models import Organization
 
 from . import csv_io, labels, services
@@ -40,21 +41,6 @@ def _ids(values: list[str]) -> list[int]:
     return [int(value) for value in values if value.isdigit() and 0 < int(value) <= MAX_ID]
 
 
-def _managed_organization(request: HttpRequest) -> tuple[Organization, list[Organization]]:
-    """The organization whose inventory the page shows: ?organization=<slug>, else the first
-    one the user manages. Anyone who manages none gets 404."""
-    managed = list(Organization.objects.managed_by(request.user).order_by("name"))
-    if not managed:
-        raise Http404
-    slug = request.GET.get("organization") or request.POST.get("organization")
-    if slug:
-        for organization in managed:
-            if organization.slug == slug:
-                return organization, managed
-        raise Http404
-    return managed[0], managed
-
-
 def _device_list(organization: Organization):
     return Device.objects.filter(organization=organization).select_related(
         "device_type", "pool", "home_location"
@@ -65,7 +51,7 @@ def _device_list(organization: Organization):
 @login_required
 def inventory(request: HttpRequest) -> HttpResponse:
     """Staff's inventory: live filters kept in the URL, pages of 50, labels and CSV."""
-    organization, managed = _managed_organization(request)
+    organization, managed = managed_organization(request)
     form = InventoryFilterForm(request.GET or None, organization=organization)
     devices = form.filter(_device_list(organization)).order_by("asset_tag")
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -82,7 +68,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def device_new(request: HttpRequest) -> HttpResponse:
-    organization, _managed = _managed_organization(request)
+    organization, _managed = managed_organization(request)
     form = DeviceForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:
@@ -186,7 +172,7 @@ def device_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def device_import(request: HttpRequest) -> HttpResponse:
     """Upload → preview (every bad row with its line and reason) → write all or nothing."""
-    organization, _managed = _managed_organization(request)
+    organization, _managed = managed_organization(request)
     context = {
         "organization": organization,
         "form": ImportForm(),
@@ -232,7 +218,7 @@ def device_import(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def device_export(request: HttpRequest) -> HttpResponse:
-    organization, _managed = _managed_organization(request)
+    organization, _managed = managed_organization(request)
     form = InventoryFilterForm(request.GET or None, organization=organization)
     devices = form.filter(_device_list(organization)).order_by("asset_tag")
     response = HttpResponse(csv_io.export_devices_csv(devices), content_type="text/csv")
@@ -320,7 +306,7 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if pk is None:
-        organization, _managed = _managed_organization(request)
+        organization, _managed = managed_organization(request)
         pool = None
     else:
         pool = get_object_or_404(

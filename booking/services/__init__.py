@@ -17,6 +17,7 @@ from .alternatives import (
 from .dates import (
     closed_dates,
     end_of_school_year,
+    local_datetime,
 )
 from .loans import (
     NOTE_MAX_LENGTH,
@@ -96,6 +97,7 @@ __all__ = [
     "ensure_manages_pool",
     "free_count",
     "hand_out",
+    "local_datetime",
     "needs_approval",
     "plan_series",
     "reserve",

@@ -13,7 +13,7 @@ from devices.models import DevicePool
 from organizations.models import Closure, Organization
 
 from .. import availability
-from .dates import _closes, _combine, closed_dates
+from .dates import _closes, closed_dates, local_datetime
 from .rules import (
     ACTIVE_STATUSES,
     EARLIEST_YEAR,
@@ -97,10 +97,12 @@ def _other_times(
     )
     capacity = pool.capacity()
     candidates: set[datetime.datetime] = {
-        _utc(_combine(day, period.start)) for period in pool.organization.lesson_periods.all()
+        _utc(local_datetime(day, period.start)) for period in pool.organization.lesson_periods.all()
     }
     for days in range(-ALTERNATIVE_DAYS, ALTERNATIVE_DAYS + 1):
-        candidates.add(_utc(_combine(day + datetime.timedelta(days=days), local_start.time())))
+        candidates.add(
+            _utc(local_datetime(day + datetime.timedelta(days=days), local_start.time()))
+        )
     candidates.discard(start)
     school = pool.organization.kind == Organization.Kind.SCHOOL
     found = []

@@ -24,7 +24,7 @@ def _closes(closure: Closure, organization: Organization) -> bool:
     )
 
 
-def _combine(day: datetime.date, time: datetime.time) -> datetime.datetime:
+def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
     """A local wall-clock time on a day, made aware in the installation's time zone (so a
     series at 08:00 stays at 08:00 across daylight-saving changes)."""
     return timezone.make_aware(datetime.datetime.combine(day, time), ZoneInfo(settings.TIME_ZONE))

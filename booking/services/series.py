@@ -18,7 +18,7 @@ from devices.models import DevicePool
 
 from .. import availability
 from ..models import Reservation, Series
-from .dates import _combine, closed_dates
+from .dates import closed_dates, local_datetime
 from .rules import (
     ACTIVE_STATUSES,
     LATEST_YEAR,
@@ -109,7 +109,9 @@ def _series_checks(
         raise InvalidBooking(_("The end must be after the start."))
     if first_date < timezone.localtime(now).date():
         raise InvalidBooking(_("The first date is in the past; please choose a later one."))
-    if _utc(_combine(first_date, start_time)) > now + datetime.timedelta(days=pool.max_days_ahead):
+    if _utc(local_datetime(first_date, start_time)) > now + datetime.timedelta(
+        days=pool.max_days_ahead
+    ):
         raise _horizon_error(pool, now)
 
 
@@ -139,8 +141,8 @@ def plan_series(
     )
     dates = series_dates(first_date, until, interval_weeks)
     closed = closed_dates(pool.organization, dates[0], dates[-1])
-    first_start = _combine(dates[0], start_time)
-    last_end = _combine(dates[-1], end_time)
+    first_start = local_datetime(dates[0], start_time)
+    last_end = local_datetime(dates[-1], end_time)
     intervals = availability.reserved_intervals(pool.pk, first_start, last_end)
     mine = (
         availability.reserved_intervals(
@@ -152,7 +154,7 @@ def plan_series(
     capacity = pool.capacity()
     plan = SeriesPlan()
     for day in dates:
-        occurrence = Occurrence(day, _combine(day, start_time), _combine(day, end_time))
+        occurrence = Occurrence(day, local_datetime(day, start_time), local_datetime(day, end_time))
         occurrence.closure = closed.get(day, "")
         plan.occurrences.append(occurrence)
         if occurrence.closure:

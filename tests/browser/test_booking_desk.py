@@ -165,3 +165,51 @@ def test_staff_page_through_the_pool_calendar(
     audit.check(page)
     response = page.request.get(feed.input_value())
     assert response.ok and "Nora N" in response.text()
+
+
+def test_staff_decline_a_request_and_the_teacher_reads_why(
+    page, live_server, staff, organization, other_organization, audit, log_in
+):
+    from organizations.models import Role
+    from tests.factories import MembershipFactory
+
+    pool = DevicePoolFactory(organization=organization, name="Laptopwagen", booking_scope="region")
+    DeviceFactory(pool=pool)
+    asker = MembershipFactory(
+        organization=other_organization, role=Role.TEACHER, user=UserFactory(name="Paul Fremd")
+    ).user
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+    ReservationFactory(
+        pool=pool,
+        user=asker,
+        start=start,
+        end=start + datetime.timedelta(hours=1),
+        purpose="Class 6a",
+        status="requested",
+    )
+    log_in(page, staff)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("link", name="My account")).to_be_visible()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Desk").click()
+    audit.check(page)
+    page.get_by_role("link", name="Decide on requests").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Requests")
+    audit.check(page)
+    page.get_by_text("Decline with a reason").click()  # a <details>: Enter on its summary too
+    page.get_by_role("textbox").last.fill("The case is being set up that day.")
+    page.get_by_role("button", name=re.compile("^Decline")).click()
+    expect(page.get_by_role("status")).to_contain_text("Paul Fremd")
+    audit.check(page)
+    page.get_by_role("button", name="Log out").click()
+    audit.check(page)
+    page.context.clear_cookies()  # back to German, as a new visitor
+
+    log_in(page, asker)
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="My bookings").click()
+    audit.check(page)
+    page.get_by_role("link", name=day.strftime("%m/%d/%Y"), exact=False).first.click()
+    expect(page.get_by_role("main")).to_contain_text("The case is being set up that day.")
+    expect(page.get_by_role("main")).to_contain_text("Declined")
+    audit.check(page)

@@ -1,0 +1,23 @@
+"""Which organization a staff page is about, for people who run several."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+
+from .models import Organization
+
+
+def managed_organization(request: HttpRequest) -> tuple[Organization, list[Organization]]:
+    """The organization a staff page shows: ``?organization=<slug>`` (or the same field in a
+    POST), else the first one the user manages; with the list of all of them for a picker.
+    Anyone who manages none, or names one they do not manage, gets 404."""
+    managed = list(Organization.objects.managed_by(request.user).order_by("name"))
+    if not managed:
+        raise Http404
+    slug = request.GET.get("organization") or request.POST.get("organization")
+    if slug:
+        for organization in managed:
+            if organization.slug == slug:
+                return organization, managed
+        raise Http404
+    return managed[0], managed
