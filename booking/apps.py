@@ -9,6 +9,8 @@ class BookingConfig(AppConfig):
     def ready(self) -> None:
         from organizations.demo import register_seeder
 
-        from . import demo, signals  # noqa: F401  (signals connects the shortfall check)
+        # signals connects the shortfall check
+        from . import demo, demo_lending, signals  # noqa: F401
 
         register_seeder(demo.seed)
+        register_seeder(demo_lending.seed)

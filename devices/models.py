@@ -120,6 +120,11 @@ class DevicePool(models.Model):
         blank=True,
         help_text=_("One item per line, e.g. “30 tablets”, “30 chargers”, “1 charging cart”."),
     )
+    pickup_note = models.TextField(
+        _("what to bring when picking up"),
+        blank=True,
+        help_text=_("Shown to residents with their reservation, e.g. “Please bring your ID.”"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = DevicePoolQuerySet.as_manager()

@@ -245,6 +245,7 @@ POOL_FIELDS = (
     "loan_period_days",
     "max_renewals",
     "return_checklist",
+    "pickup_note",
     "is_active",
 )
 

@@ -150,3 +150,106 @@ class ReservationFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda o: o.start + __import__("datetime").timedelta(minutes=90))
     purpose = "Klasse 7b, Mathematik"
     status = "confirmed"
+
+
+# --- Lending to residents ---------------------------------------------------------------
+
+
+class LendingPoolFactory(DevicePoolFactory):
+    """A library's pool lent to residents for 14 days."""
+
+    organization = factory.SubFactory(
+        OrganizationFactory,
+        kind=Organization.Kind.LIBRARY,
+        name=factory.Sequence(lambda n: f"Stadtbibliothek {n}"),
+    )
+    name = factory.Sequence(lambda n: f"Leih-Laptops {n}")
+    booking_scope = "residents"
+    loan_period_days = 14
+    max_renewals = 1
+    max_days_ahead = 30
+
+
+class BorrowingAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "booking.BorrowingAgreement"
+
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.LIBRARY)
+    version = 1
+    title = "Leihbedingungen für Geräte"
+    text = "Das Gerät ist pfleglich zu behandeln.\n\nBei Verlust wird Ersatz fällig."
+
+
+class LibraryCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "booking.LibraryCard"
+
+    organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.LIBRARY)
+    user = factory.SubFactory(UserFactory)
+    number = factory.Sequence(lambda n: f"AB{n:08}")
+
+
+class WaitlistEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "booking.WaitlistEntry"
+
+    pool = factory.SubFactory(LendingPoolFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+# --- Courses ----------------------------------------------------------------------------
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _in_days_at(days: int, hour: int, minute: int = 0):
+    from django.utils import timezone
+
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    """A published, free course with 10 seats; add meetings with MeetingFactory."""
+
+    class Meta:
+        model = "courses.Course"
+
+    organization = factory.SubFactory(
+        OrganizationFactory,
+        kind=Organization.Kind.ADULT_EDUCATION,
+        name=factory.Sequence(lambda n: f"Volkshochschule {n}"),
+    )
+    title = factory.Sequence(lambda n: f"Smartphone-Grundlagen {n}")
+    summary = "Das eigene Smartphone sicher bedienen."
+    description = "Einstellungen, Apps, Fotos und sichere Passwörter."
+    topic = "smartphone"
+    audience = "seniors"
+    capacity = 10
+    status = "published"
+    published_at = factory.LazyFunction(lambda: _now())
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A meeting in a week, 18:00–19:30 local."""
+
+    class Meta:
+        model = "courses.Meeting"
+
+    course = factory.SubFactory(CourseFactory)
+    start = factory.LazyFunction(lambda: _in_days_at(7, 18))
+    end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(minutes=90))
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Enrollment"
+
+    course = factory.SubFactory(CourseFactory)
+    user = factory.SubFactory(UserFactory)
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(lambda: _now())

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "organizations",
     "devices",
     "booking",
+    "courses",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""Loans to residents over the API: my loans, renewals, waiting lists, and the desk."""
+
+from ninja import Router
+
+router = Router(tags=["lending"])

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoursesConfig(AppConfig):
+    name = "courses"
+    verbose_name = _("Courses")
+
+    def ready(self) -> None:
+        from organizations.demo import register_seeder
+
+        from . import demo
+
+        register_seeder(demo.seed)

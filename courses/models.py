@@ -1,0 +1,346 @@
+"""Digital-skills courses: the course, its meetings, who enrolled, who attended, certificates."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from booking.models import Reservation
+from devices.models import DevicePool
+from organizations.models import Location, Organization
+
+# Letters and digits that cannot be mistaken for each other when typed from a certificate.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_certificate_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+class Topic(models.TextChoices):
+    SMARTPHONE = "smartphone", _("Smartphone and tablet basics")
+    ONLINE_BANKING = "online_banking", _("Online banking safely")
+    SAFETY = "safety", _("Safe on the internet")
+    OFFICE = "office", _("Office software")
+    AI = "ai", _("AI in everyday life")
+    CODING = "coding", _("Coding for kids")
+    DIGITAL_TEACHING = "digital_teaching", _("Digital teaching")
+    ADMINISTRATION = "administration", _("Online services of the administration")
+    MEDIA = "media", _("Photos, video and media")
+
+
+class Audience(models.TextChoices):
+    RESIDENTS = "residents", _("Residents")
+    WORKERS = "workers", _("Workers")
+    SENIORS = "seniors", _("Seniors")
+    YOUNG_PEOPLE = "young_people", _("Young people")
+    TEACHERS = "teachers", _("Teachers")
+
+
+class Level(models.TextChoices):
+    BEGINNER = "beginner", _("Beginners")
+    INTERMEDIATE = "intermediate", _("Some experience")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class Language(models.TextChoices):
+    GERMAN = "de", _("German")
+    EASY_GERMAN = "de-simple", _("Plain German (Leichte Sprache)")
+    ENGLISH = "en", _("English")
+    TURKISH = "tr", _("Turkish")
+    ARABIC = "ar", _("Arabic")
+    UKRAINIAN = "uk", _("Ukrainian")
+    RUSSIAN = "ru", _("Russian")
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self) -> CourseQuerySet:
+        """What the public catalog and the open-data API show."""
+        return self.filter(status=Course.Status.PUBLISHED, organization__is_active=True)
+
+    def managed_by(self, user) -> CourseQuerySet:
+        """Courses of the organizations the user runs (staff, org admin, region admin)."""
+        return self.filter(organization__in=Organization.objects.managed_by(user))
+
+
+class Course(models.Model):
+    """A digital-skills course run by a provider: status draft → published → (cancelled)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="courses", verbose_name=_("provider")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(
+        _("in one sentence"), max_length=300, help_text=_("Shown in the catalog.")
+    )
+    description = models.TextField(_("what you learn"))
+    prerequisites = models.TextField(_("prerequisites"), blank=True)
+    topic = models.CharField(_("topic"), max_length=30, choices=Topic.choices)
+    audience = models.CharField(_("for whom"), max_length=20, choices=Audience.choices)
+    level = models.CharField(
+        _("level"), max_length=20, choices=Level.choices, default=Level.BEGINNER
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.GERMAN
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="courses",
+        verbose_name=_("venue"),
+    )
+    capacity = models.PositiveIntegerField(
+        _("seats"), validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    min_participants = models.PositiveIntegerField(
+        _("minimum participants"), default=0, help_text=_("0 means the course always runs.")
+    )
+    registration_opens = models.DateTimeField(
+        _("registration opens"), null=True, blank=True, help_text=_("Empty: when published.")
+    )
+    registration_closes = models.DateTimeField(
+        _("registration closes"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: when the first meeting starts. The minimum is checked then, too."),
+    )
+    cancellation_deadline = models.DateTimeField(
+        _("participants can cancel until"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: until the first meeting starts."),
+    )
+    price = models.DecimalField(
+        _("price (EUR)"),
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("0 for a free course."),
+    )
+    pool = models.ForeignKey(
+        DevicePool,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="courses",
+        verbose_name=_("devices from pool"),
+    )
+    devices_needed = models.PositiveIntegerField(_("devices needed"), default=0)
+    attendance_threshold = models.PositiveSmallIntegerField(
+        _("attendance for a certificate (%)"),
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    questions = models.TextField(
+        _("enrolment questions"),
+        blank=True,
+        help_text=_("At most three, one per line, e.g. “Will you bring your own device?”"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    minimum_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When staff were told the minimum was not reached.")
+    )
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="course_capacity_1"),
+            models.CheckConstraint(
+                condition=Q(min_participants__lte=F("capacity")),
+                name="course_minimum_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(pool__isnull=True, devices_needed=0)
+                | Q(pool__isnull=False, devices_needed__gte=1),
+                name="course_devices_with_pool",
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance_threshold__gte=1, attendance_threshold__lte=100),
+                name="course_threshold_percent",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="course_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(registration_opens__isnull=True)
+                | Q(registration_closes__isnull=True)
+                | Q(registration_opens__lt=F("registration_closes")),
+                name="course_registration_window",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "organization"], name="course_status_org")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:detail", kwargs={"pk": self.pk})
+
+    def question_list(self) -> list[str]:
+        return [line.strip() for line in self.questions.splitlines() if line.strip()][:3]
+
+
+class Meeting(models.Model):
+    """One date of a course. ``reservation`` holds the devices it needs, if any."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="meetings")
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    reservation = models.OneToOneField(
+        Reservation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="course_meeting",
+    )
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="meeting_start_before_end"
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "start"], name="meeting_course_start")]
+
+    def __str__(self) -> str:
+        return f"{self.course} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def confirmed(self) -> EnrollmentQuerySet:
+        return self.filter(status=Enrollment.Status.CONFIRMED)
+
+    def waitlisted(self) -> EnrollmentQuerySet:
+        """Waiting people in the order they are served."""
+        return self.filter(status=Enrollment.Status.WAITLISTED).order_by("waitlisted_at", "pk")
+
+
+class Enrollment(models.Model):
+    """A person in a course: confirmed, waiting (in order of ``waitlisted_at``), or cancelled.
+    One row per person and course; enrolling again after cancelling reuses it."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="enrollments",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("enrolled"), default=timezone.now)
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["course", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user"], name="enrollment_once_per_person"),
+            models.CheckConstraint(
+                condition=~Q(status="waitlisted") | Q(waitlisted_at__isnull=False),
+                name="enrollment_waitlisted_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["course", "status", "waitlisted_at"], name="enrollment_queue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} – {self.user} ({self.status})"
+
+
+class Attendance(models.Model):
+    """Whether an enrolled person was at one meeting."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attendance")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    present = models.BooleanField(_("present"), default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "meeting"], name="attendance_once_per_meeting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} @ {self.meeting_id}: {self.present}"
+
+
+class Certificate(models.Model):
+    """A certificate of participation. It keeps what is printed on it, so the public
+    verification page shows exactly that and nothing more, even if the course changes."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    code = models.CharField(max_length=16, unique=True, default=new_certificate_code)
+    holder_name = models.CharField(_("name"), max_length=200)
+    course_title = models.CharField(_("course"), max_length=200)
+    provider_name = models.CharField(_("provider"), max_length=200)
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:certificate_verify", kwargs={"code": self.code})

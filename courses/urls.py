@@ -1,0 +1,5 @@
+
+app_name = "courses"
+
+# Public catalog, course pages, enrolment, "my courses", certificate verification: views.py
+urlpatterns: list = []
