@@ -105,6 +105,7 @@ def _add_routers() -> None:
     from accounts.api import router as accounts_router
     from booking.api import router as booking_router
     from booking.lending_api import router as lending_router
+    from booking.lending_desk_api import router as lending_desk_router
     from courses.api import router as courses_router
     from devices.api import router as devices_router
     from organizations.api import router as organizations_router
@@ -115,6 +116,7 @@ def _add_routers() -> None:
     api.add_router("/", devices_router)
     api.add_router("/", booking_router)
     api.add_router("/", lending_router)
+    api.add_router("/", lending_desk_router)
     api.add_router("/", courses_router)
 
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("", include("devices.urls")),
     path("", include("booking.urls")),
+    path("", include("booking.lending_urls")),
+    path("", include("booking.lending_desk_urls")),
     path("", include("courses.urls")),
     path("", include("courses.provider_urls")),
     path("api/v1/", api.urls),

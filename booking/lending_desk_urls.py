@@ -1,0 +1,3 @@
+app_name = "lending_desk"
+
+urlpatterns: list = []
