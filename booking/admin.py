@@ -1,10 +1,22 @@
-"""Read-only views of booking data: every change goes through booking.services."""
+"""Read-only views of booking data: every change goes through booking.services. Lending
+policies and borrowing agreements are plain settings texts, edited here."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Loan, LoanItem, Reservation, Series
+from .models import (
+    AgreementAcceptance,
+    BorrowingAgreement,
+    LendingPolicy,
+    LibraryCard,
+    Loan,
+    LoanItem,
+    OverdueNotice,
+    Reservation,
+    Series,
+    WaitlistEntry,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,3 +57,54 @@ class LoanAdmin(ReadOnlyAdmin):
     list_display = ["pool", "borrower", "handed_out_at", "due_at", "closed_at"]
     list_select_related = ["pool", "borrower"]
     inlines = [LoanItemInline]
+
+
+@admin.register(LendingPolicy)
+class LendingPolicyAdmin(admin.ModelAdmin):
+    list_display = ["organization", "reminder_days_before", "overdue_notice_days", "hold_days"]
+    list_select_related = ["organization"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(BorrowingAgreement)
+class BorrowingAgreementAdmin(admin.ModelAdmin):
+    """A published version is what people accepted: it cannot be deleted, and its version
+    number stays. A changed text is best published as a new version."""
+
+    list_display = ["organization", "version", "title", "created_at"]
+    list_filter = ["organization"]
+    list_select_related = ["organization"]
+    autocomplete_fields = ["organization"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organization", "version", "created_at"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["agreement", "user", "accepted_at", "recorded_by"]
+    list_filter = ["agreement__organization"]
+    list_select_related = ["agreement__organization", "user", "recorded_by"]
+
+
+@admin.register(LibraryCard)
+class LibraryCardAdmin(ReadOnlyAdmin):
+    list_display = ["number", "organization", "user", "created_at"]
+    list_select_related = ["organization", "user"]
+    search_fields = ["number"]
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyAdmin):
+    list_display = ["pool", "user", "quantity", "status", "created_at", "hold_until"]
+    list_filter = ["status", "pool__organization"]
+    list_select_related = ["pool", "user"]
+
+
+@admin.register(OverdueNotice)
+class OverdueNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["loan", "kind", "days", "sent_at"]
+    list_filter = ["kind"]

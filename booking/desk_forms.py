@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django import forms
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from devices.models import Device
+from devices.models import Device, DevicePool
 
 from .models import LoanItem, Reservation
 from .services import (
@@ -97,6 +99,26 @@ class DeskForm(forms.Form):
         return day
 
 
+class DueDateField(forms.DateField):
+    """A due date: not in the past, and in the years people book in. The pool's longest loan
+    is the service's to check, with a message that names it."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def clean(self, value):
+        day = super().clean(value)
+        if day is None:
+            return day
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise forms.ValidationError(
+                _("Please choose a day between the years %(first)d and %(last)d.")
+                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            )
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("The due date cannot be in the past."))
+        return day
+
+
 class HandOutForm(forms.Form):
     """Devices picked from the list, or scanned (label codes or asset tags), or both."""
 
@@ -120,6 +142,16 @@ class HandOutForm(forms.Form):
         # Any device of the pool is a valid choice; whether it can go out now is the
         # service's to say, with a message that names it.
         self.fields["devices"].queryset = reservation.pool.devices.all()
+        # A resident's loan runs the pool's loan period from the day it is picked up, which
+        # staff may shorten; a teacher's devices are due at the end of the lesson.
+        if reservation.pool.booking_scope == DevicePool.Scope.RESIDENTS:
+            self.fields["due_date"] = DueDateField(
+                label=_("Due on"),
+                required=False,
+                initial=timezone.localdate()
+                + datetime.timedelta(days=reservation.pool.loan_period_days),
+                help_text=_("Empty: the pool's loan period from today."),
+            )
 
     def clean_scan(self):
         codes = split_codes(self.cleaned_data["scan"])

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -32,6 +32,7 @@ from organizations.models import Membership, Organization
 
 from . import availability, ical, services
 from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, find_devices
+from .lending_desk_forms import due_at
 from .models import CalendarToken, Loan, LoanItem, Reservation
 from .views import TOKEN
 
@@ -124,7 +125,10 @@ def desk(request: HttpRequest) -> HttpResponse:
         "scan": scan,
         "to_hand_out": _to_hand_out(pools, start, end, now),
         "to_take_back": _open_loans(pools).filter(due_at__gte=max(start, now), due_at__lt=end),
-        "overdue": _open_loans(pools).filter(due_at__lt=now),
+        # Grouped by pool on the page: a library sees which of its pools waits for what.
+        "overdue": _open_loans(pools)
+        .filter(due_at__lt=now)
+        .order_by("pool__name", "pool_id", "due_at", "pk"),
         "open_requests": Reservation.objects.filter(
             pool__in=pools, status=Reservation.Status.REQUESTED
         ).count(),
@@ -319,6 +323,15 @@ def _available_devices(pool: DevicePool):
     )
 
 
+def _next_url(request: HttpRequest) -> str | None:
+    """Where a desk form came from (the resident's page), if it is a page of this site."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and safe else None
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
@@ -343,8 +356,13 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
             devices = list(_available_devices(reservation.pool)[: reservation.quantity - handed])
         else:
             devices = form.chosen_devices()
+        # A resident's chosen due date; without one the service keeps its default.
+        due = form.cleaned_data.get("due_date") if not whole else None
+        extra = {"due_at": due_at(due)} if due else {}
         try:
-            loan = services.hand_out(by=request.user, reservation=reservation, devices=devices)
+            loan = services.hand_out(
+                by=request.user, reservation=reservation, devices=devices, **extra
+            )
         except DomainError as error:
             form.add_error(None, error)
         else:
@@ -358,7 +376,7 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"count": count, "person": reservation.user or _("a deleted account")},
             )
-            return redirect(_desk_url(reservation.pool.organization.slug))
+            return redirect(_next_url(request) or _desk_url(reservation.pool.organization.slug))
     handed = LoanItem.objects.filter(loan__reservation=reservation).count()
     chosen = {str(value) for value in form["devices"].value() or []}
     return render(
@@ -372,6 +390,7 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
             "chosen": chosen,
             "handed": handed,
             "remaining": max(reservation.quantity - handed, 0),
+            "next": _next_url(request),
         },
         status=400 if form.errors else 200,
     )

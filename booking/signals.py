@@ -1,6 +1,6 @@
 """Booking reacts to devices leaving (or coming back into) service or moving between pools:
 the pool's upcoming reservations are checked for a shortfall once the change has
-committed."""
+committed, and a device that comes into a residents' pool is offered to its waiting list."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from functools import partial
 from django.db import transaction
 from django.dispatch import receiver
 
-from devices.models import Device
+from devices.models import Device, DevicePool
 from devices.signals import device_pool_changed, device_status_changed
 
 
@@ -17,16 +17,25 @@ from devices.signals import device_pool_changed, device_status_changed
 def on_device_status_changed(sender, device: Device, from_status: str, to_status: str, **kwargs):
     if device.pool_id is None:
         return
-    from .tasks import check_shortfall
+    from .tasks import check_shortfall, offer_waitlist
 
     transaction.on_commit(partial(check_shortfall.enqueue, device.pool_id))
+    if to_status == Device.Status.IN_SERVICE and _lends(device.pool_id):
+        # A device back in service is a device free for the waiting list.
+        transaction.on_commit(partial(offer_waitlist.enqueue, device.pool_id))
 
 
 @receiver(device_pool_changed, sender=Device, dispatch_uid="booking.shortfall_pool")
 def on_device_pool_changed(sender, device: Device, from_pool_id, to_pool_id, **kwargs):
     """A device taken out of a pool lowers its capacity, like a device gone to repair (and
     one put in may end a shortfall of the other pool)."""
-    from .tasks import check_shortfall
+    from .tasks import check_shortfall, offer_waitlist
 
     for pool_id in {from_pool_id, to_pool_id} - {None}:
         transaction.on_commit(partial(check_shortfall.enqueue, pool_id))
+    if to_pool_id is not None and _lends(to_pool_id):
+        transaction.on_commit(partial(offer_waitlist.enqueue, to_pool_id))
+
+
+def _lends(pool_id: int) -> bool:
+    return DevicePool.objects.filter(pk=pool_id, booking_scope=DevicePool.Scope.RESIDENTS).exists()

@@ -14,10 +14,22 @@ from django.utils.translation import ngettext
 from accounts.audit import log_action
 from accounts.models import User
 from devices import services as device_services
-from devices.models import Device
+from devices.models import Device, DevicePool
 
-from ..models import Loan, LoanItem, Reservation
-from .rules import HandOutError, ReturnError, _lock, ensure_manages_pool
+from ..models import Loan, LoanItem, Reservation, WaitlistEntry
+from .reservations import offer_freed_devices
+from .rules import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    HandOutError,
+    ReturnError,
+    _lock,
+    _locked_pool,
+    _utc,
+    end_of_day,
+    ensure_manages_pool,
+    free_count,
+)
 
 NOTE_MAX_LENGTH = LoanItem._meta.get_field("note").max_length
 
@@ -26,21 +38,112 @@ def devices_out(reservation: Reservation) -> int:
     return LoanItem.objects.filter(loan__reservation=reservation, returned_at__isnull=True).count()
 
 
+def _locked_devices(device_ids: list[int], pool_id: int) -> list[Device]:
+    """Lock the devices (in id order, so two desks never deadlock) and check that each one
+    belongs to the pool, is in service and is not out on another loan."""
+    locked = list(_lock(Device.objects.filter(pk__in=device_ids)).order_by("pk"))
+    if len(locked) != len(device_ids):
+        raise HandOutError(_("One of these devices does not exist (any more)."))
+    for device in locked:
+        if device.pool_id != pool_id:
+            raise HandOutError(
+                _("%(device)s does not belong to this pool.") % {"device": device.asset_tag}
+            )
+        if device.status != Device.Status.IN_SERVICE:
+            raise HandOutError(
+                _("%(device)s is not in service (%(status)s).")
+                % {"device": device.asset_tag, "status": device.get_status_display()}
+            )
+    busy = (
+        LoanItem.objects.filter(device_id__in=device_ids, returned_at__isnull=True)
+        .select_related("device")
+        .first()
+    )
+    if busy is not None:
+        raise HandOutError(
+            _("%(device)s is already handed out.") % {"device": busy.device.asset_tag}
+        )
+    return locked
+
+
+def _create_items(loan: Loan, device_ids: list[int]) -> None:
+    try:
+        with transaction.atomic():
+            LoanItem.objects.bulk_create(
+                [LoanItem(loan=loan, device_id=device_id) for device_id in device_ids]
+            )
+    except IntegrityError as error:  # another desk handed one of them out meanwhile
+        raise HandOutError(
+            _("One of these devices was handed out at another desk just now.")
+        ) from error
+
+
+def loan_due_at(pool: DevicePool, now: datetime.datetime) -> datetime.datetime:
+    """When a loan to a resident that starts now is due: the end of the day that is the
+    loan period after today (local)."""
+    today = timezone.localtime(now).date()
+    return end_of_day(today + datetime.timedelta(days=pool.loan_period_days))
+
+
+def checked_due_at(
+    pool: DevicePool, due_at: datetime.datetime, now: datetime.datetime
+) -> datetime.datetime:
+    """A due date that staff chose: after now and not later than the pool's loan period
+    allows (the end of the day loan_period_days after today)."""
+    if timezone.is_naive(due_at):
+        raise HandOutError(_("Times need a time zone."))
+    if due_at.year > LATEST_YEAR or due_at.year < EARLIEST_YEAR:
+        raise HandOutError(_("Please choose a due date within the loan period."))
+    due_at = _utc(due_at)
+    if due_at <= now:
+        raise HandOutError(_("The due date must be in the future."))
+    latest = loan_due_at(pool, now)
+    if due_at > latest:
+        raise HandOutError(
+            ngettext(
+                "A loan from this pool lasts at most %(days)d day, so it is due by %(latest)s "
+                "at the latest.",
+                "A loan from this pool lasts at most %(days)d days, so it is due by %(latest)s "
+                "at the latest.",
+                pool.loan_period_days,
+            )
+            % {
+                "days": pool.loan_period_days,
+                "latest": date_format(
+                    timezone.localtime(latest - datetime.timedelta(microseconds=1)).date(),
+                    "SHORT_DATE_FORMAT",
+                ),
+            }
+        )
+    return due_at
+
+
 def hand_out(
     *,
     by: User,
     reservation: Reservation,
     devices: list[Device],
     now: datetime.datetime | None = None,
+    due_at: datetime.datetime | None = None,
 ) -> Loan:
     """Hand concrete devices of the pool to the person who booked, due at the booking's end.
-    Several hand-outs per booking are fine, up to its number of devices."""
+    Several hand-outs per booking are fine, up to its number of devices.
+
+    For a pool lent to residents the loan is due at the end of the day that is the loan
+    period after the hand-out day (or at ``due_at``, within that period), and the reservation
+    then ends when the loan is due: the device is promised to others from then on. A
+    reservation held for a waiting person is picked up: their waiting-list entry is done."""
     ensure_manages_pool(by, reservation.pool)
-    now = now or timezone.now()
+    now = _utc(now or timezone.now())
     if not devices:
         raise HandOutError(_("Choose or scan at least one device."))
     device_ids = sorted({device.pk for device in devices})
+    lends = reservation.pool.booking_scope == DevicePool.Scope.RESIDENTS
     with transaction.atomic():
+        if lends:
+            # Moving a reservation's end needs the pool's count to stay true: lock it first,
+            # in the same order as every other writer of the pool.
+            pool = _locked_pool(reservation.pool)
         # of=("self",): without it PostgreSQL also locks the joined pool row, and every
         # hand-out of the pool would wait for the others.
         reservation = _lock(
@@ -58,28 +161,15 @@ def hand_out(
                 _("This booking starts on %(day)s; please hand it out on that day.")
                 % {"day": date_format(first_day, "SHORT_DATE_FORMAT")}
             )
-        locked = list(_lock(Device.objects.filter(pk__in=device_ids)).order_by("pk"))
-        if len(locked) != len(device_ids):
-            raise HandOutError(_("One of these devices does not exist (any more)."))
-        for device in locked:
-            if device.pool_id != reservation.pool_id:
-                raise HandOutError(
-                    _("%(device)s does not belong to this pool.") % {"device": device.asset_tag}
-                )
-            if device.status != Device.Status.IN_SERVICE:
-                raise HandOutError(
-                    _("%(device)s is not in service (%(status)s).")
-                    % {"device": device.asset_tag, "status": device.get_status_display()}
-                )
-        busy = (
-            LoanItem.objects.filter(device_id__in=device_ids, returned_at__isnull=True)
-            .select_related("device")
-            .first()
-        )
-        if busy is not None:
-            raise HandOutError(
-                _("%(device)s is already handed out.") % {"device": busy.device.asset_tag}
-            )
+        if lends:
+            due = checked_due_at(pool, due_at, now) if due_at else loan_due_at(pool, now)
+        elif due_at:
+            due = _utc(due_at)
+            if due <= now or due > reservation.end:
+                raise HandOutError(_("The due date must be in the future and within the booking."))
+        else:
+            due = reservation.end
+        _locked_devices(device_ids, reservation.pool_id)
         already = (
             devices_out(reservation)
             + LoanItem.objects.filter(
@@ -95,23 +185,30 @@ def hand_out(
                 )
                 % {"quantity": reservation.quantity, "already": already}
             )
+        if lends and due != reservation.end and not _move_end(pool, reservation, due, now):
+            if due_at:
+                raise HandOutError(
+                    _(
+                        "The device is promised to someone else before that date; "
+                        "please choose an earlier due date."
+                    )
+                )
+            # Picked up late, and the days after the reservation are taken: the loan is
+            # due when the reservation ends.
+            due = reservation.end
         loan = Loan.objects.create(
             pool=reservation.pool,
             reservation=reservation,
             borrower_id=reservation.user_id,
             handed_out_by=by,
             handed_out_at=now,
-            due_at=reservation.end,
+            due_at=due,
         )
-        try:
-            with transaction.atomic():
-                LoanItem.objects.bulk_create(
-                    [LoanItem(loan=loan, device_id=device_id) for device_id in device_ids]
-                )
-        except IntegrityError as error:  # another desk handed one of them out meanwhile
-            raise HandOutError(
-                _("One of these devices was handed out at another desk just now.")
-            ) from error
+        _create_items(loan, device_ids)
+        if lends:
+            WaitlistEntry.objects.filter(
+                reservation=reservation, status=WaitlistEntry.Status.OFFERED
+            ).update(status=WaitlistEntry.Status.FULFILLED, closed_at=now)
         log_action(
             by,
             "booking.handed_out",
@@ -121,6 +218,20 @@ def hand_out(
             devices=device_ids,
         )
     return loan
+
+
+def _move_end(
+    pool: DevicePool, reservation: Reservation, end: datetime.datetime, now: datetime.datetime
+) -> bool:
+    """With the pool locked: let the reservation end at ``end``, if it fits. Shorter always
+    fits; longer only if the devices are free for the extra time."""
+    if end > reservation.end:
+        free = free_count(pool, reservation.end, end, now=now, exclude=(reservation.pk,))
+        if reservation.quantity > free:
+            return False
+    reservation.end = end
+    reservation.save(update_fields=["end"])
+    return True
 
 
 @dataclass(frozen=True)
@@ -187,6 +298,8 @@ def return_items(
         if not LoanItem.objects.filter(loan=loan, returned_at__isnull=True).exists():
             loan.closed_at = now
             loan.save(update_fields=["closed_at"])
+            if loan.pool.booking_scope == DevicePool.Scope.RESIDENTS:
+                _end_reservation_early(loan, now)
         log_action(
             by,
             "booking.returned",
@@ -195,4 +308,22 @@ def return_items(
             items=[entry.item_id for entry in returns],
             conditions=[entry.condition for entry in returns],
         )
+    offer_freed_devices(loan.pool)
     return loan
+
+
+def _end_reservation_early(loan: Loan, now: datetime.datetime) -> None:
+    """A resident brought everything back before the due date: the reservation ends now, so
+    the device is free for the next person at once (a school's booking keeps its time)."""
+    if loan.reservation_id is None:
+        return
+    reservation = Reservation.objects.get(pk=loan.reservation_id)
+    if now >= reservation.end or devices_out(reservation):
+        return
+    if reservation.start < now:
+        reservation.end = now
+        reservation.save(update_fields=["end"])
+    else:  # back the very moment it went out
+        reservation.status = Reservation.Status.CANCELLED
+        reservation.cancelled_at = now
+        reservation.save(update_fields=["status", "cancelled_at"])

@@ -29,6 +29,7 @@ from .rules import (
     check_booking,
     ensure_can_book,
     ensure_manages_pool,
+    free_count,
     needs_approval,
 )
 
@@ -43,12 +44,13 @@ def _create_locked(
     purpose: str,
     status: str,
     series: Series | None = None,
+    now: datetime.datetime | None = None,
 ) -> Reservation:
     """With the pool locked: re-count, then write. Requests are checked too (a request that
     cannot fit now would only be declined), but only confirmation holds devices."""
-    free = pool.capacity() - availability.peak_reserved(pool.pk, start, end)
+    free = free_count(pool, start, end, now=now)
     if quantity > free:
-        raise _exhausted(max(free, 0))
+        raise _exhausted(free)
     reservation = Reservation.objects.create(
         pool=pool,
         user=by,
@@ -71,9 +73,11 @@ def reserve(
     end: datetime.datetime,
     purpose: str = "",
     now: datetime.datetime | None = None,
+    notify: bool = True,
 ) -> Reservation:
     """Book ``quantity`` devices of the pool for [start, end). Confirmed at once for members
-    of the pool's organization, a request for everyone else."""
+    of the pool's organization, a request for everyone else. ``notify=False`` sends the
+    person no confirmation (a course books every meeting at once and says so itself)."""
     ensure_can_book(by, pool)
     purpose = _clean_purpose(purpose)
     with transaction.atomic():
@@ -95,6 +99,7 @@ def reserve(
             end=end,
             purpose=purpose,
             status=status,
+            now=now,
         )
         log_action(
             by,
@@ -104,10 +109,11 @@ def reserve(
             pool=pool.pk,
             quantity=quantity,
         )
-    _notify(
-        reservation,
-        "confirmed" if reservation.status == Reservation.Status.CONFIRMED else "requested",
-    )
+    if notify:
+        _notify(
+            reservation,
+            "confirmed" if reservation.status == Reservation.Status.CONFIRMED else "requested",
+        )
     if reservation.status == Reservation.Status.REQUESTED:
         from ..tasks import tell_staff_of_request
 
@@ -156,7 +162,18 @@ def cancel(
     if by.pk != reservation.user_id and reservation.user_id:
         _notify(reservation, "cancelled")
     _recheck_shortfalls(reservation.pool_id)
+    offer_freed_devices(reservation.pool)
     return reservation
+
+
+def offer_freed_devices(pool: DevicePool) -> None:
+    """Devices of a pool lent to residents came free: once committed, the waiting list gets
+    them first (booking.tasks.offer_waitlist)."""
+    if pool.booking_scope != DevicePool.Scope.RESIDENTS:
+        return
+    from ..tasks import offer_waitlist
+
+    transaction.on_commit(partial(offer_waitlist.enqueue, pool.pk))
 
 
 def _recheck_shortfalls(pool_id: int) -> None:
@@ -217,11 +234,9 @@ def approve(
             raise DomainError(_("This request has been answered already."))
         if reservation.start <= now:
             raise DomainError(_("This request is for a time that has begun; please decline it."))
-        free = pool.capacity() - availability.peak_reserved(
-            pool.pk, reservation.start, reservation.end
-        )
+        free = free_count(pool, reservation.start, reservation.end, now=now)
         if reservation.quantity > free:
-            raise _exhausted(max(free, 0))
+            raise _exhausted(free)
         reservation.status = Reservation.Status.CONFIRMED
         reservation.decided_by = by
         reservation.save(update_fields=["status", "decided_by"])

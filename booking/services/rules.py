@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -13,7 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from config.errors import DomainError
-from devices.models import DevicePool
+from devices.models import Device, DevicePool
 from organizations.models import Membership
 
 from .. import availability
@@ -59,6 +61,27 @@ class HandOutError(DomainError):
 
 class ReturnError(DomainError):
     """The return cannot be recorded as given."""
+
+
+class Blocked(DomainError):
+    """The person has overdue devices: no new loans, waiting lists or renewals until they are
+    back."""
+
+
+class AgreementRequired(DomainError):
+    """The organization's newest borrowing agreement has not been accepted yet."""
+
+    def __init__(self, message: str, agreement) -> None:
+        super().__init__(message)
+        self.agreement = agreement
+
+
+class RenewalRefused(DomainError):
+    """The loan cannot be renewed; the message says which rule says no."""
+
+
+class WaitlistError(DomainError):
+    """Joining or leaving the waiting list is not possible as asked."""
 
 
 def _lock(queryset, **kwargs):
@@ -143,6 +166,25 @@ def _horizon_error(pool: DevicePool, now: datetime.datetime) -> LimitExceeded:
     )
 
 
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """The end of a local day: midnight at the start of the next one (local, aware)."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()),
+        zoneinfo.ZoneInfo(settings.TIME_ZONE),
+    )
+
+
+def latest_loan_end(
+    pool: DevicePool, start: datetime.datetime, *, hold_days: int = 0
+) -> datetime.datetime:
+    """The latest end of a residents' reservation that starts at ``start``: the end of the
+    due day (the local start day plus the loan period), plus ``hold_days`` for a device held
+    for a waiting person. Counted in local days, so a daylight-saving change in between
+    neither shortens nor lengthens a loan."""
+    first_day = timezone.localtime(start).date()
+    return end_of_day(first_day + datetime.timedelta(days=pool.loan_period_days + hold_days))
+
+
 def _limit_error(
     pool: DevicePool,
     *,
@@ -152,6 +194,7 @@ def _limit_error(
     now: datetime.datetime,
     capacity: int,
     check_horizon: bool = True,
+    hold_days: int = 0,
 ) -> LimitExceeded | None:
     """The first limit of the pool that [start, end) (in UTC) breaks, without a query:
     devices in service, longest booking (for loans to residents: the loan period), minimum
@@ -166,7 +209,7 @@ def _limit_error(
             % {"count": capacity}
         )
     if pool.booking_scope == DevicePool.Scope.RESIDENTS:
-        if end - start > datetime.timedelta(days=pool.loan_period_days):
+        if end > latest_loan_end(pool, start, hold_days=hold_days):
             return LimitExceeded(
                 ngettext(
                     "A loan from this pool can last at most %(days)d day.",
@@ -230,6 +273,7 @@ def check_booking(
     check_horizon: bool = True,
     exclude: tuple[int, ...] = (),
     capacity: int | None = None,
+    hold_days: int = 0,
 ) -> None:
     """Raise with a message that says which rule or limit fails and what is allowed.
     At most two queries (devices in service, unless ``capacity`` is given; the person's own
@@ -248,6 +292,7 @@ def check_booking(
         now=now,
         capacity=pool.capacity() if capacity is None else capacity,
         check_horizon=check_horizon,
+        hold_days=hold_days,
     )
     if error is None and pool.per_person_limit:
         mine = availability.peak_reserved(
@@ -258,9 +303,41 @@ def check_booking(
         raise error
 
 
-def free_count(pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> int:
-    """Devices free for the whole of [start, end): in service minus the peak reserved."""
-    return max(pool.capacity() - availability.peak_reserved(pool.pk, start, end), 0)
+def overdue_filter(now: datetime.datetime, prefix: str = "") -> Q:
+    """Devices (or, with a prefix, rows joined to devices) in an open loan that is past due."""
+    return Q(
+        **{
+            f"{prefix}loan_items__returned_at__isnull": True,
+            f"{prefix}loan_items__loan__closed_at__isnull": True,
+            f"{prefix}loan_items__loan__due_at__lt": now,
+        }
+    )
+
+
+def lendable_capacity(pool: DevicePool, now: datetime.datetime | None = None) -> int:
+    """Devices in service that are not out past their due date. An overdue device is not
+    coming back on time, so it cannot be promised to the next person. One query."""
+    now = now or timezone.now()
+    counts = Device.objects.filter(pool_id=pool.pk, status=Device.Status.IN_SERVICE).aggregate(
+        total=Count("pk", distinct=True),
+        overdue=Count("pk", filter=overdue_filter(now), distinct=True),
+    )
+    return counts["total"] - counts["overdue"]
+
+
+def free_count(
+    pool: DevicePool,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    now: datetime.datetime | None = None,
+    exclude: tuple[int, ...] = (),
+) -> int:
+    """Devices free for the whole of [start, end): in service, minus those out past their due
+    date, minus the peak reserved. The one count that every new reservation, renewal and
+    waiting-list offer is checked against. Two queries."""
+    reserved = availability.peak_reserved(pool.pk, start, end, exclude=exclude)
+    return max(lendable_capacity(pool, now) - reserved, 0)
 
 
 def _exhausted(free: int) -> PoolExhausted:

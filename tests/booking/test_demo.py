@@ -34,6 +34,19 @@ SUMMARY = re.compile(
 FAR = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
+@pytest.fixture(autouse=True)
+def _only_the_booking_demo(monkeypatch):
+    """This module checks the schools' bookings that booking/demo.py seeds. Lending to residents
+    and courses seed their own reservations and loans, checked in test_lending_demo.py and
+    tests/courses/test_demo.py."""
+    from organizations import demo as registry
+
+    others = ("booking.demo_lending", "courses.demo")
+    monkeypatch.setattr(
+        registry, "_seeders", [seed for seed in registry.seeders() if seed.__module__ not in others]
+    )
+
+
 @pytest.fixture
 def seeded(db) -> None:
     call_command("seed_demo", quiet=True)

@@ -1,0 +1,282 @@
+"""The waiting list of a pool lent to residents: first come, first served.
+
+When a device comes free (a return, a cancelled reservation, a device back in service) the
+next waiting person is offered it: a confirmed reservation from now until the end of the hold
+plus a loan period, held until the end of the hold's last day. Unclaimed, the hold expires
+and the next person is offered it. The entry's status is the record of what happened, so
+nobody is emailed twice for the same offer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_action
+from accounts.models import User
+from devices.models import Device, DevicePool
+
+from ..models import LendingPolicy, Reservation, WaitlistEntry
+from .lending import _agreement_required, _ensure_lends, ensure_not_blocked, needs_agreement
+from .rules import (
+    WaitlistError,
+    _lock,
+    _locked_pool,
+    _utc,
+    end_of_day,
+    ensure_can_book,
+    free_count,
+)
+
+
+def _hold_span(
+    pool: DevicePool, policy: LendingPolicy, now: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """Until when a device offered now is held, and until when it is then reserved: the
+    hold's last day plus a whole loan period."""
+    today = timezone.localtime(now).date()
+    hold_until = end_of_day(today + datetime.timedelta(days=policy.hold_days))
+    until = end_of_day(today + datetime.timedelta(days=policy.hold_days + pool.loan_period_days))
+    return _utc(hold_until), _utc(until)
+
+
+def _email(entry_id: int, kind: str) -> None:
+    from ..tasks import send_waitlist_email
+
+    transaction.on_commit(partial(send_waitlist_email.enqueue, entry_id, kind))
+
+
+def join_waitlist(
+    *, by: User, pool: DevicePool, quantity: int = 1, now: datetime.datetime | None = None
+) -> WaitlistEntry:
+    """Put the person at the end of the pool's waiting list."""
+    ensure_can_book(by, pool)
+    _ensure_lends(pool)
+    if quantity < 1:
+        raise WaitlistError(_("Wait for at least one device."))
+    now = _utc(now or timezone.now())
+    ensure_not_blocked(by, now=now)
+    agreement = needs_agreement(by, pool.organization)
+    if agreement is not None:
+        raise _agreement_required(agreement)
+    policy = LendingPolicy.for_organization(pool.organization)
+    with transaction.atomic():
+        pool = _locked_pool(pool)
+        # Devices in repair come back; lost and retired ones do not.
+        devices = pool.devices.filter(
+            status__in=[Device.Status.IN_SERVICE, Device.Status.IN_REPAIR]
+        )
+        if quantity > devices.count():
+            raise WaitlistError(_("This pool does not have that many devices."))
+        active = WaitlistEntry.objects.filter(pool=pool, status__in=WaitlistEntry.ACTIVE)
+        if active.filter(user=by).exists():
+            raise WaitlistError(_("You are already on the waiting list for this pool."))
+        if not active.exists():
+            _hold_until, until = _hold_span(pool, policy, now)
+            if quantity <= free_count(pool, now, until, now=now):
+                raise WaitlistError(_("A device is free: please reserve it instead."))
+        entry = WaitlistEntry.objects.create(pool=pool, user=by, quantity=quantity, created_at=now)
+        log_action(
+            by,
+            "booking.waitlist_joined",
+            entry,
+            organization_id=pool.organization_id,
+            pool=pool.pk,
+            quantity=quantity,
+        )
+    return entry
+
+
+def _release(entry: WaitlistEntry, now: datetime.datetime) -> None:
+    """Cancel the reservation that held a device for the entry, unless it was picked up."""
+    if entry.reservation_id is None:
+        return
+    Reservation.objects.filter(
+        pk=entry.reservation_id, status=Reservation.Status.CONFIRMED, loans__isnull=True
+    ).update(status=Reservation.Status.CANCELLED, cancelled_at=now)
+
+
+def leave_waitlist(
+    *, by: User, pool: DevicePool, now: datetime.datetime | None = None
+) -> WaitlistEntry:
+    """Leave the pool's waiting list. A device held for the person goes to the next one."""
+    now = _utc(now or timezone.now())
+    with transaction.atomic():
+        pool = _locked_pool(pool)
+        entry = (
+            _lock(WaitlistEntry.objects.filter(pool=pool, user=by, status__in=WaitlistEntry.ACTIVE))
+            .order_by("pk")
+            .first()
+        )
+        if entry is None:
+            raise WaitlistError(_("You are not on the waiting list for this pool."))
+        was_offered = entry.status == WaitlistEntry.Status.OFFERED
+        if was_offered:
+            _release(entry, now)
+        entry.status = WaitlistEntry.Status.LEFT
+        entry.closed_at = now
+        entry.save(update_fields=["status", "closed_at"])
+        log_action(
+            by,
+            "booking.waitlist_left",
+            entry,
+            organization_id=pool.organization_id,
+            pool=pool.pk,
+            was_offered=was_offered,
+        )
+    if was_offered:
+        offer_next(pool=pool, now=now)
+    return entry
+
+
+def waitlist_position(entry: WaitlistEntry) -> int:
+    """1 for the next person to be offered a device, and so on; 0 while a device is held for
+    them (or once they are off the list)."""
+    if entry.status != WaitlistEntry.Status.WAITING:
+        return 0
+    ahead = (
+        WaitlistEntry.objects.waiting()
+        .filter(pool_id=entry.pool_id)
+        .filter(
+            Q(created_at__lt=entry.created_at) | Q(created_at=entry.created_at, pk__lt=entry.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
+def waitlist_positions(user: User) -> dict[int, int]:
+    """The person's places on every waiting list they are on (entry id → position, 0 while a
+    device is held for them). One query."""
+    ahead = (
+        WaitlistEntry.objects.waiting()
+        .filter(pool_id=OuterRef("pool_id"))
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("pool_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    rows = (
+        WaitlistEntry.objects.active()
+        .filter(user_id=user.pk)
+        .annotate(ahead=Coalesce(Subquery(ahead), Value(0)))
+        .values_list("pk", "status", "ahead")
+    )
+    return {
+        pk: 0 if status == WaitlistEntry.Status.OFFERED else ahead + 1 for pk, status, ahead in rows
+    }
+
+
+def offer_next(*, pool: DevicePool, now: datetime.datetime | None = None) -> list[WaitlistEntry]:
+    """Offer free devices to the people waiting, in order, while the next one's number of
+    devices is free: reserve them for the hold and a loan period, and email them once."""
+    now = _utc(now or timezone.now())
+    offered: list[WaitlistEntry] = []
+    with transaction.atomic():
+        pool = _locked_pool(pool)
+        if not pool.is_active or pool.booking_scope != DevicePool.Scope.RESIDENTS:
+            return offered
+        policy = LendingPolicy.for_organization(pool.organization)
+        hold_until, until = _hold_span(pool, policy, now)
+        while True:
+            # The pool's lock covers its waiting list: no row lock needed (and none can be
+            # taken across the outer join to a deleted person).
+            entry = (
+                WaitlistEntry.objects.waiting()
+                .filter(pool=pool)
+                .in_order()
+                .select_related("user")
+                .first()
+            )
+            if entry is None:
+                break
+            if entry.user is None or not entry.user.is_active:
+                entry.status = WaitlistEntry.Status.LEFT
+                entry.closed_at = now
+                entry.save(update_fields=["status", "closed_at"])
+                continue
+            if entry.quantity > free_count(pool, now, until, now=now):
+                break
+            entry.reservation = Reservation.objects.create(
+                pool=pool,
+                user=entry.user,
+                quantity=entry.quantity,
+                start=now,
+                end=until,
+                status=Reservation.Status.CONFIRMED,
+                created_at=now,
+            )
+            entry.status = WaitlistEntry.Status.OFFERED
+            entry.offered_at = now
+            entry.hold_until = hold_until
+            entry.save(update_fields=["reservation", "status", "offered_at", "hold_until"])
+            log_action(
+                None,
+                "booking.waitlist_offered",
+                entry,
+                organization_id=pool.organization_id,
+                pool=pool.pk,
+                reservation=entry.reservation.pk,
+            )
+            _email(entry.pk, "offered")
+            offered.append(entry)
+    return offered
+
+
+def expire_holds(*, now: datetime.datetime | None = None) -> int:
+    """End the holds whose time ran out: the reservation is cancelled, the person told once,
+    and the device offered to the next one. Returns how many expired."""
+    now = _utc(now or timezone.now())
+    pool_ids = sorted(
+        set(
+            WaitlistEntry.objects.filter(
+                status=WaitlistEntry.Status.OFFERED, hold_until__lte=now
+            ).values_list("pool_id", flat=True)
+        )
+    )
+    expired = 0
+    for pool_id in pool_ids:
+        with transaction.atomic():
+            pool = _locked_pool(DevicePool(pk=pool_id))
+            entries = list(
+                _lock(
+                    WaitlistEntry.objects.filter(
+                        pool_id=pool_id, status=WaitlistEntry.Status.OFFERED, hold_until__lte=now
+                    )
+                ).order_by("pk")
+            )
+            for entry in entries:
+                picked_up = (
+                    entry.reservation_id is not None
+                    and Reservation.objects.filter(
+                        pk=entry.reservation_id, loans__isnull=False
+                    ).exists()
+                )
+                entry.closed_at = now
+                if picked_up:
+                    entry.status = WaitlistEntry.Status.FULFILLED
+                else:
+                    _release(entry, now)
+                    entry.status = WaitlistEntry.Status.EXPIRED
+                    expired += 1
+                    _email(entry.pk, "expired")
+                entry.save(update_fields=["status", "closed_at"])
+                log_action(
+                    None,
+                    "booking.waitlist_hold_ended",
+                    entry,
+                    organization_id=pool.organization_id,
+                    status=entry.status,
+                )
+        offer_next(pool=pool, now=now)
+    return expired

@@ -1,0 +1,235 @@
+"""The waiting list of a residents' pool: first come, first served; a returned device is held
+for the next person, passed on when the hold runs out or they leave; nobody is emailed twice."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone, translation
+
+from booking import services
+from booking.models import LendingPolicy, Reservation, WaitlistEntry
+from booking.services import WaitlistError
+from organizations.models import Role
+from tests.factories import DeviceFactory, LendingPoolFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime.datetime(2027, 2, 1, 10, 0, tzinfo=BERLIN)
+TODAY = NOW.date()
+
+
+def midnight(days: int) -> datetime.datetime:
+    return datetime.datetime.combine(
+        TODAY + datetime.timedelta(days=days), datetime.time(), tzinfo=BERLIN
+    )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The background offer (after a return) reads the clock: it reads this one."""
+
+    class Clock:
+        now = NOW
+
+    monkeypatch.setattr(timezone, "now", lambda: Clock.now.astimezone(datetime.UTC))
+    return Clock
+
+
+@pytest.fixture
+def pool():
+    pool = LendingPoolFactory(name="Leih-Tablets")
+    DeviceFactory(pool=pool)
+    LendingPolicy.objects.create(organization=pool.organization, hold_days=3)
+    return pool
+
+
+@pytest.fixture
+def librarian(pool):
+    return MembershipFactory(organization=pool.organization, role=Role.STAFF).user
+
+
+@pytest.fixture
+def loan(pool, librarian):
+    """The pool's only device is out until day 15."""
+    return services.lend_at_desk(
+        by=librarian, pool=pool, borrower=UserFactory(), devices=[pool.devices.get()], now=NOW
+    )
+
+
+@pytest.fixture
+def people():
+    return [UserFactory(preferred_language="en") for _ in range(3)]
+
+
+def join(people, pool):
+    return [services.join_waitlist(by=person, pool=pool, now=NOW) for person in people]
+
+
+def give_back(librarian, loan, capture, when):
+    timezone.now = lambda: when.astimezone(datetime.UTC)  # restored by the clock fixture
+    with capture(execute=True):
+        services.return_by_code(by=librarian, code=loan.items.get().device.asset_tag, now=when)
+
+
+def status(entry) -> str:
+    entry.refresh_from_db()
+    return entry.status
+
+
+def test_people_keep_their_place_in_the_order_they_joined(loan, pool, people):
+    entries = join(people, pool)
+    assert [services.waitlist_position(entry) for entry in entries] == [1, 2, 3]
+    assert services.waitlist_positions(people[2]) == {entries[2].pk: 3}
+
+
+def test_joining_twice_or_when_a_device_is_free_is_refused(pool, people, loan):
+    join(people[:1], pool)
+    with pytest.raises(WaitlistError, match="already on the waiting list"):
+        services.join_waitlist(by=people[0], pool=pool, now=NOW)
+    other = LendingPoolFactory()
+    DeviceFactory(pool=other)
+    with pytest.raises(
+        WaitlistError, match=re.escape("A device is free: please reserve it instead.")
+    ):
+        services.join_waitlist(by=people[1], pool=other, now=NOW)
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_a_returned_device_is_held_for_the_first_person_who_is_emailed_once(
+    loan, pool, people, librarian, django_capture_on_commit_callbacks, mailoutbox
+):
+    first, second, third = join(people, pool)
+    back = NOW + datetime.timedelta(days=2)
+    give_back(librarian, loan, django_capture_on_commit_callbacks, back)
+
+    first.refresh_from_db()
+    assert first.status == WaitlistEntry.Status.OFFERED
+    assert first.hold_until == midnight(2 + 3 + 1)
+    assert first.reservation.start == back
+    assert first.reservation.end == midnight(2 + 3 + 14 + 1)
+    assert services.waitlist_position(first) == 0
+    assert [services.waitlist_position(e) for e in (second, third)] == [1, 2]
+    (message,) = mailoutbox
+    assert message.to == [people[0].email]
+    assert message.subject == "A device is waiting for you: Leih-Tablets"
+    assert "We hold it for you until Feb. 6, 2027" in message.body
+
+    # offering again (another return, a device back in service) emails nobody again
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.offer_next(pool=pool, now=back) == []
+    assert len(mailoutbox) == 1
+
+
+def test_an_expired_hold_goes_to_the_next_person(
+    loan, pool, people, librarian, django_capture_on_commit_callbacks, mailoutbox
+):
+    first, second, _third = join(people, pool)
+    give_back(librarian, loan, django_capture_on_commit_callbacks, NOW)
+    held = Reservation.objects.get(waitlist_entry=first)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.expire_holds(now=midnight(3)) == 0  # still held on its last day
+        assert services.expire_holds(now=midnight(4)) == 1
+    assert status(first) == WaitlistEntry.Status.EXPIRED
+    assert Reservation.objects.get(pk=held.pk).status == Reservation.Status.CANCELLED
+    assert status(second) == WaitlistEntry.Status.OFFERED
+    assert [m.to for m in mailoutbox] == [
+        [people[0].email],
+        [people[0].email],
+        [people[1].email],
+    ]
+    assert mailoutbox[1].subject == "Your hold has expired: Leih-Tablets"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.expire_holds(now=midnight(4)) == 0
+    assert len(mailoutbox) == 3
+
+
+def test_a_person_who_left_is_skipped(
+    loan, pool, people, librarian, django_capture_on_commit_callbacks, mailoutbox
+):
+    first, second, _third = join(people, pool)
+    services.leave_waitlist(by=people[0], pool=pool, now=NOW)
+    assert status(first) == WaitlistEntry.Status.LEFT
+    assert services.waitlist_position(second) == 1
+    with pytest.raises(WaitlistError, match="not on the waiting list"):
+        services.leave_waitlist(by=people[0], pool=pool, now=NOW)
+
+    give_back(librarian, loan, django_capture_on_commit_callbacks, NOW)
+    assert status(second) == WaitlistEntry.Status.OFFERED
+    assert [m.to for m in mailoutbox] == [[people[1].email]]
+
+
+def test_leaving_while_held_offers_the_device_to_the_next(
+    loan, pool, people, librarian, django_capture_on_commit_callbacks, mailoutbox
+):
+    first, second, _third = join(people, pool)
+    give_back(librarian, loan, django_capture_on_commit_callbacks, NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.leave_waitlist(by=people[0], pool=pool, now=NOW)
+    first.refresh_from_db()
+    assert first.status == WaitlistEntry.Status.LEFT
+    assert first.reservation.status == Reservation.Status.CANCELLED
+    assert status(second) == WaitlistEntry.Status.OFFERED
+    assert [m.to for m in mailoutbox] == [[people[0].email], [people[1].email]]
+
+
+def test_picking_up_a_held_device_fulfils_the_entry_and_ends_the_hold_early(
+    loan, pool, people, librarian, django_capture_on_commit_callbacks
+):
+    (first,) = join(people[:1], pool)
+    give_back(librarian, loan, django_capture_on_commit_callbacks, NOW)
+    first.refresh_from_db()
+    picked = services.hand_out(
+        by=librarian,
+        reservation=first.reservation,
+        devices=[pool.devices.get()],
+        now=NOW + datetime.timedelta(days=1),
+    )
+    assert status(first) == WaitlistEntry.Status.FULFILLED
+    assert picked.due_at == midnight(1 + 14 + 1)
+    assert Reservation.objects.get(pk=first.reservation_id).end == picked.due_at
+    assert services.expire_holds(now=midnight(10)) == 0
+
+
+def test_a_device_back_from_repair_is_offered(
+    pool, people, librarian, django_capture_on_commit_callbacks
+):
+    from devices import services as device_services
+
+    device = pool.devices.get()
+    device_services.change_status(by=librarian, device=device, status="in_repair", reason="Akku")
+    (first,) = join(people[:1], pool)
+    with django_capture_on_commit_callbacks(execute=True):
+        device_services.change_status(
+            by=librarian, device=device, status="in_service", reason="repariert"
+        )
+    assert status(first) == WaitlistEntry.Status.OFFERED
+
+
+def test_a_blocked_person_cannot_join(pool, people, librarian, loan):
+    with pytest.raises(services.Blocked):
+        services.join_waitlist(by=loan.borrower, pool=pool, now=NOW + datetime.timedelta(days=20))
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_positions_take_one_query_for_many_entries(django_assert_num_queries, people):
+    for _ in range(5):
+        pool = LendingPoolFactory()
+        for _ in range(3):
+            WaitlistEntry.objects.create(pool=pool, user=UserFactory())
+        WaitlistEntry.objects.create(pool=pool, user=people[0])
+    with django_assert_num_queries(1):
+        positions = services.waitlist_positions(people[0])
+    assert sorted(positions.values()) == [4, 4, 4, 4, 4]

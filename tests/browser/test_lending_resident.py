@@ -1,0 +1,180 @@
+"""A resident on a phone reserves a laptop from the library with the keyboard: finds it under
+"Borrow a device", accepts the borrowing agreement in the reserve form, sees where and when to
+pick it up and what to bring, then finds it in "My loans" and renews a loan there. Also once
+without JavaScript. The pages are switched to English (the texts' msgids)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from booking.models import AgreementAcceptance, Loan, LoanItem, Reservation
+from tests.factories import (
+    BorrowingAgreementFactory,
+    DeviceFactory,
+    DeviceTypeFactory,
+    LendingPoolFactory,
+    LocationFactory,
+    OrganizationFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": PHONE, "has_touch": True}
+
+
+@pytest.fixture
+def pool(db):
+    library = OrganizationFactory(
+        name="Stadtbibliothek Aschaffenburg",
+        kind="library",
+        street="Schlossplatz 1",
+        opening_hours="Di–Fr 10–18 Uhr\nSa 10–14 Uhr",
+    )
+    laptop = DeviceTypeFactory(
+        kind="laptop", make="Lenovo", model="ThinkPad E14", operating_system="Ubuntu"
+    )
+    pool = LendingPoolFactory(
+        organization=library,
+        name="Leih-Laptops",
+        location=LocationFactory(organization=library, name="Ausleihtheke EG"),
+        pickup_note="Please bring your ID card.",
+        per_person_limit=1,
+    )
+    pool.device_types.add(laptop)
+    DeviceFactory.create_batch(3, pool=pool, device_type=laptop)
+    BorrowingAgreementFactory(
+        organization=library,
+        title="Borrowing terms",
+        text="Handle the device with care.\n\nA lost device must be replaced.",
+    )
+    return pool
+
+
+def in_english(page, audit) -> None:
+    page.get_by_role("button", name="English").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="My account")).to_be_visible()
+    audit.check(page)
+
+
+def press(page, locator, key: str = "Enter") -> None:
+    locator.focus()
+    page.keyboard.press(key)
+
+
+def test_a_resident_reserves_a_laptop_on_a_phone_by_keyboard(
+    page, live_server, resident, pool, audit, log_in
+):
+    pickup = timezone.localdate() + datetime.timedelta(days=2)
+    log_in(page, resident)
+    in_english(page, audit)
+
+    press(page, page.get_by_role("link", name="Borrow a device"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Borrow a device")
+    expect(page.get_by_text("3 free now")).to_be_visible()
+    audit.check(page)
+    # The live filter: htmx swaps the results and says how many there are.
+    press(page, page.get_by_label("Kind of device"), "ArrowDown")  # → Tablet
+    page.keyboard.press("Tab")
+    expect(page.locator("#results")).to_contain_text("0 device pools")
+    expect(page.locator("#live-announcer")).to_have_text("0 device pools found.")
+    audit.check(page)
+    page.get_by_label("Kind of device").select_option("laptop")
+    expect(page.locator("#results")).to_contain_text("Leih-Laptops")
+    audit.check(page)
+
+    press(page, page.get_by_role("link", name="Leih-Laptops"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leih-Laptops")
+    expect(page.get_by_text("Please bring your ID card.")).to_be_visible()
+    expect(page.get_by_text("A lost device must be replaced.")).to_be_visible()
+    audit.check(page)
+
+    # Without ticking the agreement, the form says what is missing and keeps the day.
+    page.get_by_label("Pick-up day").fill(pickup.isoformat())
+    press(page, page.get_by_role("button", name="Reserve"))
+    expect(page.locator("#error-summary")).to_contain_text(
+        "Please accept the borrowing agreement to continue."
+    )
+    expect(page.get_by_label("Pick-up day")).to_have_value(pickup.isoformat())
+    audit.check(page)
+    assert not Reservation.objects.exists()
+
+    press(page, page.get_by_label("I accept the “Borrowing terms” (version 1)."), "Space")
+    press(page, page.get_by_role("button", name="Reserve"))
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your reservation: Leih-Laptops")
+    expect(page.get_by_role("status").first).to_contain_text("Reserved: Leih-Laptops.")
+    expect(page.get_by_text("Please bring your ID card.")).to_be_visible()
+    expect(page.get_by_text("Ausleihtheke EG")).to_be_visible()
+    expect(page.get_by_text("Sa 10–14 Uhr")).to_be_visible()
+    audit.check(page)
+    reservation = Reservation.objects.get()
+    assert timezone.localtime(reservation.start).date() == pickup
+    assert AgreementAcceptance.objects.filter(user=resident).count() == 1
+    # Nothing overflows sideways on the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    press(page, page.get_by_role("link", name="My loans").first)
+    expect(page.get_by_role("heading", level=1)).to_have_text("My loans")
+    expect(page.get_by_role("link", name="Leih-Laptops")).to_be_visible()
+    audit.check(page)
+
+
+def test_a_resident_renews_a_loan_in_place(page, live_server, resident, pool, audit, log_in):
+    now = timezone.now()
+    loan = Loan.objects.create(
+        pool=pool,
+        borrower=resident,
+        handed_out_at=now - datetime.timedelta(days=10),
+        due_at=now + datetime.timedelta(days=4),
+    )
+    LoanItem.objects.create(loan=loan, device=pool.devices.first())
+    log_in(page, resident)
+    in_english(page, audit)
+
+    page.goto(f"{live_server.url}/loans/")
+    expect(page.get_by_text("Renewed 0 of 1 time")).to_be_visible()
+    audit.check(page)
+    press(page, page.get_by_role("button", name="Renew Leih-Laptops"))
+
+    card = page.locator(f"#loan-{loan.pk}")
+    expect(card).to_contain_text("Renewed: Leih-Laptops is now due on")
+    expect(card).to_be_focused()
+    expect(page.locator("#live-announcer")).to_contain_text("Renewed: Leih-Laptops")
+    expect(card.get_by_role("button", name="Renew Leih-Laptops")).to_have_count(0)
+    audit.check(page)
+    loan.refresh_from_db()
+    assert loan.renewals == 1
+
+
+def test_reserving_works_without_javascript(
+    no_js_page, live_server, resident, pool, audit, password
+):
+    page = no_js_page
+    page.goto(f"{live_server.url}/accounts/login/?next=/lending/{pool.pk}/")
+    audit.check(page)
+    page.get_by_label("E-Mail").fill(resident.email)
+    page.get_by_label("Passwort").first.fill(password)
+    page.get_by_label("Passwort").first.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leih-Laptops")
+    audit.check(page)
+
+    pickup = timezone.localdate() + datetime.timedelta(days=1)
+    # German labels: the locators go by the fields' ids, which do not change with it.
+    page.locator("#id_pickup_date").fill(pickup.isoformat())
+    page.locator("#id_accept").check()
+    page.locator("form.form-stack button[type=submit]").click()
+
+    reservation = Reservation.objects.get()
+    expect(page).to_have_url(f"{live_server.url}/lending/reservations/{reservation.pk}/")
+    expect(page.get_by_text("Please bring your ID card.")).to_be_visible()
+    audit.check(page)

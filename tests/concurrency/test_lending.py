@@ -1,0 +1,180 @@
+"""Residents and library desks at the same moment: two desks lending the same device make one
+loan; twenty residents asking for the last free device get one reservation, and the other
+nineteen a friendly "none free" and a gap-free place on the waiting list. Each has a control
+with the lock switched off (``LERNPOOL_BOOKING_LOCKS = False``) that shows the race."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import IntegrityError, connection
+from django.utils import timezone
+
+from booking import services
+from booking.models import Loan, LoanItem, Reservation, WaitlistEntry
+from organizations.models import Role
+from tests.factories import DeviceFactory, LendingPoolFactory, MembershipFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+RESIDENTS = 20
+DESKS = 2
+
+
+def _race(works: list[Callable[[], object]], classify: Callable[[Exception], str]) -> list[str]:
+    """Each work in its own thread with its own connection, released together."""
+    barrier = threading.Barrier(len(works))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(work) -> None:
+        try:
+            barrier.wait()
+            work()
+            outcome = "ok"
+        except Exception as error:
+            outcome = classify(error)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.fixture
+def pool():
+    pool = LendingPoolFactory(name="Leih-Laptops")
+    DeviceFactory(pool=pool)
+    return pool
+
+
+@pytest.fixture
+def librarian(pool):
+    return MembershipFactory(organization=pool.organization, role=Role.STAFF).user
+
+
+# --- the last free device -----------------------------------------------------------------
+
+
+def _reserve_outcome(error: Exception) -> str:
+    if isinstance(error, services.PoolExhausted):
+        return "exhausted"
+    return f"error: {error!r}"
+
+
+def _everyone_asks(pool, round_number: int) -> tuple[list[str], list[Reservation]]:
+    people = [UserFactory() for _ in range(RESIDENTS)]
+    pickup = timezone.localdate() + datetime.timedelta(days=1 + round_number)
+    works = [
+        lambda person=person: services.reserve_loan(by=person, pool=pool, pickup_date=pickup)
+        for person in people
+    ]
+    outcomes = _race(works, _reserve_outcome)
+    start, end = services.loan_span(pool, pickup)
+    reservations = list(Reservation.objects.filter(pool=pool, start=start, end=end))
+    return outcomes, reservations, people
+
+
+def test_twenty_residents_asking_for_the_last_device_get_one_reservation_and_a_queue(pool):
+    outcomes, reservations, people = _everyone_asks(pool, 0)
+
+    assert outcomes.count("ok") == 1, outcomes
+    assert outcomes.count("exhausted") == RESIDENTS - 1, outcomes
+    assert len(reservations) == 1
+    winner = reservations[0].user
+    others = [person for person in people if person != winner]
+    joins = [
+        lambda person=person: services.join_waitlist(by=person, pool=pool) for person in others
+    ]
+    assert _race(joins, lambda error: f"error: {error!r}") == ["ok"] * (RESIDENTS - 1)
+    entries = list(WaitlistEntry.objects.filter(pool=pool))
+    assert len(entries) == RESIDENTS - 1
+    assert sorted(services.waitlist_position(entry) for entry in entries) == list(
+        range(1, RESIDENTS)
+    )
+    assert sorted(
+        position for person in others for position in services.waitlist_positions(person).values()
+    ) == list(range(1, RESIDENTS))
+
+
+def test_control_without_the_lock_residents_overbook_the_last_device(pool, settings):
+    settings.LERNPOOL_BOOKING_LOCKS = False
+    overbooked = False
+    for round_number in range(10):
+        outcomes, reservations, _people = _everyone_asks(pool, round_number)
+        assert [o for o in outcomes if o.startswith("error")] == []
+        if len(reservations) > 1:
+            overbooked = True
+            break
+    assert overbooked, "no round overbooked: the test could not see the race"
+
+
+# --- two desks, one device ----------------------------------------------------------------
+
+
+def _desk_outcome(error: Exception) -> str:
+    if isinstance(error, services.HandOutError):
+        return "constraint" if isinstance(error.__cause__, IntegrityError) else "refused"
+    if isinstance(error, services.PoolExhausted):
+        return "refused"
+    return f"error: {error!r}"
+
+
+def _two_desks(pool, librarian, round_number: int):
+    """One desk hands the device out against a reservation, the other lends it to someone
+    at the counter (the pool's second device makes that look free)."""
+    device = pool.devices.order_by("pk").first()
+    now = timezone.now() + datetime.timedelta(days=30 * round_number)
+    reserved = services.reserve_loan(
+        by=UserFactory(), pool=pool, pickup_date=timezone.localtime(now).date(), now=now
+    )
+    works = [
+        lambda: services.lend_at_desk(
+            by=librarian, pool=pool, borrower=UserFactory(), devices=[device], now=now
+        ),
+        lambda: services.hand_out(by=librarian, reservation=reserved, devices=[device], now=now),
+    ]
+    outcomes = _race(works, _desk_outcome)
+    open_items = LoanItem.objects.filter(device=device, returned_at__isnull=True).count()
+    loan = Loan.objects.filter(items__device=device, closed_at__isnull=True).first()
+    if loan is not None:
+        services.return_by_code(by=librarian, code=device.asset_tag, now=now)
+    return outcomes, open_items
+
+
+@pytest.fixture
+def second_device(pool):
+    return DeviceFactory(pool=pool)
+
+
+def test_two_desks_lending_the_same_device_at_once_make_one_loan(pool, librarian, second_device):
+    for round_number in range(5):
+        outcomes, open_items = _two_desks(pool, librarian, round_number)
+        assert outcomes.count("ok") == 1, outcomes
+        assert outcomes.count("refused") == DESKS - 1, outcomes
+        assert open_items == 1
+    assert Loan.objects.count() == LoanItem.objects.count() == 5
+
+
+def test_control_without_the_lock_the_constraint_stops_the_second_desk(
+    pool, librarian, second_device, settings
+):
+    settings.LERNPOOL_BOOKING_LOCKS = False
+    seen: list[str] = []
+    for round_number in range(20):
+        outcomes, open_items = _two_desks(pool, librarian, round_number)
+        assert [o for o in outcomes if o.startswith("error")] == [], outcomes
+        assert open_items == 1
+        seen.extend(outcomes)
+        if "constraint" in outcomes:
+            break
+    assert "constraint" in seen, "no desk got past the check: the test could not see the race"
