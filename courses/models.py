@@ -7,7 +7,8 @@ import secrets
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,48 @@ class CourseQuerySet(models.QuerySet):
     def managed_by(self, user) -> CourseQuerySet:
         """Courses of the organizations the user runs (staff, org admin, region admin)."""
         return self.filter(organization__in=Organization.objects.managed_by(user))
+
+    def with_counts(self) -> CourseQuerySet:
+        """Annotate ``confirmed_count``, ``waiting_count``, ``meeting_count``, ``first_start``
+        and ``last_end``, each a correlated subquery (no join multiplies the rows, no loop)."""
+        return self.annotate(
+            confirmed_count=_count(Enrollment.objects.filter(status=Enrollment.Status.CONFIRMED)),
+            waiting_count=_count(Enrollment.objects.filter(status=Enrollment.Status.WAITLISTED)),
+            meeting_count=_count(Meeting.objects.all()),
+            first_start=_first_start(),
+            last_end=_last_end(),
+        )
+
+    def upcoming(self, now=None) -> CourseQuerySet:
+        """Courses whose last meeting has not ended yet (courses without meetings are not)."""
+        queryset = self
+        if "last_end" not in self.query.annotations:
+            queryset = queryset.annotate(last_end=_last_end())
+        return queryset.filter(last_end__gte=now or timezone.now())
+
+
+def _count(queryset: models.QuerySet) -> Coalesce:
+    """How many rows of ``queryset`` belong to the outer course, as a subquery."""
+    counted = (
+        queryset.filter(course=OuterRef("pk"))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), Value(0))
+
+
+def _first_start() -> Subquery:
+    return Subquery(
+        Meeting.objects.filter(course=OuterRef("pk")).order_by("start").values("start")[:1]
+    )
+
+
+def _last_end() -> Subquery:
+    return Subquery(
+        Meeting.objects.filter(course=OuterRef("pk")).order_by("-end").values("end")[:1]
+    )
 
 
 class Course(models.Model):
@@ -207,6 +250,75 @@ class Course(models.Model):
 
     def question_list(self) -> list[str]:
         return [line.strip() for line in self.questions.splitlines() if line.strip()][:3]
+
+    # The dates below come from the annotations of ``with_counts()`` when present, else from
+    # one query each (cached on the object).
+
+    def _annotated(self, name: str, compute):
+        if name not in self.__dict__:
+            self.__dict__[name] = compute()
+        return self.__dict__[name]
+
+    @property
+    def first_meeting_start(self):
+        return self._annotated(
+            "first_start",
+            lambda: self.meetings.order_by("start").values_list("start", flat=True).first(),
+        )
+
+    @property
+    def last_meeting_end(self):
+        return self._annotated(
+            "last_end",
+            lambda: self.meetings.order_by("-end").values_list("end", flat=True).first(),
+        )
+
+    @property
+    def confirmed_seats(self) -> int:
+        return self._annotated(
+            "confirmed_count",
+            lambda: self.enrollments.filter(status=Enrollment.Status.CONFIRMED).count(),
+        )
+
+    @property
+    def waiting(self) -> int:
+        return self._annotated(
+            "waiting_count",
+            lambda: self.enrollments.filter(status=Enrollment.Status.WAITLISTED).count(),
+        )
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.confirmed_seats, 0)
+
+    @property
+    def effective_registration_opens(self):
+        """When enrolment opens: the date set, else when the course was published."""
+        return self.registration_opens or self.published_at
+
+    @property
+    def effective_registration_closes(self):
+        """When enrolment closes: the date set, else when the first meeting starts."""
+        return self.registration_closes or self.first_meeting_start
+
+    @property
+    def effective_cancellation_deadline(self):
+        """Until when participants may cancel: the date set, else the first meeting's start."""
+        return self.cancellation_deadline or self.first_meeting_start
+
+    def is_over(self, now=None) -> bool:
+        last_end = self.last_meeting_end
+        return last_end is not None and last_end <= (now or timezone.now())
+
+    def registration_open(self, now=None) -> bool:
+        """Whether people can enrol (or join the waiting list) now."""
+        now = now or timezone.now()
+        if self.status != self.Status.PUBLISHED:
+            return False
+        opens, closes = self.effective_registration_opens, self.effective_registration_closes
+        if closes is None or self.is_over(now):
+            return False
+        return (opens is None or opens <= now) and now < closes
 
 
 class Meeting(models.Model):

@@ -1,0 +1,153 @@
+"""The queries the public pages and the API share: the catalog and its filters (the page's
+``forms.CatalogFilterForm`` and the API's ``api.CourseFilter`` both hand a ``CatalogFilter``
+to ``apply()``, so a filtered URL and an API call with the same parameters list the same
+courses), which courses a person may see, and a person's own enrolments."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from booking.services import local_datetime
+from organizations.models import Organization
+
+from .models import Attendance, Course, Enrollment, Meeting
+
+# The longest free-text search; anything longer cannot be a course title.
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    """What a person asked for; empty values filter nothing."""
+
+    q: str = ""
+    topic: str = ""
+    audience: str = ""
+    level: str = ""
+    language: str = ""
+    district: str = ""  # District.slug
+    organization: str = ""  # Organization.slug
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    free_seats: bool = False
+    step_free: bool = False
+
+
+def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
+    """Published courses with a meeting still ahead, annotated with their counts and the
+    start of their next meeting (``next_start``), soonest first."""
+    now = now or timezone.now()
+    next_meeting = Meeting.objects.filter(course=OuterRef("pk"), end__gt=now).order_by("start")
+    return (
+        Course.objects.published()
+        .with_counts()
+        .annotate(next_start=Subquery(next_meeting.values("start")[:1]))
+        .filter(next_start__isnull=False)
+        .order_by("next_start", "title", "pk")
+    )
+
+
+def apply(courses: QuerySet[Course], wanted: CatalogFilter) -> QuerySet[Course]:
+    """Narrow ``courses`` (from ``upcoming()``) to what ``wanted`` asks for."""
+    if wanted.q:
+        courses = courses.filter(title__icontains=wanted.q)
+    for name in ("topic", "audience", "level", "language"):
+        value = getattr(wanted, name)
+        if value:
+            courses = courses.filter(**{name: value})
+    if wanted.district:
+        courses = courses.filter(organization__district__slug=wanted.district)
+    if wanted.organization:
+        courses = courses.filter(organization__slug=wanted.organization)
+    if wanted.date_from or wanted.date_to:
+        # A course matches when one of its dates falls in the range (local days, inclusive).
+        meetings = Meeting.objects.filter(course=OuterRef("pk"))
+        if wanted.date_from:
+            meetings = meetings.filter(start__gte=local_datetime(wanted.date_from, datetime.time()))
+        if wanted.date_to:
+            day_after = wanted.date_to + datetime.timedelta(days=1)
+            meetings = meetings.filter(start__lt=local_datetime(day_after, datetime.time()))
+        courses = courses.filter(Exists(meetings))
+    if wanted.free_seats:
+        courses = courses.filter(confirmed_count__lt=F("capacity"))
+    if wanted.step_free:
+        courses = courses.filter(Q(location__step_free=True))
+    return courses
+
+
+def visible_courses(user) -> QuerySet[Course]:
+    """Published and cancelled courses for everyone; drafts only for their provider's staff."""
+    public = Q(
+        status__in=(Course.Status.PUBLISHED, Course.Status.CANCELLED),
+        organization__is_active=True,
+    )
+    if user.is_authenticated:
+        public |= Q(organization__in=Organization.objects.managed_by(user))
+    return Course.objects.filter(public)
+
+
+def _with_position(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate ``position``: the place on the course's waiting list (as the service serves
+    it: by ``waitlisted_at``, then ``pk``), in the same query for every row."""
+    ahead = (
+        Enrollment.objects.filter(course=OuterRef("course"), status=Enrollment.Status.WAITLISTED)
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lte=OuterRef("pk"))
+        )
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return enrollments.annotate(waiting_position=Subquery(ahead))
+
+
+def my_enrollments(user) -> QuerySet[Enrollment]:
+    """The user's enrolments with their course, its dates, waiting position and attendance
+    (meetings attended of those held so far, as ``services.attendance_summary`` counts)."""
+    attended = (
+        Attendance.objects.filter(enrollment=OuterRef("pk"), present=True)
+        .order_by()
+        .values("enrollment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return _with_position(
+        Enrollment.objects.filter(user=user)
+        .select_related("course__organization", "course__location", "certificate")
+        .annotate(
+            first_start=Subquery(_meeting_bound("start", "start")),
+            last_end=Subquery(_meeting_bound("end", "-end")),
+            meeting_total=Coalesce(
+                Subquery(
+                    _meetings_of_course().values("course").annotate(n=Count("pk")).values("n")
+                ),
+                0,
+            ),
+            meetings_held=Coalesce(
+                Subquery(
+                    _meetings_of_course()
+                    .filter(start__lte=timezone.now())
+                    .values("course")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+            attended=Coalesce(Subquery(attended), 0),
+        )
+    )
+
+
+def _meetings_of_course():
+    return Meeting.objects.filter(course=OuterRef("course")).order_by()
+
+
+def _meeting_bound(field: str, order: str):
+    return _meetings_of_course().order_by(order).values(field)[:1]

@@ -1,0 +1,93 @@
+"""Course dates as iCalendar (RFC 5545): one event per meeting, for the course page, the
+confirmation email and the API's feed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from .models import Course, Meeting
+
+PRODID = "-//Lernpool//Lernpool courses//DE"
+
+
+def course_url(course: Course) -> str:
+    """The public course page, absolute (for emails and calendar files)."""
+    try:
+        path = course.get_absolute_url()
+    except NoReverseMatch:  # pages not wired up (yet): the address they will have
+        path = f"/courses/{course.pk}/"
+    return settings.LERNPOOL_SITE_URL + path
+
+
+def manage_url(course: Course) -> str:
+    """The provider's page of the course, absolute (for emails to staff)."""
+    try:
+        path = reverse("provide:course", args=[course.pk])
+    except NoReverseMatch:
+        path = f"/manage/courses/{course.pk}/"
+    return settings.LERNPOOL_SITE_URL + path
+
+
+def venue(course: Course) -> str:
+    """Where the course takes place, as one line: the venue and its street, the provider and
+    its address."""
+    organization = course.organization
+    parts = []
+    if course.location is not None:
+        parts.append(course.location.name)
+        if course.location.street:
+            parts.append(course.location.street)
+    parts.append(organization.name)
+    if course.location is None or not course.location.street:
+        parts.append(organization.address)
+    return ", ".join(part for part in parts if part)
+
+
+def _meetings(items: Iterable[Course | Meeting]) -> list[Meeting]:
+    meetings: list[Meeting] = []
+    for item in items:
+        if isinstance(item, Course):
+            # Uses a prefetch of "meetings" when the caller made one.
+            for meeting in item.meetings.all():
+                meeting.course = item
+                meetings.append(meeting)
+        else:
+            meetings.append(item)
+    return sorted(meetings, key=lambda meeting: (meeting.start, meeting.pk))
+
+
+def calendar_for(courses_or_meetings: Iterable[Course | Meeting], name: str) -> bytes:
+    """An iCalendar with one event per meeting (of the courses given, or the meetings given;
+    select_related course__organization and course__location for meetings, prefetch
+    meetings for courses). Meetings of a cancelled course are sent as cancelled, so that
+    subscribed calendars remove them. The UID stays the same per meeting."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    host = settings.LERNPOOL_SITE_URL.split("://")[-1]
+    stamp = timezone.now()
+    for meeting in _meetings(courses_or_meetings):
+        course = meeting.course
+        event = Event()
+        event.add("uid", f"course-meeting-{meeting.pk}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", meeting.start)
+        event.add("dtend", meeting.end)
+        event.add("summary", course.title)
+        if course.summary:
+            event.add("description", course.summary)
+        event.add("location", venue(course))
+        event.add("url", course_url(course))
+        event.add(
+            "status", "CANCELLED" if course.status == Course.Status.CANCELLED else "CONFIRMED"
+        )
+        cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,252 @@
+"""PDFs of the provider pages, drawn with reportlab: the sign-in sheet of a meeting and the
+certificates of participation (one A4 page each, with a QR code of the public page that
+verifies it).
+
+Texts are in the active language (the reader's). Nothing here touches the database: pass
+what is printed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from xml.sax.saxutils import escape
+
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .models import Certificate, Course, Meeting
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 20 * mm
+REGULAR = "Helvetica"
+BOLD = "Helvetica-Bold"
+# Room to sign by hand, and a few empty rows for people who come without enrolling.
+SIGNATURE_ROW_HEIGHT = 11 * mm
+EMPTY_ROWS = 3
+QR_SIZE = 38 * mm
+
+_BASE = ParagraphStyle("base", fontName=REGULAR, fontSize=11, leading=15)
+_SMALL = ParagraphStyle("small", parent=_BASE, fontSize=9, leading=12, textColor=colors.grey)
+_TITLE = ParagraphStyle("title", parent=_BASE, fontName=BOLD, fontSize=18, leading=23)
+_BOLD = ParagraphStyle("bold", parent=_BASE, fontName=BOLD)
+_CELL = ParagraphStyle("cell", parent=_BASE, fontSize=11, leading=13)
+_CENTER = ParagraphStyle("center", parent=_BASE, alignment=TA_CENTER, fontSize=13, leading=18)
+_CERT_TITLE = ParagraphStyle(
+    "cert-title", parent=_CENTER, fontName=BOLD, fontSize=26, leading=32, spaceAfter=6 * mm
+)
+_HOLDER = ParagraphStyle("holder", parent=_CENTER, fontName=BOLD, fontSize=22, leading=28)
+_COURSE = ParagraphStyle("course", parent=_CENTER, fontName=BOLD, fontSize=16, leading=21)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _document(buffer: io.BytesIO, *, title: str, subject: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=title,
+        author="Lernpool",
+        creator="Lernpool",
+        subject=subject,
+        lang=translation.get_language() or "de",
+    )
+
+
+def _day(value) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def meeting_when(meeting: Meeting) -> str:
+    """ "Tuesday, 3 March 2026, 18:00–19:30" in the reader's language and local time."""
+    start, end = timezone.localtime(meeting.start), timezone.localtime(meeting.end)
+    weekday = formats.date_format(start, "l")
+    if start.date() == end.date():
+        return f"{weekday}, {_day(start)}, {start:%H:%M}–{end:%H:%M}"
+    return f"{weekday}, {_day(start)}, {start:%H:%M} – {_day(end)}, {end:%H:%M}"
+
+
+def venue_text(course: Course) -> str:
+    location = course.location
+    if location is None:
+        return _("Venue not set")
+    address = location.street or course.organization.address
+    return f"{location.name}, {address}" if address else location.name
+
+
+# ---------------------------------------------------------------------------------------
+# The sign-in sheet
+
+
+def render_sign_in_sheet(*, course: Course, meeting: Meeting | None, names: Sequence[str]) -> bytes:
+    """A4: the course, the date and the venue on top, then a table "No. | Name |
+    Signature" whose header row repeats on every page."""
+    buffer = io.BytesIO()
+    title = _("Sign-in sheet")
+    document = _document(buffer, title=f"{title}: {course.title}", subject=course.title)
+    when = meeting_when(meeting) if meeting is not None else _("No date yet")
+    story = [
+        _p(title, _TITLE),
+        _p(course.title, ParagraphStyle("course-name", parent=_BASE, fontName=BOLD, fontSize=13)),
+        Spacer(0, 2 * mm),
+        _p(f"{_('Date')}: {when}", _BASE),
+        _p(f"{_('Venue')}: {venue_text(course)}", _BASE),
+        _p(f"{_('Provider')}: {course.organization.name}", _BASE),
+        Spacer(0, 6 * mm),
+    ]
+    header = [_p(_("No."), _CELL), _p(_("Name"), _CELL), _p(_("Signature"), _CELL)]
+    rows = [[_p(str(number), _CELL), _p(name, _CELL), ""] for number, name in enumerate(names, 1)]
+    rows += [[_p(str(len(names) + n), _CELL), "", ""] for n in range(1, EMPTY_ROWS + 1)]
+    width = PAGE_WIDTH - 2 * MARGIN
+    table = Table(
+        [header, *rows],
+        colWidths=[12 * mm, width * 0.5 - 12 * mm, width * 0.5],
+        rowHeights=[None] + [SIGNATURE_ROW_HEIGHT] * len(rows),
+        repeatRows=1,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), BOLD),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf1")),
+                ("GRID", (0, 0), (-1, -1), 0.6, colors.HexColor("#5a6472")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    story.append(table)
+    document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
+    return buffer.getvalue()
+
+
+def _page_number(canvas, document) -> None:
+    canvas.saveState()
+    canvas.setFont(REGULAR, 8)
+    canvas.setFillColor(colors.grey)
+    canvas.drawRightString(
+        PAGE_WIDTH - MARGIN,
+        MARGIN / 2,
+        _("Page %(number)d") % {"number": canvas.getPageNumber()},
+    )
+    canvas.restoreState()
+
+
+# ---------------------------------------------------------------------------------------
+# Certificates
+
+
+def _qr(url: str) -> Drawing:
+    # Level M survives a creased or smudged printout; the border is the quiet zone.
+    widget = QrCodeWidget(url, barLevel="M", barBorder=4)
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(
+        QR_SIZE,
+        QR_SIZE,
+        transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0],
+    )
+    drawing.add(widget)
+    return drawing
+
+
+def _hours(certificate: Certificate) -> str:
+    value = certificate.hours
+    number = formats.number_format(value, decimal_pos=0 if value == int(value) else 1)
+    return _("%(hours)s hours") % {"hours": number}
+
+
+def _dates(certificate: Certificate) -> str:
+    if certificate.first_day == certificate.last_day:
+        return _("on %(day)s") % {"day": _day(certificate.first_day)}
+    return _("from %(first)s to %(last)s") % {
+        "first": _day(certificate.first_day),
+        "last": _day(certificate.last_day),
+    }
+
+
+def _certificate_page(certificate: Certificate, url: str) -> list:
+    issued = timezone.localtime(certificate.issued_at)
+    verification = Table(
+        [
+            [
+                _qr(url),
+                [
+                    _p(
+                        _("Verify this certificate"),
+                        ParagraphStyle("v", parent=_BASE, fontName=BOLD),
+                    ),
+                    _p(_("Scan the code or open:"), _SMALL),
+                    _p(url, _SMALL),
+                    Spacer(0, 2 * mm),
+                    _p(_("Verification code: %(code)s") % {"code": certificate.code}, _BASE),
+                ],
+            ]
+        ],
+        colWidths=[QR_SIZE + 4 * mm, PAGE_WIDTH - 2 * MARGIN - QR_SIZE - 4 * mm],
+    )
+    verification.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return [
+        Spacer(0, 18 * mm),
+        _p(certificate.provider_name, ParagraphStyle("org", parent=_CENTER, fontSize=12)),
+        Spacer(0, 12 * mm),
+        _p(_("Certificate of participation"), _CERT_TITLE),
+        _p(_("This confirms that"), _CENTER),
+        Spacer(0, 4 * mm),
+        _p(certificate.holder_name, _HOLDER),
+        Spacer(0, 4 * mm),
+        _p(_("took part in the course"), _CENTER),
+        Spacer(0, 3 * mm),
+        _p(certificate.course_title, _COURSE),
+        Spacer(0, 4 * mm),
+        _p(f"{_dates(certificate)} · {_hours(certificate)}", _CENTER),
+        _p(
+            _("Provider: %(provider)s") % {"provider": certificate.provider_name},
+            _CENTER,
+        ),
+        Spacer(0, 10 * mm),
+        _p(_("Issued on %(day)s") % {"day": _day(issued)}, _CENTER),
+        Spacer(0, 30 * mm),
+        KeepTogether([verification]),
+    ]
+
+
+def render_certificates(
+    certificates: Iterable[Certificate], *, verify_url: Callable[[str], str]
+) -> bytes:
+    """One A4 page per certificate. ``verify_url(code)`` is the public page's full address,
+    which the QR code holds. Raises ``ValueError`` for none."""
+    certificates = list(certificates)
+    if not certificates:
+        raise ValueError("No certificates to print.")
+    buffer = io.BytesIO()
+    title = _("Certificate of participation")
+    subject = certificates[0].course_title
+    document = _document(buffer, title=f"{title}: {subject}", subject=subject)
+    story: list = []
+    for index, certificate in enumerate(certificates):
+        if index:
+            story.append(PageBreak())
+        story += _certificate_page(certificate, verify_url(certificate.code))
+    document.build(story)
+    return buffer.getvalue()

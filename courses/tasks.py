@@ -1,0 +1,31 @@
+"""Background work of courses: emails and the daily minimum check. Ids in, nothing heavy on
+import."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+
+@task()
+def send_enrollment_email(enrollment_id: int, kind: str) -> None:
+    """Tell the person: confirmed, waiting (with their place), moved up from the waiting
+    list, cancelled by themselves or by the provider, or the whole course cancelled."""
+    from . import emails
+
+    emails.send_enrollment_email(enrollment_id, kind)
+
+
+@task()
+def tell_staff_minimum_not_reached(course_id: int) -> None:
+    """Too few people enrolled by the time registration closed: the provider's staff decide."""
+    from . import emails
+
+    emails.send_minimum_not_reached(course_id)
+
+
+@task()
+def check_course_minimums() -> list[int]:
+    """The daily job (also ``manage.py check_course_minimums``)."""
+    from . import services
+
+    return [course.pk for course in services.check_minimums()]

@@ -1,0 +1,281 @@
+"""The public course catalog: every filter (full page without JavaScript and the htmx
+partial), sorting by the next date, pagination, bad filters (400, never 500), and a
+query-count guard that holds for 3 and for 300 courses.
+
+Pages are requested in English so that the assertions hold before and after the German
+translation is filled in."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from organizations.models import District
+from tests.factories import (
+    CourseFactory,
+    EnrollmentFactory,
+    LocationFactory,
+    MeetingFactory,
+    OrganizationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("courses:catalog")
+HTMX = {"HX-Request": "true", "HX-Target": "results"}
+
+
+@pytest.fixture
+def client(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def at(days: int, hour: int = 18) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def course_on(*days: int, **values):
+    """A published course with a meeting (18:00–19:30) on each of the given days from today."""
+    course = CourseFactory(**values)
+    for day in days:
+        MeetingFactory(course=course, start=at(day), end=at(day) + datetime.timedelta(minutes=90))
+    return course
+
+
+def titles(response) -> list[str]:
+    return [course.title for course in response.context["page"].object_list]
+
+
+# --- what is listed, in which order --------------------------------------------------------
+
+
+def test_it_lists_published_courses_with_a_date_ahead_soonest_first(client):
+    later = course_on(20, title="Online-Banking sicher")
+    sooner = course_on(3, title="KI im Alltag")
+    course_on(-10, -3, title="Schon vorbei")  # over
+    course_on(5, title="Entwurf", status="draft")
+    course_on(5, title="Abgesagt", status="cancelled")
+    CourseFactory(title="Ohne Termine")
+    running = course_on(-7, 7, title="Läuft schon")  # began, one date ahead
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert titles(response) == [sooner.title, running.title, later.title]
+    html = response.content.decode()
+    assert "<h1" in html and 'role="search"' in html  # the whole page, with the form
+    assert "3 courses" in html
+
+
+def test_each_result_says_when_where_who_how_many_seats_and_what_it_costs(client):
+    library = OrganizationFactory(name="Stadtbibliothek Aschaffenburg", city="Aschaffenburg")
+    venue = LocationFactory(organization=library, name="Lernwerkstatt", step_free=True)
+    course = course_on(
+        4,
+        11,
+        title="Tablet für Einsteiger",
+        organization=library,
+        location=venue,
+        capacity=2,
+        level="beginner",
+        language="de",
+        price=0,
+    )
+    EnrollmentFactory.create_batch(2, course=course)
+    EnrollmentFactory(course=course, status="waitlisted", waitlisted_at=timezone.now())
+    paid = course_on(6, title="Excel im Beruf", price="25.00", capacity=12)
+
+    html = client.get(URL).content.decode()
+    assert "Tablet für Einsteiger" in html
+    assert "Stadtbibliothek Aschaffenburg" in html
+    assert "Lernwerkstatt, Aschaffenburg" in html
+    assert "2 meetings" in html
+    assert "Full – waiting list: 1" in html
+    assert "free" in html
+    assert "Beginners" in html and "German" in html
+    first = timezone.localtime(at(4))
+    assert first.strftime("%H:%M") in html
+    assert "12 seats left" in html and "25.00 €" in html
+    assert paid.get_absolute_url() in html
+
+
+# --- each filter ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def programme(db):
+    """Courses that differ in one thing each from the plain one."""
+    north = District.objects.create(name="Landkreis Miltenberg", slug="lk-miltenberg")
+    vhs = OrganizationFactory(name="VHS Miltenberg", slug="vhs-miltenberg", district=north)
+    ramp = LocationFactory(organization=vhs, name="Saal EG", step_free=True)
+    full = course_on(8, title="Voll belegt", capacity=1)
+    EnrollmentFactory(course=full)
+    return {
+        "plain": course_on(2, title="Smartphone Basis"),
+        "topic": course_on(3, title="Sicher bezahlen", topic="online_banking"),
+        "audience": course_on(4, title="Für Lehrkräfte", audience="teachers"),
+        "level": course_on(5, title="Fortgeschritten", level="advanced"),
+        "language": course_on(6, title="In English", language="en"),
+        "district": course_on(7, title="Im Landkreis", organization=vhs),
+        "full": full,
+        "step_free": course_on(9, title="Barrierefrei", organization=vhs, location=ramp),
+        "late": course_on(40, title="Spät im Jahr"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"topic": "online_banking"}, ["topic"]),
+        ({"audience": "teachers"}, ["audience"]),
+        ({"level": "advanced"}, ["level"]),
+        ({"language": "en"}, ["language"]),
+        ({"district": "lk-miltenberg"}, ["district", "step_free"]),
+        ({"organization": "vhs-miltenberg"}, ["district", "step_free"]),
+        ({"step_free": "on"}, ["step_free"]),
+        ({"q": "english"}, ["language"]),
+    ],
+)
+def test_each_filter_narrows_the_list(client, programme, query, expected):
+    for response in (client.get(URL, query), client.get(URL, query, headers=HTMX)):
+        assert response.status_code == 200
+        assert titles(response) == [programme[name].title for name in expected]
+
+
+def test_free_seats_leaves_out_full_courses(client, programme):
+    shown = titles(client.get(URL, {"free_seats": "on"}))
+    assert programme["full"].title not in shown
+    assert programme["plain"].title in shown
+    assert len(shown) == len(programme) - 1
+
+
+def test_a_date_range_keeps_courses_with_a_date_in_it(client, programme):
+    query = {
+        "date_from": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+        "date_to": (timezone.localdate() + datetime.timedelta(days=4)).isoformat(),
+    }
+    assert titles(client.get(URL, query)) == [programme["topic"].title, programme["audience"].title]
+    only_from = {"date_from": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()}
+    assert titles(client.get(URL, only_from)) == [programme["late"].title]
+
+
+def test_filters_combine(client, programme):
+    shown = titles(client.get(URL, {"district": "lk-miltenberg", "step_free": "on"}))
+    assert shown == [programme["step_free"].title]
+
+
+def test_the_htmx_answer_is_only_the_results_region_with_its_announcement(client, programme):
+    response = client.get(URL, {"topic": "online_banking"}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="results"')
+    assert 'data-announce="1 course found"' in html
+    assert "<form" not in html and "<h1" not in html
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_the_back_button_gets_the_whole_page(client, programme):
+    headers = {**HTMX, "HX-History-Restore-Request": "true"}
+    html = client.get(URL, {"topic": "online_banking"}, headers=headers).content.decode()
+    assert "<h1" in html and 'role="search"' in html
+
+
+def test_the_form_keeps_what_was_chosen(client, programme):
+    html = client.get(URL, {"topic": "online_banking", "q": "Sicher"}).content.decode()
+    assert 'value="online_banking" selected' in html
+    assert 'value="Sicher"' in html
+
+
+def test_no_match_says_so(client, programme):
+    response = client.get(URL, {"q": "Quantencomputer"})
+    assert "No course matches these filters." in response.content.decode()
+
+
+# --- bad filters ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"topic": "xyz"}, "topic"),
+        ({"date_from": "notadate"}, "date_from"),
+        ({"date_from": "0001-01-01"}, "date_from"),
+        ({"district": "nowhere"}, "district"),
+        ({"organization": "not-a-provider"}, "organization"),
+        ({"q": "x" * 101}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"date_from": "2030-05-02", "date_to": "2030-05-01"}, "date_to"),
+    ],
+)
+def test_a_bad_filter_is_a_400_with_the_error_in_the_form(client, programme, query, field):
+    response = client.get(URL, query)
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert field in form.errors
+    html = response.content.decode()
+    assert "Please correct the following:" in html
+    assert f'id="id_{field}_error"' in html
+    assert titles(response) == []
+
+
+def test_a_bad_filter_over_htmx_shows_the_error_in_the_results(client, programme):
+    response = client.get(URL, {"date_from": "notadate"}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    assert "Please correct the following:" in html
+    assert "Enter a valid date." in html
+
+
+def test_a_bad_page_number_shows_the_first_or_last_page(client, programme):
+    assert client.get(URL, {"page": "abc"}).status_code == 200
+    assert client.get(URL, {"page": "999"}).context["page"].number == 1
+
+
+def test_only_get_and_head(client):
+    assert client.post(URL).status_code == 405
+    assert client.head(URL).status_code == 200
+
+
+# --- pagination and queries ----------------------------------------------------------------
+
+
+def test_it_pages_by_20_and_keeps_the_filters_in_the_links(client):
+    for number in range(23):
+        course_on(2 + number, title=f"Kurs {number:02}", topic="office")
+    course_on(3, title="Anderes Thema")
+    first = client.get(URL, {"topic": "office"})
+    assert len(titles(first)) == 20
+    html = first.content.decode()
+    assert "?topic=office&amp;page=2" in html
+    second = client.get(URL, {"topic": "office", "page": 2})
+    assert titles(second) == ["Kurs 20", "Kurs 21", "Kurs 22"]
+
+
+def _programme_of(count: int) -> None:
+    district = District.objects.create(name="Stadt Aschaffenburg", slug="stadt-ab")
+    providers = [OrganizationFactory(district=district) for _ in range(3)]
+    rooms = [LocationFactory(organization=provider) for provider in providers]
+    for number in range(count):
+        course = CourseFactory(
+            organization=providers[number % 3], location=rooms[number % 3], capacity=1
+        )
+        MeetingFactory(course=course, start=at(1 + number % 30))
+        if number % 2:
+            EnrollmentFactory(course=course)
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_the_catalog_needs_the_same_few_queries_for_3_and_300_courses(
+    client, django_assert_max_num_queries, count
+):
+    _programme_of(count)
+    with django_assert_max_num_queries(6):
+        response = client.get(URL, {"district": "stadt-ab", "free_seats": "on"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == (count + 1) // 2
+    with django_assert_max_num_queries(6):
+        assert client.get(URL, headers=HTMX).status_code == 200
