@@ -107,6 +107,7 @@ def _add_routers() -> None:
     from booking.lending_api import router as lending_router
     from booking.lending_desk_api import router as lending_desk_router
     from courses.api import router as courses_router
+    from reports.api import router as reports_router
     from devices.api import router as devices_router
     from organizations.api import router as organizations_router
 
@@ -118,6 +119,7 @@ def _add_routers() -> None:
     api.add_router("/", lending_router)
     api.add_router("/", lending_desk_router)
     api.add_router("/", courses_router)
+    api.add_router("/", reports_router)
 
 
 _add_routers()

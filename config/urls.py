@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("booking.lending_desk_urls")),
     path("", include("courses.urls")),
     path("", include("courses.provider_urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

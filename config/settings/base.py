@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "devices",
     "booking",
     "courses",
+    "reports",
 ]
 
 MIDDLEWARE = [
