@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("courses.provider_urls")),
     path("reports/", include("reports.urls")),
+    path("opendata/", include("reports.opendata_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -209,6 +209,13 @@ LERNPOOL_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 LERNPOOL_BOOKING_LOCKS = True
 
 # Whether `manage.py seed_demo` may create the demo region and its public demo logins.
+# The licence of the open data (anonymised statistics and the course catalog).
+LERNPOOL_OPEN_DATA_LICENSE = {
+    "name": env("OPEN_DATA_LICENSE_NAME", default="CC BY 4.0"),
+    "url": env("OPEN_DATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/"),
+}
+# How long a report built in the background is kept for download.
+LERNPOOL_REPORT_DAYS = env.int("REPORT_DAYS", default=30)
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=True)
 
 LOGGING = {
