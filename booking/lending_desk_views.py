@@ -10,7 +10,7 @@ resident is found that way, and nobody can page through everyone.
 
 from __future__ import annotations
 
-import datetime
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -75,6 +75,14 @@ def _email_given(request: HttpRequest) -> str:
     and forms until the resident has something with the organization."""
     email = (request.GET.get("email") or request.POST.get("email") or "").strip()
     return email if "\x00" not in email else ""
+
+
+def _plain_id(value: str | None) -> int | None:
+    """An id typed or linked as ASCII digits; None for anything else ("²" is a digit to
+    str.isdigit() but not to int())."""
+    if value and re.fullmatch(r"[0-9]{1,19}", value):
+        return int(value)
+    return None
 
 
 def resident_or_404(request: HttpRequest, organization: Organization, pk: int) -> User:
@@ -221,6 +229,15 @@ def _resident_page(
     if not to_pick_up and not lend_form.errors and card_form is None:
         # Nothing reserved: the next scan is a device to lend.
         lend_form.fields["scan"].widget.attrs["autofocus"] = True
+    waitlist = list(
+        WaitlistEntry.objects.active()
+        .filter(user=person, **in_org)
+        .annotate(place=_waitlist_place())
+        .select_related("pool")
+        .order_by("created_at", "pk")
+    )
+    for entry in waitlist:
+        entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
     context = {
         "organization": organization,
         "person": person,
@@ -234,11 +251,7 @@ def _resident_page(
         .exclude(**in_org)
         .exists(),
         "to_pick_up": to_pick_up,
-        "waitlist": WaitlistEntry.objects.active()
-        .filter(user=person, **in_org)
-        .annotate(place=_waitlist_place())
-        .select_related("pool")
-        .order_by("created_at", "pk"),
+        "waitlist": waitlist,
         "agreement": agreement,
         "needs_agreement": needs_agreement,
         "accepted": AgreementAcceptance.objects.filter(
@@ -296,7 +309,7 @@ def resident_agreement(request: HttpRequest, pk: int) -> HttpResponse:
     person = resident_or_404(request, organization, pk)
     agreement = get_object_or_404(
         BorrowingAgreement.objects.filter(organization=organization),
-        pk=request.POST.get("agreement") if str(request.POST.get("agreement")).isdigit() else 0,
+        pk=_plain_id(request.POST.get("agreement")) or 0,
     )
     try:
         services.accept_agreement(by=request.user, agreement=agreement, user=person)
@@ -345,9 +358,7 @@ def resident_lend(request: HttpRequest, pk: int) -> HttpResponse:
     return _resident_page(request, organization, person, lend_form=form, status=400)
 
 
-def due_day(due_at: datetime.datetime) -> datetime.date:
-    """The day a loan is due by: one due at midnight is due by the end of the day before."""
-    return timezone.localtime(due_at - datetime.timedelta(microseconds=1)).date()
+due_day = services.last_day
 
 
 def _unknown_codes(codes: list[str]) -> str:
@@ -440,11 +451,11 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     name = ""
-    user_id = request.GET.get("user", "")
-    if user_id:
-        if not user_id.isdigit():
+    if request.GET.get("user"):
+        user_id = _plain_id(request.GET["user"])
+        if user_id is None:
             raise Http404
-        name = str(resident_or_404(request, agreement.organization, int(user_id)))
+        name = str(resident_or_404(request, agreement.organization, user_id))
     response = HttpResponse(render_agreement(agreement, name=name), content_type="application/pdf")
     filename = f"agreement-{agreement.organization.slug}-v{agreement.version}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -127,6 +127,7 @@ def _pool_context(request: HttpRequest, pool: DevicePool) -> dict:
         entry = WaitlistEntry.objects.active().filter(pool=pool, user=user).first()
         if entry is not None:
             entry.position = services.waitlist_position(entry)
+            entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
         context["entry"] = entry
     return context
 
@@ -189,6 +190,17 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
 def reservation(request: HttpRequest, pk: int) -> HttpResponse:
     reservation = get_object_or_404(_my_reservations(request.user), pk=pk)
     pickup = timezone.localtime(reservation.start).date()
+    now = timezone.now()
+    # Picked up: the loan's own due day (handed out late, set at the desk, renewed).
+    loan = reservation.loans.order_by("-due_at").first()
+    picked_up = loan is not None
+    due_day = (
+        services.last_day(loan.due_at) if picked_up else services.due_date(reservation.pool, pickup)
+    )
+    # A device held from the waiting list: picked up any day of the hold.
+    held = WaitlistEntry.objects.filter(
+        reservation=reservation, status=WaitlistEntry.Status.OFFERED
+    ).first()
     return render(
         request,
         "booking/lending/reservation_detail.html",
@@ -196,9 +208,10 @@ def reservation(request: HttpRequest, pk: int) -> HttpResponse:
             "reservation": reservation,
             "pool": reservation.pool,
             "pickup_date": pickup,
-            "due_date": services.due_date(reservation.pool, pickup),
-            "can_cancel": reservation.can_cancel(),
-            "picked_up": reservation.loans.exists(),
+            "pickup_by": services.last_day(held.hold_until) if held else None,
+            "due_date": due_day,
+            "can_cancel": reservation.is_active and not picked_up and reservation.end > now,
+            "picked_up": picked_up,
         },
     )
 
@@ -208,7 +221,7 @@ def reservation(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     reservation = get_object_or_404(_my_reservations(request.user), pk=pk)
     try:
-        services.cancel(by=request.user, reservation=reservation)
+        services.cancel_loan_reservation(by=request.user, reservation=reservation)
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("lending:reservation", pk=reservation.pk)
@@ -228,6 +241,7 @@ def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = Non
     open_loans = list(loans.open().order_by("due_at", "pk"))
     for loan in open_loans:
         loan.refusal = (refused or {}).get(loan.pk, "")
+        loan.due_day = services.last_day(loan.due_at)
     returned = list(
         loans.filter(closed_at__isnull=False).order_by("-closed_at", "-pk")[:RETURNED_SHOWN]
     )
@@ -236,8 +250,15 @@ def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = Non
         .filter(status__in=services.ACTIVE_STATUSES, end__gt=now, loans__isnull=True)
         .order_by("start", "pk")
     )
+    held = dict(
+        WaitlistEntry.objects.filter(
+            reservation__in=to_pick_up, status=WaitlistEntry.Status.OFFERED
+        ).values_list("reservation_id", "hold_until")
+    )
     for reservation in to_pick_up:
         reservation.pickup_date = timezone.localtime(reservation.start).date()
+        hold_until = held.get(reservation.pk)
+        reservation.pickup_by = services.last_day(hold_until) if hold_until else None
     entries = list(
         WaitlistEntry.objects.active()
         .filter(user=user)
@@ -248,6 +269,7 @@ def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = Non
         positions = services.waitlist_positions(user)
         for entry in entries:
             entry.position = positions.get(entry.pk)
+            entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
     return {
         "open_loans": open_loans,
         "returned": returned,
@@ -278,6 +300,7 @@ def _render_loan(
     """The one loan's card, for htmx (200 even for a refusal: htmx swaps only 2xx)."""
     loan = _my_loans(request.user).get(pk=loan.pk)
     loan.refusal, loan.renewed = refusal, renewed
+    loan.due_day = services.last_day(loan.due_at)
     context = {"loan": loan, "now": timezone.now()}
     return render(request, "booking/lending/my_loans.html#loan-card", context)
 
@@ -295,7 +318,7 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_my_loans(request, status=409, refused={loan.pk: str(error)})
     text = _("Renewed: %(pool)s is now due on %(day)s.") % {
         "pool": loan.pool.name,
-        "day": _long_date(loan.due_at),
+        "day": _long_date(services.last_day(loan.due_at)),
     }
     if partial_request(request):
         return _render_loan(request, loan, renewed=text)

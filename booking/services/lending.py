@@ -41,6 +41,7 @@ from ..models import (
 from .dates import _closes, closed_dates
 from .loans import ItemReturn, _create_items, _locked_devices, checked_due_at, loan_due_at
 from .loans import return_items as _return_items
+from .reservations import offer_freed_devices
 from .rules import (
     ACTIVE_STATUSES,
     EARLIEST_YEAR,
@@ -50,6 +51,7 @@ from .rules import (
     HandOutError,
     InvalidBooking,
     LimitExceeded,
+    NotCancellable,
     RenewalRefused,
     ReturnError,
     _exhausted,
@@ -78,9 +80,14 @@ def _day(value: datetime.date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
-def _due_day(due_at: datetime.datetime) -> datetime.date:
-    """The day a loan is due by: a loan due at midnight is due by the end of the day before."""
-    return timezone.localtime(due_at - datetime.timedelta(microseconds=1)).date()
+def last_day(moment: datetime.datetime) -> datetime.date:
+    """The local day by whose end something that ends at ``moment`` is over: a loan due (or a
+    hold that ends) at midnight is due by the end of the day before. Show this, never the
+    midnight itself, which is already the next day."""
+    return timezone.localtime(moment - datetime.timedelta(microseconds=1)).date()
+
+
+_due_day = last_day
 
 
 # --- borrowing agreements ---------------------------------------------------------------
@@ -360,6 +367,39 @@ def reserve_loan(
     return reservation
 
 
+def cancel_loan_reservation(
+    *, by: User, reservation: Reservation, now: datetime.datetime | None = None
+) -> Reservation:
+    """The resident cancels a reservation of a residents' pool that has not been picked up,
+    also on the pick-up day itself (when it has begun: a booking of a school can no longer be
+    cancelled then). A device held for them from the waiting list: they leave the list. The
+    devices go to the waiting list at once."""
+    if reservation.user_id is None or reservation.user_id != by.pk:
+        raise PermissionDenied
+    _ensure_lends(reservation.pool)
+    now = _utc(now or timezone.now())
+    with transaction.atomic():
+        pool = _locked_pool(reservation.pool)
+        reservation = _lock(Reservation.objects.filter(pk=reservation.pk)).get()
+        if not reservation.is_active or reservation.end <= now:
+            raise NotCancellable(_("This reservation is no longer active."))
+        if reservation.loans.exists():
+            raise NotCancellable(
+                _("The device has been picked up; please bring it back to %(organization)s.")
+                % {"organization": pool.organization.name}
+            )
+        reservation.status = Reservation.Status.CANCELLED
+        reservation.cancelled_at = now
+        reservation.shortfall = False
+        reservation.save(update_fields=["status", "cancelled_at", "shortfall"])
+        WaitlistEntry.objects.filter(
+            reservation=reservation, status=WaitlistEntry.Status.OFFERED
+        ).update(status=WaitlistEntry.Status.LEFT, closed_at=now)
+        log_action(by, "booking.cancelled", reservation, organization_id=pool.organization_id)
+    offer_freed_devices(pool)
+    return reservation
+
+
 # --- what is free -----------------------------------------------------------------------
 
 
@@ -493,7 +533,9 @@ def renew(*, by: User, loan: Loan, now: datetime.datetime | None = None) -> Loan
         if overdue:
             raise RenewalRefused(blocked_message(overdue))
         due = {"date": _day(_due_day(loan.due_at))}
-        if WaitlistEntry.objects.filter(pool=pool, status__in=WaitlistEntry.ACTIVE).exists():
+        # Someone with a device held for them waits no more: the capacity check below keeps
+        # their device theirs.
+        if WaitlistEntry.objects.filter(pool=pool, status=WaitlistEntry.Status.WAITING).exists():
             raise RenewalRefused(
                 _(
                     "Someone is waiting for a device of this pool, so this loan cannot be "

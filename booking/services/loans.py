@@ -309,6 +309,14 @@ def return_items(
             conditions=[entry.condition for entry in returns],
         )
     offer_freed_devices(loan.pool)
+    if loan.closed_at is not None and loan.borrower_id:
+        # Back from an overdue loan, the borrower may borrow again: devices that were not held
+        # for them while they were blocked are offered now where they wait.
+        waited = DevicePool.objects.filter(
+            waitlist__user_id=loan.borrower_id, waitlist__status=WaitlistEntry.Status.WAITING
+        ).exclude(pk=loan.pool_id)
+        for pool in waited:
+            offer_freed_devices(pool)
     return loan
 
 

@@ -17,12 +17,13 @@ from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import log_action
 from accounts.models import User
 from devices.models import Device, DevicePool
 
-from ..models import LendingPolicy, Reservation, WaitlistEntry
+from ..models import LendingPolicy, Loan, Reservation, WaitlistEntry
 from .lending import _agreement_required, _ensure_lends, ensure_not_blocked, needs_agreement
 from .rules import (
     WaitlistError,
@@ -74,10 +75,22 @@ def join_waitlist(
         )
         if quantity > devices.count():
             raise WaitlistError(_("This pool does not have that many devices."))
+        # The hold will be a reservation: no more than one person may have at a time.
+        if pool.per_person_limit and quantity > pool.per_person_limit:
+            raise WaitlistError(
+                ngettext(
+                    "You may have at most %(limit)d device of this pool at a time.",
+                    "You may have at most %(limit)d devices of this pool at a time.",
+                    pool.per_person_limit,
+                )
+                % {"limit": pool.per_person_limit}
+            )
         active = WaitlistEntry.objects.filter(pool=pool, status__in=WaitlistEntry.ACTIVE)
         if active.filter(user=by).exists():
             raise WaitlistError(_("You are already on the waiting list for this pool."))
-        if not active.exists():
+        # Only people still waiting go before a newcomer: beside a device that is free and
+        # held for nobody, a new entry would wait for a return that need not come.
+        if not active.filter(status=WaitlistEntry.Status.WAITING).exists():
             _hold_until, until = _hold_span(pool, policy, now)
             if quantity <= free_count(pool, now, until, now=now):
                 raise WaitlistError(_("A device is free: please reserve it instead."))
@@ -188,22 +201,25 @@ def offer_next(*, pool: DevicePool, now: datetime.datetime | None = None) -> lis
             return offered
         policy = LendingPolicy.for_organization(pool.organization)
         hold_until, until = _hold_span(pool, policy, now)
-        while True:
-            # The pool's lock covers its waiting list: no row lock needed (and none can be
-            # taken across the outer join to a deleted person).
-            entry = (
-                WaitlistEntry.objects.waiting()
-                .filter(pool=pool)
-                .in_order()
-                .select_related("user")
-                .first()
-            )
-            if entry is None:
-                break
+        # The pool's lock covers its waiting list: no row lock needed (and none can be taken
+        # across the outer join to a deleted person).
+        waiting = list(
+            WaitlistEntry.objects.waiting().filter(pool=pool).in_order().select_related("user")
+        )
+        # A person with an overdue device may not borrow: nothing is held for them, but they
+        # keep their place until it is back.
+        blocked = set(
+            Loan.objects.open()
+            .filter(due_at__lt=now, borrower_id__in=[entry.user_id for entry in waiting])
+            .values_list("borrower_id", flat=True)
+        )
+        for entry in waiting:
             if entry.user is None or not entry.user.is_active:
                 entry.status = WaitlistEntry.Status.LEFT
                 entry.closed_at = now
                 entry.save(update_fields=["status", "closed_at"])
+                continue
+            if entry.user_id in blocked:
                 continue
             if entry.quantity > free_count(pool, now, until, now=now):
                 break
