@@ -9,8 +9,9 @@ from . import ical
 from .models import Course, Enrollment
 from .services import EMAIL_KINDS, waitlist_position
 
-# Kinds whose email carries the course's dates as an .ics file.
-WITH_CALENDAR = {"confirmed", "promoted"}
+# Kinds whose email carries the course's dates as an .ics file (for a cancelled course the
+# events are marked cancelled, so that calendars drop them).
+WITH_CALENDAR = {"confirmed", "promoted", "course_cancelled"}
 
 
 def _course_context(course: Course) -> dict:

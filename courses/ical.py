@@ -86,8 +86,12 @@ def calendar_for(courses_or_meetings: Iterable[Course | Meeting], name: str) -> 
             event.add("description", course.summary)
         event.add("location", venue(course))
         event.add("url", course_url(course))
-        event.add(
-            "status", "CANCELLED" if course.status == Course.Status.CANCELLED else "CONFIRMED"
-        )
+        if course.status == Course.Status.CANCELLED:
+            # The same UID with a higher SEQUENCE: calendar apps replace the event they
+            # imported from the confirmation with this cancelled one.
+            event.add("status", "CANCELLED")
+            event.add("sequence", 1)
+        else:
+            event.add("status", "CONFIRMED")
         cal.add_component(event)
     return cal.to_ical()

@@ -58,6 +58,12 @@ def _with_counts(courses):
     )
 
 
+def _is_id(value: str) -> bool:
+    """Whether ``value`` is a row id: ASCII digits only (``"²".isdigit()`` is true, but
+    ``int("²")`` fails), short enough for a database integer."""
+    return value.isascii() and value.isdigit() and len(value) < 18
+
+
 def _name(enrollment: Enrollment) -> str:
     user = enrollment.user
     if user is None:
@@ -390,8 +396,8 @@ def participants_csv(request: HttpRequest, pk: int) -> HttpResponse:
         confirmed = enrollment.status == Enrollment.Status.CONFIRMED
         writer.writerow(
             [
-                enrollment.display_name,
-                enrollment.user.email if enrollment.user else "",
+                _spreadsheet_safe(enrollment.display_name),
+                _spreadsheet_safe(enrollment.user.email if enrollment.user else ""),
                 enrollment.get_status_display(),
                 enrollment.position or "",
                 timezone.localtime(enrollment.created_at).strftime("%Y-%m-%d %H:%M"),
@@ -417,7 +423,7 @@ def sign_in_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     course = _managed_course(request, pk)
     chosen = request.GET.get("meeting")
     if chosen is not None:
-        if not chosen.isdigit() or len(chosen) > 18:
+        if not _is_id(chosen):
             return HttpResponse(_("Unknown meeting."), status=400, content_type="text/plain")
         meeting = get_object_or_404(course.meetings, pk=int(chosen))
     else:
@@ -478,7 +484,7 @@ def attendance(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
     confirmed = {e.pk: e for e in course.enrollments.confirmed().select_related("user")}
     single = request.POST.get("enrollment")
     wanted = [single] if single is not None else request.POST.getlist("shown")
-    pks = [int(value) for value in wanted if value.isdigit() and len(value) < 18]
+    pks = [int(value) for value in wanted if _is_id(value)]
     if not wanted or len(pks) != len(wanted) or any(pk not in confirmed for pk in pks):
         message = _("That person is not enrolled in this course. Reload the page and try again.")
         return _attendance_page(request, meeting, error=message, status=400)

@@ -76,6 +76,9 @@ def results(page):
 def test_a_resident_finds_a_course_by_keyboard_enrols_and_cancels(
     page, live_server, resident, password, programme, audit
 ):
+    # Logging in switches the pages to the account's language: this resident chose English.
+    resident.preferred_language = "en"
+    resident.save(update_fields=["preferred_language"])
     page.goto(f"{live_server.url}/courses/")
     audit.check(page)
     in_english(page, audit)
