@@ -214,6 +214,8 @@ LERNPOOL_OPEN_DATA_LICENSE = {
     "name": env("OPEN_DATA_LICENSE_NAME", default="CC BY 4.0"),
     "url": env("OPEN_DATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/"),
 }
+# How long the open-data statistics are cached (seconds).
+LERNPOOL_OPEN_DATA_CACHE_SECONDS = env.int("OPEN_DATA_CACHE_SECONDS", default=3600)
 # How long a report built in the background is kept for download.
 LERNPOOL_REPORT_DAYS = env.int("REPORT_DAYS", default=30)
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=True)

@@ -790,3 +790,26 @@ def test_waitlist_shows_a_held_device(client, librarian, library, lending_pool, 
     client.force_login(librarian)
     html = client.get(desk_url(f"/desk/residents/{erika.pk}/", library)).content.decode()
     assert "Leih-Laptops: a device is held until" in html
+
+
+# --- Day-based loans on the staff desk ------------------------------------------------------
+
+
+def test_the_desk_shows_residents_loans_and_pick_ups_by_day_not_at_midnight(
+    client, librarian, lending_pool, laptops, erika, accepted
+):
+    from booking import services
+
+    today = timezone.localdate()
+    services.reserve_loan(by=erika, pool=lending_pool, pickup_date=today)
+    overdue = lend(lending_pool, erika, laptops[1:2], days=3, ago=5)
+    due_day = services.last_day(overdue.due_at)
+    client.force_login(librarian)
+
+    html = client.get("/desk/").content.decode()
+
+    due = f"{due_day:%a}, {due_day:%m/%d/%Y}"
+    assert due in html
+    assert "00:00" not in html
+    last = today + datetime.timedelta(days=lending_pool.loan_period_days)
+    assert f"{today:%m/%d/%Y} – {last:%a}, {last:%m/%d/%Y}" in html
