@@ -15,6 +15,7 @@ KINDS = {
     "cancelled",
     "series_cancelled",
     "shortfall",
+    "not_picked_up",
 }
 
 

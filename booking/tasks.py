@@ -86,7 +86,13 @@ def send_overdue_notices(today: str | None = None) -> dict[str, int]:
         today=datetime.date.fromisoformat(today) if today else None
     )
     expired = services.expire_holds()
-    return {"reminders": summary.reminders, "notices": summary.notices, "expired_holds": expired}
+    released = services.release_no_shows()
+    return {
+        "reminders": summary.reminders,
+        "notices": summary.notices,
+        "expired_holds": expired,
+        "not_picked_up": released,
+    }
 
 
 @task()

@@ -102,6 +102,7 @@ from .waitlist import (
     join_waitlist,
     leave_waitlist,
     offer_next,
+    release_no_shows,
     waitlist_position,
     waitlist_positions,
 )
@@ -177,6 +178,7 @@ __all__ = [
     "overdue_loans",
     "plan_series",
     "publish_agreement",
+    "release_no_shows",
     "renew",
     "reserve",
     "reserve_loan",

@@ -296,3 +296,56 @@ def expire_holds(*, now: datetime.datetime | None = None) -> int:
                 )
         offer_next(pool=pool, now=now)
     return expired
+
+
+def release_no_shows(*, now: datetime.datetime | None = None) -> int:
+    """Release residents' reservations that nobody picked up: a reservation whose pick-up day
+    lies more than the organization's hold days back and that has no loan is cancelled, the
+    person told once, and the device offered to the waiting list. Holds for waiting people
+    end by their own ``hold_until`` (``expire_holds``). Returns how many were released."""
+    from ..tasks import send_reservation_email
+
+    now = _utc(now or timezone.now())
+    today = timezone.localtime(now).date()
+    candidates = Reservation.objects.filter(
+        pool__booking_scope=DevicePool.Scope.RESIDENTS,
+        status=Reservation.Status.CONFIRMED,
+        loans__isnull=True,
+        waitlist_entry__isnull=True,
+        start__lt=now,
+    ).select_related("pool__organization__lending_policy")
+    late: dict[int, list[int]] = {}
+    for reservation in candidates:
+        policy = LendingPolicy.for_organization(reservation.pool.organization)
+        pick_up_day = timezone.localtime(reservation.start).date()
+        if (today - pick_up_day).days > policy.hold_days:
+            late.setdefault(reservation.pool_id, []).append(reservation.pk)
+    released = 0
+    for pool_id, reservation_ids in sorted(late.items()):
+        with transaction.atomic():
+            pool = _locked_pool(DevicePool(pk=pool_id))
+            ids = list(
+                _lock(
+                    Reservation.objects.filter(
+                        pk__in=reservation_ids,
+                        status=Reservation.Status.CONFIRMED,
+                        loans__isnull=True,
+                    )
+                ).values_list("pk", flat=True)
+            )
+            Reservation.objects.filter(pk__in=ids).update(
+                status=Reservation.Status.CANCELLED, cancelled_at=now
+            )
+            for reservation_id in ids:
+                log_action(
+                    None,
+                    "booking.not_picked_up",
+                    Reservation(pk=reservation_id),
+                    organization_id=pool.organization_id,
+                )
+                transaction.on_commit(
+                    partial(send_reservation_email.enqueue, reservation_id, "not_picked_up")
+                )
+            released += len(ids)
+        offer_next(pool=pool, now=now)
+    return released

@@ -182,6 +182,7 @@ def test_the_command_prints_what_it_sent(loan, django_capture_on_commit_callback
         "Reminders sent: 0",
         "Overdue notices sent: 1",
         "Expired waiting-list holds: 0",
+        "Reservations not picked up, released: 0",
     ]
     out = StringIO()
     call_command("send_overdue_notices", "--date", day(7).isoformat(), stdout=out)
@@ -199,5 +200,10 @@ def test_the_task_runs_the_job(loan, django_capture_on_commit_callbacks, mailout
 
     with django_capture_on_commit_callbacks(execute=True):
         result = send_overdue_notices.enqueue(day(1).isoformat())
-    assert result.return_value == {"reminders": 0, "notices": 1, "expired_holds": 0}
+    assert result.return_value == {
+        "reminders": 0,
+        "notices": 1,
+        "expired_holds": 0,
+        "not_picked_up": 0,
+    }
     assert len(mailoutbox) == 1

@@ -233,3 +233,32 @@ def test_positions_take_one_query_for_many_entries(django_assert_num_queries, pe
     with django_assert_num_queries(1):
         positions = services.waitlist_positions(people[0])
     assert sorted(positions.values()) == [4, 4, 4, 4, 4]
+
+
+def test_a_reservation_nobody_picks_up_is_released_after_the_hold_days_and_offered_on(
+    pool, people, librarian, clock, django_capture_on_commit_callbacks, mailoutbox
+):
+    no_show, waiting = people[0], people[1]
+    reserved = services.reserve_loan(by=no_show, pool=pool, pickup_date=TODAY, now=NOW)
+    entry = services.join_waitlist(by=waiting, pool=pool, now=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # Three hold days after the pick-up day it is still theirs; on the fourth it is not.
+        assert services.release_no_shows(now=midnight(3) + datetime.timedelta(hours=10)) == 0
+        clock.now = midnight(4) + datetime.timedelta(hours=6)
+        assert services.release_no_shows(now=clock.now) == 1
+        assert services.release_no_shows(now=clock.now) == 0
+
+    assert Reservation.objects.get(pk=reserved.pk).status == Reservation.Status.CANCELLED
+    assert status(entry) == WaitlistEntry.Status.OFFERED
+    assert [m.to for m in mailoutbox] == [[no_show.email], [waiting.email]]
+    assert mailoutbox[0].subject == "Reservation released: Leih-Tablets"
+    assert "did not pick up" in mailoutbox[0].body
+
+
+def test_a_picked_up_reservation_is_never_released(pool, people, librarian):
+    reserved = services.reserve_loan(by=people[0], pool=pool, pickup_date=TODAY, now=NOW)
+    services.hand_out(by=librarian, reservation=reserved, devices=[pool.devices.get()], now=NOW)
+
+    assert services.release_no_shows(now=midnight(30)) == 0
+    assert Reservation.objects.get(pk=reserved.pk).status == Reservation.Status.CONFIRMED

@@ -1,6 +1,7 @@
 """``manage.py send_overdue_notices``: the daily lending job. Reminders before the due date,
 overdue notices after it (each step once, so running it twice on a day sends nothing new),
-and waiting-list holds that ran out go to the next person. Start it daily from cron or a
+waiting-list holds that ran out go to the next person, and reservations nobody picked up
+within the hold days are released. Start it daily from cron or a
 systemd timer."""
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ class Command(BaseCommand):
                 raise CommandError(f"--date: expected YYYY-MM-DD, got {date!r}") from error
         summary = services.send_overdue_notices(today=today)
         expired = services.expire_holds()
+        released = services.release_no_shows()
         self.stdout.write(
             f"Reminders sent: {summary.reminders}\n"
             f"Overdue notices sent: {summary.notices}\n"
-            f"Expired waiting-list holds: {expired}"
+            f"Expired waiting-list holds: {expired}\n"
+            f"Reservations not picked up, released: {released}"
         )
