@@ -56,7 +56,7 @@ def course_data(
         "@type": "CourseInstance",
         "courseMode": "onsite",
         "location": _place(course),
-        "inLanguage": course.language,
+        "inLanguage": _language_tag(course.language),
         "offers": {
             "@type": "Offer",
             "price": f"{course.price:.2f}",
@@ -81,7 +81,7 @@ def course_data(
         "name": course.title,
         "description": course.summary,
         "url": url,
-        "inLanguage": course.language,
+        "inLanguage": _language_tag(course.language),
         "educationalLevel": course.get_level_display(),
         "audience": {"@type": "Audience", "audienceType": course.get_audience_display()},
         "about": course.get_topic_display(),
@@ -97,3 +97,8 @@ def script(data: dict) -> SafeString:
     text = json.dumps(cleaned, ensure_ascii=False).translate(_ESCAPES)
     # Safe: every "<", ">" and "&" is escaped above, as django.utils.html.json_script does.
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+def _language_tag(language: str) -> str:
+    """A BCP 47 tag: plain German (Leichte Sprache) is German to a search engine."""
+    return language.split("-")[0]

@@ -87,7 +87,8 @@ def issue_certificates(
 ) -> list[Certificate]:
     """Certificates for everyone eligible who has none yet (running it twice adds none);
     returns the new ones. They keep what is printed on them. After the last meeting has
-    begun."""
+    begun. A person without a name on their account gets none: the certificate and its public
+    verification page would otherwise show their email address."""
     ensure_manages(by, course.organization_id)
     now = now or timezone.now()
     meetings = list(course.meetings.order_by("start"))
@@ -100,12 +101,13 @@ def issue_certificates(
         eligible = (
             eligible_for_certificate(course)
             .filter(certificate__isnull=True, user__isnull=False)
+            .exclude(user__name="")
             .select_related("user", "course__organization")
         )
         certificates = Certificate.objects.bulk_create(
             Certificate(
                 enrollment=enrollment,
-                holder_name=enrollment.user.name or enrollment.user.email,
+                holder_name=enrollment.user.name,
                 course_title=course.title,
                 provider_name=course.organization.name,
                 first_day=timezone.localdate(meetings[0].start),

@@ -449,3 +449,12 @@ def test_an_unknown_code_is_a_404_that_says_it_could_not_be_verified(client, cer
 def test_the_certificate_check_is_read_only(client, certificate):
     url = reverse("courses:certificate_verify", args=[certificate.code])
     assert client.post(url).status_code == 405
+
+
+def test_a_course_in_plain_german_is_german_to_search_engines(client, course):
+    type(course).objects.filter(pk=course.pk).update(language="de-simple")
+
+    data = jsonld(client.get(course.get_absolute_url()))
+
+    assert data["inLanguage"] == "de"
+    assert data["hasCourseInstance"][0]["inLanguage"] == "de"

@@ -800,6 +800,22 @@ def test_issue_certificates_keeps_what_is_printed_and_is_idempotent(
     assert Certificate.objects.count() == 1
 
 
+def test_nobody_gets_a_certificate_with_their_email_instead_of_a_name(
+    course, finished, provider_staff
+):
+    holder = finished[0].user
+    holder.name = ""
+    holder.save(update_fields=["name"])
+
+    assert services.issue_certificates(by=provider_staff, course=course, now=at(40, 9)) == []
+    assert not Certificate.objects.filter(holder_name=holder.email).exists()
+
+    holder.name = "Aylin Demir"
+    holder.save(update_fields=["name"])
+    (certificate,) = services.issue_certificates(by=provider_staff, course=course, now=at(41, 9))
+    assert certificate.holder_name == "Aylin Demir"
+
+
 def test_certificates_wait_for_the_last_meeting(course, finished, provider_staff, outsider):
     with pytest.raises(CourseError, match="once the last meeting has begun"):
         services.issue_certificates(by=provider_staff, course=course, now=at(20, 9))
