@@ -151,8 +151,13 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
         and agreement is not None
         and services.needs_agreement(request.user, pool.organization)
     )
+    outlook = context["outlook"]
     form = LoanReservationForm(
-        request.POST or None, pool=pool, agreement=agreement if needs else None
+        request.POST or None,
+        pool=pool,
+        agreement=agreement if needs else None,
+        # The first day a device is free, so that most people only press "Reserve".
+        initial={"pickup_date": (outlook and outlook.next_free) or timezone.localdate()},
     )
     context.update(form=form, needs_agreement=needs)
     if request.method == "GET":

@@ -694,3 +694,16 @@ def test_staff_of_the_library_use_the_same_pages_as_residents(client, pool, libr
     client.force_login(staff)
     assert client.get(reverse("lending:pool", args=[pool.pk])).status_code == 200
     assert client.get(reverse("lending:my_loans")).status_code == 200
+
+
+def test_the_pick_up_day_is_filled_in_with_the_first_free_day(client, resident, pool):
+    client.force_login(resident)
+    html = client.get(reverse("lending:pool", args=[pool.pk])).content.decode()
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in html
+
+    lend_everything(pool, days=5)
+    html = client.get(reverse("lending:pool", args=[pool.pk])).content.decode()
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' not in html
+    outlook = services.lending_outlook([pool])[pool.pk]
+    assert outlook.next_free is not None
+    assert f'value="{outlook.next_free:%Y-%m-%d}"' in html
