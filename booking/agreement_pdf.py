@@ -19,10 +19,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from config import pdf_fonts
+
 from .models import BorrowingAgreement
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
+# DejaVu Sans: Helvetica lacks the letters of many residents' names (config/pdf_fonts.py).
+REGULAR, BOLD = pdf_fonts.register()
 MARGIN = 20 * mm
 LINE_WIDTH = A4[0] - 2 * MARGIN
 

@@ -107,9 +107,9 @@ def _add_routers() -> None:
     from booking.lending_api import router as lending_router
     from booking.lending_desk_api import router as lending_desk_router
     from courses.api import router as courses_router
-    from reports.api import router as reports_router
     from devices.api import router as devices_router
     from organizations.api import router as organizations_router
+    from reports.api import router as reports_router
 
     api.add_router("/", system)
     api.add_router("/", accounts_router)

@@ -22,6 +22,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from config import pdf_fonts
+
 from .models import Device
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -45,8 +47,8 @@ TEXT_WIDTH = LABEL_WIDTH - TEXT_LEFT - TEXT_RIGHT_PADDING
 TEXT_TOP_PADDING = 6 * mm
 CODE_BASELINE = 6.5 * mm
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
+# DejaVu Sans: Helvetica lacks the letters of many residents' names (config/pdf_fonts.py).
+REGULAR, BOLD = pdf_fonts.register()
 TAG_SIZES = (14, 13, 12, 11, 10, 9)
 NAME_SIZE, NAME_LEADING, NAME_LINES = 9, 10.5, 2
 ORG_SIZE, ORG_LEADING, ORG_LINES = 7, 8.5, 2

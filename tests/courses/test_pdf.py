@@ -158,3 +158,16 @@ def test_all_certificates_print_one_page_each(course, tmp_path):
 def test_no_certificates_is_an_error():
     with pytest.raises(ValueError):
         render_certificates([], verify_url=_verify)
+
+
+def test_names_in_every_alphabet_of_the_region_print_as_they_are(course, tmp_path):
+    # Helvetica, reportlab's built-in font, has none of these letters beyond ü and ß.
+    names = ["Ayşe Yılmaz", "Олена Коваленко", "Łukasz Wójcik", "Jürgen Groß"]
+    sheet = render_sign_in_sheet(course=course, meeting=course.meetings.get(), names=names)
+    (page,) = _pages(sheet, tmp_path)
+    for name in names:
+        assert name in page
+
+    certificate = render_certificates([_certificate(course, "Олена Коваленко")], verify_url=_verify)
+    (page,) = _pages(certificate, tmp_path)
+    assert "Олена Коваленко" in page
