@@ -1,0 +1,135 @@
+"""The figures of a usage report, from SQL aggregates: one function, ``build_report``, returns
+the plain data that the HTML page, the PDF and the CSV render.
+
+How the figures are counted (the report page repeats this for its readers):
+
+- Utilization = reserved device-hours ÷ available device-hours. Available: each open day ×
+  the day's window × the pool's devices in service that day. A day is open unless it is a
+  Sunday, a Saturday at a school, or a closure of the organization (its own closures, public
+  holidays and, for schools, school holidays). The window is the first lesson's start to the
+  last lesson's end at schools, 08:00–20:00 elsewhere (and at schools without lesson
+  periods). Devices in service on a day are today's, wound back through the devices'
+  history of status changes; devices in repair, lost or retired are not available.
+  Reserved: quantity × the hours of each confirmed reservation that fall inside the open
+  days' windows (a 14-day loan counts only its open hours), to the minute.
+- Bookings by teachers: confirmed reservations starting in the period in pools not lent to
+  residents, not counting the reservations of course meetings.
+- Loans to residents: loans handed out in the period from pools lent to residents. Average
+  loan length: of such loans returned in the period. Returned late: loans handed out in the
+  period that came back after their due date or are still out past it.
+- Returned damaged: devices returned in the period (from any pool) damaged or with missing
+  parts ÷ devices returned.
+- Shortfalls: confirmed reservations starting in the period that lost devices after booking.
+- Devices in service, in repair, lost, retired: at the end of the period.
+- Courses offered: published or cancelled courses with a meeting in the period. Seats,
+  enrolments (confirmed), waiting and cancelled enrolments count the published ones.
+  Meetings held: meetings of published courses that started in the period (and before now).
+  Attendance = present ÷ (confirmed enrolments × meetings held). Certificates: issued in the
+  period.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports.periods import Period
+from reports.scope import Scope
+
+from .calendar import build_calendars
+from .courses import MonthlyCourses, course_figures
+from .data import (
+    CourseFigures,
+    DeviceFigures,
+    GroupRow,
+    KeyFigure,
+    MonthRow,
+    PoolRow,
+    Report,
+    TypeRow,
+    rate,
+)
+from .devices import MonthlyDevices, device_figures, utilization_by_org_month
+
+__all__ = [
+    "CourseFigures",
+    "DeviceFigures",
+    "GroupRow",
+    "KeyFigure",
+    "MonthRow",
+    "PoolRow",
+    "Report",
+    "TypeRow",
+    "build_report",
+    "report_size",
+    "utilization_by_org_month",
+]
+
+Progress = Callable[[int, str], None]
+
+
+def _no_progress(percent: int, message: str) -> None:
+    pass
+
+
+def build_report(
+    *,
+    scope: Scope,
+    period: Period,
+    progress: Progress | None = None,
+    now: datetime.datetime | None = None,
+) -> Report:
+    """Every figure of the scope over the period and the period before it, and the months.
+    The number of queries does not grow with the number of reservations, loans or
+    enrolments. ``progress(percent, message)`` is told how far it got."""
+    progress = progress or _no_progress
+    now = now or timezone.now()
+    organizations = scope.organizations()
+    previous = period.previous()
+    progress(5, _("Counting device hours"))
+    devices, device_months = device_figures(
+        organizations, period, now=now, calendars=build_calendars(organizations, period)
+    )
+    progress(40, _("Counting courses"))
+    courses, course_months = course_figures(organizations, period, now=now)
+    progress(55, _("Counting the previous period"))
+    previous_devices, _months = device_figures(organizations, previous, now=now)
+    progress(85, _("Counting the previous period's courses"))
+    previous_courses, _months = course_figures(organizations, previous, now=now)
+    progress(100, _("Done"))
+    return Report(
+        scope=scope,
+        period=period,
+        generated_at=now,
+        devices=devices,
+        courses=courses,
+        previous_devices=previous_devices,
+        previous_courses=previous_courses,
+        trend=_trend(period, device_months, course_months),
+    )
+
+
+def _trend(
+    period: Period,
+    devices: dict[datetime.date, MonthlyDevices],
+    courses: dict[datetime.date, MonthlyCourses],
+) -> list[MonthRow]:
+    return [
+        MonthRow(
+            month=month,
+            utilization=rate(devices[month].reserved, devices[month].available),
+            bookings=devices[month].bookings,
+            loans=devices[month].loans,
+            enrolments=courses[month].enrolments,
+            attendance_rate=courses[month].attendance_rate,
+        )
+        for month in period.months()
+    ]
+
+
+def report_size(scope: Scope, period: Period) -> int:
+    """A cheap measure of the work a report takes: organizations × days (one query)."""
+    return scope.organizations().count() * period.days

@@ -1,0 +1,179 @@
+"""When devices can be used: each organization's open days and daily window in a period,
+in Python (to count available hours) and as SQL (to count reserved hours inside them).
+
+A day is open unless it is a Sunday, a Saturday at a school, or a closure of the
+organization (``Closure.objects.for_organization``: its own closures, the region's public
+holidays and, for schools, the school holidays). The window is the first lesson period's
+start to the last one's end at schools, 08:00–20:00 local elsewhere (and at a school that has
+no lesson periods yet).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractHour, ExtractMinute
+
+from booking.services import local_datetime
+from organizations.models import Closure, LessonPeriod, Organization
+from reports.periods import Period
+
+DEFAULT_WINDOW = (8 * 3600, 20 * 3600)  # 08:00–20:00, in seconds after local midnight
+SCHOOL = Organization.Kind.SCHOOL
+SCHOOL_WEEKDAYS = 5  # Monday–Friday (ISO weekdays 1–5)
+OTHER_WEEKDAYS = 6  # Monday–Saturday
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period as aware datetimes: local midnight of its first day and of its end."""
+    return (
+        local_datetime(period.start, datetime.time.min),
+        local_datetime(period.end, datetime.time.min),
+    )
+
+
+def days_of(period: Period) -> list[datetime.date]:
+    return [period.start + datetime.timedelta(days=n) for n in range(period.days)]
+
+
+def _seconds(time: datetime.time) -> int:
+    return time.hour * 3600 + time.minute * 60
+
+
+@dataclass
+class OrganizationCalendar:
+    organization_id: int
+    name: str
+    is_school: bool
+    window_start: int  # seconds after local midnight
+    window_end: int
+    open_days: frozenset[datetime.date]
+
+    @property
+    def window_seconds(self) -> int:
+        return max(self.window_end - self.window_start, 0)
+
+
+@dataclass
+class Calendars:
+    period: Period
+    by_organization: dict[int, OrganizationCalendar]
+    public_holidays: list[datetime.date]  # the region's, inside the period
+    school_holidays: list[datetime.date]
+
+    def __getitem__(self, organization_id: int) -> OrganizationCalendar:
+        return self.by_organization[organization_id]
+
+    # --- as SQL, for reservations joined to their pool's organization -------------------
+
+    def _window_case(self, index: int, organization_field: str):
+        """The window start (index 0) or end (1) of the row's organization, as a CASE
+        over groups of organizations that share it (most share the commonest: the ELSE)."""
+        groups: dict[int, list[int]] = defaultdict(list)
+        for calendar in self.by_organization.values():
+            value = (calendar.window_start, calendar.window_end)[index]
+            groups[value].append(calendar.organization_id)
+        if not groups:
+            return Value(DEFAULT_WINDOW[index], output_field=IntegerField())
+        commonest = Counter({value: len(ids) for value, ids in groups.items()}).most_common(1)
+        default = commonest[0][0]
+        whens = [
+            When(**{f"{organization_field}__in": ids}, then=Value(value))
+            for value, ids in groups.items()
+            if value != default
+        ]
+        if not whens:
+            return Value(default, output_field=IntegerField())
+        return Case(*whens, default=Value(default), output_field=IntegerField())
+
+    def window_start_sql(self, organization_field: str = "pool__organization_id"):
+        return self._window_case(0, organization_field)
+
+    def window_end_sql(self, organization_field: str = "pool__organization_id"):
+        return self._window_case(1, organization_field)
+
+    def open_day_q(
+        self, day: str = "day", weekday: str = "weekday", organization: str = "pool__organization"
+    ) -> Q:
+        """Rows whose annotated local ``day`` (and its ISO ``weekday``) is open for the row's
+        organization. Mirrors ``open_days`` below."""
+        school = Q(**{f"{organization}__kind": SCHOOL})
+        q = Q(**{f"{weekday}__lte": SCHOOL_WEEKDAYS}) | (Q(**{weekday: OTHER_WEEKDAYS}) & ~school)
+        if self.public_holidays:
+            q &= ~Q(**{f"{day}__in": self.public_holidays})
+        if self.school_holidays:
+            q &= ~(school & Q(**{f"{day}__in": self.school_holidays}))
+        own_closure = Closure.objects.filter(
+            organization=OuterRef(organization), start__lte=OuterRef(day), end__gt=OuterRef(day)
+        )
+        return q & ~Exists(own_closure)
+
+
+def seconds_of_day(field: str):
+    """A datetime column's local wall-clock time in seconds after midnight (to the minute)."""
+    tz = zone()
+    return ExtractHour(field, tzinfo=tz) * Value(3600) + ExtractMinute(field, tzinfo=tz) * Value(60)
+
+
+def build_calendars(organizations: QuerySet[Organization], period: Period) -> Calendars:
+    """Every organization's window and open days in the period. Three queries."""
+    rows = list(organizations.values_list("pk", "name", "kind"))
+    windows = {
+        row["organization"]: (_seconds(row["first"]), _seconds(row["last"]))
+        for row in LessonPeriod.objects.filter(organization__in=organizations.values("pk"))
+        .values("organization")
+        .annotate(first=Min("start"), last=Max("end"))
+        .order_by()
+    }
+    public: set[datetime.date] = set()
+    school: set[datetime.date] = set()
+    own: dict[int, set[datetime.date]] = defaultdict(set)
+    closures = (
+        Closure.objects.overlapping(period.start, period.end)
+        .filter(Q(organization__in=organizations.values("pk")) | Q(organization__isnull=True))
+        .values_list("organization_id", "kind", "start", "end")
+    )
+    for organization_id, kind, start, end in closures:
+        day = max(start, period.start)
+        days = set()
+        while day < min(end, period.end):
+            days.add(day)
+            day += datetime.timedelta(days=1)
+        if organization_id is not None:
+            own[organization_id] |= days
+        elif kind == Closure.Kind.PUBLIC_HOLIDAY:
+            public |= days
+        elif kind == Closure.Kind.SCHOOL_HOLIDAY:
+            school |= days
+    all_days = days_of(period)
+    by_organization = {}
+    for pk, name, kind in rows:
+        is_school = kind == SCHOOL
+        weekdays = SCHOOL_WEEKDAYS if is_school else OTHER_WEEKDAYS
+        closed = public | own[pk] | (school if is_school else set())
+        open_days = frozenset(
+            day for day in all_days if day.isoweekday() <= weekdays and day not in closed
+        )
+        window = windows.get(pk, DEFAULT_WINDOW) if is_school else DEFAULT_WINDOW
+        by_organization[pk] = OrganizationCalendar(pk, name, is_school, *window, open_days)
+    return Calendars(period, by_organization, sorted(public), sorted(school))

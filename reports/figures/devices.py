@@ -1,0 +1,502 @@
+"""Device figures: utilization, bookings, loans, overdue and damage rates, shortfalls.
+
+Every count is an SQL aggregate grouped by pool (and month, or day). Python only adds up
+those groups and walks the period's days to build the available hours and to spread
+reservations that last several days over the days they cover.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import (
+    ExtractIsoWeekDay,
+    Greatest,
+    Least,
+    Trunc,
+    TruncDate,
+)
+
+from booking.models import Loan, LoanItem, Reservation
+from devices.models import Device, DeviceEvent, DevicePool, DeviceType
+from organizations.models import Organization
+from reports.periods import Period
+
+from .calendar import Calendars, bounds, build_calendars, days_of, seconds_of_day, zone
+from .data import DeviceFigures, PoolRow, TypeRow, rate
+
+HOUR = 3600
+PEAK_DAYS = 5
+RESIDENTS = DevicePool.Scope.RESIDENTS
+IN_SERVICE = Device.Status.IN_SERVICE
+DAMAGED = (LoanItem.Condition.DAMAGED, LoanItem.Condition.MISSING_PARTS)
+
+
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _local_month(field_name: str) -> Trunc:
+    return Trunc(field_name, "month", output_field=DateField(), tzinfo=zone())
+
+
+@dataclass
+class Usage:
+    """Device-seconds reserved and available, per pool and month, and reserved per day."""
+
+    reserved: dict[tuple[int, datetime.date], float] = field(
+        default_factory=lambda: defaultdict(float)
+    )
+    available: dict[tuple[int, datetime.date], float] = field(
+        default_factory=lambda: defaultdict(float)
+    )
+    reserved_by_day: dict[datetime.date, float] = field(default_factory=lambda: defaultdict(float))
+
+
+@dataclass
+class _Pool:
+    pk: int
+    name: str
+    organization_id: int
+    organization: str
+    residents: bool
+
+
+def _pools(organizations: QuerySet[Organization]) -> list[_Pool]:
+    rows = (
+        DevicePool.objects.filter(organization__in=organizations.values("pk"))
+        .order_by("organization__name", "name", "pk")
+        .values_list("pk", "name", "organization_id", "organization__name", "booking_scope")
+    )
+    return [
+        _Pool(pk, name, org_id, org_name, scope == RESIDENTS)
+        for pk, name, org_id, org_name, scope in rows
+    ]
+
+
+def _confirmed(pool_ids: QuerySet) -> QuerySet[Reservation]:
+    return Reservation.objects.filter(pool__in=pool_ids, status=Reservation.Status.CONFIRMED)
+
+
+def _with_local_days(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
+    tz = zone()
+    return queryset.annotate(
+        day=TruncDate("start", tzinfo=tz),
+        end_day=TruncDate("end", tzinfo=tz),
+        weekday=ExtractIsoWeekDay("start", tzinfo=tz),
+    )
+
+
+def reserved_usage(
+    pool_ids: QuerySet, pools: dict[int, _Pool], calendars: Calendars, *, by_day: bool = True
+) -> Usage:
+    """Reserved device-seconds inside the open days' windows. Reservations within one local
+    day are clipped to the window and summed in SQL; longer ones are grouped in SQL by their
+    first and last day and spread over the open days between them here."""
+    period = calendars.period
+    start, end = bounds(period)
+    window_start, window_end = calendars.window_start_sql(), calendars.window_end_sql()
+    usage = Usage()
+    one_day = (
+        _with_local_days(_confirmed(pool_ids).filter(start__gte=start, start__lt=end))
+        .filter(end_day=F("day"))
+        .filter(calendars.open_day_q())
+    )
+    clipped = Greatest(
+        Value(0),
+        Least(seconds_of_day("end"), window_end) - Greatest(seconds_of_day("start"), window_start),
+        output_field=IntegerField(),
+    )
+    device_seconds = Sum(F("quantity") * clipped, output_field=IntegerField())
+    for row in (
+        one_day.values("pool", month=_local_month("start")).annotate(s=device_seconds).order_by()
+    ):
+        usage.reserved[row["pool"], row["month"]] += row["s"] or 0
+    if by_day:
+        for row in one_day.values("day").annotate(s=device_seconds).order_by():
+            usage.reserved_by_day[row["day"]] += row["s"] or 0
+
+    first_day = Greatest(
+        Value(0),
+        window_end - Greatest(seconds_of_day("start"), window_start),
+        output_field=IntegerField(),
+    )
+    last_day = Greatest(
+        Value(0),
+        Least(seconds_of_day("end"), window_end) - window_start,
+        output_field=IntegerField(),
+    )
+    spanning = (
+        _with_local_days(_confirmed(pool_ids).filter(start__lt=end, end__gt=start))
+        .exclude(end_day=F("day"))
+        .values("pool", "day", "end_day")
+        .annotate(
+            quantity_sum=Sum("quantity"),
+            first=Sum(F("quantity") * first_day, output_field=IntegerField()),
+            last=Sum(F("quantity") * last_day, output_field=IntegerField()),
+        )
+        .order_by()
+    )
+    for row in spanning:
+        calendar = calendars[pools[row["pool"]].organization_id]
+        day = max(row["day"], period.start)
+        until = min(row["end_day"], period.last_day)
+        while day <= until:
+            if day in calendar.open_days:
+                if day == row["day"]:
+                    seconds = row["first"]
+                elif day == row["end_day"]:
+                    seconds = row["last"]
+                else:
+                    seconds = row["quantity_sum"] * calendar.window_seconds
+                usage.reserved[row["pool"], _month(day)] += seconds
+                if by_day:
+                    usage.reserved_by_day[day] += seconds
+            day += datetime.timedelta(days=1)
+    return usage
+
+
+def _in_service_changes(pool_ids: QuerySet, period: Period) -> dict[int, dict]:
+    """Per pool, how its devices in service change from day to day in the period, counted
+    in SQL: +n on the day n devices that are in service today were added (all added before
+    the period count from its first day), and the status changes wound back: a device that
+    left service on day e (and was added on day c) counted from c up to e − 1, one that came
+    into service did not. A change counts from the day it happened."""
+    tz = zone()
+    start, _end = bounds(period)
+    before = period.start - datetime.timedelta(days=1)
+    added = Case(
+        When(created_at__lt=start, then=Value(before)),
+        default=TruncDate("created_at", tzinfo=tz),
+        output_field=DateField(),
+    )
+    changes: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        Device.objects.filter(pool__in=pool_ids, status=IN_SERVICE)
+        .values("pool", added=added)
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        changes[row["pool"]][max(row["added"], period.start)] += row["n"]
+    delta = Case(When(to_status=IN_SERVICE, then=Value(1)), default=Value(0)) - Case(
+        When(from_status=IN_SERVICE, then=Value(1)), default=Value(0)
+    )
+    device_added = Case(
+        When(device__created_at__lt=start, then=Value(before)),
+        default=TruncDate("device__created_at", tzinfo=tz),
+        output_field=DateField(),
+    )
+    for row in (
+        DeviceEvent.objects.filter(
+            device__pool__in=pool_ids, kind=DeviceEvent.Kind.STATUS, created_at__gte=start
+        )
+        .values(
+            pool=F("device__pool"),
+            day=TruncDate("created_at", tzinfo=tz),
+            added=device_added,
+        )
+        .annotate(delta=Sum(delta, output_field=IntegerField()))
+        .order_by()
+    ):
+        # Before the change the device had the other status: undo it from when it was added.
+        changes[row["pool"]][max(row["added"], period.start)] -= row["delta"]
+        changes[row["pool"]][row["day"]] += row["delta"]
+    return changes
+
+
+def available_usage(
+    usage: Usage, pools: Iterable[_Pool], calendars: Calendars, changes: dict[int, dict]
+) -> dict[int, int]:
+    """Add the available device-seconds per pool and month to ``usage``: each open day's
+    window × the pool's devices in service on that day. Returns each pool's devices in
+    service at the end of the period."""
+    period = calendars.period
+    capacities = {}
+    for pool in pools:
+        calendar = calendars[pool.organization_id]
+        pool_changes = changes.get(pool.pk, {})
+        running = 0
+        for day in days_of(period):
+            running += pool_changes.get(day, 0)
+            if day in calendar.open_days:
+                usage.available[pool.pk, _month(day)] += max(running, 0) * calendar.window_seconds
+        capacities[pool.pk] = max(running, 0)
+    return capacities
+
+
+def _status_counts(organizations: QuerySet[Organization], at: datetime.datetime) -> dict[str, int]:
+    """Devices of the organizations per status at ``at``: those added by then, with today's
+    status wound back through the status changes since."""
+    counts = defaultdict(int)
+    owned = Device.objects.filter(organization__in=organizations.values("pk"), created_at__lt=at)
+    for row in owned.values("status").annotate(n=Count("pk")).order_by():
+        counts[row["status"]] += row["n"]
+    for row in (
+        DeviceEvent.objects.filter(
+            device__in=owned.values("pk"), kind=DeviceEvent.Kind.STATUS, created_at__gte=at
+        )
+        .values("from_status", "to_status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[row["to_status"]] -= row["n"]
+        if row["from_status"]:
+            counts[row["from_status"]] += row["n"]
+    return {status: max(count, 0) for status, count in counts.items()}
+
+
+@dataclass
+class MonthlyDevices:
+    """The device part of the month-by-month trend."""
+
+    reserved: float = 0.0
+    available: float = 0.0
+    bookings: int = 0
+    loans: int = 0
+
+
+def device_figures(
+    organizations: QuerySet[Organization],
+    period: Period,
+    *,
+    now: datetime.datetime,
+    calendars: Calendars | None = None,
+) -> tuple[DeviceFigures, dict[datetime.date, MonthlyDevices]]:
+    """The device figures of the organizations over the period, and their months."""
+    calendars = calendars or build_calendars(organizations, period)
+    start, end = bounds(period)
+    pool_list = _pools(organizations)
+    pools = {pool.pk: pool for pool in pool_list}
+    pool_ids = DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk")
+
+    usage = reserved_usage(pool_ids, pools, calendars)
+    capacities = available_usage(usage, pool_list, calendars, _in_service_changes(pool_ids, period))
+
+    months: dict[datetime.date, MonthlyDevices] = {
+        month: MonthlyDevices() for month in period.months()
+    }
+    per_pool: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (pool_id, month), seconds in usage.reserved.items():
+        per_pool[pool_id]["reserved"] += seconds
+        months[month].reserved += seconds
+    for (pool_id, month), seconds in usage.available.items():
+        per_pool[pool_id]["available"] += seconds
+        months[month].available += seconds
+
+    for row in (
+        _confirmed(pool_ids)
+        .filter(start__gte=start, start__lt=end)
+        .values("pool", month=_local_month("start"))
+        .annotate(
+            bookings=Count(
+                "pk", filter=~Q(pool__booking_scope=RESIDENTS) & Q(course_meeting__isnull=True)
+            ),
+            shortfalls=Count("pk", filter=Q(shortfall=True)),
+        )
+        .order_by()
+    ):
+        per_pool[row["pool"]]["bookings"] += row["bookings"]
+        per_pool[row["pool"]]["shortfalls"] += row["shortfalls"]
+        months[row["month"]].bookings += row["bookings"]
+
+    overdue = Q(closed_at__gt=F("due_at")) | Q(closed_at__isnull=True, due_at__lt=now)
+    for row in (
+        Loan.objects.filter(pool__in=pool_ids, handed_out_at__gte=start, handed_out_at__lt=end)
+        .values("pool", month=_local_month("handed_out_at"))
+        .annotate(loans=Count("pk"), overdue=Count("pk", filter=overdue))
+        .order_by()
+    ):
+        per_pool[row["pool"]]["loans"] += row["loans"]
+        per_pool[row["pool"]]["overdue"] += row["overdue"]
+        if pools[row["pool"]].residents:
+            months[row["month"]].loans += row["loans"]
+
+    for row in (
+        Loan.objects.filter(pool__in=pool_ids, closed_at__gte=start, closed_at__lt=end)
+        .values("pool")
+        .annotate(closed=Count("pk"), length=Sum(F("closed_at") - F("handed_out_at")))
+        .order_by()
+    ):
+        per_pool[row["pool"]]["closed"] += row["closed"]
+        per_pool[row["pool"]]["loan_days"] += _days(row["length"])
+
+    for row in (
+        LoanItem.objects.filter(
+            loan__pool__in=pool_ids, returned_at__gte=start, returned_at__lt=end
+        )
+        .values(pool=F("loan__pool"))
+        .annotate(returned=Count("pk"), damaged=Count("pk", filter=Q(condition__in=DAMAGED)))
+        .order_by()
+    ):
+        per_pool[row["pool"]]["returned"] += row["returned"]
+        per_pool[row["pool"]]["damaged"] += row["damaged"]
+
+    kinds = _kinds(pool_ids)
+    rows = [_pool_row(pool, per_pool[pool.pk], capacities[pool.pk], kinds) for pool in pool_list]
+    residents = [per_pool[pool.pk] for pool in pool_list if pool.residents]
+    statuses = _status_counts(organizations, end)
+    reserved = sum(values["reserved"] for values in per_pool.values())
+    available = sum(values["available"] for values in per_pool.values())
+    figures = DeviceFigures(
+        in_service=statuses.get(Device.Status.IN_SERVICE, 0),
+        in_repair=statuses.get(Device.Status.IN_REPAIR, 0),
+        lost=statuses.get(Device.Status.LOST, 0),
+        retired=statuses.get(Device.Status.RETIRED, 0),
+        reserved_hours=_hours(reserved),
+        available_hours=_hours(available),
+        utilization=rate(reserved, available),
+        bookings_by_teachers=int(sum(values["bookings"] for values in per_pool.values())),
+        loans_to_residents=int(sum(values["loans"] for values in residents)),
+        avg_loan_days=rate(
+            sum(values["loan_days"] for values in residents),
+            sum(values["closed"] for values in residents),
+        ),
+        overdue_rate=rate(
+            sum(values["overdue"] for values in residents),
+            sum(values["loans"] for values in residents),
+        ),
+        damage_rate=rate(
+            sum(values["damaged"] for values in per_pool.values()),
+            sum(values["returned"] for values in per_pool.values()),
+        ),
+        shortfalls=int(sum(values["shortfalls"] for values in per_pool.values())),
+        peak_days=_peak_days(usage.reserved_by_day),
+        pools=rows,
+        by_type=_by_type(pool_list, per_pool, kinds),
+    )
+    return figures, months
+
+
+def _hours(seconds: float) -> float:
+    return round(seconds / HOUR, 2)
+
+
+def _days(length) -> float:
+    """A summed duration as days: a timedelta, or microseconds where SQLite returns a number."""
+    if length is None:
+        return 0.0
+    if isinstance(length, datetime.timedelta):
+        return length.total_seconds() / 86400
+    return float(length) / 86400 / 1_000_000
+
+
+def _peak_days(by_day: dict[datetime.date, float]) -> list[tuple[datetime.date, float]]:
+    busiest = sorted(
+        ((day, seconds) for day, seconds in by_day.items() if seconds > 0),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return [(day, _hours(seconds)) for day, seconds in busiest[:PEAK_DAYS]]
+
+
+def _kinds(pool_ids: QuerySet) -> dict[int, dict[str, int]]:
+    """Per pool, its devices in service by kind (tablet, laptop …)."""
+    kinds: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (
+        Device.objects.filter(pool__in=pool_ids, status=IN_SERVICE)
+        .values("pool", kind=F("device_type__kind"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        kinds[row["pool"]][row["kind"]] = row["n"]
+    return kinds
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return str(DeviceType.Kind(kind).label)
+    except ValueError:
+        return kind
+
+
+def _pool_row(
+    pool: _Pool, values: dict[str, float], capacity: int, kinds: dict[int, dict[str, int]]
+) -> PoolRow:
+    pool_kinds = kinds.get(pool.pk, {})
+    labels = [_kind_label(kind) for kind in DeviceType.Kind.values if kind in pool_kinds]
+    return PoolRow(
+        pool_id=pool.pk,
+        pool=pool.name,
+        organization=pool.organization,
+        kinds=", ".join(labels),
+        capacity=capacity,
+        reserved_hours=_hours(values["reserved"]),
+        available_hours=_hours(values["available"]),
+        utilization=rate(values["reserved"], values["available"]),
+        bookings=int(values["bookings"]),
+        loans=int(values["loans"]),
+        avg_loan_days=rate(values["loan_days"], values["closed"]),
+        overdue_rate=rate(values["overdue"], values["loans"]),
+        damage_rate=rate(values["damaged"], values["returned"]),
+        shortfalls=int(values["shortfalls"]),
+    )
+
+
+def _by_type(
+    pools: list[_Pool], per_pool: dict[int, dict[str, float]], kinds: dict[int, dict[str, int]]
+) -> list[TypeRow]:
+    """Per device kind. A pool with several kinds shares its hours among them in proportion to
+    its devices in service of each kind."""
+    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for pool in pools:
+        pool_kinds = kinds.get(pool.pk, {})
+        devices = sum(pool_kinds.values())
+        for kind, count in pool_kinds.items():
+            share = count / devices
+            totals[kind]["devices"] += count
+            totals[kind]["reserved"] += per_pool[pool.pk]["reserved"] * share
+            totals[kind]["available"] += per_pool[pool.pk]["available"] * share
+    return [
+        TypeRow(
+            kind=kind,
+            label=_kind_label(kind),
+            devices=int(totals[kind]["devices"]),
+            reserved_hours=_hours(totals[kind]["reserved"]),
+            available_hours=_hours(totals[kind]["available"]),
+            utilization=rate(totals[kind]["reserved"], totals[kind]["available"]),
+        )
+        for kind in DeviceType.Kind.values
+        if kind in totals
+    ]
+
+
+def utilization_by_org_month(
+    organization_ids: list[int], period: Period
+) -> dict[tuple[int, datetime.date], tuple[float, float]]:
+    """(organization id, month) → (reserved device-hours, available device-hours), for every
+    organization given and every month of the period (zeros where there is nothing)."""
+    organizations = Organization.objects.filter(pk__in=organization_ids)
+    calendars = build_calendars(organizations, period)
+    pool_list = _pools(organizations)
+    pools = {pool.pk: pool for pool in pool_list}
+    pool_ids = DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk")
+    usage = reserved_usage(pool_ids, pools, calendars, by_day=False)
+    available_usage(usage, pool_list, calendars, _in_service_changes(pool_ids, period))
+    result = {
+        (organization_id, month): [0.0, 0.0]
+        for organization_id in calendars.by_organization
+        for month in period.months()
+    }
+    for index, values in enumerate((usage.reserved, usage.available)):
+        for (pool_id, month), seconds in values.items():
+            result[pools[pool_id].organization_id, month][index] += seconds
+    return {
+        key: (_hours(reserved), _hours(available)) for key, (reserved, available) in result.items()
+    }
+
+
+__all__ = ["MonthlyDevices", "device_figures", "utilization_by_org_month"]

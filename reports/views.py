@@ -1,0 +1,294 @@
+"""The report pages: the form with "my reports" and the monthly opt-in, the report itself as
+HTML, PDF and CSV, and the status page and files of a report built in the background.
+
+Org admins report on their organizations, region admins on anything; everyone else gets
+404 on every page and download. A report built in the background belongs to the person who
+asked for it: nobody else sees it.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from config.htmx import partial_request
+from organizations.models import Organization, Role
+
+from . import charts, csv_export, formatting, pdf
+from .figures import build_report, report_size
+from .forms import ReportForm, SubscriptionForm
+from .models import MonthlyReportSubscription, ReportRun, report_days
+from .periods import Period
+from .scope import REGION, Scope, allowed_scopes
+
+MY_REPORTS_SHOWN = 50
+# Bigger than this (report_size: organizations × days) is built in the background.
+DEFAULT_SIZE_LIMIT = 6000
+# The whole region over more than a quarter is always built in the background.
+REGION_DAYS_AT_ONCE = 92
+
+
+def size_limit() -> int:
+    return int(getattr(settings, "LERNPOOL_REPORT_SIZE_LIMIT", DEFAULT_SIZE_LIMIT))
+
+
+def needs_background(scope: Scope, period: Period) -> bool:
+    if scope.kind == REGION and period.days > REGION_DAYS_AT_ONCE:
+        return True
+    return report_size(scope, period) > size_limit()
+
+
+def _scopes_or_404(request: HttpRequest) -> list[Scope]:
+    scopes = allowed_scopes(request.user)
+    if not scopes:
+        raise Http404
+    return scopes
+
+
+def subscribable(user):
+    """The organizations whose monthly report a person may receive: those where they hold
+    the org-admin role (a region admin's reports are asked for on the form)."""
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role=Role.ORG_ADMIN
+    ).distinct()
+
+
+def query(scope: Scope, period: Period) -> str:
+    return urlencode({"period": period.key, "scope": scope.key}, safe=":")
+
+
+def report_context(report, *, pdf_url: str, csv_url: str) -> dict:
+    """What the report page (and a background build's stored HTML) renders."""
+    return {
+        "report": report,
+        "summary": formatting.summary(report),
+        "sections": {section.key: section for section in formatting.sections(report)},
+        "tables": formatting.tables(report),
+        "charts": {chart.key: chart for chart in charts.charts(report)},
+        "definitions": formatting.definitions(),
+        "previous_period": report.period.previous(),
+        "pdf_url": pdf_url,
+        "csv_url": csv_url,
+    }
+
+
+def render_report_body(report, *, pdf_url: str, csv_url: str) -> str:
+    return render_to_string(
+        "reports/report.html#report-body", report_context(report, pdf_url=pdf_url, csv_url=csv_url)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The form, my reports, the monthly opt-in
+
+
+def _index(request: HttpRequest, form: ReportForm, *, status: int = 200) -> HttpResponse:
+    runs = list(
+        ReportRun.objects.for_user(request.user).current().without_files()[:MY_REPORTS_SHOWN]
+    )
+    organizations = subscribable(request.user).order_by("name")
+    subscription_form = SubscriptionForm(
+        organizations=organizations,
+        initial={"organizations": organizations.filter(report_subscriptions__user=request.user)},
+    )
+    context = {
+        "form": form,
+        "runs": runs,
+        "subscription_form": subscription_form,
+        "can_subscribe": bool(subscription_form.fields["organizations"].choices),
+        "report_days": report_days(),
+    }
+    return render(request, "reports/index.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The form. Submitted: a small report opens at once, a large one is built in the
+    background (a ReportRun) and the person is taken to its status page."""
+    scopes = _scopes_or_404(request)
+    form = ReportForm(request.POST or None, scopes=scopes)
+    if request.method != "POST":
+        return _index(request, form)
+    if not form.is_valid():
+        return _index(request, form, status=400)
+    scope, period = form.chosen_scope, form.chosen_period
+    if not needs_background(scope, period):
+        return redirect(f"{reverse('reports:report')}?{query(scope, period)}")
+    run = ReportRun.objects.create(
+        user=request.user,
+        scope_key=scope.key,
+        scope_label=scope.label,
+        period_key=period.key,
+        period_label=period.label,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    from .tasks import build_report_file
+
+    transaction.on_commit(partial(build_report_file.enqueue, run.pk))
+    return redirect(run)
+
+
+@require_POST
+@login_required
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """Save which organizations' monthly report the person gets by email."""
+    organizations = subscribable(request.user)
+    if not organizations.exists():
+        raise Http404
+    form = SubscriptionForm(request.POST, organizations=organizations)
+    if not form.is_valid():
+        messages.error(request, _("Please choose from the organizations listed."))
+        return redirect("reports:index")
+    chosen = list(form.cleaned_data["organizations"])
+    with transaction.atomic():
+        MonthlyReportSubscription.objects.filter(user=request.user).exclude(
+            organization__in=chosen
+        ).delete()
+        for organization in chosen:
+            MonthlyReportSubscription.objects.get_or_create(
+                user=request.user, organization=organization
+            )
+    if chosen:
+        messages.success(request, _("Saved. The monthly report will come by email."))
+    else:
+        messages.success(request, _("Saved. You will get no monthly report by email."))
+    return redirect(f"{reverse('reports:index')}#monthly-heading")
+
+
+# ---------------------------------------------------------------------------------------
+# One report: HTML, PDF, CSV
+
+
+def _chosen(request: HttpRequest) -> tuple[Scope, Period] | HttpResponse:
+    """The report a query string names, or the 400 page that says what is wrong with it."""
+    form = ReportForm(request.GET, scopes=_scopes_or_404(request))
+    if form.is_valid():
+        return form.chosen_scope, form.chosen_period
+    return render(request, "reports/bad_request.html", {"form": form}, status=400)
+
+
+def _large(request: HttpRequest, scope: Scope, period: Period) -> HttpResponse:
+    return render(request, "reports/report_large.html", {"scope": scope, "period": period})
+
+
+@require_safe
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """``?period=…&scope=…``: the report as an accessible page."""
+    chosen = _chosen(request)
+    if isinstance(chosen, HttpResponse):
+        return chosen
+    scope, period = chosen
+    if needs_background(scope, period):
+        return _large(request, scope, period)
+    built = build_report(scope=scope, period=period)
+    query_string = query(scope, period)
+    context = report_context(
+        built,
+        pdf_url=f"{reverse('reports:pdf')}?{query_string}",
+        csv_url=f"{reverse('reports:csv')}?{query_string}",
+    )
+    return render(request, "reports/report.html", context)
+
+
+def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _file(request: HttpRequest, kind: str) -> HttpResponse:
+    chosen = _chosen(request)
+    if isinstance(chosen, HttpResponse):
+        return chosen
+    scope, period = chosen
+    if needs_background(scope, period):
+        return _large(request, scope, period)
+    built = build_report(scope=scope, period=period)
+    if kind == "pdf":
+        content, content_type = pdf.render_pdf(built), "application/pdf"
+    else:
+        content, content_type = csv_export.render_csv(built), "text/csv; charset=utf-8"
+    return _download(content, csv_export.filename(scope.key, period.key, kind), content_type)
+
+
+@require_safe
+@login_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    return _file(request, "pdf")
+
+
+@require_safe
+@login_required
+def report_csv(request: HttpRequest) -> HttpResponse:
+    return _file(request, "csv")
+
+
+# ---------------------------------------------------------------------------------------
+# Reports built in the background
+
+
+def _own_run(request: HttpRequest, pk: int, *, files: bool = False) -> ReportRun:
+    runs = ReportRun.objects.for_user(request.user).current()
+    return get_object_or_404(runs if files else runs.without_files(), pk=pk)
+
+
+@require_safe
+@login_required
+def run(request: HttpRequest, pk: int) -> HttpResponse:
+    """How far the build is; htmx asks again every 2 seconds until it is done or failed."""
+    report_run = _own_run(request, pk)
+    template = "reports/run.html" + ("#run-status" if partial_request(request) else "")
+    response = render(request, template, {"run": report_run})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _done_run(request: HttpRequest, pk: int) -> ReportRun:
+    report_run = _own_run(request, pk, files=True)
+    if not report_run.is_done:
+        raise Http404
+    return report_run
+
+
+def _run_filename(report_run: ReportRun, extension: str) -> str:
+    return csv_export.filename(report_run.scope_key, report_run.period_key, extension)
+
+
+@require_safe
+@login_required
+def run_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    report_run = _done_run(request, pk)
+    return _download(bytes(report_run.pdf), _run_filename(report_run, "pdf"), "application/pdf")
+
+
+@require_safe
+@login_required
+def run_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    report_run = _done_run(request, pk)
+    return _download(
+        bytes(report_run.csv), _run_filename(report_run, "csv"), "text/csv; charset=utf-8"
+    )
+
+
+@require_safe
+@login_required
+def run_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page of a report built in the background, as it was built (in the language it
+    was asked for)."""
+    report_run = _done_run(request, pk)
+    return render(request, "reports/run_report.html", {"run": report_run, "now": timezone.now()})

@@ -1,0 +1,340 @@
+"""The report figures against the small world of conftest.py, counted by hand there."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import translation
+
+from booking.models import Loan, LoanItem
+from courses.models import Enrollment
+from devices.models import Device, DeviceEvent
+from reports.figures import build_report, report_size, utilization_by_org_month
+from reports.periods import month_period, range_period
+from reports.scope import organization_scope, region_scope
+from tests.factories import DeviceFactory, ReservationFactory, UserFactory
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    with translation.override("en"):
+        yield
+
+
+def _report(world, scope, period):
+    return build_report(scope=scope, period=period, now=world.now)
+
+
+def test_school_utilization_skips_the_closed_day_and_the_device_in_repair(report_world, week):
+    devices = _report(report_world, organization_scope(report_world.school), week).devices
+
+    assert devices.available_hours == 12  # 4 open days × 1.5 h × 2 iPads
+    assert devices.reserved_hours == 4.25
+    assert devices.utilization == pytest.approx(4.25 / 12)
+    assert (devices.in_service, devices.in_repair, devices.lost) == (2, 1, 0)
+    assert devices.bookings_by_teachers == 5
+    assert devices.shortfalls == 1
+    assert devices.loans_to_residents == 0
+    assert devices.overdue_rate is None
+
+
+def test_a_loan_counts_only_its_opening_hours(report_world, week):
+    devices = _report(report_world, organization_scope(report_world.library), week).devices
+
+    assert devices.available_hours == 144  # Mon–Sat × 12 h × 2 laptops
+    assert devices.reserved_hours == 72  # 48 h + 24 h inside the opening hours
+    assert devices.utilization == 0.5
+    assert devices.bookings_by_teachers == 0
+    assert devices.loans_to_residents == 2
+    assert devices.overdue_rate == 0.5
+    assert devices.avg_loan_days == pytest.approx(3.5)
+    assert devices.damage_rate == 0.5
+
+
+def test_the_region_adds_up_its_pools_and_types(report_world, week):
+    devices = _report(report_world, region_scope(), week).devices
+
+    assert devices.utilization == pytest.approx((4.25 + 72) / (12 + 144))
+    assert [
+        (row.pool, row.capacity, row.reserved_hours, row.available_hours) for row in devices.pools
+    ] == [
+        ("iPad-Koffer 1", 2, 4.25, 12),
+        ("Leih-Laptops", 2, 72, 144),
+    ]
+    assert [
+        (row.kind, row.devices, row.reserved_hours, row.available_hours) for row in devices.by_type
+    ] == [
+        ("tablet", 2, 4.25, 12),
+        ("laptop", 2, 72, 144),
+    ]
+    assert devices.pools[0].kinds == "Tablet"
+    assert devices.pools[1].overdue_rate == 0.5
+
+
+def test_peak_days_are_the_busiest_by_reserved_hours(report_world, week):
+    devices = _report(report_world, region_scope(), week).devices
+
+    # Tue: 1 + 0.5 (school) + 12 + 8 (loans); Wed: 12 + 12; Thu: 0.5 + 12 + 4; Mon: 2.25 + 10
+    assert devices.peak_days == [
+        (datetime.date(2026, 3, 4), 24),
+        (datetime.date(2026, 3, 3), 21.5),
+        (datetime.date(2026, 3, 5), 16.5),
+        (datetime.date(2026, 3, 2), 12.25),
+        (datetime.date(2026, 3, 6), 2),
+    ]
+
+
+def test_course_fill_rate_and_attendance(report_world, week):
+    courses = _report(report_world, organization_scope(report_world.library), week).courses
+
+    assert courses.offered == 2
+    assert courses.cancellations == 1
+    assert courses.meetings_held == 2
+    assert courses.seats_offered == 4
+    assert courses.enrolments == 3
+    assert courses.fill_rate == 0.75
+    assert courses.waiting == 1
+    assert courses.enrollment_cancellations == 1
+    assert courses.attendance_rate == pytest.approx(5 / 6)
+    assert courses.certificates == 1
+    assert [(row.key, row.courses, row.seats, row.enrolments) for row in courses.by_topic] == [
+        ("smartphone", 1, 4, 3),
+        ("online_banking", 1, 0, 0),
+    ]
+    assert [(row.label, row.fill_rate) for row in courses.by_audience] == [
+        ("Residents", None),
+        ("Seniors", 0.75),
+    ]
+
+
+def test_meetings_not_yet_held_do_not_count(report_world, week):
+    report = build_report(
+        scope=region_scope(), period=week, now=at(3, 12)
+    )  # after Monday's meeting, before Thursday's
+
+    assert report.courses.meetings_held == 1
+    assert report.courses.attendance_rate == 1  # 3 present of 3 × 1
+
+
+def test_the_school_has_nothing_to_do_with_the_library_courses(report_world, week):
+    courses = _report(report_world, organization_scope(report_world.school), week).courses
+
+    assert (courses.offered, courses.enrolments, courses.certificates) == (0, 0, 0)
+    assert courses.fill_rate is None
+    assert courses.attendance_rate is None
+
+
+def test_previous_period_is_the_week_before(report_world, week):
+    report = _report(report_world, organization_scope(report_world.school), week)
+
+    assert report.previous_devices.available_hours == 12  # Friday is a school holiday
+    assert report.previous_devices.reserved_hours == 3
+    assert report.previous_devices.utilization == 0.25
+    assert report.previous_devices.bookings_by_teachers == 1
+    figures = {figure.key: figure for figure in report.key_figures()}
+    assert figures["utilization"].value == pytest.approx(4.25 / 12)
+    assert figures["utilization"].previous == 0.25
+    assert figures["utilization"].unit == "%"
+    assert (figures["bookings"].value, figures["bookings"].previous) == (5, 1)
+    assert figures["bookings"].label == "Bookings by teachers"
+
+
+def test_school_holidays_do_not_close_the_library(report_world, week):
+    report = _report(report_world, organization_scope(report_world.library), week)
+
+    assert report.previous_devices.available_hours == 144
+    assert report.previous_devices.utilization == 0
+    assert report.previous_courses.offered == 0
+
+
+def test_key_figures_cover_the_summary(report_world, week):
+    report = _report(report_world, region_scope(), week)
+
+    assert [figure.key for figure in report.key_figures()] == [
+        "utilization",
+        "devices_in_service",
+        "bookings",
+        "loans",
+        "overdue_rate",
+        "damage_rate",
+        "courses",
+        "enrolments",
+        "fill_rate",
+        "attendance_rate",
+        "certificates",
+    ]
+    figures = {figure.key: figure for figure in report.key_figures()}
+    assert (figures["devices_in_service"].value, figures["devices_in_service"].previous) == (4, 4)
+    assert (figures["enrolments"].value, figures["enrolments"].previous) == (3, 0)
+    assert figures["certificates"].value == 1
+
+
+def test_trend_has_one_row_per_month(report_world):
+    two_weeks = range_period(datetime.date(2026, 2, 23), datetime.date(2026, 3, 9))
+    report = _report(report_world, region_scope(), two_weeks)
+
+    february, march = report.trend
+    assert (february.month, march.month) == (datetime.date(2026, 2, 1), datetime.date(2026, 3, 1))
+    # February: school 3 h of 12, library 0 of 144 (23–28 Feb); March: the reported week.
+    assert february.utilization == pytest.approx(3 / 156)
+    assert march.utilization == pytest.approx(76.25 / 156)
+    assert (february.bookings, march.bookings) == (1, 5)
+    assert (february.loans, march.loans) == (0, 2)
+    assert (february.enrolments, march.enrolments) == (0, 3)
+    assert february.attendance_rate is None
+    assert march.attendance_rate == pytest.approx(5 / 6)
+    assert report.devices.utilization == pytest.approx(79.25 / 312)
+
+
+def test_trend_of_a_month_period(report_world):
+    report = _report(report_world, region_scope(), month_period(datetime.date(2026, 3, 1)))
+
+    assert [row.month for row in report.trend] == [datetime.date(2026, 3, 1)]
+    assert report.trend[0].bookings == report.devices.bookings_by_teachers == 5
+
+
+def test_a_device_counts_as_available_only_while_in_service(report_world, week):
+    """History wound back: the iPad in repair went there on Thursday; before that it counted."""
+    ipad = report_world.ipads[2]
+    DeviceEvent.objects.create(
+        device=ipad,
+        kind=DeviceEvent.Kind.STATUS,
+        from_status=Device.Status.IN_SERVICE,
+        to_status=Device.Status.IN_REPAIR,
+        created_at=at(5, 7),
+    )
+    devices = _report(report_world, organization_scope(report_world.school), week).devices
+
+    # Mon, Tue with 3 iPads, Thu, Fri with 2: (2 × 3 + 2 × 2) × 1.5 h
+    assert devices.available_hours == 15
+    assert (devices.in_service, devices.in_repair) == (2, 1)
+
+
+def test_device_counts_are_those_at_the_end_of_the_period(report_world, week):
+    ipad = report_world.ipads[2]
+    DeviceEvent.objects.create(
+        device=ipad,
+        kind=DeviceEvent.Kind.STATUS,
+        from_status=Device.Status.IN_SERVICE,
+        to_status=Device.Status.IN_REPAIR,
+        created_at=at(12, 7),  # after the week
+    )
+    devices = _report(report_world, organization_scope(report_world.school), week).devices
+
+    assert (devices.in_service, devices.in_repair) == (3, 0)
+    assert devices.available_hours == 18
+    assert devices.pools[0].capacity == 3
+
+
+def test_a_device_counts_from_the_day_it_was_added(report_world, week):
+    DeviceFactory(pool=report_world.pool, created_at=at(5, 9))  # Thursday
+    DeviceFactory(pool=report_world.pool, created_at=at(10, 9))  # after the week
+    devices = _report(report_world, organization_scope(report_world.school), week).devices
+
+    # Mon, Tue with 2 iPads, Thu, Fri with 3: (2 × 2 + 2 × 3) × 1.5 h
+    assert devices.available_hours == 15
+    assert devices.in_service == 3
+    assert devices.pools[0].capacity == 3
+
+
+def test_a_reservation_across_midnight_in_daylight_saving_change(report_world):
+    """The night the clocks go forward (29 March 2026) does not shift the opening hours."""
+    ReservationFactory(pool=report_world.lending_pool, start=at(28, 19), end=at(30, 9), quantity=1)
+    period = range_period(datetime.date(2026, 3, 28), datetime.date(2026, 3, 31))
+    devices = _report(report_world, organization_scope(report_world.library), period).devices
+
+    # Sat 19:00–20:00, Sunday closed, Mon 08:00–09:00
+    assert devices.reserved_hours == 2
+    assert devices.available_hours == 2 * 12 * 2
+
+
+def test_progress_is_reported(report_world, week):
+    steps = []
+    build_report(
+        scope=region_scope(),
+        period=week,
+        now=report_world.now,
+        progress=lambda percent, message: steps.append((percent, message)),
+    )
+
+    assert steps[-1] == (100, "Done")
+    assert [percent for percent, _message in steps] == sorted(percent for percent, _m in steps)
+
+
+def test_report_size_is_organizations_times_days(report_world, week):
+    assert report_size(region_scope(), week) == 2 * 7
+    assert report_size(organization_scope(report_world.school), week) == 7
+
+
+def test_utilization_by_organization_and_month(report_world):
+    two_weeks = range_period(datetime.date(2026, 2, 23), datetime.date(2026, 3, 9))
+    school, library = report_world.school.pk, report_world.library.pk
+
+    figures = utilization_by_org_month([school, library], two_weeks)
+
+    assert figures == {
+        (school, datetime.date(2026, 2, 1)): (3, 12),
+        (school, datetime.date(2026, 3, 1)): (4.25, 12),
+        (library, datetime.date(2026, 2, 1)): (0, 144),
+        (library, datetime.date(2026, 3, 1)): (72, 144),
+    }
+
+
+def test_an_empty_scope_has_no_rates(db, organization, week):
+    report = build_report(scope=organization_scope(organization), period=week)
+
+    assert report.devices.utilization is None
+    assert report.devices.pools == []
+    assert report.courses.offered == 0
+    assert all(row.utilization is None for row in report.trend)
+
+
+def _grow(world, n):
+    """n more reservations, loans (with returned items) and enrolments in the week."""
+    for index in range(n):
+        ReservationFactory(pool=world.pool, start=at(2, 8), end=at(2, 8, 45), quantity=1)
+        ReservationFactory(pool=world.pool, start=at(3, 9), end=at(5, 8), quantity=1)
+        loan = Loan.objects.create(
+            pool=world.lending_pool, handed_out_at=at(2, 10), due_at=at(6, 10), closed_at=at(6, 9)
+        )
+        LoanItem.objects.create(
+            loan=loan, device=world.laptops[index % 2], returned_at=at(6, 9), condition="complete"
+        )
+    world.course.capacity = 500
+    world.course.save()
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(course=world.course, user=user, status="confirmed")
+            for user in UserFactory.create_batch(n)
+        ]
+    )
+
+
+@pytest.mark.parametrize("extra", [3, 300])
+def test_queries_do_not_grow_with_the_rows(
+    report_world, week, extra, django_assert_max_num_queries
+):
+    _grow(report_world, extra)
+    with django_assert_max_num_queries(44):
+        report = _report(report_world, region_scope(), week)
+
+    assert report.courses.enrolments == 3 + extra
+    assert report.devices.loans_to_residents == 2 + extra
+
+
+def test_the_number_of_queries_is_the_same_for_3_and_300_rows(report_world, week):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for extra in (3, 297):
+        _grow(report_world, extra)
+        with CaptureQueriesContext(connection) as queries:
+            _report(report_world, region_scope(), week)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
