@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organizations.models import Organization
 
@@ -35,7 +36,9 @@ class ReportForm(forms.Form):
     """Which report: a period (a preset, any period key, or two days) and a scope the person
     may report on. Valid, ``cleaned_data`` holds the ``Period`` and the ``Scope``."""
 
-    period = forms.CharField(label=_("Period"), max_length=MAX_KEY_LENGTH, widget=forms.Select)
+    period = forms.CharField(
+        label=pgettext_lazy("time span", "Period"), max_length=MAX_KEY_LENGTH, widget=forms.Select
+    )
     start = _date_field(_("First day"), _("Only for “Other period”."))
     end = _date_field(_("Last day"), _("Only for “Other period”; this day is included."))
     scope = forms.CharField(label=_("Organization or area"), max_length=120, widget=forms.Select)

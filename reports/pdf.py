@@ -124,19 +124,27 @@ def _longest_word(text: str, style: ParagraphStyle) -> float:
 
 
 def _column_widths(data, texts: int) -> list[float]:
-    """Number columns as wide as their longest header word or value (so that no word is cut
-    in two, in any language), text columns share the rest."""
+    """Number columns as wide as their longest header word or their widest value (so that no
+    word is cut in two, in any language, and no number wraps), text columns share the rest."""
     numbers = len(data.columns) - texts
     needed = [
         max(
             _longest_word(column.label, _NUMBER_BOLD),
-            max((_longest_word(row[i], _NUMBER) for row in data.display_rows()), default=0),
+            # A value is never wrapped ("2.552,0 Std." on one line).
+            max(
+                (
+                    stringWidth(str(row[i]), _NUMBER.fontName, _NUMBER.fontSize)
+                    for row in data.display_rows()
+                ),
+                default=0,
+            ),
         )
         + 2 * _PAD
         + 1
         for i, column in enumerate(data.columns)
     ]
-    number_width = min(28 * mm, CONTENT_WIDTH * 0.7 / max(numbers, 1))
+    # As narrow as their content allows (but not cramped): the names need the room.
+    number_width = min(16 * mm, CONTENT_WIDTH * 0.7 / max(numbers, 1))
     widths = [
         max(number_width, needed[i]) if column.is_number else 0.0
         for i, column in enumerate(data.columns)
