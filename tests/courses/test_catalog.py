@@ -279,3 +279,9 @@ def test_the_catalog_needs_the_same_few_queries_for_3_and_300_courses(
     assert response.context["page"].paginator.count == (count + 1) // 2
     with django_assert_max_num_queries(6):
         assert client.get(URL, headers=HTMX).status_code == 200
+
+
+def test_a_phone_user_can_skip_the_filters_to_the_results(client):
+    html = client.get("/courses/").content.decode()
+    assert '<a class="kern-link" href="#results-heading">Skip the filters' in html
+    assert 'id="results-heading"' in html
