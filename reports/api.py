@@ -78,7 +78,8 @@ class StatisticsQuery(Schema):
         opendata.DEFAULT_PERIOD,
         max_length=40,
         description="2026-11 (month), 2026 (year), sy2025 (school year), term2025-1 (term) or "
-        "2026-01-01..2026-03-31; at most 24 months. Without it: the current year.",
+        "2026-01-01..2026-03-31 (widened to whole months); at most 24 months. Without it: "
+        "the current year.",
     )
     scope: str = Field(
         "region", max_length=120, description="region, district:<short name> or org:<short name>"

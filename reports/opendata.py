@@ -7,7 +7,9 @@ grow with the number of organizations or rows. Nothing here is about one person:
 - Counts of things people did (bookings, loans, enrolments) between 1 and 4 are published as
   ``"< 5"`` (``SMALL_COUNT``), so that nobody can be singled out in a small library or a small
   course. 0 stays 0: it says nothing about anyone.
-- The attendance rate is left out (``None``) where its enrolments are published as ``"< 5"``.
+- The attendance rate is left out (``None``) where its enrolments are published as ``"< 5"``,
+  or where the people present or absent (over the month's meetings) are between 1 and 4:
+  with the enrolments beside it, the rate would give that small number away.
 - Devices, utilization, courses and meetings are about equipment and offers, not people, and
   stay exact.
 
@@ -38,8 +40,8 @@ from devices.models import Device, DevicePool
 from organizations.models import District, Organization
 
 from .figures import utilization_by_org_month
-from .periods import Period, parse_period
-from .scope import Scope, district_scope, organization_scope, region_scope
+from .periods import Period, parse_period, range_period
+from .scope import SLUG, Scope, district_scope, organization_scope, region_scope
 
 # The longest period one request may ask for: two school years of months.
 MAX_MONTHS = 24
@@ -70,6 +72,11 @@ def public_period(value: str, *, today: datetime.date | None = None) -> Period:
     """The period of ``value`` (as in ``parse_period``), at most MAX_MONTHS months long.
     Raises ValueError with a translated message."""
     period = parse_period((value or "").strip() or DEFAULT_PERIOD, today=today)
+    if period.start.day != 1 or period.end.day != 1:
+        # Rows are whole months: a range counted to the day would let anyone subtract two
+        # answers (1–28 February from February) and find a count below 5.
+        months = period.months()
+        period = range_period(months[0], _next_month(months[-1]))
     if len(period.months()) > MAX_MONTHS:
         raise ValueError(
             _("Please choose a period of at most %(months)d months.") % {"months": MAX_MONTHS}
@@ -84,11 +91,12 @@ def public_scope(value: str) -> Scope:
     kind, _colon, slug = value.partition(":")
     if value == "region":
         return region_scope()
-    if kind == "district" and slug:
+    # A well-formed slug only: garbage (a NUL byte breaks PostgreSQL) never reaches the database.
+    if kind == "district" and SLUG.match(slug):
         district = District.objects.filter(slug=slug).first()
         if district is not None:
             return district_scope(district)
-    elif kind == "org" and slug:
+    elif kind == "org" and SLUG.match(slug):
         organization = Organization.objects.filter(slug=slug).first()
         if organization is not None:
             return organization_scope(organization)
@@ -211,9 +219,17 @@ def build_statistics(
             reserved, available = figures["utilization"].get(key, (0.0, 0.0))
             enrolments = figures["enrolments"].get(key, 0)
             expected = figures["expected"].get(key, 0)
+            present = figures["present"].get(key, 0)
             attendance = None
-            if expected and not 0 < enrolments < SMALL_COUNT_LIMIT:
-                attendance = round(100 * figures["present"].get(key, 0) / expected)
+            # With the enrolments published, an exact rate gives away how many were present
+            # and how many were absent: left out when either of them is a small count.
+            if (
+                expected
+                and not 0 < enrolments < SMALL_COUNT_LIMIT
+                and not 0 < present < SMALL_COUNT_LIMIT
+                and not 0 < expected - present < SMALL_COUNT_LIMIT
+            ):
+                attendance = round(100 * present / expected)
             rows.append(
                 StatisticsRow(
                     organization_id=organization.pk,

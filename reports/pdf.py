@@ -100,13 +100,21 @@ class _NumberedCanvas(Canvas):
         self.setStrokeColor(RULE_GREY)
         self.setLineWidth(0.5)
         self.line(MARGIN, MARGIN - 4 * mm, PAGE_WIDTH - MARGIN, MARGIN - 4 * mm)
-        self.drawString(MARGIN, MARGIN - 8 * mm, self.footer_text)
-        self.drawRightString(
-            PAGE_WIDTH - MARGIN,
-            MARGIN - 8 * mm,
-            _("Page %(number)d of %(total)d") % {"number": self._pageNumber, "total": total},
-        )
+        page = _("Page %(number)d of %(total)d") % {"number": self._pageNumber, "total": total}
+        room = PAGE_WIDTH - 2 * MARGIN - stringWidth(page, REGULAR, 8) - 6 * mm
+        self.drawString(MARGIN, MARGIN - 8 * mm, fit(self.footer_text, REGULAR, 8, room))
+        self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 8 * mm, page)
         self.restoreState()
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """``text``, shortened with “…” where it would be wider than ``width`` (a long name in
+    the footer must not run into the page number)."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _canvas_class(footer: str) -> type[_NumberedCanvas]:

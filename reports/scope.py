@@ -19,7 +19,7 @@ ORGANIZATION = "organization"
 DISTRICT = "district"
 REGION = "region"
 
-_SLUG = re.compile(r"^[-\w]{1,80}$", re.ASCII)
+SLUG = re.compile(r"^[-\w]{1,80}$", re.ASCII)  # what a slug in a scope key may be
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def parse_scope(value: str, user) -> Scope:
     kind, _separator, slug = value.partition(":")
     if value == REGION and user.is_region_admin:
         return region_scope()
-    if not _SLUG.match(slug):  # never send garbage (a NUL byte breaks PostgreSQL) to the database
+    if not SLUG.match(slug):  # never send garbage (a NUL byte breaks PostgreSQL) to the database
         raise Http404
     if kind == "district" and slug and user.is_region_admin:
         district = District.objects.filter(slug=slug).first()

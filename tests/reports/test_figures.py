@@ -338,3 +338,26 @@ def test_the_number_of_queries_is_the_same_for_3_and_300_rows(report_world, week
             _report(report_world, region_scope(), week)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_edges_of_days_and_of_the_period(report_world):
+    """Library, Mon 9 – Tue 10 March (window 08:00–20:00, 2 laptops): a booking 23:30–00:30
+    adds nothing; one that began before the period counts from its first day; one on the
+    last day counts; one running past the end counts up to the end."""
+    pool = report_world.lending_pool
+    for start, end in [
+        (at(9, 23, 30), at(10, 0, 30)),  # outside the window on both days → 0
+        (at(7, 19), at(9, 9)),  # Sat before the period → only Mon 08–09 counts: 1 h
+        (at(10, 19), at(10, 20, 30)),  # the last day, 19:00–20:00 inside: 1 h
+        (at(10, 18), at(11, 10)),  # Tue 18–20 counts (2 h), Wednesday is after the period
+    ]:
+        ReservationFactory(pool=pool, start=start, end=end, quantity=1)
+    period = range_period(datetime.date(2026, 3, 9), datetime.date(2026, 3, 11))
+    devices = _report(report_world, organization_scope(report_world.library), period).devices
+
+    assert devices.available_hours == 2 * 12 * 2
+    assert devices.reserved_hours == 4
+    assert [day for day, _hours in devices.peak_days] == [
+        datetime.date(2026, 3, 10),
+        datetime.date(2026, 3, 9),
+    ]

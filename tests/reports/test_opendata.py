@@ -146,8 +146,9 @@ def test_it_counts_per_organization_and_month_with_zeros(school, library):
     assert library_february.courses == 2
     assert library_february.meetings == 3
     assert library_february.enrolments == 8
-    # 9 present of 6 people × 2 meetings, 2 of 2 × 1: 11 of 14
-    assert library_february.attendance == 79
+    # 9 present of 6 people × 2 meetings, 2 of 2 × 1: 11 of 14, so 3 absences, which the
+    # rate (79 %) beside 8 enrolments would give away.
+    assert library_february.attendance is None
     assert rows["Stadtbibliothek Miltenberg", "2026-03"].enrolments == 0
 
 
@@ -164,6 +165,21 @@ def test_attendance_is_left_out_where_fewer_than_five_people_are_enrolled(librar
     assert row.enrolments == "< 5"
     assert row.meetings == 1
     assert row.attendance is None
+
+
+def test_attendance_is_published_only_when_neither_present_nor_absent_are_few(library):
+    course = CourseFactory(organization=library)
+    meeting = MeetingFactory(course=course, start=at(3, 18, datetime.date(2026, 3, 1)))
+    enrollments = EnrollmentFactory.create_batch(10, course=course)
+    for enrollment in enrollments[:6]:
+        Attendance.objects.create(enrollment=enrollment, meeting=meeting, present=True)
+
+    row = rows_by_org_month(build())["Stadtbibliothek Miltenberg", "2026-03"]
+    assert (row.enrolments, row.attendance) == (10, None)  # 4 absent: a small count
+
+    Attendance.objects.filter(enrollment=enrollments[5]).delete()
+    row = rows_by_org_month(build())["Stadtbibliothek Miltenberg", "2026-03"]
+    assert (row.enrolments, row.attendance) == (10, 50)  # 5 present, 5 absent
 
 
 def test_utilization_is_whole_per_cent_and_none_without_available_hours(
@@ -220,7 +236,8 @@ def test_a_scope_narrows_the_organizations(school, library):
 
 
 @pytest.mark.parametrize(
-    "value", ["world", "org:", "org:nowhere", "district:nowhere", "district", "org:a:b"]
+    "value",
+    ["world", "org:", "org:nowhere", "district:nowhere", "district", "org:a:b", "org:a\x00b"],
 )
 def test_an_unknown_scope_is_refused_with_a_message(value, school):
     with pytest.raises(ValueError, match="scope"):
@@ -306,7 +323,7 @@ def test_the_csv_has_the_same_rows_and_the_licence_in_a_link_header(client, scho
     }
     assert by_name["Stadtbibliothek Miltenberg"]["loans"] == "< 5"
     assert by_name["Stadtbibliothek Miltenberg"]["enrolments"] == "8"
-    assert by_name["Stadtbibliothek Miltenberg"]["attendance_percent"] == "79"
+    assert by_name["Stadtbibliothek Miltenberg"]["attendance_percent"] == ""  # 3 absences: left out
 
 
 def test_the_csv_names_no_person(client, school, library):
@@ -332,6 +349,7 @@ def test_the_csv_follows_the_licence_setting(client, school, settings):
         ({"period": "2026-13"}, ""),
         ({"period": "2024-01-01..2026-01-01"}, "24 months"),
         ({"period": "2026-02", "scope": "org:nowhere"}, "Unknown scope"),
+        ({"period": "2026-02", "scope": "org:\x00"}, "Unknown scope"),
     ],
 )
 def test_a_bad_csv_request_is_a_422_with_the_reason(client, school, query, message):
@@ -366,3 +384,15 @@ def test_the_csv_takes_the_same_queries_for_3_and_30_organizations(
 def test_inactive_organizations_keep_their_history(school):
     Organization.objects.filter(pk=school.pk).update(is_active=False)
     assert {row.organization for row in build().rows} == {"Kronberg-Gymnasium"}
+
+
+def test_a_range_counts_whole_months_so_no_small_count_leaks_by_subtraction(school):
+    """6 bookings in February, one of them on the 9th: asked for 1–8 February, the row of
+    February must not say 5, or 6 − 5 tells everyone that one booking was made after the 8th
+    (and the day-by-day ranges would single people out)."""
+    part = rows_by_org_month(build("2026-02-01..2026-02-08"))
+    whole = rows_by_org_month(build("2026-02"))
+    key = ("Kronberg-Gymnasium", "2026-02")
+    assert part[key].bookings == whole[key].bookings == 6
+    period = opendata.public_period("2026-02-10..2026-03-03")
+    assert (period.start, period.end) == (datetime.date(2026, 2, 1), datetime.date(2026, 4, 1))

@@ -172,3 +172,14 @@ def test_the_pdf_is_in_the_readers_language(report_world):
     text = pdf_text(content)
     assert "23.02.2026–08.03.2026" in text
     assert re.search(r"\d+,\d %", text)  # German decimal comma
+
+
+def test_a_long_name_in_the_footer_is_shortened_before_the_page_number(report_world):
+    report_world.school.name = "Staatliches Berufliches Schulzentrum " + "Miltenberg-Obernburg " * 3
+    report_world.school.save()
+    report = build_report(scope=organization_scope(report_world.school), period=range_period(*WEEK))
+    footer = pdf_text(pdf.render_pdf(report), first=1, last=1).rstrip().splitlines()[-1]
+
+    assert footer.startswith("Staatliches Berufliches Schulzentrum Miltenberg")
+    assert "…" in footer
+    assert re.search(r"…\s{2,}Page 1 of \d+$", footer)
