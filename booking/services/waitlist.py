@@ -13,7 +13,7 @@ import datetime
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -325,11 +325,12 @@ def release_no_shows(*, now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             pool = _locked_pool(DevicePool(pk=pool_id))
             ids = list(
+                # Exists, not loans__isnull: PostgreSQL cannot lock across an outer join.
                 _lock(
                     Reservation.objects.filter(
+                        ~Exists(Loan.objects.filter(reservation=OuterRef("pk"))),
                         pk__in=reservation_ids,
                         status=Reservation.Status.CONFIRMED,
-                        loans__isnull=True,
                     )
                 ).values_list("pk", flat=True)
             )
