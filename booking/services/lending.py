@@ -295,6 +295,12 @@ def _check_pickup(pool: DevicePool, pickup_date: datetime.date, today: datetime.
         )
 
 
+# Opening hours are free text, so the one day known to be closed nearly everywhere is Sunday
+# (libraries in Bavaria are closed then): the next free day suggested is never a Sunday. A
+# person may still choose one where their library opens on Sundays.
+SUNDAY = 6
+
+
 def _ensure_lends(pool: DevicePool) -> None:
     if pool.booking_scope != DevicePool.Scope.RESIDENTS:
         raise InvalidBooking(_("This pool does not lend devices to residents."))
@@ -479,7 +485,7 @@ def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, P
         next_free = None
         day = today + datetime.timedelta(days=notice_days(pool))
         while day <= today + datetime.timedelta(days=horizon[pool.pk]):
-            if day not in closed and free_for(day) >= 1:
+            if day.weekday() != SUNDAY and day not in closed and free_for(day) >= 1:
                 next_free = day
                 break
             day += datetime.timedelta(days=1)

@@ -306,6 +306,13 @@ def test_the_outlook_skips_closed_days_and_has_none_when_nothing_frees_up(pool, 
     assert services.lending_outlook([pool], today=TODAY)[pool.pk].next_free is None
 
 
+def test_the_next_free_day_is_never_a_sunday(pool):
+    # TODAY is a Monday: everything is out until Sunday (day 6) begins.
+    ReservationFactory(pool=pool, quantity=2, start=NOW, end=midnight(day(6)))
+    assert day(6).weekday() == 6
+    assert services.lending_outlook([pool], today=TODAY)[pool.pk].next_free == day(7)
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_outlook_takes_the_same_queries_for_3_and_30_pools(
     count, django_assert_max_num_queries
