@@ -7,17 +7,16 @@ it."""
 from __future__ import annotations
 
 import datetime
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.db.models import Sum
 from django.utils import timezone
 
 from booking import availability, services
 from booking.models import Loan, LoanItem, Reservation
 from organizations.models import Role
+from tests.concurrency.race import race
 from tests.factories import (
     DeviceFactory,
     DevicePoolFactory,
@@ -32,33 +31,6 @@ THREADS = 50
 ROUNDS = 20
 CAPACITY = 12
 FREE = 5  # the last devices, for which THREADS teachers ask at once
-
-
-def _race(works: list[Callable[[], object]], classify: Callable[[Exception], str]) -> list[str]:
-    """Run each of ``works`` in its own thread, released together by a barrier; each thread
-    has its own database connection, closed at the end."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(work) -> None:
-        try:
-            barrier.wait()
-            work()
-            outcome = "ok"
-        except Exception as error:
-            outcome = classify(error)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in works]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def _booking_outcome(error: Exception) -> str:
@@ -103,7 +75,7 @@ def _book_the_last_devices(pool, teachers, round_number: int) -> tuple[list[str]
         )
         for teacher in teachers
     ]
-    outcomes = _race(works, _booking_outcome)
+    outcomes = race(works, _booking_outcome)
     peak = availability.peak_reserved(pool.pk, start, end)
     booked = (
         Reservation.objects.confirmed()
@@ -169,7 +141,7 @@ def _hand_out_the_same_device(pool, staff, round_number: int):
         )
         for reservation in reservations
     ]
-    outcomes = _race(works, _hand_out_outcome)
+    outcomes = race(works, _hand_out_outcome)
     open_items = LoanItem.objects.filter(device=device, returned_at__isnull=True).count()
     loans = Loan.objects.filter(items__device=device).count()
     return outcomes, open_items, loans

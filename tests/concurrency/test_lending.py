@@ -6,48 +6,21 @@ with the lock switched off (``LERNPOOL_BOOKING_LOCKS = False``) that shows the r
 from __future__ import annotations
 
 import datetime
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.utils import timezone
 
 from booking import services
 from booking.models import Loan, LoanItem, Reservation, WaitlistEntry
 from organizations.models import Role
+from tests.concurrency.race import race
 from tests.factories import DeviceFactory, LendingPoolFactory, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 RESIDENTS = 20
 DESKS = 2
-
-
-def _race(works: list[Callable[[], object]], classify: Callable[[Exception], str]) -> list[str]:
-    """Each work in its own thread with its own connection, released together."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(work) -> None:
-        try:
-            barrier.wait()
-            work()
-            outcome = "ok"
-        except Exception as error:
-            outcome = classify(error)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in works]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.fixture
@@ -78,7 +51,7 @@ def _everyone_asks(pool, round_number: int) -> tuple[list[str], list[Reservation
         lambda person=person: services.reserve_loan(by=person, pool=pool, pickup_date=pickup)
         for person in people
     ]
-    outcomes = _race(works, _reserve_outcome)
+    outcomes = race(works, _reserve_outcome)
     start, end = services.loan_span(pool, pickup)
     reservations = list(Reservation.objects.filter(pool=pool, start=start, end=end))
     return outcomes, reservations, people
@@ -95,7 +68,7 @@ def test_twenty_residents_asking_for_the_last_device_get_one_reservation_and_a_q
     joins = [
         lambda person=person: services.join_waitlist(by=person, pool=pool) for person in others
     ]
-    assert _race(joins, lambda error: f"error: {error!r}") == ["ok"] * (RESIDENTS - 1)
+    assert race(joins, lambda error: f"error: {error!r}") == ["ok"] * (RESIDENTS - 1)
     entries = list(WaitlistEntry.objects.filter(pool=pool))
     assert len(entries) == RESIDENTS - 1
     assert sorted(services.waitlist_position(entry) for entry in entries) == list(
@@ -143,7 +116,7 @@ def _two_desks(pool, librarian, round_number: int):
         ),
         lambda: services.hand_out(by=librarian, reservation=reserved, devices=[device], now=now),
     ]
-    outcomes = _race(works, _desk_outcome)
+    outcomes = race(works, _desk_outcome)
     open_items = LoanItem.objects.filter(device=device, returned_at__isnull=True).count()
     loan = Loan.objects.filter(items__device=device, closed_at__isnull=True).first()
     if loan is not None:
