@@ -405,6 +405,7 @@ def test_a_large_report_is_built_in_the_background_and_offered_when_ready(
 
     html = admin_client.get(response["Location"]).content.decode()
     assert "The report is ready." in html
+    assert "<title>Usage report: " in html
     assert 'hx-trigger="every 2s"' not in html
     assert reverse("reports:run_pdf", kwargs={"pk": run.pk}) in html
 
@@ -425,6 +426,7 @@ def test_a_queued_report_shows_its_progress_and_asks_again(admin_client, org_adm
 
     assert '<progress id="run-progress" max="100" value="40">40 %</progress>' in html
     assert "Counting courses" in html
+    assert "<title>Report in progress: " in html
     assert 'hx-trigger="every 2s"' in html
     assert f'href="{reverse("reports:run", kwargs={"pk": run.pk})}">Refresh</a>' in html
 
