@@ -66,6 +66,25 @@ def _locked_devices(device_ids: list[int], pool_id: int) -> list[Device]:
     return locked
 
 
+def _ensure_nothing_overdue(borrower: User, now: datetime.datetime) -> None:
+    """A resident with an overdue device gets no other until it is back (the desk is told
+    which one, so that it can take it back at the same visit)."""
+    from .lending import overdue_loans  # lending builds on this module
+
+    overdue = LoanItem.objects.filter(
+        loan__in=overdue_loans(borrower, now=now), returned_at__isnull=True
+    ).select_related("device")
+    names = ", ".join(f"{item.device.asset_tag} {item.device.display_name}" for item in overdue)
+    if names:
+        raise HandOutError(
+            _(
+                "%(person)s still has an overdue device (%(devices)s). Please take it back "
+                "before handing out another."
+            )
+            % {"person": borrower.get_full_name() or borrower.email, "devices": names}
+        )
+
+
 def _create_items(loan: Loan, device_ids: list[int]) -> None:
     try:
         with transaction.atomic():
@@ -139,6 +158,8 @@ def hand_out(
         raise HandOutError(_("Choose or scan at least one device."))
     device_ids = sorted({device.pk for device in devices})
     lends = reservation.pool.booking_scope == DevicePool.Scope.RESIDENTS
+    if lends and reservation.user is not None:
+        _ensure_nothing_overdue(reservation.user, now)
     with transaction.atomic():
         if lends:
             # Moving a reservation's end needs the pool's count to stay true: lock it first,

@@ -506,6 +506,22 @@ def test_a_shorter_due_date_trims_the_reservation(librarian, pool, resident):
     assert services.free_count(pool, midnight(day(6)), midnight(day(10)), now=NOW) == 2
 
 
+def test_no_hand_out_to_a_resident_with_an_overdue_device_until_it_is_back(
+    librarian, pool, resident
+):
+    reservation = reserve(resident, pool, pickup=1)
+    late = overdue_loan(librarian, pool, resident)  # reserved before it fell due
+    late_device = late.items.get().device
+    other = pool.devices.exclude(pk=late_device.pk).get()
+    with pytest.raises(HandOutError, match=f"overdue device \\({late_device.asset_tag}"):
+        services.hand_out(by=librarian, reservation=reservation, devices=[other], now=at(1, 10))
+    assert Loan.objects.count() == 1
+
+    services.return_by_code(by=librarian, code=late_device.asset_tag, now=at(1, 9))
+    loan = services.hand_out(by=librarian, reservation=reservation, devices=[other], now=at(1, 10))
+    assert loan.borrower == resident
+
+
 def test_a_due_date_beyond_the_period_is_refused_at_hand_out(librarian, pool, resident):
     reservation = reserve(resident, pool, pickup=1)
     with pytest.raises(HandOutError, match="at most 14 days"):
