@@ -8,13 +8,11 @@ asked for it: nobody else sees it.
 
 from __future__ import annotations
 
-from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -27,10 +25,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.htmx import partial_request
 from organizations.models import Organization, Role
 
-from . import charts, csv_export, formatting, pdf
+from . import charts, csv_export, formatting, pdf, services
 from .figures import build_report, report_size
 from .forms import ReportForm, SubscriptionForm
-from .models import MonthlyReportSubscription, ReportRun, report_days
+from .models import ReportRun, report_days
 from .periods import Period
 from .scope import REGION, Scope, allowed_scopes
 
@@ -128,17 +126,12 @@ def index(request: HttpRequest) -> HttpResponse:
     scope, period = form.chosen_scope, form.chosen_period
     if not needs_background(scope, period):
         return redirect(f"{reverse('reports:report')}?{query(scope, period)}")
-    run = ReportRun.objects.create(
-        user=request.user,
-        scope_key=scope.key,
-        scope_label=scope.label,
-        period_key=period.key,
-        period_label=period.label,
+    run = services.request_report(
+        by=request.user,
+        scope=scope,
+        period=period,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
-    from .tasks import build_report_file
-
-    transaction.on_commit(partial(build_report_file.enqueue, run.pk))
     return redirect(run)
 
 
@@ -154,14 +147,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Please choose from the organizations listed."))
         return redirect("reports:index")
     chosen = list(form.cleaned_data["organizations"])
-    with transaction.atomic():
-        MonthlyReportSubscription.objects.filter(user=request.user).exclude(
-            organization__in=chosen
-        ).delete()
-        for organization in chosen:
-            MonthlyReportSubscription.objects.get_or_create(
-                user=request.user, organization=organization
-            )
+    services.set_monthly_subscriptions(by=request.user, organizations=chosen)
     if chosen:
         messages.success(request, _("Saved. The monthly report will come by email."))
     else:
