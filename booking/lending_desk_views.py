@@ -60,7 +60,7 @@ MAX_ID = 2**63 - 1
 # Who the desk may see
 
 
-def _known_to(organization: Organization) -> Q:
+def known_to(organization: Organization) -> Q:
     """People with a reservation, loan, waiting-list entry or library card there."""
     return (
         Q(pk__in=Reservation.objects.filter(pool__organization=organization).values("user_id"))
@@ -88,7 +88,7 @@ def _plain_id(value: str | None) -> int | None:
 def resident_or_404(request: HttpRequest, organization: Organization, pk: int) -> User:
     if pk > MAX_ID:  # the database cannot even compare it
         raise Http404
-    scope = _known_to(organization)
+    scope = known_to(organization)
     email = _email_given(request)
     if email:
         scope |= Q(email__iexact=email)
@@ -132,7 +132,7 @@ def residents(request: HttpRequest) -> HttpResponse:
             Q(name__icontains=query) | Q(email__icontains=query) | Q(pk__in=card.values("user_id"))
         )
         people = User.objects.filter(
-            (_known_to(organization) & match) | Q(email__iexact=query), is_active=True
+            (known_to(organization) & match) | Q(email__iexact=query), is_active=True
         )
         found = list(
             _with_card_and_overdue(people, organization, timezone.now()).order_by("name", "email")[

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
@@ -17,20 +17,12 @@ PRODID = "-//Lernpool//Lernpool courses//DE"
 
 def course_url(course: Course) -> str:
     """The public course page, absolute (for emails and calendar files)."""
-    try:
-        path = course.get_absolute_url()
-    except NoReverseMatch:  # pages not wired up (yet): the address they will have
-        path = f"/courses/{course.pk}/"
-    return settings.LERNPOOL_SITE_URL + path
+    return settings.LERNPOOL_SITE_URL + course.get_absolute_url()
 
 
 def manage_url(course: Course) -> str:
     """The provider's page of the course, absolute (for emails to staff)."""
-    try:
-        path = reverse("provide:course", args=[course.pk])
-    except NoReverseMatch:
-        path = f"/manage/courses/{course.pk}/"
-    return settings.LERNPOOL_SITE_URL + path
+    return settings.LERNPOOL_SITE_URL + reverse("provide:course", args=[course.pk])
 
 
 def venue(course: Course) -> str:

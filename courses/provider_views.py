@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -327,13 +327,9 @@ def _participants(course: Course) -> dict:
 
 
 def _answers(course: Course, enrollment: Enrollment) -> list[tuple[str, str]]:
-    """The person's answer to each of the course's questions (asked by text or number)."""
+    """The person's answer to each of the course's questions (stored by question text)."""
     answers = enrollment.answers if isinstance(enrollment.answers, dict) else {}
-    result = []
-    for index, question in enumerate(course.question_list()):
-        value = answers.get(question, answers.get(str(index), answers.get(str(index + 1), "")))
-        result.append((question, "" if value is None else str(value)))
-    return result
+    return [(question, str(answers.get(question) or "")) for question in course.question_list()]
 
 
 @require_safe
@@ -563,11 +559,7 @@ def certificates(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _verify_url(code: str) -> str:
-    try:
-        path = reverse("courses:certificate_verify", args=[code])
-    except NoReverseMatch:  # the public page is not wired up yet
-        path = f"/certificates/{code}/"
-    return settings.LERNPOOL_SITE_URL + path
+    return settings.LERNPOOL_SITE_URL + reverse("courses:certificate_verify", args=[code])
 
 
 def _pdf_response(body: bytes, filename: str) -> HttpResponse:

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.errors import DomainError
 from config.htmx import partial_request
-from organizations.models import Organization
 
 from . import filters, ical, jsonld, services
 from .forms import CatalogFilterForm, EnrolForm
@@ -113,7 +112,7 @@ def _render_detail(
             or _before(now, course.effective_cancellation_deadline)
         ),
         "form": form or EnrolForm(course=course),
-        "manages": course.organization in Organization.objects.managed_by(request.user),
+        "manages": services.manages(request.user, course.organization_id),
         "jsonld": jsonld.script(
             jsonld.course_data(course, meetings, absolute=request.build_absolute_uri)
         ),

@@ -17,6 +17,7 @@ from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,
     LendingPoolFactory,
+    LibraryCardFactory,
     MembershipFactory,
     OrganizationFactory,
     ReservationFactory,
@@ -65,6 +66,7 @@ def laptops(pool):
 @pytest.fixture
 def erika(library):
     person = UserFactory(name="Erika Mustermann")
+    LibraryCardFactory(organization=library, user=person)
     AgreementAcceptance.objects.create(
         agreement=BorrowingAgreementFactory(organization=library), user=person
     )
@@ -80,6 +82,8 @@ def todays(pool, erika):
 
 
 def lend(librarian, pool, erika, codes) -> dict:
+    if not erika.library_cards.filter(organization=pool.organization).exists():
+        LibraryCardFactory(organization=pool.organization, user=erika)
     response = post_json(
         api(librarian),
         "/api/v1/loans",
@@ -125,8 +129,17 @@ def test_staff_lend_without_reservation_with_a_due_date(librarian, pool, laptops
     assert response.json()["due_at"] == due.isoformat()
 
 
+def test_nobody_unknown_to_the_library_can_be_lent_to_by_id(librarian, pool, laptops):
+    stranger = UserFactory()
+    body = {"pool_id": pool.pk, "borrower_id": stranger.pk, "devices": ["SB-LAP-001"]}
+    response = post_json(api(librarian), "/api/v1/loans", body | {"agreement_signed": True})
+    assert response.status_code == 404
+    assert not Loan.objects.exists()
+
+
 def test_the_agreement_is_needed_or_signed(librarian, pool, laptops, library):
     newcomer = UserFactory()
+    LibraryCardFactory(organization=library, user=newcomer)
     BorrowingAgreementFactory(organization=library, version=2)
     body = {"pool_id": pool.pk, "borrower_id": newcomer.pk, "devices": ["SB-LAP-001"]}
     response = post_json(api(librarian), "/api/v1/loans", body)
