@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from . import services
 from .models import (
     AgreementAcceptance,
     BorrowingAgreement,
@@ -77,7 +78,19 @@ class BorrowingAgreementAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organization"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["organization", "version", "created_at"] if obj is not None else []
+        # What people accepted stays as it was: a new text is a new version.
+        if obj is not None:
+            return ["organization", "version", "title", "text", "created_at"]
+        return ["version", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A new version goes through the service (next number under a lock, logged)."""
+        if change:
+            return
+        published = services.publish_agreement(
+            by=request.user, organization=obj.organization, title=obj.title, text=obj.text
+        )
+        obj.pk, obj.version, obj.created_at = published.pk, published.version, published.created_at
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
