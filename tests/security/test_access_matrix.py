@@ -54,7 +54,10 @@ from tests.factories import (
     WaitlistEntryFactory,
 )
 
-MARKER = "Qzx"  # in every private value of the owner; never in public ones
+# In every private value of the owner; never in public ones. Long enough that no random
+# CSRF token, label code or calendar token on a page can contain it by chance (with "Qzx"
+# alone, a random token matched now and then and the test failed for no reason).
+MARKER = "Qzxowner"
 
 # --- The URLconf ------------------------------------------------------------------------
 
