@@ -54,6 +54,9 @@ class User(AbstractUser):
         help_text=_("Sees and manages every organization of the region."),
     )
 
+    # When the person was told that their unused account will be deleted (retention).
+    inactivity_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -89,6 +89,15 @@ class Organization(models.Model):
         _("opening hours"), blank=True, help_text=_("One line per day or group of days.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    retention_days = models.PositiveSmallIntegerField(
+        _("keep bookings and loans for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after a return or the end of a reservation before the person is removed "
+            "from it. Empty: the region's default."
+        ),
+    )
 
     objects = OrganizationQuerySet.as_manager()
 

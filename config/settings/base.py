@@ -220,6 +220,25 @@ LERNPOOL_OPEN_DATA_CACHE_SECONDS = env.int("OPEN_DATA_CACHE_SECONDS", default=36
 LERNPOOL_REPORT_DAYS = env.int("REPORT_DAYS", default=30)
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=True)
 
+# How long personal data is kept. `manage.py apply_retention` (daily) applies these, and the
+# privacy notice is generated from them, so the two cannot disagree.
+LERNPOOL_RETENTION = {
+    # Days after a loan was returned or a reservation ended before the person is unlinked
+    # from it (the row stays, anonymous, for the statistics) ...
+    "bookings_days": env.int("RETENTION_BOOKINGS_DAYS", default=90),
+    # ... which an organization may change within these limits.
+    "bookings_min_days": env.int("RETENTION_BOOKINGS_MIN_DAYS", default=30),
+    "bookings_max_days": env.int("RETENTION_BOOKINGS_MAX_DAYS", default=365),
+    # Days after a course's last date during which certificates can be downloaded; then the
+    # enrolments are unlinked from the people.
+    "courses_days": env.int("RETENTION_COURSES_DAYS", default=365),
+    # Accounts not used for this many days are deleted, after a warning this many days before.
+    "inactive_days": env.int("RETENTION_INACTIVE_DAYS", default=730),
+    "inactive_warning_days": env.int("RETENTION_INACTIVE_WARNING_DAYS", default=14),
+    # Days the audit log (ids only, no personal data) is kept.
+    "audit_days": env.int("RETENTION_AUDIT_DAYS", default=730),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,179 @@
+"""What Lernpool holds about a person, and what happens to it: shown, exported, erased, forgotten.
+
+Personal data is the one concern that spans every app. ``accounts`` sits at the bottom and
+imports no app above it, so each app *registers* what it holds when it loads
+(``AppConfig.ready``): a ``PersonalData`` section (export, erase, what blocks erasure) and a
+``Retention`` rule (what the daily job forgets, and the line for the privacy notice). This
+module calls whatever is registered, so a new app cannot be forgotten: a test walks every
+model that references the user and fails for one that no section covers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from config.errors import DomainError
+
+from .audit import log_action
+from .models import User
+
+EXPORT_FORMAT = "lernpool-export/1"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """One section of what an app holds about a person.
+
+    ``covers`` names every ``"app_label.Model.field"`` pointing at the user that this section
+    answers for (exported, and erased or unlinked), e.g. ``"booking.Loan.borrower"``.
+    ``export(user)`` returns JSON-ready rows (ids, dates, texts; never another person's name).
+    ``erase(user)`` runs inside the erasure's transaction just before the account is deleted:
+    it clears free text about the person and ends what is still open; the foreign keys then
+    become NULL (``SET_NULL``) or go with the account (``CASCADE``).
+    ``blockers(user)`` returns messages saying what must happen before the account can go
+    (a device to bring back); ``people(organization_ids)`` returns the ids of the people an
+    organization knows through this section (for staff answering a request).
+    """
+
+    key: str
+    label: str | Promise
+    covers: tuple[str, ...]
+    export: Callable[[User], list[dict[str, Any]]]
+    erase: Callable[[User], None] | None = None
+    blockers: Callable[[User], list[str]] | None = None
+    people: Callable[[Iterable[int]], Iterable[int]] | None = None
+
+
+@dataclass(frozen=True)
+class Retention:
+    """One rule of the daily retention job, and its line in the privacy notice.
+
+    ``apply(now)`` unlinks or deletes what is past its period and returns how many rows it
+    changed; run twice, the second run changes nothing. ``purpose`` / ``stored`` / ``kept``
+    are the privacy notice's columns; ``kept`` is a callable so the text is built from the
+    same settings ``apply`` reads.
+    """
+
+    key: str
+    purpose: str | Promise
+    stored: str | Promise
+    kept: Callable[[], str]
+    apply: Callable[[datetime.datetime], int] | None = None
+    order: int = 100
+
+
+_sections: dict[str, PersonalData] = {}
+_retention: dict[str, Retention] = {}
+
+
+def register(section: PersonalData) -> None:
+    _sections[section.key] = section
+
+
+def register_retention(rule: Retention) -> None:
+    _retention[rule.key] = rule
+
+
+def sections() -> list[PersonalData]:
+    return list(_sections.values())
+
+
+def retention_rules() -> list[Retention]:
+    return sorted(_retention.values(), key=lambda rule: (rule.order, rule.key))
+
+
+def retention_setting(name: str) -> int:
+    return int(settings.LERNPOOL_RETENTION[name])
+
+
+class ErasureBlocked(DomainError):
+    """Something still open (a device on loan) must be settled before the account can go."""
+
+
+# --- Export --------------------------------------------------------------------------------
+
+
+def export_data(user: User) -> dict[str, Any]:
+    """Everything Lernpool holds about ``user``, as one JSON-ready document."""
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": timezone.now().isoformat(),
+        "sections": [
+            {"key": section.key, "label": str(section.label), "rows": section.export(user)}
+            for section in sections()
+        ],
+    }
+
+
+def export_for(user: User, *, by: User) -> dict[str, Any]:
+    """The export, asked for by the person or by staff on their behalf (logged either way)."""
+    data = export_data(user)
+    log_action(by, "accounts.exported", user, on_behalf=by.pk != user.pk)
+    return data
+
+
+# --- Erasure -------------------------------------------------------------------------------
+
+
+def erasure_blockers(user: User) -> list[str]:
+    """Why the account cannot be deleted now, in words the person can act on; [] if it can."""
+    return [
+        message
+        for section in sections()
+        if section.blockers is not None
+        for message in section.blockers(user)
+    ]
+
+
+def erase_person(user: User, *, by: User | None, reason: str = "request") -> None:
+    """Erase ``user``: every section clears what it holds, then the account is deleted.
+
+    Reservations, loans, enrolments and attendance stay as anonymous rows, so every figure in
+    the reports stays the same. The log keeps an entry with ids only. Raises ErasureBlocked
+    (and changes nothing) while something is still open.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        blockers = erasure_blockers(user)
+        if blockers:
+            raise ErasureBlocked(" ".join(blockers))
+        for section in sections():
+            if section.erase is not None:
+                section.erase(user)
+        actor = by if by is not None and by.pk != user.pk else None
+        log_action(actor, "accounts.erased", user, reason=reason, by_self=actor is None)
+        user.delete()
+
+
+# --- Retention -----------------------------------------------------------------------------
+
+
+def apply_retention(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Run every registered retention rule once; returns how many rows each one changed."""
+    now = now or timezone.now()
+    return {rule.key: rule.apply(now) for rule in retention_rules() if rule.apply is not None}
+
+
+def people_known_to(organization_ids: Iterable[int]) -> set[int]:
+    """Ids of the people the organizations know (members, bookings, loans, courses, cards)."""
+    ids = list(organization_ids)
+    known: set[int] = set()
+    for section in sections():
+        if section.people is not None:
+            known.update(section.people(ids))
+    return known
+
+
+def erasure_summary(user: User) -> list[tuple[str, int]]:
+    """(section label, number of rows) for each section that holds something about ``user``."""
+    return [
+        (str(section.label), len(rows)) for section in sections() if (rows := section.export(user))
+    ]
