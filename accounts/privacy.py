@@ -34,7 +34,10 @@ class PersonalData:
 
     ``covers`` names every ``"app_label.Model.field"`` pointing at the user that this section
     answers for (exported, and erased or unlinked), e.g. ``"booking.Loan.borrower"``.
-    ``export(user)`` returns JSON-ready rows (ids, dates, texts; never another person's name).
+    ``export(user)`` returns rows: dicts of plain values (str, int, bool, None, date,
+    datetime; DjangoJSONEncoder writes them), never another person's name or email.
+    ``columns`` gives, in order, each row key with its label for the page (every key a row
+    may hold appears here).
     ``erase(user)`` runs inside the erasure's transaction just before the account is deleted:
     it clears free text about the person and ends what is still open; the foreign keys then
     become NULL (``SET_NULL``) or go with the account (``CASCADE``).
@@ -47,6 +50,7 @@ class PersonalData:
     label: str | Promise
     covers: tuple[str, ...]
     export: Callable[[User], list[dict[str, Any]]]
+    columns: tuple[tuple[str, str | Promise], ...] = ()
     erase: Callable[[User], None] | None = None
     blockers: Callable[[User], list[str]] | None = None
     people: Callable[[Iterable[int]], Iterable[int]] | None = None
@@ -107,7 +111,12 @@ def export_data(user: User) -> dict[str, Any]:
         "format": EXPORT_FORMAT,
         "exported_at": timezone.now().isoformat(),
         "sections": [
-            {"key": section.key, "label": str(section.label), "rows": section.export(user)}
+            {
+                "key": section.key,
+                "label": str(section.label),
+                "columns": [(key, str(label)) for key, label in section.columns],
+                "rows": section.export(user),
+            }
             for section in sections()
         ],
     }

@@ -9,6 +9,6 @@ class DevicesConfig(AppConfig):
     def ready(self) -> None:
         from organizations.demo import register_seeder
 
-        from . import demo
+        from . import demo, personal_data, retention  # noqa: F401 (registering)
 
         register_seeder(demo.seed)

@@ -1,0 +1,1 @@
+"""What accounts forgets by itself, and its privacy-notice lines (see accounts/privacy.py)."""

@@ -1,0 +1,1 @@
+"""What courses holds about a person: export, erase (registered with accounts.privacy)."""

@@ -1,0 +1,1 @@
+"""What organizations holds about a person: export, erase (registered with accounts.privacy)."""
