@@ -1,1 +1,311 @@
-"""What accounts holds about a person: export, erase (registered with accounts.privacy)."""
+"""What accounts holds about a person: export, erase (registered with accounts.privacy).
+
+Besides Lernpool's own account, tokens and log, this answers for the models of the libraries
+the account rests on: allauth's email addresses, authenticators and sessions, and the Django
+admin's history. Each export is one query, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, AuditLog, User
+from .privacy import PersonalData, register
+
+# A name this short matches too much unrelated text to blank it by a search.
+MIN_NAME_LENGTH_TO_SEARCH = 5
+
+ADMIN_ACTIONS = {ADDITION: _("Added"), CHANGE: _("Changed"), DELETION: _("Deleted")}
+
+
+def _user_type() -> ContentType:
+    return ContentType.objects.get_for_model(User)
+
+
+# --- the account ---------------------------------------------------------------------------
+
+
+def export_account(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "email": user.email,
+            "name": user.name,
+            "language": str(user.get_preferred_language_display()),
+            "joined": user.date_joined,
+            "last_login": user.last_login,
+            "region_admin": user.is_region_admin,
+        }
+    ]
+
+
+def erase_account(user: User) -> None:
+    """The Django admin's history about the person keeps its rows (who changed what, when)
+    without the text that named them; every session of the person ends."""
+    about = Q(content_type=_user_type(), object_id=str(user.pk)) | Q(
+        object_repr__icontains=user.email
+    )
+    if len(user.name.strip()) >= MIN_NAME_LENGTH_TO_SEARCH:
+        # Other objects' names carry the person's (a membership, a loan: "… – Name – …").
+        about |= Q(object_repr__icontains=user.name.strip())
+    LogEntry.objects.filter(about).update(object_repr="", change_message="")
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True):
+        store(session_key=key).delete()
+
+
+register(
+    PersonalData(
+        key="account",
+        label=_("Account"),
+        covers=(),
+        export=export_account,
+        columns=(
+            ("email", _("Email address")),
+            ("name", _("Name")),
+            ("language", _("Language")),
+            ("joined", _("Registered")),
+            ("last_login", _("Last login")),
+            ("region_admin", _("Region administrator")),
+        ),
+        erase=erase_account,
+    )
+)
+
+
+# --- email addresses -----------------------------------------------------------------------
+
+
+def export_email_addresses(user: User) -> list[dict[str, Any]]:
+    return list(
+        EmailAddress.objects.filter(user=user)
+        .order_by("-primary", "email")
+        .values("email", "verified", "primary")
+    )
+
+
+register(
+    PersonalData(
+        key="email_addresses",
+        label=_("Email addresses"),
+        covers=("account.EmailAddress.user",),
+        export=export_email_addresses,
+        columns=(
+            ("email", _("Email address")),
+            ("verified", _("Confirmed")),
+            ("primary", _("Primary")),
+        ),
+    )
+)
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def export_api_tokens(user: User) -> list[dict[str, Any]]:
+    # Never the hash: it would let anyone holding the export test guesses of the secret.
+    return [
+        {
+            "name": row["name"],
+            "beginning": f"{row['hint']}…",
+            "created": row["created_at"],
+            "last_used": row["last_used_at"],
+            "revoked": row["revoked_at"],
+        }
+        for row in ApiToken.objects.filter(user=user)
+        .order_by("-created_at", "-pk")
+        .values("name", "hint", "created_at", "last_used_at", "revoked_at")
+    ]
+
+
+register(
+    PersonalData(
+        key="api_tokens",
+        label=_("API tokens"),
+        covers=("accounts.ApiToken.user",),
+        export=export_api_tokens,
+        columns=(
+            ("name", _("Name")),
+            ("beginning", _("Beginning")),
+            ("created", _("Created")),
+            ("last_used", _("Last used")),
+            ("revoked", _("Revoked")),
+        ),
+    )
+)
+
+
+# --- the audit log -------------------------------------------------------------------------
+
+
+def export_audit_log(user: User) -> list[dict[str, Any]]:
+    """What the person did, and what was done to their account (by them or by staff). The
+    entries hold ids only; who else acted is not said."""
+    rows = (
+        AuditLog.objects.filter(
+            Q(actor_id=user.pk) | Q(target_type=_user_type(), target_id=str(user.pk))
+        )
+        .order_by("-created_at", "-pk")
+        .values(
+            "created_at",
+            "action",
+            "actor_id",
+            "target_type__app_label",
+            "target_type__model",
+            "target_id",
+            "organization_id",
+        )
+    )
+    return [
+        {
+            "time": row["created_at"],
+            "action": row["action"],
+            "object": (
+                f"{row['target_type__app_label']}.{row['target_type__model']}"
+                if row["target_type__app_label"]
+                else ""
+            ),
+            "object_id": row["target_id"],
+            "organization_id": row["organization_id"],
+            "by_you": row["actor_id"] == user.pk,
+        }
+        for row in rows
+    ]
+
+
+register(
+    PersonalData(
+        key="audit_log",
+        label=_("Log entries"),
+        covers=("accounts.AuditLog.actor",),
+        export=export_audit_log,
+        columns=(
+            ("time", _("Time")),
+            ("action", _("Action")),
+            ("object", _("Object")),
+            ("object_id", _("Object number")),
+            ("organization_id", _("Organization number")),
+            ("by_you", _("Done by you")),
+        ),
+    )
+)
+
+
+# --- two-factor authentication -------------------------------------------------------------
+
+
+def export_authenticators(user: User) -> list[dict[str, Any]]:
+    # Never ``data``: it holds the TOTP secret and the recovery codes.
+    types = dict(Authenticator.Type.choices)
+    return [
+        {
+            "type": str(types.get(row["type"], row["type"])),
+            "created": row["created_at"],
+            "last_used": row["last_used_at"],
+        }
+        for row in Authenticator.objects.filter(user=user)
+        .order_by("created_at", "pk")
+        .values("type", "created_at", "last_used_at")
+    ]
+
+
+register(
+    PersonalData(
+        key="authenticators",
+        label=_("Two-factor authentication"),
+        covers=("mfa.Authenticator.user",),
+        export=export_authenticators,
+        columns=(
+            ("type", _("Type")),
+            ("created", _("Set up")),
+            ("last_used", _("Last used")),
+        ),
+    )
+)
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def export_sessions(user: User) -> list[dict[str, Any]]:
+    # Never the session key: it is what logs a browser in.
+    return [
+        {
+            "created": row["created_at"],
+            "last_seen": row["last_seen_at"],
+            "ip": row["ip"],
+            "browser": row["user_agent"],
+        }
+        for row in UserSession.objects.filter(user=user)
+        .order_by("-last_seen_at", "-pk")
+        .values("created_at", "last_seen_at", "ip", "user_agent")
+    ]
+
+
+register(
+    PersonalData(
+        key="sessions",
+        label=_("Sessions"),
+        covers=("usersessions.UserSession.user",),
+        export=export_sessions,
+        columns=(
+            ("created", _("Logged in")),
+            ("last_seen", _("Last seen")),
+            ("ip", _("IP address")),
+            ("browser", _("Browser")),
+        ),
+    )
+)
+
+
+# --- the Django admin's history ------------------------------------------------------------
+
+
+def export_admin_log(user: User) -> list[dict[str, Any]]:
+    # Not ``object_repr`` or ``change_message``: the object changed may be another person.
+    return [
+        {
+            "time": row["action_time"],
+            "action": str(ADMIN_ACTIONS.get(row["action_flag"], row["action_flag"])),
+            "object": (
+                f"{row['content_type__app_label']}.{row['content_type__model']}"
+                if row["content_type__app_label"]
+                else ""
+            ),
+            "object_id": row["object_id"] or "",
+        }
+        for row in LogEntry.objects.filter(user=user)
+        .order_by("-action_time", "-pk")
+        .values(
+            "action_time",
+            "action_flag",
+            "content_type__app_label",
+            "content_type__model",
+            "object_id",
+        )
+    ]
+
+
+register(
+    PersonalData(
+        key="admin_log",
+        label=_("Changes in the administration"),
+        covers=("admin.LogEntry.user",),
+        export=export_admin_log,
+        columns=(
+            ("time", _("Time")),
+            ("action", _("Action")),
+            ("object", _("Object")),
+            ("object_id", _("Object number")),
+        ),
+    )
+)

@@ -122,10 +122,13 @@ def export_data(user: User) -> dict[str, Any]:
     }
 
 
-def export_for(user: User, *, by: User) -> dict[str, Any]:
-    """The export, asked for by the person or by staff on their behalf (logged either way)."""
+def export_for(user: User, *, by: User, organization_id: int | None = None) -> dict[str, Any]:
+    """The export, asked for by the person or by staff on their behalf (logged either way;
+    with the organization whose staff answered, so it shows in that organization's log)."""
     data = export_data(user)
-    log_action(by, "accounts.exported", user, on_behalf=by.pk != user.pk)
+    log_action(
+        by, "accounts.exported", user, organization_id=organization_id, on_behalf=by.pk != user.pk
+    )
     return data
 
 
@@ -142,7 +145,9 @@ def erasure_blockers(user: User) -> list[str]:
     ]
 
 
-def erase_person(user: User, *, by: User | None, reason: str = "request") -> None:
+def erase_person(
+    user: User, *, by: User | None, reason: str = "request", organization_id: int | None = None
+) -> None:
     """Erase ``user``: every section clears what it holds, then the account is deleted.
 
     Reservations, loans, enrolments and attendance stay as anonymous rows, so every figure in
@@ -158,7 +163,14 @@ def erase_person(user: User, *, by: User | None, reason: str = "request") -> Non
             if section.erase is not None:
                 section.erase(user)
         actor = by if by is not None and by.pk != user.pk else None
-        log_action(actor, "accounts.erased", user, reason=reason, by_self=actor is None)
+        log_action(
+            actor,
+            "accounts.erased",
+            user,
+            organization_id=organization_id,
+            reason=reason,
+            by_self=actor is None and reason != "retention",
+        )
         user.delete()
 
 

@@ -1,1 +1,592 @@
-"""What booking holds about a person: export, erase (registered with accounts.privacy)."""
+"""What booking holds about a person: export, erase (registered with accounts.privacy).
+
+Erasure ends what is still open so that nobody else is harmed (upcoming bookings and
+pick-ups are cancelled, waiting-list places left, each through the services, so a freed
+device goes to the next person), clears the free text about the person, and leaves
+reservations, loans and waiting-list entries as anonymous rows for the statistics. An open
+loan blocks it: the device must come back first.
+
+A course's meeting booking belongs to the course, not to the staff member who made it:
+erasing them neither cancels it nor clears its purpose (``course_meeting`` is the reverse
+name of ``courses.Meeting.reservation``; a lookup by name, not an import from above).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.privacy import PersonalData, register
+from devices.models import Device, DeviceEvent, DevicePool
+
+from .models import (
+    AgreementAcceptance,
+    CalendarToken,
+    LibraryCard,
+    Loan,
+    LoanItem,
+    OverdueNotice,
+    Reservation,
+    Series,
+    WaitlistEntry,
+)
+
+ACTIVE = (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED)
+COURSE_MEETING = Q(course_meeting__isnull=False)
+
+
+def _label(choices, value: str) -> str:
+    return str(dict(choices).get(value, value))
+
+
+def _device(name: str, asset_tag: str) -> str:
+    return f"{name} ({asset_tag})" if name else asset_tag
+
+
+# --- series --------------------------------------------------------------------------------
+
+
+def export_series(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "pool": row["pool__name"],
+            "organization": row["pool__organization__name"],
+            "first_date": row["first_date"],
+            "until": row["until"],
+            "time": f"{row['start_time']:%H:%M}–{row['end_time']:%H:%M}",
+            "every_weeks": row["interval_weeks"],
+            "devices": row["quantity"],
+            "purpose": row["purpose"],
+        }
+        for row in Series.objects.filter(user=user)
+        .order_by("first_date", "pk")
+        .values(
+            "pool__name",
+            "pool__organization__name",
+            "first_date",
+            "until",
+            "start_time",
+            "end_time",
+            "interval_weeks",
+            "quantity",
+            "purpose",
+        )
+    ]
+
+
+register(
+    PersonalData(
+        key="series",
+        label=_("Weekly bookings"),
+        covers=("booking.Series.user",),
+        export=export_series,
+        columns=(
+            ("pool", _("Pool")),
+            ("organization", _("Organization")),
+            ("first_date", _("First date")),
+            ("until", _("Until")),
+            ("time", _("Time")),
+            ("every_weeks", _("Every … weeks")),
+            ("devices", _("Devices")),
+            ("purpose", _("Purpose")),
+        ),
+    )
+)
+
+
+# --- reservations --------------------------------------------------------------------------
+
+
+def export_reservations(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "pool": row["pool__name"],
+            "organization": row["pool__organization__name"],
+            "start": row["start"],
+            "end": row["end"],
+            "devices": row["quantity"],
+            "status": _label(Reservation.Status.choices, row["status"]),
+            "purpose": row["purpose"],
+            "decision_reason": row["decision_reason"],
+            "booked_on": row["created_at"],
+        }
+        for row in Reservation.objects.filter(user=user)
+        .order_by("start", "pk")
+        .values(
+            "pool__name",
+            "pool__organization__name",
+            "start",
+            "end",
+            "quantity",
+            "status",
+            "purpose",
+            "decision_reason",
+            "created_at",
+        )
+    ]
+
+
+def _cancel_open(user: User) -> None:
+    """Leave every waiting list (a device held for the person goes to the next one), then
+    cancel the upcoming bookings and pick-ups that nothing was handed out for. By the person
+    themselves, so they are sent nothing; the waiting lists get the freed devices."""
+    from . import services
+
+    now = timezone.now()
+    pools = DevicePool.objects.filter(
+        waitlist__user=user, waitlist__status__in=WaitlistEntry.ACTIVE
+    ).distinct()
+    for pool in pools:
+        services.leave_waitlist(by=user, pool=pool, now=now)
+    open_reservations = (
+        Reservation.objects.filter(user=user, status__in=ACTIVE, end__gt=now, loans__isnull=True)
+        .exclude(COURSE_MEETING)
+        .select_related("pool__organization")
+        .order_by("start", "pk")
+    )
+    for reservation in open_reservations:
+        if reservation.pool.booking_scope == DevicePool.Scope.RESIDENTS:
+            # A pick-up can be cancelled on its day too.
+            services.cancel_loan_reservation(by=user, reservation=reservation, now=now)
+        elif reservation.start > now:
+            services.cancel(by=user, reservation=reservation, now=now)
+        # A lesson booking under way stays: it ends by itself, as an anonymous row.
+
+
+def erase_reservations(user: User) -> None:
+    _cancel_open(user)
+    Reservation.objects.filter(user=user).exclude(COURSE_MEETING).exclude(
+        purpose="", decision_reason=""
+    ).update(purpose="", decision_reason="")
+    Series.objects.filter(user=user).exclude(purpose="").update(purpose="")
+
+
+def booked_with(organization_ids: Iterable[int]) -> Iterable[int]:
+    return (
+        Reservation.objects.filter(pool__organization_id__in=organization_ids, user__isnull=False)
+        .exclude(COURSE_MEETING)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+register(
+    PersonalData(
+        key="reservations",
+        label=_("Reservations"),
+        covers=("booking.Reservation.user",),
+        export=export_reservations,
+        columns=(
+            ("pool", _("Pool")),
+            ("organization", _("Organization")),
+            ("start", _("From")),
+            ("end", _("Until")),
+            ("devices", _("Devices")),
+            ("status", _("Status")),
+            ("purpose", _("Purpose")),
+            ("decision_reason", _("Reason given")),
+            ("booked_on", _("Booked on")),
+        ),
+        erase=erase_reservations,
+        people=booked_with,
+    )
+)
+
+
+# --- requests the person decided (staff) ---------------------------------------------------
+
+
+def export_decisions(user: User) -> list[dict[str, Any]]:
+    # Whose request it was is not said: that is another person.
+    return [
+        {
+            "reservation": row["pk"],
+            "pool": row["pool__name"],
+            "start": row["start"],
+            "decision": _label(Reservation.Status.choices, row["status"]),
+        }
+        for row in Reservation.objects.filter(decided_by=user)
+        .order_by("start", "pk")
+        .values("pk", "pool__name", "start", "status")
+    ]
+
+
+register(
+    PersonalData(
+        key="decisions",
+        label=_("Requests you answered"),
+        covers=("booking.Reservation.decided_by",),
+        export=export_decisions,
+        columns=(
+            ("reservation", _("Reservation number")),
+            ("pool", _("Pool")),
+            ("start", _("From")),
+            ("decision", _("Status")),
+        ),
+    )
+)
+
+
+# --- calendar subscription -----------------------------------------------------------------
+
+
+def export_calendar(user: User) -> list[dict[str, Any]]:
+    # Never the token: it is what opens the calendar.
+    return [
+        {"subscription": True, "created": created}
+        for created in CalendarToken.objects.filter(user=user).values_list("created_at", flat=True)
+    ]
+
+
+register(
+    PersonalData(
+        key="calendar",
+        label=_("Calendar subscription"),
+        covers=("booking.CalendarToken.user",),
+        export=export_calendar,
+        columns=(("subscription", _("Subscription address exists")), ("created", _("Created"))),
+    )
+)
+
+
+# --- loans ---------------------------------------------------------------------------------
+
+
+def _items():
+    return Prefetch(
+        "items", queryset=LoanItem.objects.select_related("device").order_by("device__asset_tag")
+    )
+
+
+def export_loans(user: User) -> list[dict[str, Any]]:
+    loans = (
+        Loan.objects.filter(borrower=user)
+        .select_related("pool__organization")
+        .prefetch_related(_items())
+        .order_by("handed_out_at", "pk")
+    )
+    return [
+        {
+            "pool": loan.pool.name,
+            "organization": loan.pool.organization.name,
+            "devices": ", ".join(
+                _device(item.device.name, item.device.asset_tag) for item in loan.items.all()
+            ),
+            "handed_out": loan.handed_out_at,
+            "due": loan.due_at,
+            "returned": loan.closed_at,
+            "renewals": loan.renewals,
+            "notes": "; ".join(item.note for item in loan.items.all() if item.note),
+        }
+        for loan in loans
+    ]
+
+
+def erase_loans(user: User) -> None:
+    """The notes on the person's returns go; where a damaged return sent a device to repair,
+    the device's history carries the note too (``Damaged on return: …``): that goes as well."""
+    items = LoanItem.objects.filter(loan__borrower=user).exclude(note="")
+    for device_id, note in items.values_list("device_id", "note"):
+        DeviceEvent.objects.filter(
+            device_id=device_id,
+            kind=DeviceEvent.Kind.STATUS,
+            to_status=Device.Status.IN_REPAIR,
+            reason__contains=note[:100],
+        ).update(reason="")
+    items.update(note="")
+
+
+def open_loans(user: User) -> list[str]:
+    """One message per open loan: which devices to bring back, and where."""
+    loans = (
+        Loan.objects.open()
+        .filter(borrower=user)
+        .select_related("pool__organization")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=LoanItem.objects.filter(returned_at__isnull=True)
+                .select_related("device")
+                .order_by("device__asset_tag"),
+            )
+        )
+        .order_by("due_at", "pk")
+    )
+    return [
+        gettext(
+            "Please bring %(devices)s back to %(organization)s first: "
+            "an account with a device on loan cannot be deleted."
+        )
+        % {
+            "devices": ", ".join(
+                _device(item.device.name, item.device.asset_tag) for item in loan.items.all()
+            ),
+            "organization": loan.pool.organization.name,
+        }
+        for loan in loans
+    ]
+
+
+def borrowed_from(organization_ids: Iterable[int]) -> Iterable[int]:
+    return (
+        Loan.objects.filter(pool__organization_id__in=organization_ids, borrower__isnull=False)
+        .values_list("borrower_id", flat=True)
+        .distinct()
+    )
+
+
+register(
+    PersonalData(
+        key="loans",
+        label=_("Loans"),
+        covers=("booking.Loan.borrower",),
+        export=export_loans,
+        columns=(
+            ("pool", _("Pool")),
+            ("organization", _("Organization")),
+            ("devices", _("Devices")),
+            ("handed_out", _("Handed out")),
+            ("due", _("Due")),
+            ("returned", _("All returned")),
+            ("renewals", _("Renewals")),
+            ("notes", _("Notes on return")),
+        ),
+        erase=erase_loans,
+        blockers=open_loans,
+        people=borrowed_from,
+    )
+)
+
+
+# --- what the person recorded at the desk (staff) ------------------------------------------
+
+
+def export_desk_work(user: User) -> list[dict[str, Any]]:
+    """Hand-outs, returns and desk signatures the person recorded: ids and times only, since
+    each of them is about another person."""
+    handed_out = Loan.objects.filter(handed_out_by=user).values_list("pk", "handed_out_at")
+    returned = LoanItem.objects.filter(returned_to=user).values_list("loan_id", "returned_at")
+    signed = AgreementAcceptance.objects.filter(recorded_by=user).values_list(
+        "agreement_id", "accepted_at"
+    )
+    rows = [
+        *({"kind": gettext("Handed out"), "loan": pk, "time": at} for pk, at in handed_out),
+        *({"kind": gettext("Taken back"), "loan": pk, "time": at} for pk, at in returned),
+        *(
+            {"kind": gettext("Signature for the agreement"), "agreement": pk, "time": at}
+            for pk, at in signed
+        ),
+    ]
+    return sorted(rows, key=lambda row: row["time"])
+
+
+register(
+    PersonalData(
+        key="desk_work",
+        label=_("What you recorded at the lending desk"),
+        covers=(
+            "booking.Loan.handed_out_by",
+            "booking.LoanItem.returned_to",
+            "booking.AgreementAcceptance.recorded_by",
+        ),
+        export=export_desk_work,
+        columns=(
+            ("kind", _("What")),
+            ("loan", _("Loan number")),
+            ("agreement", _("Agreement number")),
+            ("time", _("Time")),
+        ),
+    )
+)
+
+
+# --- library cards -------------------------------------------------------------------------
+
+
+def export_library_cards(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "organization": row["organization__name"],
+            "number": row["number"],
+            "since": row["created_at"],
+        }
+        for row in LibraryCard.objects.filter(user=user)
+        .order_by("organization__name")
+        .values("organization__name", "number", "created_at")
+    ]
+
+
+def card_holders(organization_ids: Iterable[int]) -> Iterable[int]:
+    return LibraryCard.objects.filter(organization_id__in=organization_ids).values_list(
+        "user_id", flat=True
+    )
+
+
+register(
+    PersonalData(
+        key="library_cards",
+        label=_("Library cards"),
+        covers=("booking.LibraryCard.user",),
+        export=export_library_cards,
+        columns=(
+            ("organization", _("Organization")),
+            ("number", _("Card number")),
+            ("since", _("Since")),
+        ),
+        people=card_holders,
+    )
+)
+
+
+# --- borrowing agreements ------------------------------------------------------------------
+
+
+def export_agreements(user: User) -> list[dict[str, Any]]:
+    # Whether staff recorded it at the desk, not who.
+    return [
+        {
+            "organization": row["agreement__organization__name"],
+            "agreement": row["agreement__title"],
+            "version": row["agreement__version"],
+            "accepted": row["accepted_at"],
+            "at_the_desk": row["recorded_by_id"] is not None,
+        }
+        for row in AgreementAcceptance.objects.filter(user=user)
+        .order_by("accepted_at", "pk")
+        .values(
+            "agreement__organization__name",
+            "agreement__title",
+            "agreement__version",
+            "accepted_at",
+            "recorded_by_id",
+        )
+    ]
+
+
+def accepted_with(organization_ids: Iterable[int]) -> Iterable[int]:
+    return (
+        AgreementAcceptance.objects.filter(
+            agreement__organization_id__in=organization_ids, user__isnull=False
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+register(
+    PersonalData(
+        key="agreements",
+        label=_("Accepted borrowing agreements"),
+        covers=("booking.AgreementAcceptance.user",),
+        export=export_agreements,
+        columns=(
+            ("organization", _("Organization")),
+            ("agreement", _("Agreement")),
+            ("version", _("Version")),
+            ("accepted", _("Accepted")),
+            ("at_the_desk", _("Signed at the desk")),
+        ),
+        people=accepted_with,
+    )
+)
+
+
+# --- waiting lists -------------------------------------------------------------------------
+
+
+def export_waitlist(user: User) -> list[dict[str, Any]]:
+    from .services import waitlist_positions
+
+    positions = waitlist_positions(user)
+    return [
+        {
+            "pool": row["pool__name"],
+            "organization": row["pool__organization__name"],
+            "devices": row["quantity"],
+            "status": _label(WaitlistEntry.Status.choices, row["status"]),
+            "position": positions.get(row["pk"]) or None,
+            "joined": row["created_at"],
+            "held_until": row["hold_until"],
+            "closed": row["closed_at"],
+        }
+        for row in WaitlistEntry.objects.filter(user=user)
+        .order_by("created_at", "pk")
+        .values(
+            "pk",
+            "pool__name",
+            "pool__organization__name",
+            "quantity",
+            "status",
+            "created_at",
+            "hold_until",
+            "closed_at",
+        )
+    ]
+
+
+def waiting_with(organization_ids: Iterable[int]) -> Iterable[int]:
+    return (
+        WaitlistEntry.objects.filter(pool__organization_id__in=organization_ids, user__isnull=False)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+register(
+    PersonalData(
+        key="waitlist",
+        label=_("Waiting lists for devices"),
+        covers=("booking.WaitlistEntry.user",),
+        export=export_waitlist,
+        columns=(
+            ("pool", _("Pool")),
+            ("organization", _("Organization")),
+            ("devices", _("Devices")),
+            ("status", _("Status")),
+            ("position", _("Place")),
+            ("joined", _("Joined")),
+            ("held_until", _("Held until")),
+            ("closed", _("Ended")),
+        ),
+        people=waiting_with,
+    )
+)
+
+
+# --- reminders and overdue notices ---------------------------------------------------------
+
+
+def export_notices(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": _label(OverdueNotice.Kind.choices, row["kind"]),
+            "days": row["days"],
+            "pool": row["loan__pool__name"],
+            "sent": row["sent_at"],
+        }
+        for row in OverdueNotice.objects.filter(loan__borrower=user)
+        .order_by("sent_at", "pk")
+        .values("kind", "days", "loan__pool__name", "sent_at")
+    ]
+
+
+register(
+    PersonalData(
+        key="loan_notices",
+        label=_("Reminders and overdue notices sent to you"),
+        covers=(),
+        export=export_notices,
+        columns=(
+            ("kind", _("Kind")),
+            ("days", _("Days")),
+            ("pool", _("Pool")),
+            ("sent", _("Sent")),
+        ),
+    )
+)

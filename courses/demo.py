@@ -497,7 +497,12 @@ def _write_attendance(planned, meetings, enrollments, now, rng) -> None:
                     )
                 )
             finished = len(held) == len(meetings_of[course.pk])
-            if finished and came * 100 >= course.attendance_threshold * len(held):
+            # Certificates carry a name, never an email address: only people with a name get one.
+            if (
+                finished
+                and enrollment.user.name
+                and came * 100 >= course.attendance_threshold * len(held)
+            ):
                 certificates.append(_certificate(course, enrollment, held, now, rng))
     Attendance.objects.bulk_create(attendance, batch_size=1000)
     Certificate.objects.bulk_create(certificates)
@@ -509,7 +514,7 @@ def _certificate(course, enrollment, meetings, now, rng) -> Certificate:
     return Certificate(
         enrollment=enrollment,
         code=new_certificate_code(),
-        holder_name=enrollment.user.name or enrollment.user.email,
+        holder_name=enrollment.user.name,
         course_title=course.title,
         provider_name=course.organization.name,
         first_day=timezone.localtime(meetings[0].start).date(),

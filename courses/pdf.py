@@ -215,7 +215,7 @@ def _certificate_page(certificate: Certificate, url: str) -> list:
         _p(_("Certificate of participation"), _CERT_TITLE),
         _p(_("This confirms that"), _CENTER),
         Spacer(0, 4 * mm),
-        _p(certificate.holder_name, _HOLDER),
+        _p(certificate.holder_name or _("Name erased"), _HOLDER),
         Spacer(0, 4 * mm),
         _p(_("took part in the course"), _CENTER),
         Spacer(0, 3 * mm),
