@@ -1,1 +1,290 @@
-"""What accounts forgets by itself, and its privacy-notice lines (see accounts/privacy.py)."""
+"""What accounts forgets by itself, and its privacy-notice lines (see accounts/privacy.py).
+
+- Unused accounts: ``inactive_warning_days`` before an account has been unused (no login;
+  never logged in: since it was made) for ``inactive_days``, the person gets one email in
+  their language naming the day of deletion; logging in clears the warning. On that day the
+  account is erased through ``erase_person``, unless something is still open (a device on
+  loan): then it is kept and counted, and tried again on the next run.
+- The audit log: entries older than ``audit_days`` are deleted.
+- Sessions: expired sessions are deleted, with their "your sessions" rows (allauth).
+
+``run_retention`` is what ``manage.py apply_retention`` and the daily task call.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from .audit import log_action
+from .models import AuditLog, User
+from .privacy import (
+    ErasureBlocked,
+    Retention,
+    apply_retention,
+    erase_person,
+    erasure_blockers,
+    register_retention,
+    retention_setting,
+)
+
+DATABASE_SESSION_ENGINES = {
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+}
+
+
+def inactive_days() -> int:
+    return retention_setting("inactive_days")
+
+
+def warning_days() -> int:
+    return retention_setting("inactive_warning_days")
+
+
+def deletion_day(warned_at: datetime.datetime) -> datetime.date:
+    """The (local) day on which an account warned at ``warned_at`` is deleted."""
+    return timezone.localdate(warned_at) + datetime.timedelta(days=warning_days())
+
+
+def _accounts() -> QuerySet[User]:
+    """Every account the rule looks at (never a superuser), with ``last_used``: the last
+    login, or when the account was made if it never logged in."""
+    return User.objects.filter(is_superuser=False).alias(
+        last_used=Coalesce("last_login", "date_joined")
+    )
+
+
+def due_for_deletion(now: datetime.datetime) -> QuerySet[User]:
+    """Warned accounts whose day of deletion has come and that were not used since."""
+    # deletion_day(warned_at) <= today  ⇔  warned_at before the start of (today - warning + 1)
+    first_safe_day = timezone.localdate(now) - datetime.timedelta(days=warning_days() - 1)
+    warned_before = timezone.make_aware(datetime.datetime.combine(first_safe_day, datetime.time()))
+    return _accounts().filter(
+        inactivity_warned_at__lt=warned_before, last_used__lt=F("inactivity_warned_at")
+    )
+
+
+def _clear_stale_warnings() -> int:
+    """A warned person who logged in since (should the login signal have been missed)."""
+    return (
+        _accounts()
+        .filter(inactivity_warned_at__isnull=False, last_used__gte=F("inactivity_warned_at"))
+        .update(inactivity_warned_at=None)
+    )
+
+
+def _delete_due_accounts(now: datetime.datetime) -> int:
+    deleted = 0
+    for user in due_for_deletion(now).order_by("pk"):
+        if erasure_blockers(user):
+            continue  # counted by blocked_inactive_accounts() after the run
+        try:
+            erase_person(user, by=None, reason="retention")
+        except ErasureBlocked:  # something opened since the check above
+            continue
+        deleted += 1
+    return deleted
+
+
+def _warn_inactive_accounts(now: datetime.datetime) -> int:
+    """Record the warning for each account that reaches the warning day, and queue one email
+    each. The rows are locked and re-checked, so two runs at once warn nobody twice."""
+    from .tasks import send_inactivity_warning
+
+    unused_since = now - datetime.timedelta(days=inactive_days() - warning_days())
+    with transaction.atomic():
+        ids = list(
+            _accounts()
+            .filter(inactivity_warned_at__isnull=True, last_used__lte=unused_since)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        User.objects.filter(pk__in=ids).update(inactivity_warned_at=now)
+        for user_id in ids:
+            log_action(None, "accounts.inactivity_warned", User(pk=user_id))
+            transaction.on_commit(partial(send_inactivity_warning.enqueue, user_id))
+    return len(ids)
+
+
+def forget_inactive_accounts(now: datetime.datetime) -> int:
+    """Warn the accounts that reach the warning day, erase the warned ones whose day has
+    come. Returns how many accounts were warned, deleted or (after a login) cleared."""
+    cleared = _clear_stale_warnings()
+    deleted = _delete_due_accounts(now)
+    return cleared + deleted + _warn_inactive_accounts(now)
+
+
+def blocked_inactive_accounts(now: datetime.datetime) -> int:
+    """How many accounts are due for deletion but kept because something is still open."""
+    return due_for_deletion(now).count()
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.retention.clear_inactivity_warning")
+def clear_inactivity_warning(sender, request, user, **kwargs) -> None:
+    """Logging in keeps the account: the warning no longer applies."""
+    if getattr(user, "inactivity_warned_at", None) is not None:
+        User.objects.filter(pk=user.pk).update(inactivity_warned_at=None)
+        user.inactivity_warned_at = None
+
+
+def delete_old_log_entries(now: datetime.datetime) -> int:
+    cutoff = now - datetime.timedelta(days=retention_setting("audit_days"))
+    deleted, _per_model = AuditLog.objects.filter(created_at__lte=cutoff).delete()
+    return deleted
+
+
+def delete_expired_sessions(now: datetime.datetime) -> int:
+    """Expired sessions, and the "your sessions" rows whose session is gone. Only for the
+    database session engines (other engines expire their sessions themselves)."""
+    if settings.SESSION_ENGINE not in DATABASE_SESSION_ENGINES:
+        return 0
+    from allauth.usersessions.models import UserSession
+
+    with transaction.atomic():
+        sessions, _per_model = Session.objects.filter(expire_date__lte=now).delete()
+        live = Session.objects.filter(expire_date__gt=now).values("session_key")
+        rows, _per_model = UserSession.objects.exclude(session_key__in=live).delete()
+    return sessions + rows
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    changed: dict[str, int]
+    blocked_accounts: int
+
+
+def as_of(day: str | datetime.date) -> datetime.datetime:
+    """The current local time of day on ``day`` (an ISO date): ``--date`` set to today is the
+    same as no date. Raises ValueError for a malformed date."""
+    if isinstance(day, str):
+        day = datetime.date.fromisoformat(day)
+    local_now = timezone.localtime()
+    return timezone.make_aware(datetime.datetime.combine(day, local_now.time()))
+
+
+def run_retention(now: datetime.datetime | None = None) -> RetentionRun:
+    """Apply every registered rule once (the daily job), and count the unused accounts that
+    stay because something is still open."""
+    now = now or timezone.now()
+    changed = apply_retention(now)
+    return RetentionRun(changed=changed, blocked_accounts=blocked_inactive_accounts(now))
+
+
+# --- The privacy notice's lines ------------------------------------------------------------
+
+
+def _account_kept() -> str:
+    days, warning = inactive_days(), warning_days()
+    deleted = ngettext(
+        "As long as you use it; after %(days)d day without a login it is deleted",
+        "As long as you use it; after %(days)d days without a login it is deleted",
+        days,
+    ) % {"days": days}
+    warned = ngettext(
+        "we warn you by email %(days)d day before",
+        "we warn you by email %(days)d days before",
+        warning,
+    ) % {"days": warning}
+    return f"{deleted} ({warned})"
+
+
+def _as_long_as_the_account() -> str:
+    return _("As long as your account exists; you can remove it yourself at any time")
+
+
+def _audit_kept() -> str:
+    days = retention_setting("audit_days")
+    return ngettext("%(days)d day, then deleted", "%(days)d days, then deleted", days) % {
+        "days": days
+    }
+
+
+def _sessions_kept() -> str:
+    days = max(1, settings.SESSION_COOKIE_AGE // 86400)
+    return ngettext(
+        "Until you log out, at most %(days)d day; then deleted",
+        "Until you log out, at most %(days)d days; then deleted",
+        days,
+    ) % {"days": days}
+
+
+register_retention(
+    Retention(
+        key="accounts.account",
+        purpose=gettext_lazy("Your account"),
+        stored=gettext_lazy(
+            "Your email address, optionally your name, your preferred language, your password "
+            "(only as a secure hash), when you last logged in."
+        ),
+        kept=_account_kept,
+        apply=forget_inactive_accounts,
+        order=10,
+    )
+)
+
+register_retention(
+    Retention(
+        key="accounts.tokens",
+        purpose=gettext_lazy("Access for your own programs (API tokens)"),
+        stored=gettext_lazy(
+            "The tokens you created: name, beginning, when created and last used; the secret "
+            "only as a secure hash."
+        ),
+        kept=_as_long_as_the_account,
+        order=12,
+    )
+)
+
+register_retention(
+    Retention(
+        key="accounts.mfa",
+        purpose=gettext_lazy("Two-factor authentication"),
+        stored=gettext_lazy(
+            "The secret of your authenticator app and your recovery codes, if you set them up."
+        ),
+        kept=_as_long_as_the_account,
+        order=13,
+    )
+)
+
+register_retention(
+    Retention(
+        key="accounts.sessions",
+        purpose=gettext_lazy("Keeping you logged in"),
+        stored=gettext_lazy(
+            "A session cookie, and for the list of your sessions the IP address, the browser "
+            "and when each session began."
+        ),
+        kept=_sessions_kept,
+        apply=delete_expired_sessions,
+        order=70,
+    )
+)
+
+register_retention(
+    Retention(
+        key="accounts.audit_log",
+        purpose=gettext_lazy("Accountability: the log of actions"),
+        stored=gettext_lazy(
+            "Who did what to which record and when (for example a hand-out or a role "
+            "change), as ids only, without names or email addresses."
+        ),
+        kept=_audit_kept,
+        apply=delete_old_log_entries,
+        order=71,
+    )
+)

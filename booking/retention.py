@@ -1,1 +1,169 @@
-"""What booking forgets by itself, and its privacy-notice lines (see accounts/privacy.py)."""
+"""What booking forgets by itself, and its privacy-notice lines (see accounts/privacy.py).
+
+After an organization's period (``Organization.effective_retention_days``: its own choice
+within the region's limits, else the region's default) the people are unlinked from ended
+reservations, returned loans, closed waiting-list entries and finished series. The rows stay,
+anonymous, so every figure in the reports stays the same. The updates are set-based: one
+round per distinct period (a handful), never one query per row or per organization.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.audit import log_action
+from accounts.privacy import Retention, register_retention, retention_setting
+from organizations.models import Organization, bookings_retention_days
+
+from .models import Loan, LoanItem, Reservation, Series, WaitlistEntry
+
+CLOSED_WAITLIST = (
+    WaitlistEntry.Status.FULFILLED,
+    WaitlistEntry.Status.EXPIRED,
+    WaitlistEntry.Status.LEFT,
+)
+
+
+def periods() -> dict[int, Q]:
+    """Effective period in days → a filter on ``organization`` matching the organizations
+    that keep bookings that long (one query over the distinct chosen values)."""
+    chosen = Organization.objects.order_by().values_list("retention_days", flat=True).distinct()
+    values: dict[int, list[int | None]] = defaultdict(list)
+    for value in chosen:
+        values[bookings_retention_days(value)].append(value)
+    filters = {}
+    for days, group in values.items():
+        condition = Q(retention_days__in=[value for value in group if value is not None])
+        if None in group:
+            condition |= Q(retention_days__isnull=True)
+        filters[days] = condition
+    return filters
+
+
+def _in_organizations(prefix: str, condition: Q) -> Q:
+    """``condition`` (on Organization) seen from a model ``prefix`` away from it."""
+    return Q(**{f"{prefix}__in": Organization.objects.filter(condition).values("pk")})
+
+
+def unlink_people(now: datetime.datetime) -> int:
+    """Remove the people (and the staff who acted) from what ended more than the
+    organization's period ago. Returns how many rows changed."""
+    changed = 0
+    with transaction.atomic():
+        for days, organizations in periods().items():
+            cutoff = now - datetime.timedelta(days=days)
+            changed += _unlink_before(cutoff, organizations)
+        if changed:
+            log_action(None, "booking.retention_applied", changed=changed)
+    return changed
+
+
+def _unlink_before(cutoff: datetime.datetime, organizations: Q) -> int:
+    open_loans = Loan.objects.filter(closed_at__isnull=True, reservation__isnull=False)
+    reservations = (
+        Reservation.objects.filter(_in_organizations("pool__organization", organizations))
+        .filter(end__lte=cutoff)
+        .filter(Q(user__isnull=False) | Q(decided_by__isnull=False))
+        .exclude(pk__in=open_loans.values("reservation_id"))
+        .update(user=None, decided_by=None)
+    )
+    loans = (
+        Loan.objects.filter(_in_organizations("pool__organization", organizations))
+        .filter(closed_at__lte=cutoff)
+        .filter(Q(borrower__isnull=False) | Q(handed_out_by__isnull=False))
+        .update(borrower=None, handed_out_by=None)
+    )
+    items = (
+        LoanItem.objects.filter(_in_organizations("loan__pool__organization", organizations))
+        .filter(loan__closed_at__lte=cutoff, returned_to__isnull=False)
+        .update(returned_to=None)
+    )
+    waitlist = (
+        WaitlistEntry.objects.filter(_in_organizations("pool__organization", organizations))
+        .filter(status__in=CLOSED_WAITLIST, user__isnull=False)
+        .filter(Q(closed_at__lte=cutoff) | Q(closed_at__isnull=True, created_at__lte=cutoff))
+        .update(user=None)
+    )
+    still_linked = Reservation.objects.filter(series=OuterRef("pk"), user__isnull=False)
+    series = (
+        Series.objects.filter(_in_organizations("pool__organization", organizations))
+        .filter(user__isnull=False, until__lt=timezone.localdate(cutoff))
+        .exclude(Exists(still_linked))
+        .update(user=None)
+    )
+    return reservations + loans + items + waitlist + series
+
+
+def _kept() -> str:
+    days = bookings_retention_days()
+    low = retention_setting("bookings_min_days")
+    high = retention_setting("bookings_max_days")
+    kept = ngettext(
+        "%(days)d day after the reservation ends or the devices are returned",
+        "%(days)d days after the reservation ends or the devices are returned",
+        days,
+    ) % {"days": days}
+    choice = _("organizations may choose %(min)d to %(max)d days") % {"min": low, "max": high}
+    return f"{kept} ({choice})"
+
+
+register_retention(
+    Retention(
+        key="booking.bookings",
+        purpose=gettext_lazy("Booking and borrowing devices"),
+        stored=gettext_lazy(
+            "Your reservations and series (devices, time, purpose), your loans (which device, "
+            "when handed out, due and returned, its condition) and your places on waiting "
+            "lists; for staff, who approved, handed out or took back."
+        ),
+        kept=_kept,
+        apply=unlink_people,
+        order=20,
+    )
+)
+
+
+def _as_long_as_the_account() -> str:
+    return _("As long as your account exists")
+
+
+register_retention(
+    Retention(
+        key="booking.cards",
+        purpose=gettext_lazy("Finding you at a library's lending desk"),
+        stored=gettext_lazy("Your library card number with each library that recorded it."),
+        kept=_as_long_as_the_account,
+        order=21,
+    )
+)
+
+register_retention(
+    Retention(
+        key="booking.agreements",
+        purpose=gettext_lazy("Proof that you accepted a library's borrowing agreement"),
+        stored=gettext_lazy(
+            "Which version of the agreement you accepted, when, and whether at the desk."
+        ),
+        kept=_as_long_as_the_account,
+        order=22,
+    )
+)
+
+register_retention(
+    Retention(
+        key="booking.calendar",
+        purpose=gettext_lazy("Your bookings in your own calendar app"),
+        stored=gettext_lazy("The secret address of your calendar subscription."),
+        kept=lambda: _(
+            "As long as your account exists; a new address makes the old one stop working"
+        ),
+        order=23,
+    )
+)

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.privacy import retention_rules
 from organizations.models import Organization
 
 
@@ -29,7 +30,10 @@ def imprint(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/privacy.html")
+    """The privacy notice. Its table of what is kept how long comes from the same retention
+    rules and settings that the daily job applies, so the two cannot disagree."""
+    rows = [(rule.purpose, rule.stored, rule.kept()) for rule in retention_rules()]
+    return render(request, "pages/privacy.html", {"retention_rows": rows})
 
 
 @require_safe

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Closure, District, LessonPeriod, Location, Membership, Organization
 
@@ -27,12 +28,19 @@ class DistrictAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "district", "city", "is_active"]
+    list_display = ["name", "kind", "district", "city", "is_active", "retention"]
     list_filter = ["kind", "district", "is_active"]
     list_select_related = ["district"]
     search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [LocationInline, LessonPeriodInline, MembershipInline]
+
+    @admin.display(description=_("keeps bookings and loans for (days)"), ordering="retention_days")
+    def retention(self, organization: Organization) -> str:
+        days = organization.effective_retention_days
+        if organization.retention_days is None:
+            return _("%(days)d (region's default)") % {"days": days}
+        return str(days)
 
 
 @admin.register(Membership)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -65,6 +66,15 @@ class OrganizationQuerySet(models.QuerySet):
         return self.filter(memberships__user=user, memberships__role=Role.ORG_ADMIN).distinct()
 
 
+def bookings_retention_days(days: int | None = None) -> int:
+    """Days a booking or loan keeps its person: an organization's choice (``days``) or the
+    region's default, always within the region's limits (``LERNPOOL_RETENTION``)."""
+    retention = settings.LERNPOOL_RETENTION
+    low, high = int(retention["bookings_min_days"]), int(retention["bookings_max_days"])
+    chosen = int(retention["bookings_days"]) if days is None else int(days)
+    return max(low, min(high, chosen))
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         SCHOOL = "school", _("School")
@@ -118,6 +128,26 @@ class Organization(models.Model):
 
     def opening_hours_lines(self) -> list[str]:
         return [line.strip() for line in self.opening_hours.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        super().clean()
+        retention = settings.LERNPOOL_RETENTION
+        low, high = int(retention["bookings_min_days"]), int(retention["bookings_max_days"])
+        if self.retention_days is not None and not low <= self.retention_days <= high:
+            raise ValidationError(
+                {
+                    "retention_days": _(
+                        "Choose between %(min)d and %(max)d days, or leave the field empty "
+                        "for the region's default of %(default)d days."
+                    )
+                    % {"min": low, "max": high, "default": bookings_retention_days()}
+                }
+            )
+
+    @property
+    def effective_retention_days(self) -> int:
+        """Days after a return or a reservation's end before the person is removed from it."""
+        return bookings_retention_days(self.retention_days)
 
 
 class Location(models.Model):
