@@ -38,3 +38,40 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("For example: calendar script, school timetable system."),
     )
+
+
+class ConfirmErasureForm(forms.Form):
+    """The one tick that says: yes, delete the account and everything about the person."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, delete this account and its data for good."),
+        error_messages={
+            "required": _("Tick the box to confirm that the account and its data are deleted.")
+        },
+    )
+
+
+def erasure_confirmed(request) -> bool:
+    """Whether the POST carries the tick: only then is the password asked for again (an
+    unticked form is answered with its error at once)."""
+    return request.method == "POST" and ConfirmErasureForm(request.POST).is_valid()
+
+
+class DeleteAccountForm(ConfirmErasureForm):
+    confirm = forms.BooleanField(
+        label=_("Yes, delete my account and my data for good."),
+        error_messages={
+            "required": _("Tick the box to confirm that your account and data are deleted.")
+        },
+    )
+
+
+class PersonSearchForm(forms.Form):
+    """Staff looking for the person who asked for their data."""
+
+    q = forms.CharField(
+        label=_("Name or email address"),
+        max_length=150,
+        strip=True,
+        error_messages={"required": _("Type part of a name or an email address.")},
+    )

@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.profile, name="profile"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("data/", views.my_data, name="my_data"),
+    path("data.json", views.my_data_json, name="my_data_json"),
+    path("delete/", views.delete, name="delete"),
 ]

@@ -1,0 +1,191 @@
+"""Staff answering a person's request about their data: find them, download their data on
+their behalf, erase their account.
+
+Staff and org admins see only the people their organization knows (``people_known_to``);
+region admins see every account. An account that holds a role anywhere is erased only by a
+region admin, since its erasure changes who runs an organization. Every export and erasure is
+logged with the staff member as the actor.
+"""
+
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts import privacy
+from accounts.erasure_emails import Recipient, send_erasure_confirmation
+from accounts.forms import ConfirmErasureForm, PersonSearchForm, erasure_confirmed
+from accounts.models import User
+from accounts.views import export_response
+
+from .access import managed_organization
+from .models import Organization
+
+RESULTS_SHOWN = 30
+MAX_ID = 2**63 - 1
+
+
+def _scope(request: HttpRequest) -> tuple[Organization | None, list[Organization]]:
+    """The organization whose people the page is about; None for a region admin, who answers
+    for everyone. Anyone who manages no organization gets 404."""
+    if request.user.is_region_admin:
+        return None, []
+    return managed_organization(request)
+
+
+def _people(organization: Organization | None):
+    if organization is None:
+        return User.objects.all()
+    return User.objects.filter(pk__in=privacy.people_known_to([organization.pk]))
+
+
+def _person_or_404(organization: Organization | None, pk: int) -> User:
+    if pk > MAX_ID:  # the database cannot even compare it
+        raise Http404
+    if organization is not None and pk not in privacy.people_known_to([organization.pk]):
+        raise Http404
+    person = User.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def _url(name: str, organization: Organization | None, **kwargs) -> str:
+    url = reverse(f"privacy_requests:{name}", kwargs=kwargs)
+    return f"{url}?{urlencode({'organization': organization.slug})}" if organization else url
+
+
+def holds_role(person: User) -> bool:
+    """Staff, admins and members of an organization: their erasure changes who runs things."""
+    return person.is_staff or person.is_superuser or bool(person.role_names())
+
+
+@require_safe
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """One search field: part of the name or email address of the person who asked."""
+    organization, managed = _scope(request)
+    form = PersonSearchForm(request.GET if "q" in request.GET else None)
+    found: list[User] = []
+    if form.is_bound and form.is_valid():
+        query = form.cleaned_data["q"]
+        match = Q(name__icontains=query) | Q(email__icontains=query)
+        found = list(
+            _people(organization).filter(match).order_by("name", "email")[: RESULTS_SHOWN + 1]
+        )
+        for person in found:
+            person.url = _url("person", organization, pk=person.pk)
+    context = {
+        "form": form,
+        "organization": organization,
+        "organizations": managed,
+        "searched": form.is_bound and not form.errors,
+        "found": found[:RESULTS_SHOWN],
+        "more": len(found) > RESULTS_SHOWN,
+    }
+    return render(
+        request, "organizations/privacy_index.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_safe
+@login_required
+@never_cache
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    organization, _managed = _scope(request)
+    found = _person_or_404(organization, pk)
+    context = {
+        "organization": organization,
+        "person": found,
+        "summary": privacy.erasure_summary(found),
+        "holds_role": holds_role(found),
+        "data_url": _url("person_data", organization, pk=found.pk),
+        "erase_url": _url("person_erase", organization, pk=found.pk),
+        "index_url": _url("index", organization),
+    }
+    return render(request, "organizations/privacy_person.html", context)
+
+
+@require_safe
+@login_required
+@never_cache
+def person_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's data as one JSON file, downloaded by staff on their behalf (logged)."""
+    organization, _managed = _scope(request)
+    found = _person_or_404(organization, pk)
+    data = privacy.export_for(
+        found, by=request.user, organization_id=organization.pk if organization else None
+    )
+    return export_response(data, f"lernpool-data-{found.pk}-{timezone.localdate():%Y-%m-%d}.json")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@reauthentication_required(enabled=erasure_confirmed)
+@never_cache
+def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """The summary and what blocks it; ticked and re-authenticated, the account is erased."""
+    organization, _managed = _scope(request)
+    found = _person_or_404(organization, pk)
+    if found.pk == request.user.pk or (holds_role(found) and not request.user.is_region_admin):
+        return _refused(request, organization, found)
+    form = ConfirmErasureForm(request.POST if request.method == "POST" else None)
+    blockers = privacy.erasure_blockers(found)
+    if request.method == "POST" and not blockers and form.is_valid():
+        recipient = Recipient.of(found)
+        try:
+            privacy.erase_person(
+                found,
+                by=request.user,
+                organization_id=organization.pk if organization else None,
+            )
+        except privacy.ErasureBlocked:
+            blockers = privacy.erasure_blockers(found)
+        else:
+            send_erasure_confirmation(
+                recipient,
+                by_staff=True,
+                organization_name=organization.name if organization else "",
+            )
+            messages.success(request, _("The account and its data have been deleted."))
+            return redirect(_url("index", organization))
+    context = {
+        "organization": organization,
+        "person": found,
+        "form": form,
+        "blockers": blockers,
+        "summary": privacy.erasure_summary(found),
+        # No query string: the organization travels in the form, so that a POST suspended for
+        # re-authentication resumes at exactly this path (allauth compares paths).
+        "action_url": reverse("privacy_requests:person_erase", kwargs={"pk": found.pk}),
+        "person_url": _url("person", organization, pk=found.pk),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "organizations/privacy_erase.html", context, status=status)
+
+
+def _refused(request: HttpRequest, organization: Organization | None, found: User) -> HttpResponse:
+    if found.pk == request.user.pk:
+        reason = _("To delete your own account, use “Delete my account” on your account page.")
+    else:
+        reason = _(
+            "This account holds a role (member, staff or administrator of an organization). "
+            "Only a region administrator may delete it."
+        )
+    context = {
+        "organization": organization,
+        "person": found,
+        "reason": reason,
+        "person_url": _url("person", organization, pk=found.pk),
+    }
+    return render(request, "organizations/privacy_refused.html", context, status=403)
