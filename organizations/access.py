@@ -21,3 +21,19 @@ def managed_organization(request: HttpRequest) -> tuple[Organization, list[Organ
                 return organization, managed
         raise Http404
     return managed[0], managed
+
+
+def administered_organization(request: HttpRequest) -> tuple[Organization, list[Organization]]:
+    """Like ``managed_organization``, for the pages of organization admins (members, log):
+    the organizations the user administers (every one for region admins); 404 for anyone
+    else, and for a ``?organization=<slug>`` they do not administer."""
+    administered = list(Organization.objects.administered_by(request.user).order_by("name"))
+    if not administered:
+        raise Http404
+    slug = request.GET.get("organization") or request.POST.get("organization")
+    if slug:
+        for organization in administered:
+            if organization.slug == slug:
+                return organization, administered
+        raise Http404
+    return administered[0], administered

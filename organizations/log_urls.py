@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import log_views
 
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", log_views.index, name="index"),
+    path("log.csv", log_views.export, name="export"),
+]

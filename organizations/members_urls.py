@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import members_views
 
 app_name = "members"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", members_views.index, name="index"),
+    path("add/", members_views.add, name="add"),
+    path("<int:pk>/role/", members_views.change_role, name="change_role"),
+    path("<int:pk>/remove/", members_views.remove, name="remove"),
+]

@@ -1,0 +1,152 @@
+"""Members and roles: who belongs to an organization, and as what.
+
+Every write to Membership from the web goes through here. Changes of one organization's
+members run one at a time (the organization row is locked), so that two admins demoting each
+other at once cannot leave it without an admin.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import log_action
+from accounts.models import User
+from config.errors import DomainError
+
+from .models import Membership, Organization, Role
+
+
+class MembershipError(DomainError):
+    """The change of members or roles is not possible as asked."""
+
+
+class NoAccount(MembershipError):
+    """Nobody has signed up with the address."""
+
+
+class LastAdmin(MembershipError):
+    """The change would leave the organization without an admin."""
+
+
+def ensure_administers(user: User, organization: Organization) -> None:
+    """Only the organization's admins (and region admins) change its members."""
+    if not Organization.objects.administered_by(user).filter(pk=organization.pk).exists():
+        raise PermissionDenied
+
+
+def _lock(organization: Organization) -> Organization:
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def _locked_membership(membership: Membership) -> Membership:
+    locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if locked is None:
+        raise MembershipError(_("Someone removed this role meanwhile; nothing was changed."))
+    return locked
+
+
+def _refuse_if_last_admin(membership: Membership, message: str) -> None:
+    admins = Membership.objects.filter(organization_id=membership.organization_id)
+    if (
+        membership.role == Role.ORG_ADMIN
+        and not admins.filter(role=Role.ORG_ADMIN).exclude(pk=membership.pk).exists()
+    ):
+        raise LastAdmin(message)
+
+
+def add_member(*, by: User, organization: Organization, email: str, role: str) -> Membership:
+    """Give the person who signed up with ``email`` the ``role`` in ``organization``."""
+    ensure_administers(by, organization)
+    if role not in Role.values:
+        raise MembershipError(_("Please choose one of the roles."))
+    with transaction.atomic():
+        organization = _lock(organization)
+        user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+        if user is None:
+            raise NoAccount(
+                _(
+                    "Nobody has signed up with this address. Please ask the person to sign up "
+                    "at Lernpool first and to confirm their address, then add them here."
+                )
+            )
+        if Membership.objects.filter(user=user, organization=organization, role=role).exists():
+            raise MembershipError(_("This person already has this role here."))
+        membership = Membership.objects.create(user=user, organization=organization, role=role)
+        log_action(
+            by,
+            "organizations.member_added",
+            membership,
+            organization_id=organization.pk,
+            user=user.pk,
+            role=role,
+        )
+    return membership
+
+
+def change_role(*, by: User, membership: Membership, role: str) -> Membership:
+    """Give the member ``role`` instead of the one the membership holds."""
+    ensure_administers(by, membership.organization)
+    if role not in Role.values:
+        raise MembershipError(_("Please choose one of the roles."))
+    with transaction.atomic():
+        _lock(membership.organization)
+        membership = _locked_membership(membership)
+        old_role = membership.role
+        if role == old_role:
+            raise MembershipError(_("The person has this role already; nothing was changed."))
+        holds_it = Membership.objects.filter(
+            user_id=membership.user_id, organization_id=membership.organization_id, role=role
+        )
+        if holds_it.exists():
+            raise MembershipError(
+                _(
+                    "The person holds that role here already. Remove this role instead, if "
+                    "they should no longer have it."
+                )
+            )
+        if role != Role.ORG_ADMIN:
+            _refuse_if_last_admin(
+                membership,
+                _(
+                    "This is the organization's only admin. Please make someone else an admin "
+                    "first, then change this role."
+                ),
+            )
+        membership.role = role
+        membership.save(update_fields=["role"])
+        log_action(
+            by,
+            "organizations.role_changed",
+            membership,
+            organization_id=membership.organization_id,
+            user=membership.user_id,
+            role=role,
+            old_role=old_role,
+        )
+    return membership
+
+
+def remove_member(*, by: User, membership: Membership) -> None:
+    """Take the role away; the account stays, only this membership goes."""
+    ensure_administers(by, membership.organization)
+    with transaction.atomic():
+        _lock(membership.organization)
+        membership = _locked_membership(membership)
+        _refuse_if_last_admin(
+            membership,
+            _(
+                "This is the organization's only admin. Please make someone else an admin "
+                "first, then remove this role."
+            ),
+        )
+        log_action(
+            by,
+            "organizations.member_removed",
+            membership,
+            organization_id=membership.organization_id,
+            user=membership.user_id,
+            role=membership.role,
+        )
+        membership.delete()
