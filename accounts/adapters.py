@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .mfa import needs_mfa
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,3 +30,19 @@ class AccountAdapter(DefaultAccountAdapter):
                 secure=settings.LANGUAGE_COOKIE_SECURE,
             )
         return response
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": _(
+            "Your role lets you see other people's data, so two-factor authentication cannot "
+            "be deactivated on your account."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Whoever needs 2FA (accounts.mfa.needs_mfa) keeps their authenticator app."""
+        if authenticator.type == Authenticator.Type.TOTP and needs_mfa(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)

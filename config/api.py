@@ -6,10 +6,11 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 from pydantic import model_validator
 
+from accounts.mfa import lacks_required_mfa, mfa_required_message
 from accounts.services import user_for_token
 from config.errors import DomainError
 
@@ -39,6 +40,9 @@ class ApiTokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str):
         user = user_for_token(token)
+        if user is not None and lacks_required_mfa(user):
+            # The same rule as every page (accounts.middleware): staff use nothing without 2FA.
+            raise HttpError(403, mfa_required_message())
         if user is not None:
             request.user = user
         return user

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,6 +6,9 @@ from accounts import views as account_views
 
 from . import views
 from .api import api
+
+# The admin has no login of its own: the site's login (throttled, with 2FA) is the way in.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),

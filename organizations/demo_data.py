@@ -674,3 +674,36 @@ FEATURED_LOGINS: list[tuple[str, str]] = [
     ("Mitarbeitende – vhs Aschaffenburg", _email("kurse.vhs")),
     ("Bürgerin (englischsprachig)", _email("resident.en")),
 ]
+
+
+# --- Two-factor authentication of the demo accounts ---------------------------------------
+# Staff, organization admins and region admins must use 2FA (accounts/mfa.py). In the demo
+# they all share one public TOTP secret, accounts.mfa.DEMO_TOTP_SECRET: `manage.py demo_code`
+# prints the code to enter after the demo password (or add the secret to an authenticator
+# app). Only where settings.LERNPOOL_DEMO is on; elsewhere each person sets up their own.
+
+
+def seed_demo_totp(stdout) -> str:
+    """Give every demo person with a role that needs 2FA the demo TOTP secret (idempotent)."""
+    from allauth.mfa.models import Authenticator
+    from django.conf import settings
+
+    from accounts.mfa import DEMO_TOTP_SECRET, ROLES_NEEDING_MFA, give_totp
+    from accounts.models import User
+
+    if not settings.LERNPOOL_DEMO:
+        return "Zwei-Faktor-Anmeldung: keine Demo, jede Person richtet ihre eigene ein."
+    emails = [
+        person["email"]
+        for person in USERS
+        if person.get("region_admin")
+        or any(role in ROLES_NEEDING_MFA for _slug, role in person.get("memberships", []))
+    ]
+    people = User.objects.filter(email__in=emails).exclude(
+        authenticator__type=Authenticator.Type.TOTP
+    )
+    given = [give_totp(person, DEMO_TOTP_SECRET) for person in people]
+    return (
+        f"Zwei-Faktor-Anmeldung: Konten mit Rollen fragen nach dem Demo-Code "
+        f"(manage.py demo_code; {len(given)} neu eingerichtet)."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -39,11 +40,44 @@ def pytest_runtest_logreport(report):
         _skipped_postgres_tests.append(report.nodeid)
 
 
+class LogCollector(logging.Handler):
+    """Keeps every log record of the run, as it was logged (before any handler's filter), so
+    that the run fails if the code logged an email address (accounts' logs hold ids only)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.with_email: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from config.logging import EMAIL_ADDRESS
+
+        try:
+            text = logging.Formatter("%(name)s %(levelname)s %(message)s").format(record)
+        except Exception as error:  # a record that cannot be formatted is a bug of its own
+            text = f"{record.name} unformattable record {record.msg!r}: {error}"
+        if EMAIL_ADDRESS.search(text):
+            self.with_email.append(f"{text} (in {os.environ.get('PYTEST_CURRENT_TEST', '?')})")
+
+
+_log_collector = LogCollector()
+
+
+def pytest_sessionstart(session):
+    # First among the handlers: the settings' handlers redact what they see, in place.
+    for name in ("", "django.server"):
+        logging.getLogger(name).handlers.insert(0, _log_collector)
+
+
 def pytest_sessionfinish(session, exitstatus):
     if REQUIRE_POSTGRES and _skipped_postgres_tests:
         print(f"\n{len(_skipped_postgres_tests)} PostgreSQL tests were skipped on PostgreSQL:")
         for nodeid in _skipped_postgres_tests:
             print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _log_collector.with_email:
+        print(f"\n{len(_log_collector.with_email)} log records contain an email address:")
+        for text in _log_collector.with_email:
+            print(f"  {text}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -86,6 +120,12 @@ def org_admin(organization):
 @pytest.fixture
 def region_admin(db):
     return UserFactory(is_region_admin=True)
+
+
+@pytest.fixture
+def staff_without_2fa(organization):
+    """Staff who has not set up two-factor authentication yet (the factories give it)."""
+    return MembershipFactory(organization=organization, role=Role.STAFF, totp=False).user
 
 
 @pytest.fixture

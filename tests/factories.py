@@ -5,6 +5,7 @@ import datetime
 import factory
 from allauth.account.models import EmailAddress
 
+from accounts.mfa import give_totp, has_totp
 from accounts.models import User
 from organizations.models import (
     Closure,
@@ -32,6 +33,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified(obj, create, extracted, **kwargs):
         if create and extracted is not False:
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        """Region admins and admin-site users have 2FA, as they must; ``totp=False`` not."""
+        if (
+            create
+            and extracted is not False
+            and (obj.is_region_admin or obj.is_staff or obj.is_superuser)
+        ):
+            give_totp(obj)
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -67,10 +78,22 @@ class LocationFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Role.TEACHER
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        """Staff and org admins have 2FA, as they must (accounts.mfa); ``totp=False`` not."""
+        if (
+            create
+            and extracted is not False
+            and obj.role in (Role.STAFF, Role.ORG_ADMIN)
+            and not has_totp(obj.user)
+        ):
+            give_totp(obj.user)
 
 
 class LessonPeriodFactory(factory.django.DjangoModelFactory):

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # After allauth's: staff, org admins and region admins use no page until 2FA is set up.
+    "accounts.middleware.RequireMFAMiddleware",
 ]
 
 FORM_RENDERER = "config.forms.KernFormRenderer"
@@ -152,8 +154,18 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lernpool] "
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# Email changes (and, by allauth's default, every 2FA change) need a login in the last
+# ACCOUNT_REAUTHENTICATION_TIMEOUT seconds (allauth's default: 5 minutes).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# allauth remembers a used TOTP code in the cache (the database cache below, shared by every
+# process) for one period and refuses it a second time.
 MFA_TOTP_ISSUER = "Lernpool"
+# Refuses to switch off 2FA for those who need it (accounts/mfa.py).
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# The session list shows the IP address and browser of each login, as recorded at login.
+# Tracking activity would write IP, browser and time on every request: more personal data
+# kept, and a database write per page, for a "last seen" column nobody needs to end a session.
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Email -----------------------------------------------------------------------------------
@@ -239,10 +251,34 @@ LERNPOOL_RETENTION = {
     "audit_days": env.int("RETENTION_AUDIT_DAYS", default=730),
 }
 
+# Every handler hides email addresses ("[email]"): logs are kept longer and read by more
+# people than the data itself. Django's own loggers go through the root handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_emails": {"()": "config.logging.RedactEmailAddresses"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_emails"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_emails"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Without Django's default handlers (an unfiltered console and mail_admins): through
+        # the root's filtered console instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's request lines carry query strings (a search for an email address).
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
 }

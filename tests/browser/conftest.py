@@ -116,8 +116,56 @@ def no_js_page(browser, browser_context_args, audit):
 
 
 @pytest.fixture
-def log_in(live_server, password, audit):
-    """Log in through the real login page (both pages audited), as the given person."""
+def _totp_periods_used() -> dict[int, int]:
+    """The TOTP period in which each person last entered a code in this test: allauth refuses
+    a code used once already (the cache, emptied between tests, remembers it), so a second
+    login in the same period waits for the next code."""
+    return {}
+
+
+def current_totp_code(secret: str, used: dict[int, int], user_pk: int) -> str:
+    """The code to enter now: not one this person used already, and not one about to expire
+    (TOTP_TOLERANCE is 0, so the server only accepts the current period's code)."""
+    import time
+
+    from allauth.mfa import app_settings
+
+    from accounts.mfa import totp_code
+
+    period = app_settings.TOTP_PERIOD
+    now = time.time()
+    if period - now % period < 3 or used.get(user_pk) == int(now // period):
+        time.sleep(period - now % period + 0.1)
+        now = time.time()
+    used[user_pk] = int(now // period)
+    return totp_code(secret, now)
+
+
+@pytest.fixture
+def enter_code(audit, _totp_periods_used):
+    """On the login's second step, enter the current code of the person's authenticator app
+    (the factories give one to staff and admins). Does nothing for a person without one."""
+    from playwright.sync_api import expect
+
+    from accounts.mfa import totp_secret
+
+    def enter_code(page, user) -> None:
+        secret = totp_secret(user)
+        if not secret:
+            return
+        code = page.locator("input[name=code]")
+        expect(code).to_be_visible()
+        audit.check(page)
+        code.fill(current_totp_code(secret, _totp_periods_used, user.pk))
+        code.press("Enter")
+
+    return enter_code
+
+
+@pytest.fixture
+def log_in(live_server, password, audit, enter_code):
+    """Log in through the real login page (every page audited), as the given person; enters
+    the current code of the person's authenticator app when the login asks for it."""
     from playwright.sync_api import expect
 
     def log_in(page, user) -> None:
@@ -126,6 +174,7 @@ def log_in(live_server, password, audit):
         page.get_by_label("E-Mail").fill(user.email)
         page.get_by_label("Passwort").first.fill(password)
         page.get_by_label("Passwort").first.press("Enter")
+        enter_code(page, user)
         expect(page.get_by_role("link", name="Mein Konto")).to_be_visible()
         audit.check(page)
 

@@ -103,7 +103,9 @@ def test_staff_print_labels_for_a_selection(
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
 
 
-def test_a_phone_opens_a_scanned_label(page, live_server, staff, password, inventory, audit):
+def test_a_phone_opens_a_scanned_label(
+    page, live_server, staff, password, inventory, audit, enter_code
+):
     page.set_viewport_size({"width": 375, "height": 740})
     device = inventory.devices.get(asset_tag="KRG-IPAD-003")
     page.goto(f"{live_server.url}/d/{device.label_code}")
@@ -111,6 +113,7 @@ def test_a_phone_opens_a_scanned_label(page, live_server, staff, password, inven
     page.get_by_label("E-Mail").fill(staff.email)
     page.get_by_label("Passwort").first.fill(password)
     page.get_by_label("Passwort").first.press("Enter")
+    enter_code(page, staff)
     expect(page.get_by_role("heading", level=1)).to_contain_text("KRG-IPAD-003")
     audit.check(page)
     page.get_by_label("In Reparatur").check()
@@ -123,7 +126,7 @@ def test_a_phone_opens_a_scanned_label(page, live_server, staff, password, inven
 
 
 def test_the_inventory_filters_without_javascript(
-    browser, browser_context_args, live_server, staff, password, inventory, audit
+    browser, browser_context_args, live_server, staff, password, inventory, audit, enter_code
 ):
     context = browser.new_context(**browser_context_args, java_script_enabled=False)
     page = context.new_page()
@@ -134,6 +137,7 @@ def test_the_inventory_filters_without_javascript(
     page.get_by_label("E-Mail").fill(staff.email)
     page.get_by_label("Passwort").first.fill(password)
     page.get_by_label("Passwort").first.press("Enter")
+    enter_code(page, staff)
     expect(page.get_by_role("link", name="Mein Konto")).to_be_visible()
     audit.check(page)
     page.goto(f"{live_server.url}/devices/")

@@ -68,11 +68,56 @@ def test_every_page_has_a_strict_csp_and_the_other_security_headers(client, page
             client.force_login(user)
         for url in pages:
             response = client.get(url)
-            assert response.status_code in (200, 302, 404, 405), (url, response.status_code)
+            # 403: the admin's login for someone logged in without admin access.
+            assert response.status_code in (200, 302, 403, 404, 405), (url, response.status_code)
             _assert_strict_csp(response, url)
             assert response.headers["X-Frame-Options"] == "DENY", url
             assert response.headers["Referrer-Policy"] == "same-origin", url
             assert response.headers["X-Content-Type-Options"] == "nosniff", url
+
+
+@pytest.fixture
+def production_like(settings):
+    """The security settings of config/settings/prod.py, over HTTPS."""
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    settings.LANGUAGE_COOKIE_SECURE = True
+    return settings
+
+
+def test_every_page_carries_hsts_and_the_other_headers_in_production(
+    client, production_like, pages, org_admin, region_admin
+):
+    """Every page, also those added since (the list comes from the URLconf), for an anonymous
+    visitor and for the people who see the most pages."""
+    for user in (None, org_admin, region_admin):
+        if user:
+            client.force_login(user)
+        for url in pages:
+            response = client.get(url, secure=True)
+            assert response.status_code < 500, (url, response.status_code)
+            assert response.headers["Strict-Transport-Security"] == (
+                "max-age=31536000; includeSubDomains; preload"
+            ), url
+            _assert_strict_csp(response, url)
+            assert response.headers["X-Frame-Options"] == "DENY", url
+            assert response.headers["Referrer-Policy"] == "same-origin", url
+            assert response.headers["X-Content-Type-Options"] == "nosniff", url
+            assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin", url
+            for cookie in response.cookies.values():
+                if cookie.value:  # a deleted cookie (an empty value) needs no protection
+                    assert cookie["secure"], (url, cookie.key)
+
+
+def test_plain_http_is_sent_to_https_in_production(client, production_like):
+    response = client.get("/imprint/")
+
+    assert response.status_code == 301
+    assert response.url == "https://testserver/imprint/"
 
 
 def test_no_page_loads_anything_from_another_host(client, pages):
@@ -148,6 +193,9 @@ def test_no_page_has_duplicate_ids(client, pages, org_admin):
 
     client.force_login(org_admin)
     for url in [*pages, "/account/"]:
-        html = client.get(url).content.decode()
+        response = client.get(url)
+        if not response.get("Content-Type", "").startswith("text/html"):
+            continue  # a CSV or PDF download (streamed) has no ids
+        html = response.content.decode()
         ids = Counter(re.findall(r'\sid="([^"]+)"', html))
         assert not [i for i, n in ids.items() if n > 1], (url, ids.most_common(3))

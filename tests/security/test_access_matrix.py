@@ -136,7 +136,16 @@ PUBLIC_PREFIXES = {
 }
 
 # Pages only staff and admins of the owner may use: the owner's own teacher is tried too.
-STAFF_ONLY_PREFIXES = ("admin:", "devices:", "lending_desk:", "provide:", "reports:")
+STAFF_ONLY_PREFIXES = (
+    "admin:",
+    "devices:",
+    "lending_desk:",
+    "provide:",
+    "reports:",
+    "audit:",
+    "members:",
+    "privacy_requests:",
+)
 STAFF_ONLY = {
     "booking:desk",
     "booking:requests",
@@ -224,6 +233,12 @@ def _kwargs(world) -> dict[str, dict]:
         "reports:run_csv": {"pk": w["report_run"].pk},
         "admin:auth_user_password_change": {"id": w["owner_admin"].pk},
         "admin:app_list": {"app_label": "booking"},
+        # Staff answering a data request about a person the owner knows.
+        "privacy_requests:person": {"pk": w["borrower"].pk},
+        "privacy_requests:person_data": {"pk": w["borrower"].pk},
+        "privacy_requests:person_erase": {"pk": w["borrower"].pk},
+        "members:change_role": {"pk": w["teacher_membership"].pk},
+        "members:remove": {"pk": w["teacher_membership"].pk},
     }
     for name in ("course", "course_edit", "course_publish", "course_cancel", "course_copy"):
         kwargs[f"provide:{name}"] = {"pk": course}
@@ -287,6 +302,7 @@ def _build_world() -> dict:
     w["owner_teacher"] = _person(owner, Role.TEACHER, name=f"{MARKER} Owner Teacher")
     w["colleague"] = _person(owner, Role.TEACHER, name="Colleague Teacher")
     w["borrower"] = _person(owner, name=f"{MARKER} Owner Resident")
+    w["teacher_membership"] = Membership.objects.get(user=w["owner_teacher"], organization=owner)
     LocationFactory(organization=owner, name=f"{MARKER} Room")
     LendingPolicy.objects.create(organization=owner)
 
