@@ -223,6 +223,8 @@ def summary(seen: Counter[str], created: Counter[str]) -> str:
 
 
 def login_table() -> str:
+    from accounts.mfa import DEMO_TOTP_SECRET
+
     header = ("Rolle", "E-Mail", "Passwort")
     rows = [(role, email, demo_data.DEMO_PASSWORD) for role, email in demo_data.FEATURED_LOGINS]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(2)]
@@ -241,5 +243,9 @@ def login_table() -> str:
             "",
             f"Dazu {others} weitere Demo-Konten mit demselben Passwort, "
             "siehe organizations/demo_data.py.",
+            "Konten mit Rollen (Mitarbeitende, Leitungen, Regionaladmin) fragen nach dem Passwort",
+            "nach einem Code der Zwei-Faktor-Anmeldung. Den aktuellen Code (er wechselt alle",
+            "30 Sekunden) zeigt: .venv/bin/python manage.py demo_code",
+            f"Oder tragen Sie den Demo-Schlüssel {DEMO_TOTP_SECRET} in eine Authenticator-App ein.",
         ]
     )
