@@ -20,14 +20,16 @@ from allauth.mfa.totp.internal.auth import (
 )
 from allauth.mfa.utils import decrypt
 from django.contrib.auth.signals import user_logged_in
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 ROLES_NEEDING_MFA = frozenset({"staff", "org_admin", "region_admin"})
 
 # Set in the session once a person who needs 2FA was seen to have it, so that the check costs
-# no query on the following pages. Holds the user's pk (a session belongs to one person).
+# no query on the following pages. Holds ``checked_marker(user)``: the person and the state of
+# their authenticators.
 CHECKED_SESSION_KEY = "lernpool_mfa_ok"
 # Where the person wanted to go when they were sent to set up 2FA; the recovery codes page
 # (the last step of the setup) links back there.
@@ -100,7 +102,7 @@ def check_mfa_at_login(sender, request=None, user=None, **kwargs) -> None:
     """Check at login, so that the pages after it cost nothing for the check."""
     session = getattr(request, "session", None)
     if session is not None and user is not None and needs_mfa(user) and has_totp(user):
-        session[CHECKED_SESSION_KEY] = user.pk
+        session[CHECKED_SESSION_KEY] = checked_marker(user)
 
 
 @receiver(authenticator_removed, dispatch_uid="lernpool_forget_mfa_check")
@@ -109,3 +111,19 @@ def forget_mfa_check(sender, request=None, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session.pop(CHECKED_SESSION_KEY, None)
+
+
+@receiver(post_delete, sender=Authenticator, dispatch_uid="lernpool_forget_mfa_everywhere")
+def forget_mfa_check_in_every_session(sender, instance, **kwargs) -> None:
+    """However an authenticator goes (the person's settings, the Django admin, a script),
+    every session of the person checks again: the remembered check names the person's
+    ``mfa_epoch``, which moves on here."""
+    from .models import User
+
+    User.objects.filter(pk=instance.user_id).update(mfa_epoch=F("mfa_epoch") + 1)
+
+
+def checked_marker(user) -> str:
+    """What the session remembers after a successful check: valid until the person's
+    authenticators change (the user row is loaded on every request anyway)."""
+    return f"{user.pk}:{user.mfa_epoch}"

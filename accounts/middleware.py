@@ -30,12 +30,14 @@ class RequireMFAMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or request.session.get(mfa.CHECKED_SESSION_KEY) == user.pk:
+        if not user.is_authenticated or request.session.get(
+            mfa.CHECKED_SESSION_KEY
+        ) == mfa.checked_marker(user):
             return None
         if _is_open(request, view_func) or not mfa.needs_mfa(user):
             return None
         if mfa.has_totp(user):
-            request.session[mfa.CHECKED_SESSION_KEY] = user.pk
+            request.session[mfa.CHECKED_SESSION_KEY] = mfa.checked_marker(user)
             request.session.pop(mfa.NEXT_SESSION_KEY, None)
             return None
         return _send_to_setup(request)

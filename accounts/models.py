@@ -56,6 +56,9 @@ class User(AbstractUser):
 
     # When the person was told that their unused account will be deleted (retention).
     inactivity_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Moves on whenever one of the person's 2FA authenticators is removed, so that a session
+    # that remembered "has 2FA" checks again (accounts.mfa).
+    mfa_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

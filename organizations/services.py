@@ -63,7 +63,14 @@ def add_member(*, by: User, organization: Organization, email: str, role: str) -
         raise MembershipError(_("Please choose one of the roles."))
     with transaction.atomic():
         organization = _lock(organization)
-        user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+        # Only a confirmed address: whoever signed up first with a colleague's address
+        # must not be given the colleague's role.
+        user = User.objects.filter(
+            email__iexact=email.strip(),
+            is_active=True,
+            emailaddress__email__iexact=email.strip(),
+            emailaddress__verified=True,
+        ).first()
         if user is None:
             raise NoAccount(
                 _(

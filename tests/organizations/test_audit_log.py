@@ -18,7 +18,7 @@ from accounts.audit import log_action
 from accounts.models import AuditLog
 from organizations.log_labels import ACTION_LABELS, GROUP_ACTIONS
 from organizations.models import Role
-from tests.factories import DeviceFactory, MembershipFactory, UserFactory
+from tests.factories import DeviceFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 URL = "/manage/log/"
 CSV_URL = "/manage/log/log.csv"
@@ -333,3 +333,31 @@ def test_log_entries_of_role_changes_hold_ids_only(organization, org_admin):
     stored = repr(entry.data) + entry.target_id
     assert "Tina" not in stored and teacher.user.email not in stored
     assert entry.data == {"user": teacher.user_id, "role": "staff", "old_role": "teacher"}
+
+
+@pytest.mark.parametrize("query", ["date_to=9999-12-31", "date_from=0001-01-01"])
+@pytest.mark.parametrize("url", ["/manage/log/", "/manage/log/log.csv"])
+def test_a_day_beyond_any_sensible_year_is_a_400_with_a_message(client, org_admin, url, query):
+    client.cookies["django_language"] = "en"
+    client.force_login(org_admin)
+    response = client.get(f"{url}?{query}")
+    assert response.status_code == 400
+    assert "between the years 2000 and 2100" in response.content.decode()
+
+
+def test_the_next_page_stays_with_the_chosen_organization(client, db):
+    import html
+    import re
+
+    first = OrganizationFactory(name="Aaa Schule", slug="aaa")
+    second = OrganizationFactory(name="Bbb Bibliothek", slug="bbb")
+    admin = MembershipFactory(organization=first, role=Role.ORG_ADMIN).user
+    MembershipFactory(organization=second, role=Role.ORG_ADMIN, user=admin)
+    for _ in range(60):
+        log_action(admin, "devices.created", None, organization_id=second.pk)
+    client.force_login(admin)
+    page_one = client.get("/manage/log/?organization=bbb").content.decode()
+    next_link = html.unescape(re.search(r'href="([^"]*)" rel="next"', page_one).group(1))
+    assert next_link.startswith("?") and not next_link.startswith("??")
+    page_two = client.get("/manage/log/" + next_link)
+    assert page_two.context["organization"] == second

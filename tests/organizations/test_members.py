@@ -206,6 +206,18 @@ def test_an_address_without_an_account_asks_to_sign_up_first(admin_client, organ
     assert not AuditLog.objects.exists()
 
 
+def test_an_address_nobody_has_confirmed_is_refused(admin_client, organization):
+    """Whoever signed up first with a colleague's address must not get the colleague's role."""
+    squatter = UserFactory(email="kollegin@example.org", verified=False)
+    response = admin_client.post(
+        f"{URL}add/",
+        {"organization": organization.slug, "email": "kollegin@example.org", "role": Role.STAFF},
+    )
+    assert response.status_code == 400
+    assert "confirm their address" in response.content.decode()
+    assert not Membership.objects.filter(user=squatter).exists()
+
+
 @pytest.mark.parametrize(
     "data",
     [{"email": "not an address", "role": "teacher"}, {"email": "a@example.org", "role": "boss"}],
