@@ -5,7 +5,12 @@
   their language naming the day of deletion; logging in clears the warning. On that day the
   account is erased through ``erase_person``, unless something is still open (a device on
   loan): then it is kept and counted, and tried again on the next run.
-- The audit log: entries older than ``audit_days`` are deleted.
+  "Used" is the latest of the last login, when the account was made and the last use of any
+  of its API tokens: a person who only uses the API keeps the account.
+- The audit log: entries older than ``audit_days`` are deleted. When a rule unlinks a person
+  from a row (a reservation, a loan, an enrolment), ``unlink_rows`` also removes them from
+  the log entries about that row: the entries they made lose their actor, and their id goes
+  from the entry's data. What staff did stays, for accountability, until ``audit_days``.
 - Sessions: expired sessions are deleted, with their "your sessions" rows (allauth).
 
 ``run_retention`` is what ``manage.py apply_retention`` and the daily task call.
@@ -14,22 +19,24 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from itertools import batched
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import F, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .audit import log_action
-from .models import AuditLog, User
+from .models import ApiToken, AuditLog, User
 from .privacy import (
     ErasureBlocked,
     Retention,
@@ -60,10 +67,22 @@ def deletion_day(warned_at: datetime.datetime) -> datetime.date:
 
 
 def _accounts() -> QuerySet[User]:
-    """Every account the rule looks at (never a superuser), with ``last_used``: the last
-    login, or when the account was made if it never logged in."""
+    """Every account the rule looks at (never a superuser), with ``last_used``: the latest of
+    the last login, when the account was made, and the last use of any of its API tokens
+    (revoked ones too: they were used then)."""
+    last_token_use = (
+        ApiToken.objects.filter(user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        .annotate(last=Max("last_used_at"))
+        .values("last")
+    )
+    # Each part coalesced: SQLite's and Oracle's GREATEST is NULL as soon as one part is.
     return User.objects.filter(is_superuser=False).alias(
-        last_used=Coalesce("last_login", "date_joined")
+        last_used=Greatest(
+            Coalesce("last_login", "date_joined"),
+            Coalesce(Subquery(last_token_use), "date_joined"),
+        )
     )
 
 
@@ -161,18 +180,82 @@ def delete_expired_sessions(now: datetime.datetime) -> int:
     return sessions + rows
 
 
+# --- Unlinking a person from rows, and from the log entries about them ----------------------
+
+# The keys of a log entry's data that hold the id of the person a row is about
+# (``booking.lent_at_desk`` records the borrower, the desk's library card entries the user).
+PERSON_KEYS = ("user", "borrower")
+
+# Rows per UPDATE and per look-up in the log: a first run over years of data stays a few
+# queries per thousand rows, and no statement nears a database's limit on parameters.
+CHUNK = 500
+
+
+def unlink_rows(rows: QuerySet, person: str, **values) -> int:
+    """Set ``values`` on ``rows`` (``person``, the field naming the row's person, among them,
+    set to None) and remove that person from the log entries about those rows (see
+    ``forget_in_log``). Returns how many rows changed. Call it inside a transaction: the rows
+    are locked between reading their people and the update."""
+    model = rows.model
+    pairs = list(rows.select_for_update(of=("self",)).values_list("pk", person).order_by("pk"))
+    changed = 0
+    for chunk in batched(pairs, CHUNK):
+        changed += model.objects.filter(pk__in=[pk for pk, _person in chunk]).update(**values)
+        forget_in_log(model, chunk)
+    return changed
+
+
+def forget_in_log(model: type[Model], pairs: Iterable[tuple[int, int | None]]) -> int:
+    """For each (row id, person id) of ``model``: the log entries about that row that the
+    person made lose their actor, and keys of ``PERSON_KEYS`` holding the person's id go from
+    their data. Entries by anyone else keep their actor. Two queries (the second one split by
+    ``bulk_update`` only for very many entries); returns how many entries changed."""
+    people = {str(pk): person for pk, person in pairs if person is not None}
+    if not people:
+        return 0
+    # The content type by name, not by ContentType's cache: the same queries on every run.
+    entries = AuditLog.objects.filter(
+        target_type__app_label=model._meta.app_label,
+        target_type__model=model._meta.model_name,
+        target_id__in=list(people),
+    ).filter(Q(actor_id__in=set(people.values())) | Q(data__has_any_keys=list(PERSON_KEYS)))
+    changed = []
+    for entry in entries.only("pk", "actor", "target_id", "data"):
+        person = people[entry.target_id]
+        data = {
+            key: value
+            for key, value in entry.data.items()
+            if not (key in PERSON_KEYS and value == person)
+        }
+        if entry.actor_id != person and data == entry.data:
+            continue  # a staff member's entry naming someone else's id
+        if entry.actor_id == person:
+            entry.actor_id = None
+        entry.data = data
+        changed.append(entry)
+    AuditLog.objects.bulk_update(changed, ["actor", "data"])
+    return len(changed)
+
+
 @dataclass(frozen=True)
 class RetentionRun:
     changed: dict[str, int]
     blocked_accounts: int
 
 
+class DateInFuture(ValueError):
+    """Retention as of a day after today would forget what is not yet due."""
+
+
 def as_of(day: str | datetime.date) -> datetime.datetime:
     """The current local time of day on ``day`` (an ISO date): ``--date`` set to today is the
-    same as no date. Raises ValueError for a malformed date."""
+    same as no date. Raises ValueError for a malformed date, DateInFuture for a day after
+    today (a typo must not unlink bookings and delete accounts ahead of time)."""
     if isinstance(day, str):
         day = datetime.date.fromisoformat(day)
     local_now = timezone.localtime()
+    if day > local_now.date():
+        raise DateInFuture(day)
     return timezone.make_aware(datetime.datetime.combine(day, local_now.time()))
 
 
@@ -190,8 +273,10 @@ def run_retention(now: datetime.datetime | None = None) -> RetentionRun:
 def _account_kept() -> str:
     days, warning = inactive_days(), warning_days()
     deleted = ngettext(
-        "As long as you use it; after %(days)d day without a login it is deleted",
-        "As long as you use it; after %(days)d days without a login it is deleted",
+        "As long as you use it; after %(days)d day without a login or use of your API "
+        "tokens it is deleted",
+        "As long as you use it; after %(days)d days without a login or use of your API "
+        "tokens it is deleted",
         days,
     ) % {"days": days}
     warned = ngettext(

@@ -2,9 +2,10 @@
 
 After an organization's period (``Organization.effective_retention_days``: its own choice
 within the region's limits, else the region's default) the people are unlinked from ended
-reservations, returned loans, closed waiting-list entries and finished series. The rows stay,
-anonymous, so every figure in the reports stays the same. The updates are set-based: one
-round per distinct period (a handful), never one query per row or per organization.
+reservations, returned loans, closed waiting-list entries and finished series, and from the
+log entries about those rows (``accounts.retention.unlink_rows``). The rows stay, anonymous,
+so every figure in the reports stays the same. The updates are set-based: one round per
+distinct period (a handful), never one query per row or per organization.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.audit import log_action
 from accounts.privacy import Retention, register_retention, retention_setting
+from accounts.retention import unlink_rows
 from organizations.models import Organization, bookings_retention_days
 
 from .models import Loan, LoanItem, Reservation, Series, WaitlistEntry
@@ -54,7 +56,8 @@ def _in_organizations(prefix: str, condition: Q) -> Q:
 
 def unlink_people(now: datetime.datetime) -> int:
     """Remove the people (and the staff who acted) from what ended more than the
-    organization's period ago. Returns how many rows changed."""
+    organization's period ago, and the people from the log entries about it. Returns how
+    many rows changed (log entries not counted)."""
     changed = 0
     with transaction.atomic():
         for days, organizations in periods().items():
@@ -67,36 +70,43 @@ def unlink_people(now: datetime.datetime) -> int:
 
 def _unlink_before(cutoff: datetime.datetime, organizations: Q) -> int:
     open_loans = Loan.objects.filter(closed_at__isnull=True, reservation__isnull=False)
-    reservations = (
+    reservations = unlink_rows(
         Reservation.objects.filter(_in_organizations("pool__organization", organizations))
         .filter(end__lte=cutoff)
         .filter(Q(user__isnull=False) | Q(decided_by__isnull=False))
-        .exclude(pk__in=open_loans.values("reservation_id"))
-        .update(user=None, decided_by=None)
+        .exclude(pk__in=open_loans.values("reservation_id")),
+        "user",
+        user=None,
+        decided_by=None,
     )
-    loans = (
+    loans = unlink_rows(
         Loan.objects.filter(_in_organizations("pool__organization", organizations))
         .filter(closed_at__lte=cutoff)
-        .filter(Q(borrower__isnull=False) | Q(handed_out_by__isnull=False))
-        .update(borrower=None, handed_out_by=None)
+        .filter(Q(borrower__isnull=False) | Q(handed_out_by__isnull=False)),
+        "borrower",
+        borrower=None,
+        handed_out_by=None,
     )
+    # Only staff took devices back: no person to remove from the log here.
     items = (
         LoanItem.objects.filter(_in_organizations("loan__pool__organization", organizations))
         .filter(loan__closed_at__lte=cutoff, returned_to__isnull=False)
         .update(returned_to=None)
     )
-    waitlist = (
+    waitlist = unlink_rows(
         WaitlistEntry.objects.filter(_in_organizations("pool__organization", organizations))
         .filter(status__in=CLOSED_WAITLIST, user__isnull=False)
-        .filter(Q(closed_at__lte=cutoff) | Q(closed_at__isnull=True, created_at__lte=cutoff))
-        .update(user=None)
+        .filter(Q(closed_at__lte=cutoff) | Q(closed_at__isnull=True, created_at__lte=cutoff)),
+        "user",
+        user=None,
     )
     still_linked = Reservation.objects.filter(series=OuterRef("pk"), user__isnull=False)
-    series = (
+    series = unlink_rows(
         Series.objects.filter(_in_organizations("pool__organization", organizations))
         .filter(user__isnull=False, until__lt=timezone.localdate(cutoff))
-        .exclude(Exists(still_linked))
-        .update(user=None)
+        .exclude(Exists(still_linked)),
+        "user",
+        user=None,
     )
     return reservations + loans + items + waitlist + series
 

@@ -4,7 +4,9 @@
 its enrolments are unlinked from the people, their answers to the enrolment questions are
 cleared, the names on its certificates are blanked (the verification page then says the
 name was removed) and the staff links (who recorded attendance, who created the course)
-are removed. Enrolment and attendance rows stay, anonymous, for the statistics.
+are removed. The log entries about the enrolments no longer name the person (see
+``accounts.retention.unlink_rows``). Enrolment and attendance rows stay, anonymous, for the
+statistics.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.audit import log_action
 from accounts.privacy import Retention, register_retention, retention_setting
+from accounts.retention import unlink_rows
 
 from .models import Attendance, Certificate, Course, Enrollment, Meeting
 
@@ -40,15 +43,19 @@ def ended_courses(cutoff: datetime.datetime):
 
 
 def unlink_participants(now: datetime.datetime) -> int:
-    """Unlink people from the courses that ended more than ``courses_days`` ago. Returns how
-    many rows changed."""
+    """Unlink people from the courses that ended more than ``courses_days`` ago, and from the
+    log entries about their enrolments. Returns how many rows changed (log entries not
+    counted)."""
     cutoff = now - datetime.timedelta(days=retention_setting("courses_days"))
     with transaction.atomic():
         ended = ended_courses(cutoff)
-        enrollments = (
-            Enrollment.objects.filter(course__in=ended)
-            .filter(Q(user__isnull=False) | ~Q(answers={}))
-            .update(user=None, answers={})
+        enrollments = unlink_rows(
+            Enrollment.objects.filter(course__in=ended).filter(
+                Q(user__isnull=False) | ~Q(answers={})
+            ),
+            "user",
+            user=None,
+            answers={},
         )
         certificates = (
             Certificate.objects.filter(enrollment__course__in=ended)

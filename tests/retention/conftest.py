@@ -43,3 +43,14 @@ def apply(django_capture_on_commit_callbacks):
             return apply_retention(now)
 
     return run
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Sets what ``timezone.now()`` returns (and so today's date): ``clock(moment)``."""
+    from django.utils import timezone
+
+    def set_to(moment: datetime.datetime) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment.astimezone(datetime.UTC))
+
+    return set_to

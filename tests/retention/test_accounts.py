@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from accounts.audit import log_action
-from accounts.models import AuditLog, User
+from accounts.models import ApiToken, AuditLog, User
 from accounts.retention import blocked_inactive_accounts, run_retention
+from accounts.services import create_api_token, user_for_token
 from booking.models import Loan, LoanItem
 from tests.factories import DeviceFactory, LendingPoolFactory, UserFactory
 
@@ -118,6 +119,47 @@ def test_logging_in_after_the_warning_keeps_the_account(apply, client, password,
     apply(ON_DELETION_DAY)
     apply(ON_DELETION_DAY + datetime.timedelta(days=30))
     assert User.objects.filter(pk=person.pk).exists()
+    assert len(mailoutbox) == 1
+
+
+def _token(person: User, last_used: datetime.datetime | None) -> str:
+    token, secret = create_api_token(by=person, name="Stundenplan")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=last_used)
+    return secret
+
+
+def test_using_an_api_token_counts_as_using_the_account(apply, mailoutbox):
+    api_only = _unused(800)  # logs in never, but its program uses the API every day
+    _token(api_only, days_ago(1))
+    revoked = _unused(800)
+    _token(revoked, days_ago(10))
+    ApiToken.objects.filter(user=revoked).update(revoked_at=days_ago(9))
+    long_unused = _unused(800)  # a token last used 720 days ago: the warning is due
+    _token(long_unused, days_ago(720))
+    _token(long_unused, None)  # never used: does not count
+
+    apply()
+    apply(ON_DELETION_DAY)
+
+    assert [message.to for message in mailoutbox] == [[long_unused.email]]
+    assert User.objects.filter(pk__in=[api_only.pk, revoked.pk]).count() == 2
+    assert not User.objects.filter(pk=long_unused.pk).exists()
+
+
+def test_a_token_used_after_the_warning_keeps_the_account(apply, clock, mailoutbox):
+    person = _unused(720)
+    secret = _token(person, None)
+    apply()
+    person.refresh_from_db()
+    assert person.inactivity_warned_at == NOW
+
+    clock(NOW + datetime.timedelta(days=3))
+    assert user_for_token(secret) == person  # the person's program calls the API
+
+    apply(ON_DELETION_DAY)
+    apply(ON_DELETION_DAY + datetime.timedelta(days=30))
+    person.refresh_from_db()
+    assert person.inactivity_warned_at is None
     assert len(mailoutbox) == 1
 
 

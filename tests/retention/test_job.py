@@ -21,7 +21,7 @@ from devices.models import DeviceEvent
 from reports.figures import build_report
 from reports.models import ReportRun
 from reports.scope import organization_scope, region_scope
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import DeviceFactory, ReservationFactory, UserFactory
 from tests.reports.conftest import report_world, week  # noqa: F401 (fixtures)
 
 from .conftest import NOW, days_ago
@@ -121,7 +121,10 @@ def test_the_report_figures_stay_the_same(report_world, week, apply):  # noqa: F
     assert after == before
 
 
-def test_the_command_prints_what_each_rule_changed(everything, django_capture_on_commit_callbacks):
+def test_the_command_prints_what_each_rule_changed(
+    everything, clock, django_capture_on_commit_callbacks
+):
+    clock(NOW)
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("apply_retention", "--date", NOW.date().isoformat(), stdout=out)
@@ -140,15 +143,42 @@ def test_the_command_prints_what_each_rule_changed(everything, django_capture_on
     assert all(line.endswith(" 0 changed") for line in out.getvalue().splitlines()[:-1])
 
 
-def test_the_command_acts_as_of_the_date_given():
+def test_the_command_acts_as_of_the_date_given(clock):
+    """Catching up a missed day: run on NOW + 20 days as of NOW + 10 days."""
     world = _organization_world(None, 90)
-    later = (NOW + datetime.timedelta(days=10)).date().isoformat()
+    ended_75_days_ago = ReservationFactory(
+        pool=world.inside["reservation"].pool, start=days_ago(75.1), end=days_ago(75)
+    )
+    clock(NOW + datetime.timedelta(days=20))
+    date = (NOW + datetime.timedelta(days=10)).date().isoformat()
 
-    call_command("apply_retention", "--date", later, stdout=StringIO())
+    call_command("apply_retention", "--date", date, stdout=StringIO())
 
     reservation = world.inside["reservation"]
     reservation.refresh_from_db()
     assert reservation.user is None  # 89 days before NOW: 99 days before the date given
+    ended_75_days_ago.refresh_from_db()
+    assert ended_75_days_ago.user is not None  # 85 days before the date (95 before the clock)
+
+
+def test_the_command_refuses_a_date_after_today(clock):
+    """A typo in the year must not unlink bookings and delete accounts ahead of time."""
+    clock(NOW)
+    world = _organization_world(None, 90)
+    tomorrow = (NOW + datetime.timedelta(days=1)).date().isoformat()
+    rows = _every_row()
+
+    with pytest.raises(CommandError, match=f"--date: {tomorrow} is after today"):
+        call_command("apply_retention", "--date", tomorrow, stdout=StringIO())
+    with pytest.raises(CommandError, match="after today"):
+        call_command("apply_retention", "--date", "2099-01-01", stdout=StringIO())
+
+    assert _every_row() == rows
+    world.inside["reservation"].refresh_from_db()
+    assert world.inside["reservation"].user is not None
+    # Today is fine: then what is past its period goes.
+    call_command("apply_retention", "--date", NOW.date().isoformat(), stdout=StringIO())
+    assert Reservation.objects.get(pk=world.past["reservation"].pk).user is None
 
 
 def test_the_command_rejects_a_malformed_date():
@@ -156,7 +186,8 @@ def test_the_command_rejects_a_malformed_date():
         call_command("apply_retention", "--date", "15.06.2027", stdout=StringIO())
 
 
-def test_the_task_runs_the_same_job(everything, django_capture_on_commit_callbacks):
+def test_the_task_runs_the_same_job(everything, clock, django_capture_on_commit_callbacks):
+    clock(NOW)
     with django_capture_on_commit_callbacks(execute=True):
         result = apply_retention_task.enqueue(NOW.date().isoformat())
 

@@ -40,7 +40,7 @@ def test_the_table_shows_every_rule_with_the_periods_of_the_default_settings(eng
     assert "90 days after the reservation ends or the devices are returned" in html
     assert "organizations may choose 30 to 365 days" in html
     assert "365 days after the course's last date" in html
-    assert "after 730 days without a login it is deleted" in html
+    assert "after 730 days without a login or use of your API tokens it is deleted" in html
     assert "we warn you by email 14 days before" in html
     assert "<caption" in html
     assert html.count('<th scope="col"') == 3
@@ -171,3 +171,10 @@ def test_a_period_chosen_before_the_limits_changed_is_clamped(settings):
 
     assert OrganizationFactory.build(retention_days=30).effective_retention_days == 60
     assert OrganizationFactory.build(retention_days=200).effective_retention_days == 100
+
+
+def test_the_notice_says_the_log_stops_naming_a_person_unlinked_from_a_booking(english):
+    html = " ".join(unescape(english.get(URL).content.decode()).split())
+
+    assert "the log of actions no longer links you to it either" in html
+    assert "Only what staff did with it (who approved, handed out or took back) stays" in html

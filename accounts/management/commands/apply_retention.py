@@ -7,8 +7,9 @@ timer (or let the task worker run ``accounts.tasks.apply_retention``)."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from accounts.retention import as_of, run_retention
+from accounts.retention import DateInFuture, as_of, run_retention
 
 
 class Command(BaseCommand):
@@ -20,7 +21,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--date",
-            help="Act as if today were this day (YYYY-MM-DD), e.g. to catch up a missed day.",
+            help=(
+                "Act as if today were this day (YYYY-MM-DD, not after today), e.g. to catch up "
+                "a missed day."
+            ),
         )
 
     def handle(self, *args, date: str | None = None, **options) -> None:
@@ -28,6 +32,11 @@ class Command(BaseCommand):
         if date:
             try:
                 now = as_of(date)
+            except DateInFuture as error:
+                raise CommandError(
+                    f"--date: {date} is after today ({timezone.localdate().isoformat()}); "
+                    "retention can only be applied as of today or an earlier day."
+                ) from error
             except ValueError as error:
                 raise CommandError(f"--date: expected YYYY-MM-DD, got {date!r}") from error
         result = run_retention(now)
