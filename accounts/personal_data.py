@@ -13,17 +13,26 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, AuditLog, User
 from .privacy import PersonalData, register
 
-# A name this short matches too much unrelated text to blank it by a search.
-MIN_NAME_LENGTH_TO_SEARCH = 5
+# Objects whose name (``__str__``) is built from the person's: (model, field to the person,
+# what else the name reads). Looked up by name, since accounts imports no app above it.
+NAMED_AFTER_THE_PERSON = (
+    ("organizations.Membership", "user", ("organization",)),
+    ("booking.Loan", "borrower", ("pool",)),
+    ("booking.WaitlistEntry", "user", ("pool",)),
+    ("booking.CalendarToken", "user", ()),
+    ("courses.Enrollment", "user", ("course",)),
+)
 
 ADMIN_ACTIONS = {ADDITION: _("Added"), CHANGE: _("Changed"), DELETION: _("Deleted")}
 
@@ -48,16 +57,48 @@ def export_account(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _named_after(user: User) -> Q:
+    """Admin history entries about objects whose name is built from the person's (a
+    membership reads "Name – Role – Organization"): matched by the object itself, or by its
+    name exactly as the admin wrote it, in any language of the site."""
+    about = Q(pk__in=[])
+    for label, field, related in NAMED_AFTER_THE_PERSON:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        rows = model.objects.filter(**{field: user})
+        rows = list(rows.select_related(*related) if related else rows)
+        if not rows:
+            continue
+        for row in rows:
+            setattr(row, field, user)  # named after: no query to fetch the person again
+        names = set()
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                names.update(str(row) for row in rows)
+        about |= Q(content_type=ContentType.objects.get_for_model(model)) & (
+            Q(object_id__in=[str(row.pk) for row in rows]) | Q(object_repr__in=names)
+        )
+    return about
+
+
 def erase_account(user: User) -> None:
     """The Django admin's history about the person keeps its rows (who changed what, when)
-    without the text that named them; every session of the person ends."""
-    about = Q(content_type=_user_type(), object_id=str(user.pk)) | Q(
-        object_repr__icontains=user.email
+    without the text that named them: the entries about the account itself, those whose
+    object is the email address, and those about the person's memberships, loans, waiting
+    places, enrolments and calendar subscription (see ``_named_after``). Never a search for
+    the name inside other text: that would hit other people ("Anna" in "Johanna"). The
+    entries the person made themselves as an admin go with the account (``LogEntry.user``
+    is CASCADE). Every session of the person ends."""
+    about = (
+        Q(content_type=_user_type(), object_id=str(user.pk))
+        | Q(object_repr__iexact=user.email)
+        | _named_after(user)
     )
-    if len(user.name.strip()) >= MIN_NAME_LENGTH_TO_SEARCH:
-        # Other objects' names carry the person's (a membership, a loan: "… – Name – …").
-        about |= Q(object_repr__icontains=user.name.strip())
-    LogEntry.objects.filter(about).update(object_repr="", change_message="")
+    LogEntry.objects.filter(about).exclude(object_repr="", change_message="").update(
+        object_repr="", change_message=""
+    )
     store = import_module(settings.SESSION_ENGINE).SessionStore
     for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True):
         store(session_key=key).delete()

@@ -13,17 +13,19 @@ name of ``courses.Meeting.reservation``; a lookup by name, not an import from ab
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.privacy import PersonalData, register
 from devices.models import Device, DeviceEvent, DevicePool
+from devices.services import REASON_MAX_LENGTH
 
 from .models import (
     AgreementAcceptance,
@@ -288,18 +290,69 @@ def export_loans(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _repair_reasons(note: str) -> set[str]:
+    """The reason a damaged return wrote into the device's history for ``note``, exactly as
+    ``services.return_items`` built it, in each language the staff member may have used."""
+    reasons = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            text = gettext("Damaged on return: %(note)s") % {"note": note}
+        reasons.add(text[:REASON_MAX_LENGTH].strip())
+    return reasons
+
+
+def _closeness_to(item: dict[str, Any]) -> Callable[[dict[str, Any]], tuple]:
+    """Sort key of the device events for a return: by the same staff member first (unless
+    either was unlinked), then the ones written after it, then the nearest in time."""
+    returned_at = item["returned_at"] or timezone.now()
+
+    def key(event: dict[str, Any]) -> tuple:
+        actors = (event["actor_id"], item["returned_to_id"])
+        return (
+            None not in actors and actors[0] != actors[1],
+            event["created_at"] < returned_at,  # the return writes its event afterwards
+            abs(event["created_at"] - returned_at),
+        )
+
+    return key
+
+
 def erase_loans(user: User) -> None:
     """The notes on the person's returns go; where a damaged return sent a device to repair,
-    the device's history carries the note too (``Damaged on return: …``): that goes as well."""
-    items = LoanItem.objects.filter(loan__borrower=user).exclude(note="")
-    for device_id, note in items.values_list("device_id", "note"):
+    the device's history carries the note too (``Damaged on return: …``): that entry goes as
+    well, and only that one. It is found by the device and exactly the reason built from the
+    note (never a part of it); of several such entries, each return takes the one written
+    first after it (by the same staff member, where both are still known). Another
+    borrower's report on the same device stays, even one that says the same."""
+    items = list(
+        LoanItem.objects.filter(loan__borrower=user, condition=LoanItem.Condition.DAMAGED)
+        .exclude(note="")
+        .order_by("returned_at", "pk")
+        .values("device_id", "note", "returned_at", "returned_to_id")
+    )
+    for item in items:
+        item["reasons"] = _repair_reasons(item["note"])
+    events = list(
         DeviceEvent.objects.filter(
-            device_id=device_id,
+            device_id__in={item["device_id"] for item in items},
             kind=DeviceEvent.Kind.STATUS,
             to_status=Device.Status.IN_REPAIR,
-            reason__contains=note[:100],
-        ).update(reason="")
-    items.update(note="")
+            reason__in=set().union(*(item["reasons"] for item in items)),
+        ).values("pk", "device_id", "actor_id", "reason", "created_at")
+    )
+    taken: set[int] = set()
+    for item in items:
+        candidates = [
+            event
+            for event in events
+            if event["pk"] not in taken
+            and event["device_id"] == item["device_id"]
+            and event["reason"] in item["reasons"]
+        ]
+        if candidates:
+            taken.add(min(candidates, key=_closeness_to(item))["pk"])
+    DeviceEvent.objects.filter(pk__in=taken).update(reason="")
+    LoanItem.objects.filter(loan__borrower=user).exclude(note="").update(note="")
 
 
 def open_loans(user: User) -> list[str]:

@@ -2,9 +2,11 @@
 their behalf, erase their account.
 
 Staff and org admins see only the people their organization knows (``people_known_to``);
-region admins see every account. An account that holds a role anywhere is erased only by a
-region admin, since its erasure changes who runs an organization. Every export and erasure is
-logged with the staff member as the actor.
+region admins see every account. Who may erase whom (``refusal``): nobody erases a superuser
+here, nor themselves (they use "Delete my account"); only a superuser erases a region admin
+or site staff (``is_staff``); an account that holds a role in an organization is erased only
+by a region admin or a superuser, since its erasure changes who runs an organization. Every
+export and erasure is logged with the staff member as the actor.
 """
 
 from __future__ import annotations
@@ -65,9 +67,22 @@ def _url(name: str, organization: Organization | None, **kwargs) -> str:
     return f"{url}?{urlencode({'organization': organization.slug})}" if organization else url
 
 
-def holds_role(person: User) -> bool:
-    """Staff, admins and members of an organization: their erasure changes who runs things."""
-    return person.is_staff or person.is_superuser or bool(person.role_names())
+def refusal(by: User, person: User) -> str | None:
+    """Why ``by`` may not erase ``person`` here, or None if they may."""
+    if person.pk == by.pk:
+        return _("To delete your own account, use “Delete my account” on your account page.")
+    if person.is_superuser:
+        return _("A superuser account cannot be deleted here.")
+    if (person.is_region_admin or person.is_staff) and not by.is_superuser:
+        return _(
+            "This account is a region administrator or site staff. Only a superuser may delete it."
+        )
+    if person.role_names() and not (by.is_region_admin or by.is_superuser):
+        return _(
+            "This account holds a role (member, staff or administrator of an organization). "
+            "Only a region administrator may delete it."
+        )
+    return None
 
 
 @require_safe
@@ -108,7 +123,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "organization": organization,
         "person": found,
         "summary": privacy.erasure_summary(found),
-        "holds_role": holds_role(found),
+        "refusal": refusal(request.user, found),
         "data_url": _url("person_data", organization, pk=found.pk),
         "erase_url": _url("person_erase", organization, pk=found.pk),
         "index_url": _url("index", organization),
@@ -137,8 +152,9 @@ def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
     """The summary and what blocks it; ticked and re-authenticated, the account is erased."""
     organization, _managed = _scope(request)
     found = _person_or_404(organization, pk)
-    if found.pk == request.user.pk or (holds_role(found) and not request.user.is_region_admin):
-        return _refused(request, organization, found)
+    reason = refusal(request.user, found)
+    if reason is not None:
+        return _refused(request, organization, found, reason)
     form = ConfirmErasureForm(request.POST if request.method == "POST" else None)
     blockers = privacy.erasure_blockers(found)
     if request.method == "POST" and not blockers and form.is_valid():
@@ -174,14 +190,9 @@ def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organizations/privacy_erase.html", context, status=status)
 
 
-def _refused(request: HttpRequest, organization: Organization | None, found: User) -> HttpResponse:
-    if found.pk == request.user.pk:
-        reason = _("To delete your own account, use “Delete my account” on your account page.")
-    else:
-        reason = _(
-            "This account holds a role (member, staff or administrator of an organization). "
-            "Only a region administrator may delete it."
-        )
+def _refused(
+    request: HttpRequest, organization: Organization | None, found: User, reason: str
+) -> HttpResponse:
     context = {
         "organization": organization,
         "person": found,
