@@ -85,6 +85,22 @@ def refusal(by: User, person: User) -> str | None:
     return None
 
 
+def export_refusal(by: User, person: User) -> str | None:
+    """Why ``by`` may not download ``person``'s data here, or None if they may. An account
+    with a role is exported by a region administrator only: otherwise an org admin could add
+    anyone as a member and so read everything about them."""
+    if person.pk != by.pk and (by.is_region_admin or by.is_superuser):
+        return None
+    if person.pk != by.pk and (
+        person.is_superuser or person.is_region_admin or person.is_staff or person.role_names()
+    ):
+        return _(
+            "This account holds a role. Only a region administrator may download its data; "
+            "the person can download it themselves under “My data”."
+        )
+    return None
+
+
 @require_safe
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
@@ -124,6 +140,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "person": found,
         "summary": privacy.erasure_summary(found),
         "refusal": refusal(request.user, found),
+        "export_refusal": export_refusal(request.user, found),
         "data_url": _url("person_data", organization, pk=found.pk),
         "erase_url": _url("person_erase", organization, pk=found.pk),
         "index_url": _url("index", organization),
@@ -138,6 +155,9 @@ def person_data(request: HttpRequest, pk: int) -> HttpResponse:
     """The person's data as one JSON file, downloaded by staff on their behalf (logged)."""
     organization, _managed = _scope(request)
     found = _person_or_404(organization, pk)
+    reason = export_refusal(request.user, found)
+    if reason:
+        return _refused(request, organization, found, reason)
     data = privacy.export_for(
         found, by=request.user, organization_id=organization.pk if organization else None
     )

@@ -89,7 +89,8 @@ def test_the_person_is_erased_logged_out_and_told_by_email(client, resident):
     assert "_auth_user_id" not in client.session
     assert client.get("/account/").status_code == 302  # logged out
     assert [message.to for message in mail.outbox] == [[email]]
-    assert mail.outbox[0].subject == "Your Lernpool account has been deleted"
+    # In the person's language (German by default).
+    assert mail.outbox[0].subject == "Ihr Lernpool-Konto wurde gelöscht"
     entry = AuditLog.objects.get(action="accounts.erased")
     assert (entry.actor, entry.target_id) == (None, str(pk))
 

@@ -99,3 +99,27 @@ def test_the_last_admin_cannot_delete_their_own_account(client, organization, or
     assert response.status_code == 400
     assert "only administrator of Kronberg-Gymnasium" in response.content.decode()
     assert User.objects.filter(pk=org_admin.pk).exists() and not mail.outbox
+
+
+def test_an_org_admin_cannot_read_an_account_by_making_it_a_member(client, org_admin, organization):
+    """Adding anyone by email makes them 'known': their data must still stay closed to the
+    org admin (only a region admin exports an account with a role)."""
+    from organizations.models import Membership, Role
+    from tests.factories import UserFactory
+
+    stranger = UserFactory()
+    Membership.objects.create(user=stranger, organization=organization, role=Role.TEACHER)
+    client.cookies["django_language"] = "en"
+    client.force_login(org_admin)
+    url = f"/manage/privacy/people/{stranger.pk}/data.json?organization={organization.slug}"
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "Only a region administrator may download" in response.content.decode()
+    assert stranger.email not in response.content.decode()
+
+
+def test_a_region_admin_downloads_the_data_of_an_account_with_a_role(client, region_admin, teacher):
+    client.force_login(region_admin)
+    response = client.get(f"/manage/privacy/people/{teacher.pk}/data.json")
+    assert response.status_code == 200
+    assert teacher.email in response.content.decode()
