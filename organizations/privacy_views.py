@@ -48,15 +48,13 @@ def _scope(request: HttpRequest) -> tuple[Organization | None, list[Organization
 def _people(organization: Organization | None):
     if organization is None:
         return User.objects.all()
-    return User.objects.filter(pk__in=privacy.people_known_to([organization.pk]))
+    return privacy.known_people([organization.pk])
 
 
 def _person_or_404(organization: Organization | None, pk: int) -> User:
     if pk > MAX_ID:  # the database cannot even compare it
         raise Http404
-    if organization is not None and pk not in privacy.people_known_to([organization.pk]):
-        raise Http404
-    person = User.objects.filter(pk=pk).first()
+    person = _people(organization).filter(pk=pk).first()
     if person is None:
         raise Http404
     return person
