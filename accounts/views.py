@@ -22,7 +22,7 @@ from django.views.i18n import set_language as django_set_language
 from config.errors import DomainError
 
 from . import privacy, services
-from .erasure_emails import Recipient, send_erasure_confirmation
+from .emails import Recipient, send_erasure_confirmation
 from .forms import ApiTokenForm, DeleteAccountForm, ProfileForm, erasure_confirmed
 
 

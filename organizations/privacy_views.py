@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import privacy
-from accounts.erasure_emails import Recipient, send_erasure_confirmation
+from accounts.emails import Recipient, send_erasure_confirmation
 from accounts.forms import ConfirmErasureForm, PersonSearchForm, erasure_confirmed
 from accounts.models import User
 from accounts.views import export_response
