@@ -33,7 +33,7 @@ from .models import Reservation
 
 router = Router(tags=["booking"])
 
-EARLIEST_YEAR = 2000
+EARLIEST_YEAR = services.EARLIEST_YEAR
 LATEST_YEAR = services.LATEST_YEAR
 MAX_AVAILABILITY_DAYS = 31
 # Far more than any pool holds; keeps absurd numbers away from the database.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking.services import EARLIEST_YEAR, LATEST_YEAR
+from config.forms import check_year
 from organizations.models import District, Organization
 
 from .filters import MAX_QUERY_LENGTH, CatalogFilter
@@ -70,20 +70,11 @@ class CatalogFilterForm(forms.Form):
             pk__in=Course.objects.published().values("organization")
         ).order_by("name")
 
-    def _clean_date(self, name: str):
-        day = self.cleaned_data.get(name)
-        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            raise forms.ValidationError(
-                _("Please choose a date between the years %(first)d and %(last)d."),
-                params={"first": EARLIEST_YEAR, "last": LATEST_YEAR},
-            )
-        return day
-
     def clean_date_from(self):
-        return self._clean_date("date_from")
+        return check_year(self.cleaned_data.get("date_from"))
 
     def clean_date_to(self):
-        return self._clean_date("date_to")
+        return check_year(self.cleaned_data.get("date_to"))
 
     def clean(self):
         data = super().clean()

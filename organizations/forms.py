@@ -7,11 +7,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import check_year
+
 from .log_labels import GROUP_ACTIONS, GROUPS
 from .models import District, Organization, Role
-
-# Days outside these years are typing errors (and beyond what datetime can hold).
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 class DirectoryFilterForm(forms.Form):
@@ -57,20 +56,11 @@ class LogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = [("", _("Everything")), *GROUPS.items()]
 
-    def _clean_day(self, name: str):
-        day = self.cleaned_data.get(name)
-        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            raise forms.ValidationError(
-                _("Please choose a date between the years %(first)d and %(last)d."),
-                params={"first": EARLIEST_YEAR, "last": LATEST_YEAR},
-            )
-        return day
-
     def clean_date_from(self):
-        return self._clean_day("date_from")
+        return check_year(self.cleaned_data.get("date_from"))
 
     def clean_date_to(self):
-        return self._clean_day("date_to")
+        return check_year(self.cleaned_data.get("date_to"))
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,10 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from config.errors import DomainError
+
+# The sensible years of every date (config.forms): nobody books device sets for years ahead,
+# and dates far in the future (year 9999) stay away from date arithmetic.
+from config.forms import EARLIEST_YEAR, LATEST_YEAR
 from devices.models import Device, DevicePool
 from organizations.models import Membership
 
@@ -22,15 +26,6 @@ from .. import availability
 from ..models import Reservation
 
 DECISION_REASON_MAX_LENGTH = Reservation._meta.get_field("decision_reason").max_length
-
-
-# Nobody books device sets for years ahead; this keeps dates far in the future (year 9999)
-# away from date arithmetic even for a pool that allows very long booking horizons.
-LATEST_YEAR = 2100
-
-
-EARLIEST_YEAR = 2000
-
 
 PURPOSE_MAX_LENGTH = Reservation._meta.get_field("purpose").max_length
 
