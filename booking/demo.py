@@ -9,9 +9,12 @@ mostly complete; today has hand-outs still to do, sets in use, and the previous 
 last set with two devices still out, so that the staff desk has something to show.
 
 The dates are relative to the day of seeding: the school year that contains it (or the next
-one in the summer holidays), widened so that there are always a few weeks of history and of
-upcoming bookings. Weekends and the closures in ``organizations/demo_data.py`` are skipped;
-where no holiday data is known, the summer holidays are taken as 1 August to 14 September.
+one in the summer holidays) and the one before it (for the reports of last school year),
+widened so that there are always a few weeks of history and of upcoming bookings. Weekends
+and the closures in ``organizations/demo_data.py`` are skipped; where no holiday data is
+known, the summer holidays are taken as 1 August to 14 September. The school year before
+was quieter (``LAST_YEAR_USE``) and had no series. A request of another school whose day
+does not fit moves on to the next school day that does.
 
 Like ``devices.demo``, the rows are written directly with the ORM (the demo is a fixture, not
 something a person did), in bulk, from a ``random.Random`` with a fixed seed. Every booking
@@ -61,6 +64,10 @@ SHARE_CANCELLED = 0.03
 SHARE_MISSING_PARTS = 0.03
 # Two devices of the previous school day's last booking have not come back yet.
 STILL_OUT = 2
+# The sets were used less in the school year before (the reports show the growth).
+LAST_YEAR_USE = 0.6
+# How many school days a request of another school may move on when its day does not fit.
+REQUEST_MOVES = 20
 
 
 # --- The plan -------------------------------------------------------------------------------
@@ -329,7 +336,10 @@ class Calendar:
     def build(cls, today: datetime.date, plans: dict[tuple[str, str], PoolPlan]) -> Calendar:
         years = range(today.year - 2, today.year + 3)
         summers = _summers(years)
-        year_start = [end for start, end in summers if start <= today][-1]
+        ends = [end for start, end in summers if start <= today]
+        year_start = ends[-1]
+        # The school year before too, so that a report of last school year has figures.
+        last_year_start = ends[-2] if len(ends) > 1 else year_start - DAY * 365
         year_end = next(start for start, _end in summers if start >= year_start) - DAY
         holidays = {
             day
@@ -352,7 +362,7 @@ class Calendar:
 
         first = _nth_school_day(today, -1, school_day)
         last = _nth_school_day(today, 1, school_day)
-        first, last = min(first, year_start), max(last, year_end)
+        first, last = min(first, last_year_start), max(last, year_end)
         school_days = {}
         for organization in {plan.organization for plan in plans.values()}:
             closed = closed_dates(organization, first, last)
@@ -472,57 +482,77 @@ def _cancel(planner: Planner, booking: Booking) -> None:
 
 
 def _plan_region_requests(planner: Planner, calendar: Calendar, plans, users) -> None:
+    """The requests of other schools for the HSG's region-wide case. Each is planned for its
+    day relative to today; where that day does not fit (the teacher already has a class
+    then, the case is taken, the notice is too short), it moves on to the next school day
+    that fits, so that seeding on any day has the requests the README promises."""
     plan = plans.get(demo_data.HSG_REGION)
     if plan is None:
         return
     staff = desk_person(users, plan.organization)
     for request in demo_data.REGION_REQUESTS:
-        target = planner.today + DAY * request.days
-        day = calendar.near(plan.organization, target, -1 if request.days < 0 else 1)
-        if day is None or not calendar.first <= day <= calendar.last:
-            continue
-        user = users[request.user]
-        start, end = planner.span(plan, day, request.periods)
-        if request.days > 0 and not (
-            planner.now + datetime.timedelta(hours=plan.pool.min_notice_hours) < start
-            and start < planner.now + DAY * plan.pool.max_days_ahead
-        ):
-            continue
-        if request.status == DECLINED:
-            # What the reason says: the media team has the whole case that morning.
-            setup_start, setup_end = planner.span(plan, day, (1, 6))
-            if plan.free(setup_start, setup_end) < plan.capacity or staff is None:
-                continue
-            planner.add(
-                Booking(
-                    plan,
-                    staff,
-                    setup_start,
-                    setup_end,
-                    plan.capacity,
-                    demo_data.REGION_SETUP_PURPOSE,
-                    created_at=planner.created_before(setup_start, plan, 20),
-                )
+        step = -1 if request.days < 0 else 1
+        day = planner.today + DAY * request.days
+        for _attempt in range(REQUEST_MOVES):
+            day = calendar.near(plan.organization, day, step)
+            if day is None or not calendar.first <= day <= calendar.last:
+                break
+            if _plan_request(planner, plan, staff, users[request.user], request, day):
+                break
+            day += DAY * step
+
+
+def _plan_request(
+    planner: Planner,
+    plan: PoolPlan,
+    staff: User | None,
+    user: User,
+    request: demo_data.RegionRequest,
+    day: datetime.date,
+) -> bool:
+    """Plan ``request`` on ``day`` if it fits there; whether it did."""
+    start, end = planner.span(plan, day, request.periods)
+    if request.days > 0 and not (
+        planner.now + datetime.timedelta(hours=plan.pool.min_notice_hours) < start
+        and start < planner.now + DAY * plan.pool.max_days_ahead
+    ):
+        return False
+    if request.quantity > plan.free(start, end) or not planner.is_free(user, start, end):
+        return False
+    if request.status == DECLINED:
+        # What the reason says: the media team has the whole case that morning.
+        setup_start, setup_end = planner.span(plan, day, (1, 6))
+        if plan.free(setup_start, setup_end) < plan.capacity or staff is None:
+            return False
+        planner.add(
+            Booking(
+                plan,
+                staff,
+                setup_start,
+                setup_end,
+                plan.capacity,
+                demo_data.REGION_SETUP_PURPOSE,
+                created_at=planner.created_before(setup_start, plan, 20),
             )
-        elif request.quantity > plan.free(start, end) or not planner.is_free(user, start, end):
-            continue
-        created_at = planner.created_before(start, plan, planner.rng.uniform(3, 10))
-        if request.status == REQUESTED:
-            created_at = planner.now - datetime.timedelta(hours=planner.rng.randint(5, 60))
-        booking = Booking(
-            plan,
-            user,
-            start,
-            end,
-            request.quantity,
-            request.purpose,
-            created_at=created_at,
-            status=request.status,
-            decision_reason=request.reason,
         )
-        if request.status != REQUESTED:
-            booking.decided_by = staff
-        planner.add(booking)
+    created_at = planner.created_before(start, plan, planner.rng.uniform(3, 10))
+    if request.status == REQUESTED:
+        created_at = planner.now - datetime.timedelta(hours=planner.rng.randint(5, 60))
+    booking = Booking(
+        plan,
+        user,
+        start,
+        end,
+        request.quantity,
+        request.purpose,
+        created_at=created_at,
+        status=request.status,
+        decision_reason=request.reason,
+    )
+    if request.status != REQUESTED:
+        booking.decided_by = staff
+    planner.add(booking)
+    return True
 
 
 def _single(
@@ -666,6 +696,8 @@ def _plan_singles(planner: Planner, calendar: Calendar, plans, users) -> None:
             mean = plan.use * (1.0 if ahead <= 7 else math.exp(-(ahead - 7) / 21))
             if ahead == 0:
                 mean *= 1.5
+            if day < calendar.year_start:
+                mean *= LAST_YEAR_USE
             for _ in range(sum(rng.random() < mean / 4 for _ in range(4))):
                 booking = _single(planner, plan, day, users)
                 if booking is not None and rng.random() < SHARE_CANCELLED:

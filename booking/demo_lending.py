@@ -6,7 +6,7 @@ its lending policy and borrowing agreement (the Stadtbibliothek Aschaffenburg a 
 version), its readers their library cards and accepted agreements, and every pool lent to
 residents a year of loans, relative to the day of seeding: returned ones (a few late, with
 the reminders and notices they got, and the damaged return of each device now in repair),
-open ones (two or three overdue, one renewed), reservations to pick up today and tomorrow,
+open ones (two or three overdue, one renewed), reservations to pick up on the next two opening days,
 and a pool lent out completely with a waiting list, the first of whom has a device held.
 
 Like ``booking.demo``, rows are written directly and in bulk (the demo is a fixture, not
@@ -503,9 +503,10 @@ def _plan_now(planner: Planner, states, people, staff) -> None:
             )
             state.limits.append(pickup)
         elif kind == "pickup":
-            pickup = today + DAY * entry["pickup"]
-            while pickup in planner.closed[slug]:
-                pickup += DAY
+            # The library's next opening day (today where it is open) and the ones after.
+            pickup = planner.open_on_or_after(slug, today)
+            for _ in range(entry["pickup"]):
+                pickup = planner.open_on_or_after(slug, pickup + DAY)
             # A day's notice: reserved at least the day before.
             created = planner.some_time(pickup - DAY * rng.randint(2, 5))
             planner.add(Lending(pool, user, pickup, pickup + period, created_at=created))

@@ -314,7 +314,7 @@ DEMO_RESIDENTS: dict[str, str] = {
 # People are email local parts; generated residents by their index in RESIDENTS ("#3").
 NOW: list[dict[str, Any]] = [
     # Stadtbibliothek Aschaffenburg, laptops (21 days, one renewal): two out for weeks, one
-    # of them overdue for nine days (Horst Becker is blocked until he brings it back).
+    # of them overdue for over a week (Horst Becker is blocked until he brings it back).
     {
         "pool": ("stadtbibliothek-aschaffenburg", "Leih-Laptops"),
         "kind": "loan",
@@ -418,7 +418,7 @@ NOW: list[dict[str, Any]] = [
         "pool": ("stadtbibliothek-aschaffenburg", "Leih-E-Reader"),
         "kind": "offered",
         "who": "#15",
-        "joined": -9,
+        "joined": -14,
         "returned": -2,
         "previous": "#21",
     },
@@ -426,7 +426,8 @@ NOW: list[dict[str, Any]] = [
         "pool": ("stadtbibliothek-aschaffenburg", "Leih-E-Reader"),
         "kind": "waiting",
         "who": "buergerin",
-        "joined": -6,
+        # Before version 2 of the agreement: reserving something new asks her to accept it.
+        "joined": -12,
     },
     {
         "pool": ("stadtbibliothek-aschaffenburg", "Leih-E-Reader"),

@@ -458,6 +458,22 @@ ORGANIZATIONS: list[dict[str, Any]] = [
 # Region-wide closures (organization=None). Public holidays close everyone; school holidays
 # close schools only (see ClosureQuerySet.for_organization). Easter 2027 is on 28 March.
 PUBLIC_HOLIDAYS: list[dict[str, Any]] = [
+    # The school year before (for the reports of last school year); Easter 2026 is on 5 April.
+    {"name": "Mariä Himmelfahrt", "first_day": D(2025, 8, 15)},
+    {"name": "Tag der Deutschen Einheit", "first_day": D(2025, 10, 3)},
+    {"name": "Allerheiligen", "first_day": D(2025, 11, 1)},
+    {"name": "1. Weihnachtsfeiertag", "first_day": D(2025, 12, 25)},
+    {"name": "2. Weihnachtsfeiertag", "first_day": D(2025, 12, 26)},
+    {"name": "Neujahr", "first_day": D(2026, 1, 1)},
+    {"name": "Heilige Drei Könige", "first_day": D(2026, 1, 6)},
+    {"name": "Karfreitag", "first_day": D(2026, 4, 3)},
+    {"name": "Ostermontag", "first_day": D(2026, 4, 6)},
+    {"name": "Tag der Arbeit", "first_day": D(2026, 5, 1)},
+    {"name": "Christi Himmelfahrt", "first_day": D(2026, 5, 14)},
+    {"name": "Pfingstmontag", "first_day": D(2026, 5, 25)},
+    {"name": "Fronleichnam", "first_day": D(2026, 6, 4)},
+    {"name": "Mariä Himmelfahrt", "first_day": D(2026, 8, 15)},
+    # The school year 2026/27.
     {"name": "Tag der Deutschen Einheit", "first_day": D(2026, 10, 3)},
     {"name": "Allerheiligen", "first_day": D(2026, 11, 1)},
     {"name": "1. Weihnachtsfeiertag", "first_day": D(2026, 12, 25)},
@@ -473,10 +489,21 @@ PUBLIC_HOLIDAYS: list[dict[str, Any]] = [
     {"name": "Mariä Himmelfahrt", "first_day": D(2027, 8, 15)},
 ]
 
-# Bavarian school holidays around the school year 2026/27, first and last day as published
+# Bavarian school holidays of the school years 2025/26 and 2026/27, first and last day as published
 # by the Bavarian ministry of education. Buß- und Bettag is a school-free day, not a public
 # holiday, in Bavaria.
 SCHOOL_HOLIDAYS: list[dict[str, Any]] = [
+    {"name": "Sommerferien 2025", "first_day": D(2025, 8, 1), "last_day": D(2025, 9, 15)},
+    {"name": "Herbstferien 2025", "first_day": D(2025, 11, 3), "last_day": D(2025, 11, 7)},
+    {"name": "Buß- und Bettag", "first_day": D(2025, 11, 19)},
+    {
+        "name": "Weihnachtsferien 2025/26",
+        "first_day": D(2025, 12, 22),
+        "last_day": D(2026, 1, 5),
+    },
+    {"name": "Frühjahrsferien 2026", "first_day": D(2026, 2, 16), "last_day": D(2026, 2, 20)},
+    {"name": "Osterferien 2026", "first_day": D(2026, 3, 30), "last_day": D(2026, 4, 10)},
+    {"name": "Pfingstferien 2026", "first_day": D(2026, 5, 26), "last_day": D(2026, 6, 5)},
     {"name": "Sommerferien 2026", "first_day": D(2026, 8, 3), "last_day": D(2026, 9, 14)},
     {"name": "Herbstferien 2026", "first_day": D(2026, 11, 2), "last_day": D(2026, 11, 6)},
     {"name": "Buß- und Bettag", "first_day": D(2026, 11, 18)},
@@ -673,6 +700,7 @@ FEATURED_LOGINS: list[tuple[str, str]] = [
     ("Lehrkraft + Stadtbibliothek", _email("lehrer.kronberg")),
     ("Mitarbeitende – vhs Aschaffenburg", _email("kurse.vhs")),
     ("Bürgerin (englischsprachig)", _email("resident.en")),
+    ("Bürger mit überfälligem Laptop (gesperrt)", _email("buerger")),
 ]
 
 

@@ -18,6 +18,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import User
+from booking import demo_lending_data
 from booking.availability import peak_reserved, reserved_intervals
 from booking.models import (
     AgreementAcceptance,
@@ -30,8 +31,10 @@ from booking.models import (
     Reservation,
     WaitlistEntry,
 )
+from booking.services import closed_dates
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.demo_data import DEMO_PASSWORD
+from organizations.models import Organization
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FAR = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -209,7 +212,7 @@ def test_notices_were_sent_while_the_loan_was_out_and_never_for_the_future(demo)
         assert local_day(notice.sent_at) == due_day + datetime.timedelta(sign * notice.days)
 
 
-def test_open_loans_on_time_one_renewed_and_reservations_to_pick_up_today_and_tomorrow(demo):
+def test_open_loans_on_time_one_renewed_and_pick_ups_on_the_next_two_opening_days(demo):
     now = timezone.now()
     today = timezone.localdate()
     on_time = lending_loans().open().filter(due_at__gte=now)
@@ -220,8 +223,19 @@ def test_open_loans_on_time_one_renewed_and_reservations_to_pick_up_today_and_to
         pool__booking_scope=DevicePool.Scope.RESIDENTS, loans__isnull=True, end__gt=now
     )
     days = {local_day(start) for start in to_pick_up.values_list("start", flat=True)}
-    assert today in days or today + datetime.timedelta(1) in days
-    assert len([day for day in days if day >= today]) >= 2
+    library = Organization.objects.get(slug="stadtbibliothek-aschaffenburg")
+    closed = closed_dates(library, today, today + datetime.timedelta(14))
+    opening = demo_lending_data.OPENING[library.slug]
+    open_days = [
+        day
+        for day in (today + datetime.timedelta(n) for n in range(14))
+        if day.weekday() in opening and day not in closed
+    ]
+    assert set(open_days[:2]) <= days
+    # Nobody is asked to pick up on a day the library is closed.
+    for slug, start in to_pick_up.values_list("pool__organization__slug", "start"):
+        if local_day(start) >= today:
+            assert local_day(start).weekday() in demo_lending_data.OPENING[slug]
 
 
 def test_the_e_readers_are_all_out_and_three_people_wait_in_order(demo):
