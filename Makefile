@@ -37,6 +37,10 @@ test-deps:
 	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v zbarimg >/dev/null \
 	  || ($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium poppler-utils zbar-tools)
 
+## ci: what CI runs on a clean clone (lint, SQLite, then everything on PostgreSQL)
+ci:
+	bash .ci/run
+
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .

@@ -164,3 +164,26 @@ def _same_fake_data_every_run(request):
     import factory.random
 
     factory.random.reseed_random(request.node.nodeid)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_outlives_the_run(django_db_setup, django_db_blocker):
+    """On PostgreSQL the test database is dropped at the end of the run, which fails while
+    any connection to it is still open ("is being accessed by other users") and leaves
+    ``test_lernpool`` behind. Threads of the live server, of the concurrency tests or of a
+    background task may end without closing theirs: close them all before the teardown."""
+    yield
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            left_open = cursor.rowcount
+        connections.close_all()
+    if left_open:
+        print(f"\n{left_open} connection(s) to the test database were left open and closed.")
