@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from booking.services import local_datetime
 from config.errors import DomainError
 from config.htmx import partial_request
+from config.request_input import is_id
 from organizations.access import managed_organization
 
 from . import pdf, services
@@ -56,12 +57,6 @@ def _with_counts(courses):
     return courses.with_counts().annotate(
         next_start=Subquery(next_meeting.order_by("start").values("start")[:1]),
     )
-
-
-def _is_id(value: str) -> bool:
-    """Whether ``value`` is a row id: ASCII digits only (``"²".isdigit()`` is true, but
-    ``int("²")`` fails), short enough for a database integer."""
-    return value.isascii() and value.isdigit() and len(value) < 18
 
 
 def _name(enrollment: Enrollment) -> str:
@@ -419,7 +414,7 @@ def sign_in_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     course = _managed_course(request, pk)
     chosen = request.GET.get("meeting")
     if chosen is not None:
-        if not _is_id(chosen):
+        if not is_id(chosen):
             return HttpResponse(_("Unknown meeting."), status=400, content_type="text/plain")
         meeting = get_object_or_404(course.meetings, pk=int(chosen))
     else:
@@ -480,7 +475,7 @@ def attendance(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
     confirmed = {e.pk: e for e in course.enrollments.confirmed().select_related("user")}
     single = request.POST.get("enrollment")
     wanted = [single] if single is not None else request.POST.getlist("shown")
-    pks = [int(value) for value in wanted if _is_id(value)]
+    pks = [int(value) for value in wanted if is_id(value)]
     if not wanted or len(pks) != len(wanted) or any(pk not in confirmed for pk in pks):
         message = _("That person is not enrolled in this course. Reload the page and try again.")
         return _attendance_page(request, meeting, error=message, status=400)

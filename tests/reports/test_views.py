@@ -304,7 +304,6 @@ def test_the_page_links_the_pdf_and_csv_of_the_same_report(admin_client, report_
         ("period=garbage&scope=org:kronberg-gymnasium", "This is not a valid period."),
         ("period=2026-02-30..2026-03-01&scope=" + SCHOOL, "This is not a valid period."),
         ("period=2026-03&scope=org:../etc", "Please choose an organization or area from the list."),
-        ("period=2026-03&scope=region%00", "Null characters are not allowed."),
         ("period=2026-03&scope=" + "x" * 500, "Ensure this value has at most"),
         ("", "This field is required."),
     ],
