@@ -140,7 +140,7 @@ class DeviceIn(JsonObject):
     serial_number: text(100) = ""
     home_location_id: Id | None = None
     accessories: text(200) = ""
-    notes: Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)] = ""
+    notes: Annotated[str, StringConstraints(strict=True, max_length=2000, pattern=NO_NUL)] = ""
 
 
 class DevicePatch(JsonObject):
@@ -153,7 +153,7 @@ class DevicePatch(JsonObject):
     serial_number: text(100) = None
     home_location_id: Id | None = None
     accessories: text(200) = None
-    notes: Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)] = None
+    notes: Annotated[str, StringConstraints(strict=True, max_length=2000, pattern=NO_NUL)] = None
 
 
 class DeviceStatusIn(JsonObject):
