@@ -8,7 +8,6 @@ else gets 404. Every course is reached through ``Course.objects.managed_by(user)
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from booking.services import local_datetime
+from config import spreadsheet
 from config.errors import DomainError
 from config.htmx import partial_request
 from config.request_input import is_id
@@ -370,7 +370,7 @@ def participants_csv(request: HttpRequest, pk: int) -> HttpResponse:
     groups = _participants(course)
     questions = course.question_list()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer)
     writer.writerow(
         [
             _("Name"),
@@ -387,24 +387,19 @@ def participants_csv(request: HttpRequest, pk: int) -> HttpResponse:
         confirmed = enrollment.status == Enrollment.Status.CONFIRMED
         writer.writerow(
             [
-                _spreadsheet_safe(enrollment.display_name),
-                _spreadsheet_safe(enrollment.user.email if enrollment.user else ""),
+                enrollment.display_name,
+                enrollment.user.email if enrollment.user else "",
                 enrollment.get_status_display(),
                 enrollment.position or "",
                 timezone.localtime(enrollment.created_at).strftime("%Y-%m-%d %H:%M"),
                 enrollment.attended if confirmed else "",
                 enrollment.held if confirmed else "",
-                *[_spreadsheet_safe(answer) for _question, answer in enrollment.answer_list],
+                *[answer for _question, answer in enrollment.answer_list],
             ]
         )
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="course-{course.pk}-participants.csv"'
     return response
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Free text that a spreadsheet would take for a formula is kept as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_safe
