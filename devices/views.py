@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.errors import DomainError
 from config.htmx import partial_request
+from config.mail import site_url
 from config.request_input import parse_ids
 from organizations.access import managed_organization
 from organizations.models import Organization
@@ -242,7 +243,7 @@ def device_labels(request: HttpRequest) -> HttpResponse:
             % {"max": MAX_LABELS},
         )
         return redirect("devices:inventory")
-    pdf = labels.render_labels(devices, base_url=request.build_absolute_uri("/"))
+    pdf = labels.render_labels(devices, base_url=site_url("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="etiketten.pdf"'
     return response
