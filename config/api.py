@@ -10,11 +10,24 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
-from pydantic import model_validator
+from pydantic import BeforeValidator, model_validator
 
 from accounts.mfa import lacks_required_mfa, mfa_required_message
 from accounts.services import user_for_token
 from config.errors import DomainError
+from config.forms import EARLIEST_YEAR, LATEST_YEAR
+
+
+def _whole_number(value):
+    """JSON Schema counts ``3.0`` as an integer, pydantic's strict mode does not: a whole
+    float becomes an int, anything else is left for the strict check to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# For a strict integer in a request body: no "3" strings, no 2.5, but 3.0 is 3.
+WholeNumber = BeforeValidator(_whole_number)
 
 
 class Error(Schema):
@@ -63,8 +76,37 @@ class LernpoolAPI(NinjaAPI):
             for operation in operations.values():
                 _declare_optional_body(operation)
                 _declare_request_errors(operation)
+                for parameter in operation.get("parameters", []):
+                    _state_string_rules(parameter["schema"])
+        for component in schema.get("components", {}).get("schemas", {}).values():
+            _state_string_rules(component)
         _drop_unused_components(schema)
         return schema
+
+
+# The rules that every door checks and that JSON Schema can state: a day lies in a sensible
+# year (config.forms.check_year), and no string holds a NUL byte (config.request_input).
+YEARS_PATTERN = rf"^({EARLIEST_YEAR // 100}[0-9]{{2}}|{LATEST_YEAR})-"
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def _state_string_rules(schema: dict) -> None:
+    for option in schema.get("anyOf", []):
+        _state_string_rules(option)
+    for value in schema.get("properties", {}).values():
+        _state_string_rules(value)
+    if isinstance(schema.get("items"), dict):
+        _state_string_rules(schema["items"])
+    if schema.get("type") != "string" or "pattern" in schema or "enum" in schema:
+        return
+    if schema.get("format") in ("date", "date-time"):
+        schema["pattern"] = YEARS_PATTERN
+        rule = f"Between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+        schema["description"] = (
+            f"{schema['description']} {rule}" if "description" in schema else rule
+        )
+    elif not schema.get("format"):
+        schema["pattern"] = NO_NUL_PATTERN
 
 
 def _drop_unused_components(schema: dict) -> None:

@@ -15,7 +15,7 @@ from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints
 
-from config.api import Error, JsonObject, ValidationErrors, token_or_session
+from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
 from organizations.models import Organization
 
 from . import services
@@ -24,7 +24,7 @@ from .models import Device, DevicePool, DeviceType
 router = Router(tags=["devices"])
 
 # Ids as JSON numbers only ("5" is refused), within what the database can hold.
-Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1), WholeNumber]
 # PostgreSQL cannot store NUL characters; refuse them before they reach the database.
 NO_NUL = r"^[^\x00]*$"
 
