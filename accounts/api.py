@@ -33,7 +33,7 @@ LANGUAGE_PATTERN = "^(" + "|".join(code for code, _name in settings.LANGUAGES) +
 
 class MeIn(JsonObject):
     name: str | None = Field(None, max_length=150, pattern=r"^[^\x00]*$")
-    preferred_language: str | None = Field(None, pattern=LANGUAGE_PATTERN)
+    preferred_language: str | None = Field(None, max_length=5, pattern=LANGUAGE_PATTERN)
 
 
 @router.get("/me", response={200: MeOut, 401: Error}, auth=token_or_session)

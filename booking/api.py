@@ -24,7 +24,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from config.api import Error, JsonObject, ValidationErrors, token_or_session
+from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
 from devices.api import Id, text
 from devices.models import DevicePool
 
@@ -142,7 +142,7 @@ class AvailabilityOut(Schema):
 
 class ReservationIn(JsonObject):
     pool_id: Id
-    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY), WholeNumber]
     start: AwareTime
     end: AwareTime
     purpose: text(200) = Field("", description="e.g. class 7b, maths")

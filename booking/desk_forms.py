@@ -131,6 +131,7 @@ class HandOutForm(forms.Form):
     scan = forms.CharField(
         label=_("Scan labels"),
         required=False,
+        max_length=20000,
         help_text=_("Scan or type label codes or asset tags, one per line or separated by spaces."),
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
     )

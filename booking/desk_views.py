@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.errors import DomainError
 from config.htmx import partial_request
+from config.mail import site_url
 from devices.models import Device, DevicePool
 from organizations.access import managed_organization
 from organizations.models import Membership, Organization
@@ -485,9 +486,7 @@ def pool_calendar(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("start", "pk")
     )
     token = services.calendar_token(user=request.user)
-    feed_url = request.build_absolute_uri(
-        reverse("booking:pool_feed", kwargs={"token": token.token, "pk": pool.pk})
-    )
+    feed_url = site_url(reverse("booking:pool_feed", kwargs={"token": token.token, "pk": pool.pk}))
     template = "booking/pool_calendar.html" + ("#week" if partial_request(request) else "")
     response = render(
         request,

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.request_input import ascii_int
 from devices.models import DevicePool
 from organizations.models import LessonPeriod
 
@@ -209,9 +210,9 @@ def initial_from_query(query, *, pool: DevicePool, periods: list[LessonPeriod]) 
             initial |= {"start_time": start, "end_time": end}
     else:
         initial |= {"start_time": start or datetime.time(8), "end_time": end or datetime.time(9)}
-    quantity = query.get("quantity", "")
-    if quantity.isascii() and quantity.isdigit() and 0 < int(quantity) <= MAX_QUANTITY:
-        initial["quantity"] = int(quantity)
+    quantity = ascii_int(query.get("quantity"))
+    if quantity is not None and 0 < quantity <= MAX_QUANTITY:
+        initial["quantity"] = quantity
     if query.get("purpose"):
         initial["purpose"] = query["purpose"][:200]
     if query.get("repeat") in ("once", *REPEAT_INTERVALS):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Body, Field, Path, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from config.api import Error, JsonObject, ValidationErrors, token_or_session
+from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
 from devices.models import DevicePool, DeviceType
 
 from . import services
@@ -126,7 +126,7 @@ class LoanPagination(LimitOffsetPagination):
 
 
 class WaitlistIn(JsonObject):
-    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)] = 1
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY), WholeNumber] = 1
 
 
 class WaitlistOut(Schema):

@@ -117,7 +117,7 @@ class LoanItemOut(Schema):
         return timezone.localtime(item.returned_at) if item.returned_at else None
 
 
-class LoanOut(Schema):
+class DeskLoanOut(Schema):
     id: int
     pool_id: int
     reservation_id: int | None
@@ -174,7 +174,7 @@ def _managed_loans(user: User) -> QuerySet[Loan]:
 # On the residents' router: ninja joins GET and POST of one path only within one router, and
 # ``GET /loans`` (my loans) lives there.
 @loans_router.post(
-    "/loans", response={201: LoanOut, **ERRORS}, auth=token_or_session, tags=["lending desk"]
+    "/loans", response={201: DeskLoanOut, **ERRORS}, auth=token_or_session, tags=["lending desk"]
 )
 def hand_out(request: HttpRequest, payload: LoanIn):
     """Hand out scanned devices against a reservation, or lend them from a pool to a person
@@ -216,7 +216,9 @@ def hand_out(request: HttpRequest, payload: LoanIn):
     return Status(201, _loan(loan.pk))
 
 
-@router.post("/loans/{loan_id}/return", response={200: LoanOut, **ERRORS}, auth=token_or_session)
+@router.post(
+    "/loans/{loan_id}/return", response={200: DeskLoanOut, **ERRORS}, auth=token_or_session
+)
 def take_back(
     request: HttpRequest,
     loan_id: Path[Annotated[int, Field(ge=1, le=2**63 - 1)]],

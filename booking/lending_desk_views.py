@@ -10,8 +10,6 @@ resident is found that way, and nobody can page through everyone.
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -27,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from config.errors import DomainError
+from config.request_input import ascii_int
 from devices.models import Device, DevicePool
 from organizations.access import managed_organization
 from organizations.models import Organization
@@ -80,9 +79,7 @@ def _email_given(request: HttpRequest) -> str:
 def _plain_id(value: str | None) -> int | None:
     """An id typed or linked as ASCII digits; None for anything else ("²" is a digit to
     str.isdigit() but not to int())."""
-    if value and re.fullmatch(r"[0-9]{1,19}", value):
-        return int(value)
-    return None
+    return ascii_int(value)
 
 
 def resident_or_404(request: HttpRequest, organization: Organization, pk: int) -> User:

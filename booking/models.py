@@ -338,7 +338,7 @@ class BorrowingAgreement(models.Model):
     )
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=20000)
     created_at = models.DateTimeField(_("published"), default=timezone.now)
 
     class Meta:

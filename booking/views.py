@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.errors import DomainError
 from config.htmx import partial_request
+from config.mail import site_url
 from devices.models import DevicePool
 
 from . import availability, ical, services
@@ -330,8 +331,8 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
             "upcoming_hidden": 0 if show_all else max(upcoming_count - UPCOMING_SHOWN, 0),
             "page": past.get_page(request.GET.get("page")),
             "now": now,
-            "feed_url": request.build_absolute_uri(feed_path),
-            "webcal_url": "webcal://" + request.get_host() + feed_path,
+            "feed_url": site_url(feed_path),
+            "webcal_url": "webcal://" + site_url(feed_path).split("://", 1)[1],
         },
     )
 

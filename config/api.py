@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
-from pydantic import model_validator
+from pydantic import BeforeValidator, model_validator
 
 from accounts.mfa import lacks_required_mfa, mfa_required_message
 from accounts.services import user_for_token
 from config.errors import DomainError
+from config.forms import EARLIEST_YEAR, LATEST_YEAR
+
+
+def _whole_number(value):
+    """JSON Schema counts ``3.0`` as an integer, pydantic's strict mode does not: a whole
+    float becomes an int, anything else is left for the strict check to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# For a strict integer in a request body: no "3" strings, no 2.5, but 3.0 is 3.
+WholeNumber = BeforeValidator(_whole_number)
 
 
 class Error(Schema):
@@ -51,7 +66,84 @@ class ApiTokenAuth(HttpBearer):
 # Token first; a session is accepted too, and django_auth checks CSRF for it.
 token_or_session = [ApiTokenAuth(), django_auth]
 
-api = NinjaAPI(
+
+class LernpoolAPI(NinjaAPI):
+    """The NinjaAPI, with an OpenAPI document that says what every operation can answer."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                _declare_optional_body(operation)
+                _declare_request_errors(operation)
+                for parameter in operation.get("parameters", []):
+                    _state_string_rules(parameter["schema"])
+        for component in schema.get("components", {}).get("schemas", {}).values():
+            _state_string_rules(component)
+        _drop_unused_components(schema)
+        return schema
+
+
+# The rules that every door checks and that JSON Schema can state: a day lies in a sensible
+# year (config.forms.check_year), and no string holds a NUL byte (config.request_input).
+YEARS_PATTERN = rf"^({EARLIEST_YEAR // 100}[0-9]{{2}}|{LATEST_YEAR})-"
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def _state_string_rules(schema: dict) -> None:
+    for option in schema.get("anyOf", []):
+        _state_string_rules(option)
+    for value in schema.get("properties", {}).values():
+        _state_string_rules(value)
+    if isinstance(schema.get("items"), dict):
+        _state_string_rules(schema["items"])
+    if schema.get("type") != "string" or "pattern" in schema or "enum" in schema:
+        return
+    if schema.get("format") in ("date", "date-time"):
+        schema["pattern"] = YEARS_PATTERN
+        rule = f"Between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+        schema["description"] = (
+            f"{schema['description']} {rule}" if "description" in schema else rule
+        )
+    elif not schema.get("format"):
+        schema["pattern"] = NO_NUL_PATTERN
+
+
+def _drop_unused_components(schema: dict) -> None:
+    """ninja lists the pagination's query models (each named ``Input``) as components that
+    nothing refers to: one name, several shapes. Only referenced components are kept."""
+    components = schema.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps({"paths": schema["paths"], "components": components})
+        unused = [name for name in components if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del components[name]
+
+
+def _declare_optional_body(operation: dict) -> None:
+    """An optional body is documented as "may be left out", not as "may be JSON null"
+    (``payload: X | None = None``): generated clients then send nothing instead of null."""
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    for content in body["content"].values():
+        options = content["schema"].get("anyOf", [])
+        not_null = [option for option in options if option != {"type": "null"}]
+        if len(options) == 2 and len(not_null) == 1:
+            content["schema"] = not_null[0]
+
+
+def _declare_request_errors(operation: dict) -> None:
+    """Every operation can be refused before it runs, in the API's error shape: 400 for a NUL
+    byte or an oversized body (config.request_input), 414 for an overlong URL."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    operation["responses"].setdefault(400, {"description": "Bad Request", **error})
+    operation["responses"].setdefault(414, {"description": "URI Too Long", **error})
+
+
+api = LernpoolAPI(
     title="Lernpool API",
     version="1",
     description=_(

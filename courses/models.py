@@ -128,8 +128,8 @@ class Course(models.Model):
     summary = models.CharField(
         _("in one sentence"), max_length=300, help_text=_("Shown in the catalog.")
     )
-    description = models.TextField(_("what you learn"))
-    prerequisites = models.TextField(_("prerequisites"), blank=True)
+    description = models.TextField(_("what you learn"), max_length=5000)
+    prerequisites = models.TextField(_("prerequisites"), max_length=2000, blank=True)
     topic = models.CharField(_("topic"), max_length=30, choices=Topic.choices)
     audience = models.CharField(_("for whom"), max_length=20, choices=Audience.choices)
     level = models.CharField(
@@ -191,6 +191,7 @@ class Course(models.Model):
     )
     questions = models.TextField(
         _("enrolment questions"),
+        max_length=1000,
         blank=True,
         help_text=_("At most three, one per line, e.g. “Will you bring your own device?”"),
     )

@@ -8,7 +8,6 @@ else gets 404. Every course is reached through ``Course.objects.managed_by(user)
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.conf import settings
@@ -25,8 +24,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from booking.services import local_datetime
+from config import spreadsheet
 from config.errors import DomainError
 from config.htmx import partial_request
+from config.request_input import is_id
 from organizations.access import managed_organization
 
 from . import pdf, services
@@ -56,12 +57,6 @@ def _with_counts(courses):
     return courses.with_counts().annotate(
         next_start=Subquery(next_meeting.order_by("start").values("start")[:1]),
     )
-
-
-def _is_id(value: str) -> bool:
-    """Whether ``value`` is a row id: ASCII digits only (``"²".isdigit()`` is true, but
-    ``int("²")`` fails), short enough for a database integer."""
-    return value.isascii() and value.isdigit() and len(value) < 18
 
 
 def _name(enrollment: Enrollment) -> str:
@@ -375,7 +370,7 @@ def participants_csv(request: HttpRequest, pk: int) -> HttpResponse:
     groups = _participants(course)
     questions = course.question_list()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer)
     writer.writerow(
         [
             _("Name"),
@@ -392,24 +387,19 @@ def participants_csv(request: HttpRequest, pk: int) -> HttpResponse:
         confirmed = enrollment.status == Enrollment.Status.CONFIRMED
         writer.writerow(
             [
-                _spreadsheet_safe(enrollment.display_name),
-                _spreadsheet_safe(enrollment.user.email if enrollment.user else ""),
+                enrollment.display_name,
+                enrollment.user.email if enrollment.user else "",
                 enrollment.get_status_display(),
                 enrollment.position or "",
                 timezone.localtime(enrollment.created_at).strftime("%Y-%m-%d %H:%M"),
                 enrollment.attended if confirmed else "",
                 enrollment.held if confirmed else "",
-                *[_spreadsheet_safe(answer) for _question, answer in enrollment.answer_list],
+                *[answer for _question, answer in enrollment.answer_list],
             ]
         )
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="course-{course.pk}-participants.csv"'
     return response
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Free text that a spreadsheet would take for a formula is kept as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_safe
@@ -419,7 +409,7 @@ def sign_in_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     course = _managed_course(request, pk)
     chosen = request.GET.get("meeting")
     if chosen is not None:
-        if not _is_id(chosen):
+        if not is_id(chosen):
             return HttpResponse(_("Unknown meeting."), status=400, content_type="text/plain")
         meeting = get_object_or_404(course.meetings, pk=int(chosen))
     else:
@@ -480,7 +470,7 @@ def attendance(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
     confirmed = {e.pk: e for e in course.enrollments.confirmed().select_related("user")}
     single = request.POST.get("enrollment")
     wanted = [single] if single is not None else request.POST.getlist("shown")
-    pks = [int(value) for value in wanted if _is_id(value)]
+    pks = [int(value) for value in wanted if is_id(value)]
     if not wanted or len(pks) != len(wanted) or any(pk not in confirmed for pk in pks):
         message = _("That person is not enrolled in this course. Reload the page and try again.")
         return _attendance_page(request, meeting, error=message, status=400)

@@ -15,7 +15,7 @@ from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints
 
-from config.api import Error, JsonObject, ValidationErrors, token_or_session
+from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
 from organizations.models import Organization
 
 from . import services
@@ -24,7 +24,7 @@ from .models import Device, DevicePool, DeviceType
 router = Router(tags=["devices"])
 
 # Ids as JSON numbers only ("5" is refused), within what the database can hold.
-Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1), WholeNumber]
 # PostgreSQL cannot store NUL characters; refuse them before they reach the database.
 NO_NUL = r"^[^\x00]*$"
 
@@ -140,7 +140,7 @@ class DeviceIn(JsonObject):
     serial_number: text(100) = ""
     home_location_id: Id | None = None
     accessories: text(200) = ""
-    notes: Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)] = ""
+    notes: Annotated[str, StringConstraints(strict=True, max_length=2000, pattern=NO_NUL)] = ""
 
 
 class DevicePatch(JsonObject):
@@ -153,7 +153,7 @@ class DevicePatch(JsonObject):
     serial_number: text(100) = None
     home_location_id: Id | None = None
     accessories: text(200) = None
-    notes: Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)] = None
+    notes: Annotated[str, StringConstraints(strict=True, max_length=2000, pattern=NO_NUL)] = None
 
 
 class DeviceStatusIn(JsonObject):

@@ -22,6 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config import spreadsheet
 from organizations.models import Location, Organization
 
 from .models import Device, DevicePool, DeviceType
@@ -63,10 +64,6 @@ TEXT_FIELDS: dict[str, str] = {
     "accessories": "accessories",
     "notes": "notes",
 }
-
-# Excel runs a cell that starts with one of these as a formula. The export puts an apostrophe
-# in front, and the parser takes it off again, so that the round trip keeps the value.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _normalise(text: str) -> str:
@@ -155,10 +152,8 @@ def _records(
 
 
 def _unescape(value: str) -> str:
-    value = value.strip()
-    if value.startswith("'") and value[1:2] and value[1] in FORMULA_STARTS:
-        return value[1:]
-    return value
+    # The export writes formula-like cells with an apostrophe; the round trip keeps the value.
+    return spreadsheet.unescape_cell(value.strip())
 
 
 def _map_header(line: int, header: list[str]) -> tuple[dict[str, int], list[RowError]]:
@@ -447,10 +442,6 @@ def parse_device_csv(organization: Organization, data: bytes | str) -> ParseResu
 # --- Writing ---------------------------------------------------------------------------------
 
 
-def _escape(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 def export_devices_csv(devices: Iterable[Device]) -> str:
     """The devices as CSV for Excel: ';'-separated, with a BOM so that umlauts show, and the
     English column names of COLUMNS. Pass a queryset with
@@ -469,14 +460,13 @@ def export_devices_csv(devices: Iterable[Device]) -> str:
     }
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer)
     writer.writerow(COLUMNS)
     for device in devices:
         device_type = device.device_type
         ambiguous = _normalise(_type_label(device_type)) in shared_names
         writer.writerow(
-            _escape(value)
-            for value in (
+            (
                 device.asset_tag,
                 device.serial_number,
                 _type_label(device_type, with_os=ambiguous and bool(device_type.operating_system)),

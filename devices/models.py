@@ -96,7 +96,7 @@ class DevicePool(models.Model):
         verbose_name=_("pick-up location"),
     )
     name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
     device_types = models.ManyToManyField(
         DeviceType, blank=True, related_name="pools", verbose_name=_("device types")
     )
@@ -117,11 +117,13 @@ class DevicePool(models.Model):
     max_renewals = models.PositiveIntegerField(_("renewals allowed"), default=1)
     return_checklist = models.TextField(
         _("return checklist"),
+        max_length=2000,
         blank=True,
         help_text=_("One item per line, e.g. “30 tablets”, “30 chargers”, “1 charging cart”."),
     )
     pickup_note = models.TextField(
         _("what to bring when picking up"),
+        max_length=1000,
         blank=True,
         help_text=_("Shown to residents with their reservation, e.g. “Please bring your ID.”"),
     )
@@ -203,7 +205,7 @@ class Device(models.Model):
     accessories = models.CharField(
         _("accessories"), max_length=200, blank=True, help_text=_("e.g. charger, pen, case")
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("added"), default=timezone.now)
 
     objects = DeviceQuerySet.as_manager()

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.errors import DomainError
 from config.htmx import partial_request
+from config.mail import site_url
+from config.request_input import parse_ids
 from organizations.access import managed_organization
 from organizations.models import Organization
 
@@ -32,13 +34,7 @@ from .models import Device, DeviceEvent, DevicePool, DeviceType
 
 PAGE_SIZE = 50
 MAX_LABELS = 240  # ten A4 sheets; rendering takes about 35 ms a label
-MAX_ID = 2**63 - 1
 LABEL_CODE = re.compile(r"[0-9A-Z]{1,12}")
-
-
-def _ids(values: list[str]) -> list[int]:
-    """The positive integer ids among query-string values; anything else is ignored."""
-    return [int(value) for value in values if value.isdigit() and 0 < int(value) <= MAX_ID]
 
 
 def _device_list(organization: Organization):
@@ -231,11 +227,11 @@ def device_export(request: HttpRequest) -> HttpResponse:
 def device_labels(request: HttpRequest) -> HttpResponse:
     """QR labels as a PDF for the chosen devices (?device=…) or a whole pool (?pool=…)."""
     devices = Device.objects.managed_by(request.user).select_related("organization", "device_type")
-    pool_ids = _ids(request.GET.getlist("pool"))
+    pool_ids = parse_ids(request.GET.getlist("pool"))
     if pool_ids:
         devices = devices.filter(pool_id__in=pool_ids)
     else:
-        devices = devices.filter(pk__in=_ids(request.GET.getlist("device")))
+        devices = devices.filter(pk__in=parse_ids(request.GET.getlist("device")))
     devices = list(devices.order_by("organization__name", "asset_tag")[: MAX_LABELS + 1])
     if not devices:
         messages.error(request, _("Choose at least one device to print labels for."))
@@ -247,7 +243,7 @@ def device_labels(request: HttpRequest) -> HttpResponse:
             % {"max": MAX_LABELS},
         )
         return redirect("devices:inventory")
-    pdf = labels.render_labels(devices, base_url=request.build_absolute_uri("/"))
+    pdf = labels.render_labels(devices, base_url=site_url("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="etiketten.pdf"'
     return response

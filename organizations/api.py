@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from config.api import Error, ValidationErrors
 
@@ -51,8 +52,12 @@ def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter])
     return organizations
 
 
-@router.get("/organizations/{slug}", response={200: OrganizationOut, 404: Error}, auth=None)
-def get_organization(request: HttpRequest, slug: str):
+@router.get(
+    "/organizations/{slug}",
+    response={200: OrganizationOut, 404: Error, 422: ValidationErrors},
+    auth=None,
+)
+def get_organization(request: HttpRequest, slug: Path[Annotated[str, Field(max_length=80)]]):
     if not re.fullmatch(SLUG, slug) or len(slug) > 80:
         raise Http404
     return get_object_or_404(Organization.objects.public().select_related("district"), slug=slug)

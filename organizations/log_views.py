@@ -5,7 +5,6 @@ the organization and region admins) and nobody else's.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import AuditLog
+from config import spreadsheet
 
 from .access import administered_organization
 from .forms import LogFilterForm
@@ -27,8 +27,6 @@ from .log_labels import TARGET_URLS, action_label, is_system_action
 from .models import Membership, Organization
 
 PAGE_SIZE = 50
-# Excel runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -117,17 +115,13 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _escape(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
 def _csv_lines(entries: QuerySet[AuditLog]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    writer = spreadsheet.writer(_Echo())
     yield "\ufeff"
     yield writer.writerow(
         [_("Time"), _("Who"), _("What"), _("Action code"), _("Object"), _("Object id")]
@@ -135,8 +129,7 @@ def _csv_lines(entries: QuerySet[AuditLog]) -> Iterator[str]:
     for entry in entries.iterator(chunk_size=500):
         line = row(entry)
         yield writer.writerow(
-            _escape(value)
-            for value in (
+            (
                 timezone.localtime(line.when).isoformat(timespec="seconds"),
                 line.who,
                 line.label,

@@ -88,7 +88,7 @@ class Organization(models.Model):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("district")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
     street = models.CharField(_("street and number"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("town"), max_length=100, blank=True)
@@ -96,7 +96,10 @@ class Organization(models.Model):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     website = models.URLField(_("website"), blank=True)
     opening_hours = models.TextField(
-        _("opening hours"), blank=True, help_text=_("One line per day or group of days.")
+        _("opening hours"),
+        max_length=1000,
+        blank=True,
+        help_text=_("One line per day or group of days."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     retention_days = models.PositiveSmallIntegerField(
@@ -161,7 +164,7 @@ class Location(models.Model):
         _("street and number"), max_length=200, blank=True, help_text=_("If not the main address.")
     )
     step_free = models.BooleanField(_("step-free access"), default=False)
-    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+    accessibility_notes = models.TextField(_("accessibility notes"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("location")

@@ -1,36 +1,51 @@
-"""The usage report as CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads
-umlauts), ``;`` between fields and the reader's decimal separator (as German Excel expects).
+"""The usage report as tidy CSV files for spreadsheets and data tools: one table per file,
+with one header row and nothing above or below it, so that ``pandas.read_csv`` and a
+spreadsheet's import read each without guessing. UTF-8 with a byte-order mark (so Excel reads
+umlauts), ``;`` between fields and the reader's decimal separator (as German Excel expects);
+every cell goes through the formula-safe writer (``config.spreadsheet``).
 
-First the figures as rows ``section;figure;value;previous;unit``, then each table (per pool,
-per device type, busiest days, by topic, by audience, month by month) under its title with
-its own header row. Headers and labels are in the active language; numbers are rounded as on
-the page and in the PDF, without thousands separators or units.
+The tables: ``figures`` (every figure of the summary and the sections, as rows
+``section;figure;value;previous;unit``), then each table of the report (per pool, lending, per
+device type, busiest days, by topic, by audience, month by month). They are offered one by
+one and together as a ZIP. Headers and labels are in the active language; numbers are
+rounded as on the page and in the PDF, without thousands separators or units.
 """
 
 from __future__ import annotations
 
-import csv
 import io
+import zipfile
 
 from django.utils.translation import gettext as _
 
+from config import spreadsheet
+
 from . import formatting
 
-TABLES = ("pools", "lending", "types", "peaks", "topics", "audiences", "trend")
+TABLES = ("figures", "pools", "lending", "types", "peaks", "topics", "audiences", "trend")
 
 
-def render_csv(report) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Usage report"), report.scope.label, report.period.label])
-    writer.writerow([_("Compared with"), report.period.previous().label])
-    writer.writerow([])
-    writer.writerow([_("Section"), _("Figure"), _("Value"), _("Previous period"), _("Unit")])
-    rows = [(_("Summary"), figure) for figure in formatting.summary(report)]
-    for section in formatting.sections(report):
-        rows += [(section.title, figure) for figure in section.figures]
-    for title, figure in rows:
-        writer.writerow(
+def table_titles() -> dict[str, str]:
+    """Each table's title, as on the page (for the download links)."""
+    return {
+        "figures": _("Figures against the previous period"),
+        "pools": _("Use per device pool"),
+        "lending": _("Lending per device pool"),
+        "types": _("Use per device type"),
+        "peaks": _("Busiest days"),
+        "topics": _("Courses by topic"),
+        "audiences": _("Courses by audience"),
+        "trend": _("Figures by month"),
+    }
+
+
+def _rows(report, key: str) -> list[list[str]]:
+    if key == "figures":
+        header = [_("Section"), _("Figure"), _("Value"), _("Previous period"), _("Unit")]
+        rows = [(_("Summary"), figure) for figure in formatting.summary(report)]
+        for section in formatting.sections(report):
+            rows += [(section.title, figure) for figure in section.figures]
+        return [header] + [
             [
                 title,
                 figure.label,
@@ -38,19 +53,55 @@ def render_csv(report) -> bytes:
                 formatting.plain(figure.previous, figure.unit),
                 formatting.unit_text(figure.unit),
             ]
-        )
-    tables = formatting.tables(report)
-    for key in TABLES:
-        table = tables[key]
-        writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow([column.csv_label for column in table.columns])
-        writer.writerows(table.csv_rows())
+            for title, figure in rows
+        ]
+    table = formatting.tables(report)[key]
+    return [[column.csv_label for column in table.columns], *table.csv_rows()]
+
+
+def render_table(report, key: str) -> bytes:
+    """One table of the report as a CSV file; ``key`` is one of ``TABLES``."""
+    buffer = io.StringIO()
+    spreadsheet.writer(buffer).writerows(_rows(report, key))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def filename(scope_key: str, period_key: str, extension: str) -> str:
-    """``usage-report-org-kronberg-2026-11.pdf``: no spaces, no colons."""
+def render_zip(report, *, scope_key: str, period_key: str) -> bytes:
+    """Every table of the report, one CSV file each, in one ZIP."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key in TABLES:
+            archive.writestr(filename(scope_key, period_key, "csv", key), render_table(report, key))
+    return buffer.getvalue()
+
+
+def as_zip(content: bytes, name: str) -> bytes:
+    """``content`` if it is a ZIP; else (the single CSV that runs built before the tables were
+    split) a ZIP holding it as ``name``."""
+    if zipfile.is_zipfile(io.BytesIO(content)):
+        return content
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def table_from_zip(content: bytes, key: str) -> bytes | None:
+    """One table's CSV out of a ZIP that ``render_zip`` wrote (None if it has none). A run
+    built before the tables were split holds one CSV: that is what it has for every table."""
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        return content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for name in archive.namelist():
+            if name.endswith(f"-{key}.csv"):
+                return archive.read(name)
+    return None
+
+
+def filename(scope_key: str, period_key: str, extension: str, table: str = "") -> str:
+    """``usage-report-org-kronberg-2026-11.pdf`` (``…-2026-11-pools.csv`` for one table): no
+    spaces, no colons."""
     scope = scope_key.replace(":", "-")
     period = period_key.replace("..", "_")
-    return f"{_('usage-report')}-{scope}-{period}.{extension}"
+    suffix = f"-{table}" if table else ""
+    return f"{_('usage-report')}-{scope}-{period}{suffix}.{extension}"

@@ -19,7 +19,6 @@ Months are calendar months in Europe/Berlin. A course that meets in two months c
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from booking.models import Loan, Reservation
 from booking.services import local_datetime
+from config import spreadsheet
 from courses.models import Attendance, Course, Enrollment, Meeting
 from devices.models import Device, DevicePool
 from organizations.models import District, Organization
@@ -368,7 +368,7 @@ def statistics_csv(statistics: Statistics) -> str:
     """The rows as CSV (RFC 4180: comma, double quotes, CRLF; UTF-8 without BOM), with a
     header of the same machine names as the API. Empty cells: no figure."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer, delimiter=",")
     writer.writerow(CSV_COLUMNS)
     for row in statistics.rows:
         writer.writerow(

@@ -84,8 +84,11 @@ def _build_files(run) -> dict:
         report,
         pdf_url=reverse("reports:run_pdf", kwargs={"pk": run.pk}),
         csv_url=reverse("reports:run_csv", kwargs={"pk": run.pk}),
+        zip_url=reverse("reports:run_zip", kwargs={"pk": run.pk}),
     )
-    return {"pdf": pdf_bytes, "csv": csv_export.render_csv(report), "html": html}
+    # The run's ``csv`` holds the ZIP of every table; run_csv hands out one member of it.
+    tables = csv_export.render_zip(report, scope_key=run.scope_key, period_key=run.period_key)
+    return {"pdf": pdf_bytes, "csv": tables, "html": html}
 
 
 @task()

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -68,7 +69,15 @@ def query(scope: Scope, period: Period) -> str:
     return urlencode({"period": period.key, "scope": scope.key}, safe=":")
 
 
-def report_context(report, *, pdf_url: str, csv_url: str) -> dict:
+def csv_links(csv_url: str) -> list[tuple[str, str]]:
+    """Each table's title and the address of its CSV file."""
+    joiner = "&" if "?" in csv_url else "?"
+    return [
+        (title, f"{csv_url}{joiner}table={key}") for key, title in csv_export.table_titles().items()
+    ]
+
+
+def report_context(report, *, pdf_url: str, csv_url: str, zip_url: str) -> dict:
     """What the report page (and a background build's stored HTML) renders."""
     return {
         "report": report,
@@ -79,14 +88,14 @@ def report_context(report, *, pdf_url: str, csv_url: str) -> dict:
         "definitions": formatting.definitions(),
         "previous_period": report.period.previous(),
         "pdf_url": pdf_url,
-        "csv_url": csv_url,
+        "csv_links": csv_links(csv_url),
+        "zip_url": zip_url,
     }
 
 
-def render_report_body(report, *, pdf_url: str, csv_url: str) -> str:
-    return render_to_string(
-        "reports/report.html#report-body", report_context(report, pdf_url=pdf_url, csv_url=csv_url)
-    )
+def render_report_body(report, *, pdf_url: str, csv_url: str, zip_url: str) -> str:
+    context = report_context(report, pdf_url=pdf_url, csv_url=csv_url, zip_url=zip_url)
+    return render_to_string("reports/report.html#report-body", context)
 
 
 # ---------------------------------------------------------------------------------------
@@ -187,6 +196,7 @@ def report(request: HttpRequest) -> HttpResponse:
         built,
         pdf_url=f"{reverse('reports:pdf')}?{query_string}",
         csv_url=f"{reverse('reports:csv')}?{query_string}",
+        zip_url=f"{reverse('reports:zip')}?{query_string}",
     )
     return render(request, "reports/report.html", context)
 
@@ -197,7 +207,16 @@ def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
     return response
 
 
+def _table(request: HttpRequest) -> str:
+    """The table a CSV download names (``?table=pools``); the figures without one."""
+    table = request.GET.get("table", "figures")
+    if table not in csv_export.TABLES:
+        raise BadRequest("unknown table")
+    return table
+
+
 def _file(request: HttpRequest, kind: str) -> HttpResponse:
+    table = _table(request) if kind == "csv" else ""
     chosen = _chosen(request)
     if isinstance(chosen, HttpResponse):
         return chosen
@@ -207,9 +226,13 @@ def _file(request: HttpRequest, kind: str) -> HttpResponse:
     built = build_report(scope=scope, period=period)
     if kind == "pdf":
         content, content_type = pdf.render_pdf(built), "application/pdf"
+    elif kind == "zip":
+        content = csv_export.render_zip(built, scope_key=scope.key, period_key=period.key)
+        content_type = "application/zip"
     else:
-        content, content_type = csv_export.render_csv(built), "text/csv; charset=utf-8"
-    return _download(content, csv_export.filename(scope.key, period.key, kind), content_type)
+        content, content_type = csv_export.render_table(built, table), "text/csv; charset=utf-8"
+    name = csv_export.filename(scope.key, period.key, kind, table)
+    return _download(content, name, content_type)
 
 
 @require_safe
@@ -221,7 +244,15 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def report_csv(request: HttpRequest) -> HttpResponse:
+    """One table of the report (``?table=…``, see ``csv_export.TABLES``) as CSV."""
     return _file(request, "csv")
+
+
+@require_safe
+@login_required
+def report_zip(request: HttpRequest) -> HttpResponse:
+    """Every table of the report as CSV, in one ZIP."""
+    return _file(request, "zip")
 
 
 # ---------------------------------------------------------------------------------------
@@ -265,10 +296,23 @@ def run_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def run_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """One table (``?table=…``) of a report built in the background. The run keeps the ZIP
+    of all tables (in its ``csv`` field) and hands out one member of it."""
+    table = _table(request)
     report_run = _done_run(request, pk)
-    return _download(
-        bytes(report_run.csv), _run_filename(report_run, "csv"), "text/csv; charset=utf-8"
-    )
+    content = csv_export.table_from_zip(bytes(report_run.csv), table)
+    if content is None:
+        raise Http404
+    name = csv_export.filename(report_run.scope_key, report_run.period_key, "csv", table)
+    return _download(content, name, "text/csv; charset=utf-8")
+
+
+@require_safe
+@login_required
+def run_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    report_run = _done_run(request, pk)
+    content = csv_export.as_zip(bytes(report_run.csv), _run_filename(report_run, "csv"))
+    return _download(content, _run_filename(report_run, "zip"), "application/zip")
 
 
 @require_safe

@@ -376,7 +376,6 @@ def test_a_booking_of_another_schools_shared_pool_is_a_request(client, teacher, 
         ({"repeat": "daily"}, "Select a valid choice."),
         ({"repeat": "weekly", "until": "9999-01-01"}, "Please choose a date before the year 2100."),
         ({"purpose": "x" * 201}, "Ensure this value has at most 200 characters"),
-        ({"purpose": "a\x00b"}, "Null characters are not allowed."),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(client, teacher, pool, overrides, message):
@@ -608,8 +607,9 @@ def test_my_bookings_lists_upcoming_and_past(client, teacher, pool):
     assert f"/bookings/{declined.pk}/cancel/" not in html
     assert someone_elses.pk not in {upcoming.pk, past.pk}
     token = CalendarToken.objects.get(user=teacher).token
-    assert f'value="http://testserver/calendar/{token}.ics" readonly' in html
-    assert f'href="webcal://testserver/calendar/{token}.ics"' in html
+    # The site's address (SITE_URL), not the request's host.
+    assert f'value="http://127.0.0.1:8000/calendar/{token}.ics" readonly' in html
+    assert f'href="webcal://127.0.0.1:8000/calendar/{token}.ics"' in html
     assert '<label class="kern-label" for="calendar-url">' in html
     assert no_duplicate_ids(html)
 

@@ -219,3 +219,20 @@ def test_emails_about_someone_erased_are_skipped(course, residents, mailoutbox):
     assert mailoutbox == []
     with pytest.raises(ValueError):
         emails.send_enrollment_email(enrollment.pk, "unknown")
+
+
+def test_a_subject_and_the_plain_text_are_not_html_escaped(
+    course, english_resident, django_capture_on_commit_callbacks, mailoutbox
+):
+    """An email's subject and its text part are plain text: "Eltern & Kinder", never
+    "Eltern &amp; Kinder" (#15). The HTML part escapes as HTML must."""
+    course.title = "Eltern & Kinder: <sicher> online"
+    course.save()
+    enrol(english_resident, course, django_capture_on_commit_callbacks)
+
+    (message,) = mailoutbox
+    assert "Eltern & Kinder: <sicher> online" in message.subject
+    assert "&amp;" not in message.subject and "&lt;" not in message.subject
+    assert "Eltern & Kinder: <sicher> online" in message.body
+    html = message.alternatives[0][0]
+    assert "Eltern &amp; Kinder: &lt;sicher&gt; online" in html

@@ -366,7 +366,6 @@ def test_the_device_list_pages(staff, organization, ipad):
         {"limit": "501"},
         {"offset": str(10**20)},
         {"q": "x" * 101},
-        {"q": "\x00"},
     ],
 )
 def test_a_bad_filter_is_422(staff, device, params):
@@ -521,7 +520,6 @@ def test_a_device_needs_only_organization_type_and_asset_tag(org_admin, organiza
         ({"device_type_id": 999999}, "device_type_id"),
         ({"pool_id": "1"}, "pool_id"),
         ({"pool_id": 999999}, "pool_id"),
-        ({"name": "iPad\x00"}, "name"),
         ({"accessories": "x" * 201}, "accessories"),
     ],
 )
@@ -697,7 +695,6 @@ def test_an_empty_patch_changes_nothing(staff, device):
         {"pool_id": 999999},
         {"home_location_id": 999999},
         {"serial_number": "x" * 101},
-        {"notes": "a\x00b"},
     ],
 )
 def test_bad_input_for_a_change_is_422_and_changes_nothing(staff, device, payload):
@@ -837,7 +834,6 @@ def test_a_status_change_without_a_reason_is_409(staff, device):
         {"reason": "kaputt"},
         {"status": "lost", "reason": 5},
         {"status": "lost", "reason": "x" * 301},
-        {"status": "lost", "reason": "weg\x00"},
     ],
 )
 def test_bad_input_for_a_status_change_is_422(staff, device, payload):

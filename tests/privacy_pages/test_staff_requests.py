@@ -76,7 +76,7 @@ def test_a_region_admin_finds_every_account(client, region_admin, stranger):
     assert "Lotte Allein" in html and person_url(lonely) in html
 
 
-@pytest.mark.parametrize("query", ["", "   ", "x" * 151, "a\x00b"])
+@pytest.mark.parametrize("query", ["", "   ", "x" * 151])
 def test_a_bad_search_is_a_400_with_a_message(client, librarian, library, known, query):
     client.force_login(librarian)
     response = client.get(url(INDEX, library, q=query))

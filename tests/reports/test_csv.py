@@ -1,18 +1,19 @@
-"""The report as CSV: UTF-8 with a BOM, ``;`` between fields, the figures as rows and the
-tables below, headers in the reader's language, the same numbers as the page and the PDF."""
+"""The report as tidy CSV: one table per file with one header row (offered one by one and as
+a ZIP), UTF-8 with a BOM, ``;`` between fields, headers in the reader's language, the same
+numbers as the page and the PDF, and no cell that a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
 import csv
-import datetime
 import io
+import zipfile
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from reports import formatting
+from reports import csv_export, formatting
 from reports.figures import build_report
 from reports.periods import range_period
 from reports.scope import organization_scope
@@ -25,10 +26,11 @@ WEEK_KEY = "2026-03-02..2026-03-08"
 SCHOOL = "org:kronberg-gymnasium"
 
 
-def download(client, user, language: str = "en") -> bytes:
+def download(client, user, language: str = "en", table: str = "figures") -> bytes:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.force_login(user)
-    response = client.get(f"{reverse('reports:csv')}?period={WEEK_KEY}&scope={SCHOOL}")
+    query = f"period={WEEK_KEY}&scope={SCHOOL}&table={table}"
+    response = client.get(f"{reverse('reports:csv')}?{query}")
     assert response.status_code == 200
     return response.content
 
@@ -37,19 +39,71 @@ def rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
 
 
-def table(all_rows: list[list[str]], title: str) -> list[list[str]]:
-    """The header and the rows under a table's title, up to the next empty line."""
-    start = all_rows.index([title]) + 1
-    end = next((i for i in range(start, len(all_rows)) if not all_rows[i]), len(all_rows))
-    return all_rows[start:end]
+def table(client, user, key: str) -> list[list[str]]:
+    return rows(download(client, user, table=key))
 
 
 def test_it_is_utf8_with_a_bom_and_semicolons(client, org_admin, report_world):
     content = download(client, org_admin)
 
     assert content.startswith(b"\xef\xbb\xbf")
-    assert rows(content)[0] == ["Usage report", "Kronberg-Gymnasium", "03/02/2026–03/08/2026"]
-    assert ["Section", "Figure", "Value", "Previous period", "Unit"] in rows(content)
+    assert rows(content)[0] == ["Section", "Figure", "Value", "Previous period", "Unit"]
+
+
+@pytest.mark.parametrize("key", csv_export.TABLES)
+def test_every_table_is_tidy_one_header_row_and_rows_of_its_width(
+    client, org_admin, report_world, key
+):
+    """What pandas.read_csv and a spreadsheet's import need: the first line is the header (of
+    distinct, non-empty names), every line has its width, and no line is empty."""
+    all_rows = rows(download(client, org_admin, table=key))
+    header = all_rows[0]
+    assert all(header) and len(set(header)) == len(header), header
+    assert all(len(row) == len(header) for row in all_rows), key
+
+
+def test_the_zip_holds_every_table_as_its_own_file(client, org_admin, report_world):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    client.force_login(org_admin)
+    response = client.get(f"{reverse('reports:zip')}?period={WEEK_KEY}&scope={SCHOOL}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = archive.namelist()
+        assert [name.rsplit("-", 1)[1] for name in names] == [
+            f"{key}.csv" for key in csv_export.TABLES
+        ]
+        pools = archive.read(next(name for name in names if name.endswith("-pools.csv")))
+    assert pools == download(client, org_admin, language="de", table="pools")
+
+
+def test_an_unknown_table_is_a_400(client, org_admin, report_world):
+    client.force_login(org_admin)
+    query = f"period={WEEK_KEY}&scope={SCHOOL}&table=secrets"
+    assert client.get(f"{reverse('reports:csv')}?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("scope_kind", ["org", "region"])
+def test_no_cell_of_the_report_csv_is_a_formula(
+    client, org_admin, region_admin, report_world, scope_kind
+):
+    """A pool named like a formula stays text in every table (org and region reports)."""
+    pool = report_world.school.pools.first()
+    pool.name = '=HYPERLINK("http://evil.example","Klick")'
+    pool.save()
+    user = org_admin if scope_kind == "org" else region_admin
+    scope = SCHOOL if scope_kind == "org" else "region"
+    client.force_login(user)
+    for key in csv_export.TABLES:
+        query = f"period={WEEK_KEY}&scope={scope}&table={key}"
+        response = client.get(f"{reverse('reports:csv')}?{query}")
+        assert response.status_code == 200, key
+        for row in rows(response.content):
+            for cell in row:
+                assert not cell.startswith(("=", "@", "\t", "\r")), (key, cell)
+                assert not cell.startswith(("+", "-")) or cell[1:].replace(".", "").isdigit()
+    pools = rows(download(client, user, table="pools"))
+    assert any(row[0] == "'" + pool.name for row in pools)
 
 
 def test_the_figures_are_the_reports(client, org_admin, report_world):
@@ -96,10 +150,8 @@ def test_its_numbers_are_the_pages(client, org_admin, report_world):
             assert display.split(" ")[0].replace(",", "") == in_csv[label], label
 
 
-def test_the_tables_follow_with_their_headers(client, org_admin, report_world):
-    all_rows = rows(download(client, org_admin))
-
-    pools = table(all_rows, "Use per device pool")
+def test_the_tables_have_their_headers(client, org_admin, report_world):
+    pools = table(client, org_admin, "pools")
     assert pools[0] == [
         "Pool",
         "Organization",
@@ -111,10 +163,10 @@ def test_the_tables_follow_with_their_headers(client, org_admin, report_world):
         "Shortfalls",
     ]
     assert pools[1] == ["iPad-Koffer 1", "Kronberg-Gymnasium", "2", "4.3", "12.0", "35.4", "5", "1"]
-    trend = table(all_rows, "Figures by month")
+    trend = table(client, org_admin, "trend")
     assert trend[0][0] == "Month"
     assert trend[1][0] == "2026-03"
-    assert table(all_rows, "Busiest days")[1][0] == "2026-03-02"
+    assert table(client, org_admin, "peaks")[1][0] == "2026-03-02"
 
 
 def test_in_german_numbers_have_a_decimal_comma(client, org_admin, report_world):
@@ -122,11 +174,4 @@ def test_in_german_numbers_have_a_decimal_comma(client, org_admin, report_world)
 
     utilization = [row for row in all_rows if len(row) == 5 and row[2] == "35,4"]
     assert utilization, all_rows[:20]
-    assert all_rows[0][2] == "02.03.2026–08.03.2026"
-
-
-def test_the_previous_period_is_named(client, org_admin, report_world):
-    all_rows = rows(download(client, org_admin))
-
-    previous = datetime.date(2026, 2, 23)
-    assert all_rows[1] == ["Compared with", f"{previous:%m/%d/%Y}–03/01/2026"]
+    assert all_rows[0] == ["Abschnitt", "Kennzahl", "Wert", "Vorzeitraum", "Einheit"]
