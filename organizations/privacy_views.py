@@ -1,7 +1,8 @@
 """Staff answering a person's request about their data: find them, download their data on
 their behalf, erase their account.
 
-Staff and org admins see only the people their organization knows (``people_known_to``);
+Staff and org admins see only the people their organization knows (``people.known_people``,
+the rule the desk and its API ask too);
 region admins see every account. Who may erase whom (``refusal``): nobody erases a superuser
 here, nor themselves (they use "Delete my account"); only a superuser erases a region admin
 or site staff (``is_staff``); an account that holds a role in an organization is erased only
@@ -32,6 +33,7 @@ from accounts.views import export_response
 
 from .access import managed_organization
 from .models import Organization
+from .people import known_people
 
 RESULTS_SHOWN = 30
 MAX_ID = 2**63 - 1
@@ -48,7 +50,7 @@ def _scope(request: HttpRequest) -> tuple[Organization | None, list[Organization
 def _people(organization: Organization | None):
     if organization is None:
         return User.objects.all()
-    return privacy.known_people([organization.pk])
+    return known_people(organization)
 
 
 def _person_or_404(organization: Organization | None, pk: int) -> User:
