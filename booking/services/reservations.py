@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
@@ -310,8 +312,43 @@ def calendar_token(*, user: User) -> CalendarToken:
     return token
 
 
+def pool_feed_key(*, user: User, pool: DevicePool) -> str:
+    """The secret part of the address of ``pool``'s feed for ``user``: it opens that one
+    pool's feed and nothing else. Derived from the person's calendar token (so a new token
+    ends every old feed address too), but it never contains it: the personal token opens
+    the personal feed only."""
+    token = calendar_token(user=user)
+    return f"{user.pk}-{_pool_feed_mac(token.token, pool.pk)}"
+
+
+def pool_feed_owner(*, key: str, pool_id: int) -> User | None:
+    """The active person whose ``pool_feed_key`` for the pool ``key`` is; None otherwise.
+    Whether they still keep the pool is for the caller to check."""
+    match = POOL_FEED_KEY.fullmatch(key)
+    if match is None:
+        return None
+    token = (
+        CalendarToken.objects.select_related("user")
+        .filter(user_id=int(match["user"]), user__is_active=True)
+        .first()
+    )
+    if token is None or not constant_time_compare(
+        match["mac"], _pool_feed_mac(token.token, pool_id)
+    ):
+        return None
+    return token.user
+
+
+POOL_FEED_KEY = re.compile(r"(?P<user>[1-9][0-9]{0,17})-(?P<mac>[0-9a-f]{64})")
+
+
+def _pool_feed_mac(token: str, pool_id: int) -> str:
+    return salted_hmac("booking.pool_feed", f"{token}:{pool_id}", algorithm="sha256").hexdigest()
+
+
 def reset_calendar_token(*, by: User) -> CalendarToken:
-    """A new secret for the subscription URL; the old URL stops working at once."""
+    """A new secret for the subscription URL; the old URL, and every pool feed address made
+    from it (``pool_feed_key``), stop working at once."""
     with transaction.atomic():
         token, _created = CalendarToken.objects.get_or_create(user=by)
         token.token = secrets.token_urlsafe()
