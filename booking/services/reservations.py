@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
@@ -20,8 +21,10 @@ from devices.models import DevicePool
 
 from .. import availability
 from ..models import CalendarToken, Reservation, Series
+from .dates import closure_on
 from .rules import (
     DECISION_REASON_MAX_LENGTH,
+    InvalidBooking,
     NotCancellable,
     _clean_purpose,
     _exhausted,
@@ -31,6 +34,7 @@ from .rules import (
     check_booking,
     ensure_can_book,
     ensure_manages_pool,
+    ensure_not_lent_to_residents,
     free_count,
     needs_approval,
 )
@@ -79,12 +83,16 @@ def reserve(
 ) -> Reservation:
     """Book ``quantity`` devices of the pool for [start, end). Confirmed at once for members
     of the pool's organization, a request for everyone else. ``notify=False`` sends the
-    person no confirmation (a course books every meeting at once and says so itself)."""
+    person no confirmation (a course books every meeting at once and says so itself).
+    Refused for a pool lent to residents (the lending service reserves those) and on a day
+    the pool's organization is closed, as a series skips those days."""
     ensure_can_book(by, pool)
+    ensure_not_lent_to_residents(pool)
     purpose = _clean_purpose(purpose)
     with transaction.atomic():
         pool = _locked_pool(pool)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
+        _ensure_open(pool, start, end)
         # In UTC, like a reservation read back from the database: lengths computed from the
         # returned object are then real time even across a daylight-saving change.
         start, end = _utc(start), _utc(end)
@@ -121,6 +129,21 @@ def reserve(
 
         transaction.on_commit(partial(tell_staff_of_request.enqueue, reservation.pk))
     return reservation
+
+
+def _ensure_open(pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> None:
+    """Times already checked (check_booking): aware, in order, in sensible years."""
+    closed = closure_on(pool.organization, start, end)
+    if closed is not None:
+        day, name = closed
+        raise InvalidBooking(
+            _("%(organization)s is closed on %(day)s (%(closure)s). Please choose another day.")
+            % {
+                "organization": pool.organization.name,
+                "day": date_format(day, "DATE_FORMAT"),
+                "closure": name,
+            }
+        )
 
 
 def _notify(reservation: Reservation, kind: str) -> None:
