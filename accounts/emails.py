@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from config.mail import send_to_user
 
 from .models import User
@@ -29,6 +31,31 @@ def send_inactivity_warning(user_id: int) -> bool:
             "deletion_date": retention.deletion_day(user.inactivity_warned_at),
             "last_used": user.last_login or user.date_joined,
             "inactive_days": retention.inactive_days(),
+        },
+    )
+    return True
+
+
+def send_erasure_notice(request_id: int) -> bool:
+    """Tell a person that staff recorded their request to delete their account, on which day
+    it will be deleted, and how to object. Nothing is sent when the request was withdrawn or
+    the account is gone. Returns whether an email went out."""
+    from .models import ErasureRequest
+
+    request = (
+        ErasureRequest.objects.filter(pk=request_id, objected_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    if request is None:
+        return False
+    send_to_user(
+        request.user,
+        "accounts/erasure_notice",
+        {
+            "organization_name": request.organization_name,
+            "requested_on": request.requested_on,
+            "deletion_date": timezone.localdate(request.erase_after),
         },
     )
     return True

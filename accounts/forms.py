@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import ErasureRequest, User
+
+# A request older than this is not "the person's request" any more: ask them again.
+REQUEST_MAX_AGE_DAYS = 365
 
 
 class SignupForm(forms.Form):
@@ -55,6 +61,35 @@ def erasure_confirmed(request) -> bool:
     """Whether the POST carries the tick: only then is the password asked for again (an
     unticked form is answered with its error at once)."""
     return request.method == "POST" and ConfirmErasureForm(request.POST).is_valid()
+
+
+class StaffErasureForm(ConfirmErasureForm):
+    """Staff deleting an account on the person's behalf record the person's request: why and
+    on which day they asked."""
+
+    reason = forms.CharField(
+        label=_("The person's request"),
+        max_length=ErasureRequest.REASON_MAX_LENGTH,
+        help_text=_("How and why the person asked, e.g. “in person at the desk, moving away”."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    requested_on = forms.DateField(
+        label=_("Asked on"),
+        help_text=_("The day the person asked."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    field_order = ["reason", "requested_on", "confirm"]
+
+    def clean_requested_on(self) -> datetime.date:
+        day = self.cleaned_data["requested_on"]
+        today = timezone.localdate()
+        if day > today:
+            raise forms.ValidationError(_("The day of the request cannot be in the future."))
+        if day < today - datetime.timedelta(days=REQUEST_MAX_AGE_DAYS):
+            raise forms.ValidationError(
+                _("This request is more than a year old. Please ask the person again.")
+            )
+        return day
 
 
 class DeleteAccountForm(ConfirmErasureForm):

@@ -154,3 +154,46 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class ErasureRequest(models.Model):
+    """A person asked staff to delete their account. Staff record the request (its reason and
+    the day it was made), the person is emailed at once with the day of deletion, and the
+    daily job erases the account once ``erase_after`` has passed, unless the person objected
+    (``objected_at``) in the meantime. Goes with the account."""
+
+    REASON_MAX_LENGTH = 1000
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="erasure_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    # Ids and a name only: accounts imports no app above it.
+    organization_id = models.BigIntegerField(null=True, blank=True)
+    organization_name = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH)
+    requested_on = models.DateField(_("request made on"))
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    erase_after = models.DateTimeField(_("to be deleted after"))
+    objected_at = models.DateTimeField(_("objected"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(objected_at__isnull=True),
+                name="one_pending_erasure_request_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

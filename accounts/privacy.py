@@ -169,7 +169,7 @@ def erase_person(
             user,
             organization_id=organization_id,
             reason=reason,
-            by_self=actor is None and reason != "retention",
+            by_self=actor is None and reason == "request",
         )
         user.delete()
 

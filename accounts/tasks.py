@@ -15,6 +15,14 @@ def send_inactivity_warning(user_id: int) -> bool:
 
 
 @task()
+def send_erasure_notice(request_id: int) -> bool:
+    """The email before an account is deleted at the person's request, recorded by staff."""
+    from . import emails
+
+    return emails.send_erasure_notice(request_id)
+
+
+@task()
 def apply_retention(date: str | None = None) -> dict[str, int]:
     """The daily retention job (what ``manage.py apply_retention`` runs): every registered
     rule once. ``date`` as an ISO day acts as of that day's current time, for catching up.

@@ -21,7 +21,7 @@ from django.views.i18n import set_language as django_set_language
 
 from config.errors import DomainError
 
-from . import privacy, services
+from . import erasure_requests, privacy, services
 from .emails import Recipient, send_erasure_confirmation
 from .forms import ApiTokenForm, DeleteAccountForm, ProfileForm, erasure_confirmed
 
@@ -155,7 +155,20 @@ def export_response(data: dict[str, Any], filename: str) -> HttpResponse:
 def my_data(request: HttpRequest) -> HttpResponse:
     """Everything Lernpool holds about me, section by section, readable."""
     data = privacy.export_data(request.user)
-    return render(request, "accounts/my_data.html", {"sections": readable_sections(data)})
+    context = {
+        "sections": readable_sections(data),
+        "erasure_waiting": erasure_requests.pending(request.user),
+    }
+    return render(request, "accounts/my_data.html", context)
+
+
+@require_POST
+@login_required
+def keep_account(request: HttpRequest) -> HttpResponse:
+    """The person objects to the deletion that staff recorded on their behalf."""
+    if erasure_requests.object_to_erasure(request.user):
+        messages.success(request, _("Your account is kept. It will not be deleted."))
+    return redirect("accounts:my_data")
 
 
 @require_safe

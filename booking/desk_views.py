@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,7 +18,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -34,8 +35,7 @@ from organizations.models import Membership, Organization
 from . import availability, ical, services
 from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, find_devices
 from .lending_desk_forms import due_at
-from .models import CalendarToken, Loan, LoanItem, Reservation
-from .views import TOKEN
+from .models import Loan, LoanItem, Reservation
 
 REQUESTS_PAGE_SIZE = 50
 FEED_DAYS_BACK = 30
@@ -485,8 +485,8 @@ def pool_calendar(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("user")
         .order_by("start", "pk")
     )
-    token = services.calendar_token(user=request.user)
-    feed_url = site_url(reverse("booking:pool_feed", kwargs={"token": token.token, "pk": pool.pk}))
+    key = services.pool_feed_key(user=request.user, pool=pool)
+    feed_url = site_url(reverse("booking:pool_feed", kwargs={"key": key, "pk": pool.pk}))
     template = "booking/pool_calendar.html" + ("#week" if partial_request(request) else "")
     response = render(
         request,
@@ -509,25 +509,41 @@ def pool_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def pool_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
-    """The pool's bookings with the people's names, for the calendar app of its staff."""
-    if not TOKEN.fullmatch(token):  # PostgreSQL refuses NUL bytes in a query: not a 500
-        raise Http404
-    owner = CalendarToken.objects.select_related("user").filter(token=token).first()
-    if owner is None or not owner.user.is_active:
+def pool_feed(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """The pool's bookings for the calendar app of its staff: the address opens this one
+    pool's feed (``services.pool_feed_key``), never the personal token. Members of the pool's
+    organization are named; anyone else shows as initials (or "booked"), never by email
+    address. Cancelled and declined bookings are left out."""
+    owner = services.pool_feed_owner(key=key, pool_id=pk)
+    if owner is None:
         raise Http404
     pool = get_object_or_404(
-        DevicePool.objects.managed_by(owner.user).select_related("organization"), pk=pk
+        DevicePool.objects.managed_by(owner).select_related("organization"), pk=pk
     )
     since = timezone.now() - datetime.timedelta(days=FEED_DAYS_BACK)
     reservations = (
         Reservation.objects.filter(pool=pool, end__gte=since)
+        .exclude(status__in=(Reservation.Status.CANCELLED, Reservation.Status.DECLINED))
         .select_related("pool__organization", "pool__location", "user")
         .order_by("start", "pk")
     )
-    body = ical.calendar(
-        reservations, name=f"{pool.name} ({pool.organization.name})", with_person=True
+    members = set(
+        Membership.objects.filter(organization=pool.organization_id).values_list(
+            "user_id", flat=True
+        )
     )
+
+    def person(reservation: Reservation) -> str:
+        own = reservation.user_id in members
+        return ical.named(reservation) if own else ical.initials(reservation)
+
+    language = owner.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        body = ical.calendar(
+            reservations, name=f"{pool.name} ({pool.organization.name})", with_person=person
+        )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="pool-{pool.pk}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
     return response

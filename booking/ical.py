@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,21 +14,39 @@ from .models import Reservation
 PRODID = "-//Lernpool//Lernpool booking//DE"
 
 
-def _summary(reservation: Reservation, *, with_person: bool) -> str:
+PersonLabel = Callable[[Reservation], str]
+
+
+def named(reservation: Reservation) -> str:
+    """The person's name; "booked" for a person without one (never their email address)."""
+    return reservation.user.name or _("booked")
+
+
+def initials(reservation: Reservation) -> str:
+    """ "E. M." for Erika Mustermann: enough for a colleague to recognise a booking, not
+    enough to name a person of another organization; "booked" for a person without a name."""
+    parts = [part for part in reservation.user.name.split() if part[:1].isalpha()]
+    return " ".join(f"{part[0].upper()}." for part in parts[:3]) or _("booked")
+
+
+def _summary(reservation: Reservation, *, with_person: PersonLabel | None) -> str:
     parts = [f"{reservation.quantity} × {reservation.pool.name}"]
     if reservation.purpose:
         parts.append(reservation.purpose)
-    if with_person and reservation.user is not None:
-        parts.append(str(reservation.user))
+    if with_person is not None and reservation.user is not None:
+        parts.append(with_person(reservation))
     if reservation.status == Reservation.Status.REQUESTED:
         parts.append(_("requested"))
     return " – ".join(parts)
 
 
-def calendar(reservations: Iterable[Reservation], *, name: str, with_person: bool = False) -> bytes:
+def calendar(
+    reservations: Iterable[Reservation], *, name: str, with_person: PersonLabel | None = None
+) -> bytes:
     """An iCalendar with one event per reservation (select_related pool, pool__location,
-    pool__organization and, with_person, user). Cancelled and declined ones are sent as
-    cancelled so that subscribed calendars remove them."""
+    pool__organization and, with ``with_person``, user). ``with_person`` says how the person
+    who booked is named in each event. Cancelled and declined ones are sent as cancelled so
+    that subscribed calendars remove them."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

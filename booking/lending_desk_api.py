@@ -22,12 +22,12 @@ from accounts.models import User
 from config.api import Error, JsonObject, ValidationErrors, token_or_session
 from devices.api import Id, text
 from devices.models import Device, DevicePool
+from organizations.people import known_people
 
 from . import services
 from .api import AwareTime
 from .desk_forms import MAX_SCANNED_CODES, find_devices
 from .lending_api import router as loans_router
-from .lending_desk_views import known_to
 from .models import Loan, LoanItem, Reservation
 
 router = Router(tags=["lending desk"])
@@ -194,11 +194,10 @@ def hand_out(request: HttpRequest, payload: LoanIn):
             loan = services.hand_out(by=user, reservation=reservation, devices=devices, **due)
         else:
             pool = get_object_or_404(DevicePool.objects.managed_by(user), pk=payload.pool_id)
-            # The same people the desk pages may open: known to the library (reservation,
-            # loan, waiting list or card), never any account found by its id.
+            # Only people the library knows (``organizations.people``), never any account
+            # found by its id; a newcomer's first loan is made at the desk, in person.
             borrower = get_object_or_404(
-                User.objects.filter(known_to(pool.organization), is_active=True),
-                pk=payload.borrower_id,
+                known_people(pool.organization).filter(is_active=True), pk=payload.borrower_id
             )
             devices = _devices_or_422(user, payload.devices, pool.pk)
             if isinstance(devices, Status):

@@ -84,12 +84,26 @@ class LendForm(forms.Form):
     agreement_signed = forms.BooleanField(
         label=_("The borrowing agreement was signed on paper"), required=False
     )
+    card_number = forms.CharField(
+        label=_("Library card number"),
+        max_length=CARD_MAX_LENGTH,
+        required=False,
+        strip=True,
+        help_text=_("Optional: saved with this first loan."),
+    )
 
-    def __init__(self, *args, pools, needs_agreement: bool = False, **kwargs):
+    def __init__(
+        self, *args, pools, needs_agreement: bool = False, has_card: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
         if not needs_agreement:
             del self.fields["agreement_signed"]
+        if has_card:  # a card is changed with its own form
+            del self.fields["card_number"]
+
+    def clean_card_number(self) -> str:
+        return _no_nul(self.cleaned_data["card_number"])
 
     def clean_scan(self) -> list[str]:
         codes = split_codes(_no_nul(self.cleaned_data["scan"]))

@@ -2,10 +2,12 @@
 reservation or lend without one, take a device back by scanning it, and print the borrowing
 agreement for a signature.
 
-Everything is about one organization the person manages (``managed_organization``, as on the
-desk). A resident is visible to it only when they have something with it (a reservation, loan,
-waiting-list entry or library card), or when staff typed their exact email address: a new
-resident is found that way, and nobody can page through everyone.
+Everything is about one library the person manages (``library_organization``): only libraries
+lend to residents. A person is visible to it only when the library knows them
+(``organizations.people``: something they did there, or a membership), or when staff typed
+the exact email address of a resident who came in person: a new resident is found that way,
+never a staff member or teacher of another organization, and nobody can page through
+everyone.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from accounts.models import User
 from config.errors import DomainError
 from config.request_input import ascii_int
 from devices.models import Device, DevicePool
-from organizations.access import managed_organization
+from organizations.access import library_organization, managed_organization
 from organizations.models import Organization
+from organizations.people import reachable_at_desk, walk_in
 
 from . import services
 from .agreement_pdf import render_agreement
@@ -59,16 +62,6 @@ MAX_ID = 2**63 - 1
 # Who the desk may see
 
 
-def known_to(organization: Organization) -> Q:
-    """People with a reservation, loan, waiting-list entry or library card there."""
-    return (
-        Q(pk__in=Reservation.objects.filter(pool__organization=organization).values("user_id"))
-        | Q(pk__in=Loan.objects.filter(pool__organization=organization).values("borrower_id"))
-        | Q(pk__in=WaitlistEntry.objects.filter(pool__organization=organization).values("user_id"))
-        | Q(pk__in=LibraryCard.objects.filter(organization=organization).values("user_id"))
-    )
-
-
 def _email_given(request: HttpRequest) -> str:
     """The exact email address staff typed to find a new resident, carried along in links
     and forms until the resident has something with the organization."""
@@ -85,11 +78,7 @@ def _plain_id(value: str | None) -> int | None:
 def resident_or_404(request: HttpRequest, organization: Organization, pk: int) -> User:
     if pk > MAX_ID:  # the database cannot even compare it
         raise Http404
-    scope = known_to(organization)
-    email = _email_given(request)
-    if email:
-        scope |= Q(email__iexact=email)
-    return get_object_or_404(User.objects.filter(scope, is_active=True), pk=pk)
+    return get_object_or_404(reachable_at_desk(organization, _email_given(request)), pk=pk)
 
 
 def _with_card_and_overdue(people, organization: Organization, now):
@@ -118,7 +107,7 @@ def resident_url(person: User, organization: Organization, email: str = "") -> s
 def residents(request: HttpRequest) -> HttpResponse:
     """One search field: name, email or library card number. A scanned card that matches
     one person opens their page at once."""
-    organization, managed = managed_organization(request)
+    organization, managed = library_organization(request)
     form = ResidentSearchForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
     query = form.cleaned_data.get("q", "") if form.is_bound and valid else ""
@@ -128,9 +117,7 @@ def residents(request: HttpRequest) -> HttpResponse:
         match = (
             Q(name__icontains=query) | Q(email__icontains=query) | Q(pk__in=card.values("user_id"))
         )
-        people = User.objects.filter(
-            (known_to(organization) & match) | Q(email__iexact=query), is_active=True
-        )
+        people = reachable_at_desk(organization).filter(match) | walk_in(organization, query)
         found = list(
             _with_card_and_overdue(people, organization, timezone.now()).order_by("name", "email")[
                 : RESULTS_SHOWN + 1
@@ -212,7 +199,7 @@ def _resident_page(
     card = LibraryCard.objects.filter(organization=organization, user=person).first()
     pool_list = list(pools)
     if lend_form is None:
-        lend_form = LendForm(pools=pools, needs_agreement=needs_agreement)
+        lend_form = LendForm(pools=pools, needs_agreement=needs_agreement, has_card=bool(card))
         if len(pool_list) == 1:  # one pool: its loan period is the default
             lend_form.initial["due_date"] = default_due_date(pool_list[0].loan_period_days)
     to_pick_up = list(
@@ -240,6 +227,7 @@ def _resident_page(
         "person": person,
         "email": _email_given(request),
         "card": card,
+        "known": getattr(person, "known", True),
         "card_form": card_form or LibraryCardForm(initial={"number": card.number if card else ""}),
         "loans": loans,
         "overdue": [loan for loan in loans if loan.due_at < now],
@@ -267,7 +255,7 @@ def _resident_page(
 @require_safe
 @login_required
 def resident(request: HttpRequest, pk: int) -> HttpResponse:
-    organization, _managed = managed_organization(request)
+    organization, _managed = library_organization(request)
     person = resident_or_404(request, organization, pk)
     return _resident_page(request, organization, person)
 
@@ -276,7 +264,7 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_card(request: HttpRequest, pk: int) -> HttpResponse:
     """Set or change the resident's library card number with this organization."""
-    organization, _managed = managed_organization(request)
+    organization, _managed = library_organization(request)
     person = resident_or_404(request, organization, pk)
     form = LibraryCardForm(request.POST)
     if form.is_valid():
@@ -302,7 +290,7 @@ def resident_card(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_agreement(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that the resident signed the agreement (the version staff printed) on paper."""
-    organization, _managed = managed_organization(request)
+    organization, _managed = library_organization(request)
     person = resident_or_404(request, organization, pk)
     agreement = get_object_or_404(
         BorrowingAgreement.objects.filter(organization=organization),
@@ -325,11 +313,15 @@ def resident_agreement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_lend(request: HttpRequest, pk: int) -> HttpResponse:
     """Lend scanned devices of a residents pool without a reservation."""
-    organization, _managed = managed_organization(request)
+    organization, _managed = library_organization(request)
     person = resident_or_404(request, organization, pk)
     needs_agreement = bool(services.needs_agreement(person, organization))
+    has_card = LibraryCard.objects.filter(organization=organization, user=person).exists()
     form = LendForm(
-        request.POST, pools=_residents_pools(organization), needs_agreement=needs_agreement
+        request.POST,
+        pools=_residents_pools(organization),
+        needs_agreement=needs_agreement,
+        has_card=has_card,
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -346,6 +338,7 @@ def resident_lend(request: HttpRequest, pk: int) -> HttpResponse:
                     devices=devices,
                     due_at=due_at(data.get("due_date")),
                     agreement_signed=data.get("agreement_signed", False),
+                    card_number=data.get("card_number", ""),
                 )
             except DomainError as error:
                 form.add_error(None, error)

@@ -22,5 +22,5 @@ urlpatterns = [
     path("desk/reservations/<int:pk>/hand-out/", desk_views.hand_out, name="hand_out"),
     path("desk/loans/<int:pk>/", desk_views.loan_return, name="loan_return"),
     path("pools/<int:pk>/calendar/", desk_views.pool_calendar, name="pool_calendar"),
-    path("calendar/<str:token>/pools/<int:pk>.ics", desk_views.pool_feed, name="pool_feed"),
+    path("calendar/pools/<int:pk>/<str:key>.ics", desk_views.pool_feed, name="pool_feed"),
 ]

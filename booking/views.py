@@ -394,7 +394,7 @@ def reservation_ics(request: HttpRequest, pk: int) -> HttpResponse:
     body = ical.calendar(
         [reservation],
         name=reservation.pool.name,
-        with_person=reservation.user_id != request.user.pk,
+        with_person=ical.named if reservation.user_id != request.user.pk else None,
     )
     return _calendar_response(body, f"lernpool-{reservation.pk}.ics", "attachment")
 

@@ -66,6 +66,8 @@ ACTION_LABELS: dict[str, str | Promise] = {
     # Personal data and accounts
     "accounts.exported": _("Personal data exported"),
     "accounts.erased": _("Account deleted"),
+    "accounts.erasure_requested": _("Deletion of an account requested on the person's behalf"),
+    "accounts.erasure_objected": _("The person objected to the deletion of their account"),
     "accounts.token_created": _("API token created"),
     "accounts.token_revoked": _("API token revoked"),
     "accounts.inactivity_warned": _("Warned that an unused account will be deleted"),
@@ -159,4 +161,8 @@ def is_system_action(action: str, data: dict | None = None) -> bool:
     deleted (an erasure by a job, not on request, says so in its data)."""
     if action in SYSTEM_ACTIONS:
         return True
-    return action == "accounts.erased" and (data or {}).get("reason") not in (None, "request")
+    return action == "accounts.erased" and (data or {}).get("reason") not in (
+        None,
+        "request",
+        "staff_request",
+    )

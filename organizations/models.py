@@ -126,6 +126,11 @@ class Organization(models.Model):
         return reverse("organizations:detail", kwargs={"slug": self.slug})
 
     @property
+    def lends_to_residents(self) -> bool:
+        """Only libraries lend devices to residents, and only their desks find residents."""
+        return self.kind == self.Kind.LIBRARY
+
+    @property
     def address(self) -> str:
         return ", ".join(p for p in (self.street, f"{self.postal_code} {self.city}".strip()) if p)
 

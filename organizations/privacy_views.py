@@ -1,7 +1,9 @@
 """Staff answering a person's request about their data: find them, download their data on
-their behalf, erase their account.
+their behalf, record their request to erase their account (the person is emailed at once;
+the daily job erases it after the grace period unless they object).
 
-Staff and org admins see only the people their organization knows (``people_known_to``);
+Staff and org admins see only the people their organization knows (``people.known_people``,
+the rule the desk and its API ask too);
 region admins see every account. Who may erase whom (``refusal``): nobody erases a superuser
 here, nor themselves (they use "Delete my account"); only a superuser erases a region admin
 or site staff (``is_staff``); an account that holds a role in an organization is erased only
@@ -19,19 +21,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts import privacy
-from accounts.emails import Recipient, send_erasure_confirmation
-from accounts.forms import ConfirmErasureForm, PersonSearchForm, erasure_confirmed
+from accounts import erasure_requests, privacy
+from accounts.forms import PersonSearchForm, StaffErasureForm, erasure_confirmed
 from accounts.models import User
 from accounts.views import export_response
+from config.errors import DomainError
 
 from .access import managed_organization
 from .models import Organization
+from .people import known_people
 
 RESULTS_SHOWN = 30
 MAX_ID = 2**63 - 1
@@ -48,7 +52,7 @@ def _scope(request: HttpRequest) -> tuple[Organization | None, list[Organization
 def _people(organization: Organization | None):
     if organization is None:
         return User.objects.all()
-    return privacy.known_people([organization.pk])
+    return known_people(organization)
 
 
 def _person_or_404(organization: Organization | None, pk: int) -> User:
@@ -167,37 +171,48 @@ def person_data(request: HttpRequest, pk: int) -> HttpResponse:
 @reauthentication_required(enabled=erasure_confirmed)
 @never_cache
 def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
-    """The summary and what blocks it; ticked and re-authenticated, the account is erased."""
+    """The summary and what blocks it; with the person's request recorded (reason, day),
+    ticked and re-authenticated, the person is emailed and the daily job erases the account
+    after the grace period unless they object (``accounts.erasure_requests``)."""
     organization, _managed = _scope(request)
     found = _person_or_404(organization, pk)
     reason = refusal(request.user, found)
     if reason is not None:
         return _refused(request, organization, found, reason)
-    form = ConfirmErasureForm(request.POST if request.method == "POST" else None)
+    form = StaffErasureForm(request.POST if request.method == "POST" else None)
     blockers = privacy.erasure_blockers(found)
-    if request.method == "POST" and not blockers and form.is_valid():
-        recipient = Recipient.of(found)
+    waiting = erasure_requests.pending(found)
+    if request.method == "POST" and not blockers and waiting is None and form.is_valid():
         try:
-            privacy.erase_person(
+            erasure = erasure_requests.request_erasure(
                 found,
                 by=request.user,
+                reason=form.cleaned_data["reason"],
+                requested_on=form.cleaned_data["requested_on"],
                 organization_id=organization.pk if organization else None,
+                organization_name=organization.name if organization else "",
             )
         except privacy.ErasureBlocked:
             blockers = privacy.erasure_blockers(found)
+        except DomainError as error:
+            form.add_error(None, error)
         else:
-            send_erasure_confirmation(
-                recipient,
-                by_staff=True,
-                organization_name=organization.name if organization else "",
+            messages.success(
+                request,
+                _(
+                    "The request is recorded and the person has been emailed. The account "
+                    "will be deleted on %(day)s unless they object."
+                )
+                % {"day": date_format(timezone.localdate(erasure.erase_after), "DATE_FORMAT")},
             )
-            messages.success(request, _("The account and its data have been deleted."))
-            return redirect(_url("index", organization))
+            return redirect(_url("person", organization, pk=found.pk))
     context = {
         "organization": organization,
         "person": found,
         "form": form,
         "blockers": blockers,
+        "waiting": waiting,
+        "grace_days": erasure_requests.grace_days(),
         "summary": privacy.erasure_summary(found),
         # No query string: the organization travels in the form, so that a POST suspended for
         # re-authentication resumes at exactly this path (allauth compares paths).

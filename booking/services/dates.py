@@ -45,6 +45,17 @@ def closed_dates(
     return days
 
 
+def closure_on(
+    organization: Organization, start: datetime.datetime, end: datetime.datetime
+) -> tuple[datetime.date, str] | None:
+    """The first (local) day in [start, end) on which the organization is closed, with the
+    closure's name; None when it is open throughout. One query."""
+    first = timezone.localdate(start)
+    last = timezone.localdate(max(start, end - datetime.timedelta(microseconds=1)))
+    closed = closed_dates(organization, first, last)
+    return min(closed.items()) if closed else None
+
+
 def end_of_school_year(organization: Organization, after: datetime.date) -> datetime.date:
     """The last day before the summer holidays that follow ``after``: the longest school
     holiday starting in June–September within a year (in Bavaria the Whitsun holidays can

@@ -25,6 +25,7 @@ from accounts.audit import log_action
 from accounts.models import User
 from config.errors import DomainError
 from devices.models import Device, DevicePool
+from organizations import people
 from organizations.models import Closure, Organization
 
 from .. import availability
@@ -302,7 +303,7 @@ SUNDAY = 6
 
 
 def _ensure_lends(pool: DevicePool) -> None:
-    if pool.booking_scope != DevicePool.Scope.RESIDENTS:
+    if pool.booking_scope != DevicePool.Scope.RESIDENTS or not pool.organization.lends_to_residents:
         raise InvalidBooking(_("This pool does not lend devices to residents."))
 
 
@@ -586,9 +587,23 @@ def set_library_card(
     *, by: User, organization: Organization, user: User, number: str
 ) -> LibraryCard | None:
     """Store (or, with an empty number, delete) a resident's library card number with the
-    organization, so that the desk finds them by it. Returns None when deleted."""
+    organization, so that the desk finds them by it. Returns None when deleted. A card is
+    added only for a person the library already knows (``organizations.people``); a
+    newcomer gets one with their first loan (``lend_at_desk(card_number=...)``)."""
     if not Organization.objects.managed_by(by).filter(pk=organization.pk).exists():
         raise PermissionDenied
+    number = _clean_card_number(number)
+    if number and not people.is_known(organization, user):
+        raise DomainError(
+            _(
+                "A library card is added for someone who already borrows or reserves here. "
+                "Enter the card number with their first loan."
+            )
+        )
+    return _store_library_card(by=by, organization=organization, user=user, number=number)
+
+
+def _clean_card_number(number: str) -> str:
     number = number.strip().upper()
     if "\x00" in number:
         raise DomainError(_("The card number contains a character that is not allowed."))
@@ -597,6 +612,14 @@ def set_library_card(
             _("Please keep the card number under %(max)d characters.")
             % {"max": CARD_NUMBER_MAX_LENGTH}
         )
+    return number
+
+
+def _store_library_card(
+    *, by: User, organization: Organization, user: User, number: str
+) -> LibraryCard | None:
+    if not organization.lends_to_residents:
+        raise DomainError(_("Only libraries keep library cards."))
     taken = CardNumberTaken(
         _("The library card number %(number)s belongs to another person.") % {"number": number}
     )
@@ -638,13 +661,17 @@ def lend_at_desk(
     devices: list[Device],
     due_at: datetime.datetime | None = None,
     agreement_signed: bool = False,
+    card_number: str = "",
     now: datetime.datetime | None = None,
 ) -> Loan:
     """Staff lend free devices of a residents' pool to a person without a reservation: a
     confirmed reservation from now until the loan is due, and the loan. With
-    ``agreement_signed`` staff record that the person signed the agreement at the desk."""
+    ``agreement_signed`` staff record that the person signed the agreement at the desk;
+    with ``card_number`` the person's library card is saved in the same step (the one way
+    a newcomer gets a card)."""
     ensure_manages_pool(by, pool)
     _ensure_lends(pool)
+    card_number = _clean_card_number(card_number)
     now = _utc(now or timezone.now())
     if not devices:
         raise HandOutError(_("Choose or scan at least one device."))
@@ -687,6 +714,10 @@ def lend_at_desk(
             due_at=due,
         )
         _create_items(loan, device_ids)
+        if card_number:
+            _store_library_card(
+                by=by, organization=pool.organization, user=borrower, number=card_number
+            )
         log_action(
             by,
             "booking.lent_at_desk",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
@@ -18,8 +21,10 @@ from devices.models import DevicePool
 
 from .. import availability
 from ..models import CalendarToken, Reservation, Series
+from .dates import closure_on
 from .rules import (
     DECISION_REASON_MAX_LENGTH,
+    InvalidBooking,
     NotCancellable,
     _clean_purpose,
     _exhausted,
@@ -29,6 +34,7 @@ from .rules import (
     check_booking,
     ensure_can_book,
     ensure_manages_pool,
+    ensure_not_lent_to_residents,
     free_count,
     needs_approval,
 )
@@ -77,12 +83,16 @@ def reserve(
 ) -> Reservation:
     """Book ``quantity`` devices of the pool for [start, end). Confirmed at once for members
     of the pool's organization, a request for everyone else. ``notify=False`` sends the
-    person no confirmation (a course books every meeting at once and says so itself)."""
+    person no confirmation (a course books every meeting at once and says so itself).
+    Refused for a pool lent to residents (the lending service reserves those) and on a day
+    the pool's organization is closed, as a series skips those days."""
     ensure_can_book(by, pool)
+    ensure_not_lent_to_residents(pool)
     purpose = _clean_purpose(purpose)
     with transaction.atomic():
         pool = _locked_pool(pool)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
+        _ensure_open(pool, start, end)
         # In UTC, like a reservation read back from the database: lengths computed from the
         # returned object are then real time even across a daylight-saving change.
         start, end = _utc(start), _utc(end)
@@ -119,6 +129,21 @@ def reserve(
 
         transaction.on_commit(partial(tell_staff_of_request.enqueue, reservation.pk))
     return reservation
+
+
+def _ensure_open(pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> None:
+    """Times already checked (check_booking): aware, in order, in sensible years."""
+    closed = closure_on(pool.organization, start, end)
+    if closed is not None:
+        day, name = closed
+        raise InvalidBooking(
+            _("%(organization)s is closed on %(day)s (%(closure)s). Please choose another day.")
+            % {
+                "organization": pool.organization.name,
+                "day": date_format(day, "DATE_FORMAT"),
+                "closure": name,
+            }
+        )
 
 
 def _notify(reservation: Reservation, kind: str) -> None:
@@ -310,8 +335,43 @@ def calendar_token(*, user: User) -> CalendarToken:
     return token
 
 
+def pool_feed_key(*, user: User, pool: DevicePool) -> str:
+    """The secret part of the address of ``pool``'s feed for ``user``: it opens that one
+    pool's feed and nothing else. Derived from the person's calendar token (so a new token
+    ends every old feed address too), but it never contains it: the personal token opens
+    the personal feed only."""
+    token = calendar_token(user=user)
+    return f"{user.pk}-{_pool_feed_mac(token.token, pool.pk)}"
+
+
+def pool_feed_owner(*, key: str, pool_id: int) -> User | None:
+    """The active person whose ``pool_feed_key`` for the pool ``key`` is; None otherwise.
+    Whether they still keep the pool is for the caller to check."""
+    match = POOL_FEED_KEY.fullmatch(key)
+    if match is None:
+        return None
+    token = (
+        CalendarToken.objects.select_related("user")
+        .filter(user_id=int(match["user"]), user__is_active=True)
+        .first()
+    )
+    if token is None or not constant_time_compare(
+        match["mac"], _pool_feed_mac(token.token, pool_id)
+    ):
+        return None
+    return token.user
+
+
+POOL_FEED_KEY = re.compile(r"(?P<user>[1-9][0-9]{0,17})-(?P<mac>[0-9a-f]{64})")
+
+
+def _pool_feed_mac(token: str, pool_id: int) -> str:
+    return salted_hmac("booking.pool_feed", f"{token}:{pool_id}", algorithm="sha256").hexdigest()
+
+
 def reset_calendar_token(*, by: User) -> CalendarToken:
-    """A new secret for the subscription URL; the old URL stops working at once."""
+    """A new secret for the subscription URL; the old URL, and every pool feed address made
+    from it (``pool_feed_key``), stop working at once."""
     with transaction.atomic():
         token, _created = CalendarToken.objects.get_or_create(user=by)
         token.token = secrets.token_urlsafe()

@@ -96,6 +96,20 @@ def ensure_can_book(user: User, pool: DevicePool) -> None:
         raise PermissionDenied
 
 
+def ensure_not_lent_to_residents(pool: DevicePool) -> None:
+    """A pool lent to residents is reserved only through the lending service
+    (``reserve_loan``, the waiting list, the desk), where its rules hold: the overdue block,
+    the agreement, how far ahead, the per-person limit and the waiting list's order. The
+    teachers' booking (once or weekly) and its API refuse it."""
+    if pool.booking_scope == DevicePool.Scope.RESIDENTS:
+        raise InvalidBooking(
+            _(
+                "Devices of this pool are lent to residents. Please reserve them on the "
+                "pool's lending page, where the lending rules apply."
+            )
+        )
+
+
 def ensure_manages_pool(user: User, pool: DevicePool) -> None:
     if not DevicePool.objects.managed_by(user).filter(pk=pool.pk).exists():
         raise PermissionDenied

@@ -34,6 +34,7 @@ from .rules import (
     _per_person_error,
     _utc,
     ensure_can_book,
+    ensure_not_lent_to_residents,
     needs_approval,
 )
 
@@ -130,6 +131,7 @@ def plan_series(
     """Every date of the series: closed (skipped), not bookable (with the reason), or free.
     A fixed number of queries whatever the number of dates and reservations."""
     ensure_can_book(by, pool)
+    ensure_not_lent_to_residents(pool)
     now = _utc(now or timezone.now())
     _series_checks(
         pool=pool,
@@ -215,6 +217,7 @@ def book_series(
     The plan is made again with the pool locked, so what it calls bookable is still free
     when the rows are written; the dates of one series never overlap each other."""
     ensure_can_book(by, pool)
+    ensure_not_lent_to_residents(pool)
     purpose = _clean_purpose(purpose)
     with transaction.atomic():
         pool = _locked_pool(pool)

@@ -251,6 +251,9 @@ LERNPOOL_RETENTION = {
     "inactive_warning_days": env.int("RETENTION_INACTIVE_WARNING_DAYS", default=14),
     # Days the audit log (ids only, no personal data) is kept.
     "audit_days": env.int("RETENTION_AUDIT_DAYS", default=730),
+    # Days between staff recording a person's request to delete their account (the person is
+    # emailed then) and the daily job deleting it; the person may object in between.
+    "erasure_grace_days": env.int("ERASURE_GRACE_DAYS", default=7),
 }
 
 # Every handler hides email addresses ("[email]"): logs are kept longer and read by more

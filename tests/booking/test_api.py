@@ -536,8 +536,9 @@ def test_booking_takes_a_constant_number_of_queries(
         for i in range(n)
     )
     client = api(teacher)
-    # 17 (one is the token's 2FA check), and one more if the content type is not cached yet.
-    with django_assert_max_num_queries(18):
+    # 18 (one is the token's 2FA check, one the closure days), and one more if the content
+    # type is not cached yet.
+    with django_assert_max_num_queries(19):
         response = post_json(client, "/api/v1/reservations", booking(pool))
     assert response.status_code == 201
 

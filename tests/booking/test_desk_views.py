@@ -12,7 +12,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from booking import services
-from booking.models import CalendarToken, Loan, LoanItem, Reservation
+from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device
 from organizations.models import Role
 from tests.factories import (
@@ -144,13 +144,13 @@ def test_logged_out_people_are_sent_to_log_in(client, pool):
         ("put", "/desk/reservations/{reservation}/hand-out/"),
         ("delete", "/desk/loans/{loan}/"),
         ("post", "/pools/{pool}/calendar/"),
-        ("post", "/calendar/{token}/pools/{pool}.ics"),
+        ("post", "/calendar/pools/{pool}/{token}.ics"),
     ],
 )
 def test_the_wrong_method_gets_405(
     client, staff, method, url, pool, todays, loan, request_from_elsewhere
 ):
-    token = services.calendar_token(user=staff).token
+    token = services.pool_feed_key(user=staff, pool=pool)
     client.force_login(staff)
     url = url.format(
         request=request_from_elsewhere.pk,
@@ -687,8 +687,8 @@ def test_the_pool_calendar_shows_who_booked_what_in_a_week(
     assert response.status_code == 200
     assert "Klasse 8d" in html and str(teacher) in html and "Abgesagt" not in html
     assert str(request_from_elsewhere.user) in html and "Requested" in html
-    token = CalendarToken.objects.get(user=staff).token
-    assert f"/calendar/{token}/pools/{pool.pk}.ics" in html
+    key = services.pool_feed_key(user=staff, pool=pool)
+    assert f"/calendar/pools/{pool.pk}/{key}.ics" in html
     later = client.get(
         f"/pools/{pool.pk}/calendar/",
         {"date": (start + datetime.timedelta(days=7)).date().isoformat()},
@@ -710,8 +710,8 @@ def test_the_pool_feed_lists_bookings_with_names(client, staff, pool, teacher):
     ReservationFactory(
         pool=pool, user=teacher, start=old, end=old + datetime.timedelta(hours=1), purpose="Vorjahr"
     )
-    token = services.calendar_token(user=staff).token
-    response = client.get(f"/calendar/{token}/pools/{pool.pk}.ics")
+    key = services.pool_feed_key(user=staff, pool=pool)
+    response = client.get(f"/calendar/pools/{pool.pk}/{key}.ics")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     # Parsed, not searched: long lines are folded, and names are random.
     summaries = [
@@ -724,14 +724,13 @@ def test_the_pool_feed_lists_bookings_with_names(client, staff, pool, teacher):
 def test_the_pool_feed_needs_a_token_of_someone_who_keeps_the_pool(
     client, staff, teacher, outsider, pool
 ):
-    assert client.get(f"/calendar/not-a-token/pools/{pool.pk}.ics").status_code == 404
+    assert client.get(f"/calendar/pools/{pool.pk}/not-a-key.ics").status_code == 404
     for user in (teacher, outsider):
-        token = services.calendar_token(user=user).token
-        assert client.get(f"/calendar/{token}/pools/{pool.pk}.ics").status_code == 404
-    token = services.reset_calendar_token(by=staff)
-    old = token.token
+        key = services.pool_feed_key(user=user, pool=pool)
+        assert client.get(f"/calendar/pools/{pool.pk}/{key}.ics").status_code == 404
+    old = services.pool_feed_key(user=staff, pool=pool)
     services.reset_calendar_token(by=staff)
-    assert client.get(f"/calendar/{old}/pools/{pool.pk}.ics").status_code == 404
+    assert client.get(f"/calendar/pools/{pool.pk}/{old}.ics").status_code == 404
 
 
 @pytest.mark.parametrize("rows", [3, 300])
@@ -752,14 +751,14 @@ def test_the_pool_calendar_and_feed_run_a_constant_number_of_queries(
             for n in range(rows)
         ]
     )
-    token = services.calendar_token(user=staff).token
+    key = services.pool_feed_key(user=staff, pool=pool)
     client.force_login(staff)
     with django_assert_max_num_queries(7):
         response = client.get(f"/pools/{pool.pk}/calendar/", {"date": start.date().isoformat()})
     assert response.status_code == 200
     client.logout()
-    with django_assert_max_num_queries(3):
-        response = client.get(f"/calendar/{token}/pools/{pool.pk}.ics")
+    with django_assert_max_num_queries(4):  # the key's owner, the pool, its members, bookings
+        response = client.get(f"/calendar/pools/{pool.pk}/{key}.ics")
     assert response.content.decode().count("BEGIN:VEVENT") == rows
 
 

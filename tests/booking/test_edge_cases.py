@@ -57,7 +57,7 @@ def test_the_desk_and_pool_calendar_refuse_extreme_days_with_a_400(client, staff
 
 
 def test_a_pool_feed_token_with_a_nul_byte_is_a_404(client, pool):
-    assert client.get(f"/calendar/a%00b/pools/{pool.pk}.ics").status_code == 404
+    assert client.get(f"/calendar/pools/{pool.pk}/a%00b.ics").status_code == 404
 
 
 def test_moving_a_device_out_of_its_pool_marks_the_shortfall_and_tells_the_teacher(

@@ -224,7 +224,9 @@ def test_the_staff_calendar_names_the_person_and_marks_cancelled_and_requested(p
     reservations = Reservation.objects.select_related(
         "pool__location", "pool__organization", "user"
     ).order_by("pk")
-    staff_view = Calendar.from_ical(ical.calendar(reservations, name="Koffer", with_person=True))
+    staff_view = Calendar.from_ical(
+        ical.calendar(reservations, name="Koffer", with_person=ical.named)
+    )
     statuses = {
         str(event["uid"]).split("@")[0]: str(event["status"]) for event in staff_view.walk("VEVENT")
     }

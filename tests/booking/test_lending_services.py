@@ -43,6 +43,7 @@ from tests.factories import (
     LendingPoolFactory,
     LibraryCardFactory,
     MembershipFactory,
+    OrganizationFactory,
     ReservationFactory,
     UserFactory,
     WaitlistEntryFactory,
@@ -401,8 +402,9 @@ def test_a_renewal_brings_a_new_reminder(loan, resident):
 
 
 def test_a_card_number_is_stored_uppercase_and_an_empty_one_removes_it(
-    librarian, library, resident
+    librarian, library, pool, resident
 ):
+    ReservationFactory(pool=pool, user=resident)  # the library knows them
     card = services.set_library_card(
         by=librarian, organization=library, user=resident, number="  ab123 "
     )
@@ -416,11 +418,43 @@ def test_a_card_number_is_stored_uppercase_and_an_empty_one_removes_it(
     assert not LibraryCard.objects.exists()
 
 
-def test_a_card_number_of_another_person_is_refused(librarian, library, resident):
+def test_a_card_number_of_another_person_is_refused(librarian, library, pool, resident):
+    ReservationFactory(pool=pool, user=resident)
     LibraryCardFactory(organization=library, number="AB123")
     with pytest.raises(DomainError, match="AB123 belongs to another person"):
         services.set_library_card(by=librarian, organization=library, user=resident, number="ab123")
     assert not LibraryCard.objects.filter(user=resident).exists()
+
+
+def test_a_card_is_refused_for_someone_the_library_does_not_know(librarian, library, resident):
+    with pytest.raises(DomainError, match="first loan"):
+        services.set_library_card(by=librarian, organization=library, user=resident, number="X")
+    assert not LibraryCard.objects.exists()
+
+
+def test_a_newcomer_gets_a_card_with_the_first_loan_and_a_taken_number_lends_nothing(
+    librarian, library, pool, resident
+):
+    LibraryCardFactory(organization=library, number="AB123")
+    devices = list(pool.devices.all())
+    with pytest.raises(DomainError, match="AB123 belongs to another person"):
+        services.lend_at_desk(
+            by=librarian, pool=pool, borrower=resident, devices=devices[:1], card_number="ab123"
+        )
+    assert not Loan.objects.exists()
+    services.lend_at_desk(
+        by=librarian, pool=pool, borrower=resident, devices=devices[:1], card_number=" cd9 "
+    )
+    assert LibraryCard.objects.get(user=resident).number == "CD9"
+
+
+def test_a_school_does_not_lend_to_residents(resident):
+    school_pool = LendingPoolFactory(organization=OrganizationFactory(kind="school"))
+    device = DeviceFactory(pool=school_pool)
+    staff = MembershipFactory(organization=school_pool.organization, role=Role.STAFF).user
+    with pytest.raises(DomainError, match="does not lend"):
+        services.lend_at_desk(by=staff, pool=school_pool, borrower=resident, devices=[device])
+    assert not Loan.objects.exists()
 
 
 def test_only_staff_of_the_library_set_cards(outsider, library, resident):

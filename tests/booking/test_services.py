@@ -258,18 +258,17 @@ def test_the_per_person_limit_counts_own_requests_and_bookings_at_that_time(teac
     reserve(teacher, pool, 5, start=at(1, 9, 30), end=at(1, 10))  # after the others end
 
 
-def test_loans_to_residents_are_limited_by_the_loan_period(resident, other_organization):
+def test_a_pool_lent_to_residents_is_not_booked_like_a_school_pool(resident, other_organization):
+    """Loans to residents go through the lending service (reserve_loan), with its rules."""
     library_pool = DevicePoolFactory(
         organization=other_organization,
         booking_scope=DevicePool.Scope.RESIDENTS,
         loan_period_days=14,
     )
     DeviceFactory.create_batch(2, pool=library_pool)
-    with pytest.raises(LimitExceeded) as error:
-        reserve(resident, library_pool, start=at(1, 10), end=at(16, 10))
-    assert "A loan from this pool can last at most 14 days." in str(error.value)
-    loan = reserve(resident, library_pool, start=at(1, 10), end=at(15, 10))
-    assert loan.status == Reservation.Status.CONFIRMED  # no approval for loans to residents
+    with pytest.raises(InvalidBooking, match="lent to residents"):
+        reserve(resident, library_pool, start=at(1, 10), end=at(2, 10))
+    assert not Reservation.objects.exists()
 
 
 @pytest.mark.parametrize(

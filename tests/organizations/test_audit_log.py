@@ -307,6 +307,7 @@ WITHOUT_ORGANIZATION = {
     "accounts.token_revoked": "a person's own API token",
     "reports.requested": "reports may cover the region or a district, not one organization",
     "accounts.inactivity_warned": "the daily job, about a person's own account",
+    "accounts.erasure_objected": "a person keeps their own account",
     "booking.retention_applied": "the daily job, across every organization at once",
     "courses.retention_applied": "the daily job, across every organization at once",
 }

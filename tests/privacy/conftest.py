@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.mfa import has_totp
-from accounts.models import User
+from accounts.models import ErasureRequest, User
 from booking import services as booking
 from booking.models import Loan, LoanItem, OverdueNotice, Reservation, Series
 from courses import services as courses
@@ -149,6 +149,15 @@ def world(organization, other_organization, client):
     laptop_devices = [DeviceFactory(pool=laptops, name=f"Laptop {n}") for n in range(1, 4)]
     agreement = BorrowingAgreementFactory(organization=library)
     booking.set_library_card(by=librarian, organization=library, user=person, number="ZQ-4711")
+    # A request to delete her account that staff recorded and she objected to.
+    ErasureRequest.objects.create(
+        user=person,
+        requested_by=librarian,
+        reason="Am Telefon",
+        requested_on=month.replace(day=3),
+        erase_after=local(month.replace(day=11), 0),
+        objected_at=local(month.replace(day=5), 9),
+    )
     # Last month: a laptop handed out by the librarian, returned complete with a note.
     past_start = local(month.replace(day=10), 10)
     past_reservation = ReservationFactory(

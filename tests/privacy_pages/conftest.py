@@ -82,3 +82,22 @@ def lend(pool, borrower, *, asset_tag: str = "SB-LAP-001", returned: bool = Fals
     )
     LoanItem.objects.create(loan=loan, device=device, returned_at=now if returned else None)
     return loan
+
+
+def asked(**fields) -> dict:
+    """The erase form as staff fill it in: the person's request (why, and that they asked
+    today), ticked."""
+    return {
+        "confirm": "on",
+        "reason": "Asked in person",
+        "requested_on": timezone.localdate().isoformat(),
+        **fields,
+    }
+
+
+def after_the_grace_period() -> None:
+    """The daily job, run once the grace period of a request made now has passed."""
+    from accounts.erasure_requests import grace_days
+    from accounts.retention import run_retention
+
+    run_retention(timezone.now() + datetime.timedelta(days=grace_days(), hours=1))

@@ -11,7 +11,7 @@ from accounts.models import AuditLog, User
 from organizations.models import Role
 from tests.factories import MembershipFactory, UserFactory
 
-from .conftest import reauthenticated
+from .conftest import after_the_grace_period, asked, reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +66,9 @@ def test_a_superuser_erases_a_region_admin_but_no_superuser(client, superuser):
     assert User.objects.filter(pk=other_superuser.pk).exists()
 
     assert erase_url(region_admin) in client.get(person_url(region_admin)).content.decode()
-    response = client.post(erase_url(region_admin), {"confirm": "on"})
+    response = client.post(erase_url(region_admin), asked())
     assert response.status_code == 302
+    after_the_grace_period()
     assert not User.objects.filter(pk=region_admin.pk).exists()
     assert AuditLog.objects.get(action="accounts.erased").actor == superuser
 
@@ -76,7 +77,7 @@ def test_the_last_admin_is_not_erased_by_a_region_admin(client, region_admin, or
     last_admin = MembershipFactory(organization=organization, role=Role.ORG_ADMIN).user
     reauthenticated(client, region_admin)
 
-    response = client.post(erase_url(last_admin), {"confirm": "on"})
+    response = client.post(erase_url(last_admin), asked())
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -85,7 +86,8 @@ def test_the_last_admin_is_not_erased_by_a_region_admin(client, region_admin, or
     assert User.objects.filter(pk=last_admin.pk).exists() and not mail.outbox
 
     MembershipFactory(organization=organization, role=Role.ORG_ADMIN)
-    assert client.post(erase_url(last_admin), {"confirm": "on"}).status_code == 302
+    assert client.post(erase_url(last_admin), asked()).status_code == 302
+    after_the_grace_period()
     assert not User.objects.filter(pk=last_admin.pk).exists()
 
 

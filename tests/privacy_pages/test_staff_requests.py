@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from accounts.models import AuditLog, User
 from tests.factories import LibraryCardFactory, ReservationFactory, UserFactory
 
-from .conftest import lend, reauthenticated
+from .conftest import after_the_grace_period, asked, lend, reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -179,16 +179,15 @@ def test_staff_erase_a_person_on_request(client, librarian, library, known):
     pk, email = known.pk, known.email
     reauthenticated(client, librarian)
 
-    response = client.post(
-        person_url(known, "erase/"), {"organization": library.slug, "confirm": "on"}
-    )
+    response = client.post(person_url(known, "erase/"), {"organization": library.slug, **asked()})
 
     assert response.status_code == 302
-    assert response["Location"] == url(INDEX, library)
-    assert not User.objects.filter(pk=pk).exists()
+    assert response["Location"] == url(person_url(known), library)
     assert User.objects.filter(pk=librarian.pk).exists()
     assert "_auth_user_id" in client.session  # staff stay logged in
-    (message,) = mail.outbox
+    after_the_grace_period()
+    assert not User.objects.filter(pk=pk).exists()
+    message = mail.outbox[-1]
     assert message.to == [email]
     assert library.name in message.body
     entry = AuditLog.objects.get(action="accounts.erased")
@@ -217,9 +216,7 @@ def test_erasing_without_a_recent_password_asks_for_it(client, librarian, librar
 def test_an_open_loan_blocks_the_erasure(client, librarian, library, known, lending_pool):
     lend(lending_pool, known, asset_tag="SB-LAP-042")
     reauthenticated(client, librarian)
-    response = client.post(
-        person_url(known, "erase/"), {"organization": library.slug, "confirm": "on"}
-    )
+    response = client.post(person_url(known, "erase/"), {"organization": library.slug, **asked()})
     assert response.status_code == 400
     assert "SB-LAP-042" in response.content.decode()
     assert User.objects.filter(pk=known.pk).exists() and not mail.outbox
@@ -238,8 +235,9 @@ def test_a_role_holder_is_erased_only_by_a_region_admin(
     assert User.objects.filter(pk=library_teacher.pk).exists()
 
     reauthenticated(client, region_admin)
-    response = client.post(person_url(library_teacher, "erase/"), {"confirm": "on"})
+    response = client.post(person_url(library_teacher, "erase/"), asked())
     assert response.status_code == 302
+    after_the_grace_period()
     assert not User.objects.filter(pk=library_teacher.pk).exists()
     entry = AuditLog.objects.get(action="accounts.erased")
     assert entry.actor == region_admin

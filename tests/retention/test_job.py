@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.audit import log_action
-from accounts.models import AuditLog, User
+from accounts.models import AuditLog, ErasureRequest, User
 from accounts.tasks import apply_retention as apply_retention_task
 from booking.models import Loan, Reservation
 from courses.models import Certificate, Enrollment
@@ -68,15 +68,26 @@ def everything():
         entry = log_action(None, "devices.edited", device)
         AuditLog.objects.filter(pk=entry.pk).update(created_at=when)
     Session.objects.create(session_key="expired", session_data="", expire_date=days_ago(1))
-    return {"due": due, "to_warn": _unused(720), "active": _unused(10)}
+    asked = _unused(10)
+    ErasureRequest.objects.create(
+        user=asked,
+        reason="In person at the desk",
+        requested_on=days_ago(9).date(),
+        created_at=days_ago(8),
+        erase_after=days_ago(1),
+    )
+    return {"due": due, "to_warn": _unused(720), "active": _unused(10), "asked": asked}
 
 
 def test_a_second_run_changes_nothing(everything, apply, mailoutbox):
     first = apply()
     assert all(first.values()), first
     assert first["accounts.account"] == 2  # one warned, one deleted
-    assert not User.objects.filter(pk=everything["due"].pk).exists()
-    assert [message.to for message in mailoutbox] == [[everything["to_warn"].email]]
+    assert first["accounts.erasure_requests"] == 1  # asked through staff, grace period over
+    assert not User.objects.filter(pk__in=[everything["due"].pk, everything["asked"].pk]).exists()
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+        [everything["to_warn"].email, everything["asked"].email]
+    )
     rows = _every_row()
     sent = len(mailoutbox)
 

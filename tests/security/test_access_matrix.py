@@ -34,6 +34,7 @@ from booking.models import (
     Series,
     WaitlistEntry,
 )
+from booking.services import pool_feed_key
 from courses.models import Attendance, Certificate, Course, Enrollment, Meeting
 from devices.models import Device, DevicePool
 from organizations.models import Location, Membership, Organization, Role
@@ -204,8 +205,8 @@ def _kwargs(world) -> dict[str, dict]:
         "booking:hand_out": {"pk": w["reservation"].pk},
         "booking:loan_return": {"pk": w["loan"].pk},
         "booking:pool_calendar": {"pk": school},
-        # An outsider's own valid feed token with the owner's pool.
-        "booking:pool_feed": {"token": w["outsider_feed_token"], "pk": school},
+        # An outsider's own valid feed key, made for the owner's pool.
+        "booking:pool_feed": {"key": w["outsider_feed_key"], "pk": school},
         # A pool lent to residents is public; a school's pool must not be.
         "lending:pool": {"pk": school},
         "lending:waitlist_join": {"pk": school},
@@ -398,7 +399,8 @@ def _build_world() -> dict:
     w["other_teacher"] = _person(other, Role.TEACHER, name="Other Teacher")
     w["other_staff"] = _person(other, Role.STAFF, name="Other Staff")
     w["other_admin"] = _person(other, Role.ORG_ADMIN, Role.STAFF, name="Other Admin")
-    w["outsider_feed_token"] = CalendarToken.objects.create(user=w["other_staff"]).token
+    CalendarToken.objects.create(user=w["other_staff"])
+    w["outsider_feed_key"] = pool_feed_key(user=w["other_staff"], pool=w["school_pool"])
     DevicePoolFactory(organization=other, name="Other trolley")
     w["secrets"] = {
         key: create_api_token(by=w[key], name="matrix")[1]
