@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.privacy import retention_rules
@@ -39,3 +41,51 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/accessibility.html")
+
+
+# The topics of the page in Leichte Sprache, and the sign-language videos with the same
+# content (one video per topic, in this order). The keys name the video files.
+EASY_READ_TOPICS = [
+    ("lernpool", _("What Lernpool is")),
+    ("geraet-ausleihen", _("How to borrow a device")),
+    ("kurs", _("How to enrol in a course")),
+    ("meine-daten", _("How to find your data")),
+    ("hilfe", _("How to get help")),
+]
+
+
+@require_safe
+def easy_read(request: HttpRequest) -> HttpResponse:
+    """Lernpool in Leichte Sprache (German easy-to-read): German on every interface language,
+    so its text is marked lang="de"."""
+    return render(request, "pages/easy_read.html")
+
+
+def _video_files(key: str) -> tuple:
+    folder = settings.LERNPOOL_SIGN_LANGUAGE_VIDEO_DIR
+    return folder / f"{key}.mp4", folder / f"{key}.vtt"
+
+
+@require_safe
+def sign_language(request: HttpRequest) -> HttpResponse:
+    """The content of the Leichte Sprache page in German Sign Language (DGS): one video per
+    topic, recorded by the operator and served by the installation, each with captions. A
+    slot whose video or captions are missing says so."""
+    slots = []
+    for key, title in EASY_READ_TOPICS:
+        video, captions = _video_files(key)
+        slots.append({"key": key, "title": title, "ready": video.is_file() and captions.is_file()})
+    return render(request, "pages/sign_language.html", {"slots": slots})
+
+
+@require_safe
+def sign_language_file(request: HttpRequest, key: str, kind: str) -> FileResponse:
+    """A video or its captions, from the operator's folder; only the known topics."""
+    if key not in dict(EASY_READ_TOPICS):
+        raise Http404
+    video, captions = _video_files(key)
+    path = video if kind == "mp4" else captions
+    if not path.is_file():
+        raise Http404
+    content_type = "video/mp4" if kind == "mp4" else "text/vtt; charset=utf-8"
+    return FileResponse(path.open("rb"), content_type=content_type)

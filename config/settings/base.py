@@ -132,6 +132,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# The operator's videos in German Sign Language (DGS) for /gebaerdensprache/: <topic>.mp4 and
+# its German captions <topic>.vtt (topics: config.views.EASY_READ_TOPICS).
+LERNPOOL_SIGN_LANGUAGE_VIDEO_DIR = Path(
+    env("SIGN_LANGUAGE_VIDEO_DIR", default=str(Path(str(MEDIA_ROOT)) / "gebaerdensprache"))
+)
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 LOGIN_URL = "account_login"
