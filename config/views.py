@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.forms import BarrierReportForm
 from accounts.privacy import retention_rules
+from accounts.services import report_barrier
 from organizations.models import Organization
 
 
@@ -38,9 +43,26 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/privacy.html", {"retention_rows": rows})
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/accessibility.html")
+    """The accessibility statement, with its feedback form: a reported barrier is stored,
+    emailed to the operator, and copied to the person (accounts.services.report_barrier)."""
+    user = request.user if request.user.is_authenticated else None
+    initial = {"email": user.email if user else "", "name": user.name if user else ""}
+    initial["page"] = request.GET.get("page", "")[:500]
+    form = BarrierReportForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        report_barrier(by=user, language=get_language(), **form.cleaned_data)
+        messages.success(
+            request, _("Thank you. Your report has been sent; a copy is on its way to you.")
+        )
+        return redirect(reverse("accessibility") + "#feedback")
+    return render(
+        request,
+        "pages/accessibility.html",
+        {"form": form, "statement": settings.LERNPOOL_ACCESSIBILITY},
+        status=400 if form.errors else 200,
+    )
 
 
 # The topics of the page in Leichte Sprache, and the sign-language videos with the same
