@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, AuditLog, User
+from .models import AccessibilityFeedback, ApiToken, AuditLog, User
 
 
 @admin.register(User)
@@ -42,3 +42,14 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(AccessibilityFeedback)
+class AccessibilityFeedbackAdmin(admin.ModelAdmin):
+    """Reported barriers: the operator answers by email and records here when and how."""
+
+    list_display = ["created_at", "page", "language", "answered_at"]
+    list_filter = ["answered_at", "language"]
+    search_fields = ["page", "message"]
+    readonly_fields = ["user", "name", "email", "page", "message", "language", "created_at"]
+    fields = [*readonly_fields, "answered_at", "answer_note"]

@@ -86,3 +86,38 @@ def send_erasure_confirmation(
         send_to_user(recipient, "accounts/erased", context)
     except OSError:  # SMTP errors too: the account is gone already, the page must say so
         logger.exception("The confirmation of an erasure could not be sent.")
+
+
+def send_accessibility_feedback(feedback_id: int) -> bool:
+    """Send a reported barrier to the operator's address (in the installation's language,
+    with Reply-To the person) and a copy to the person (in the language they wrote in).
+    Returns whether the feedback still existed."""
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from .models import AccessibilityFeedback
+
+    feedback = AccessibilityFeedback.objects.filter(pk=feedback_id).first()
+    if feedback is None:
+        return False
+    operator = settings.LERNPOOL_OPERATOR
+    for to, language, template, reply_to in [
+        (operator["email"], settings.LANGUAGE_CODE, "feedback_operator", [feedback.email]),
+        (feedback.email, feedback.language, "feedback_copy", [operator["email"]]),
+    ]:
+        with translation.override(language):
+            context = {
+                "feedback": feedback,
+                "operator": operator,
+                "site_url": settings.LERNPOOL_SITE_URL,
+            }
+            name = f"email/accounts/{template}"
+            subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
+            text = render_to_string(f"{name}.txt", context)
+            html = render_to_string(f"{name}.html", context)
+        message = EmailMultiAlternatives(subject, text, to=[to], reply_to=reply_to)
+        message.attach_alternative(html, "text/html")
+        message.send()
+    return True

@@ -110,3 +110,33 @@ class PersonSearchForm(forms.Form):
         strip=True,
         error_messages={"required": _("Type part of a name or an email address.")},
     )
+
+
+class BarrierReportForm(forms.Form):
+    """The feedback form of the accessibility statement: what is hard to use, and where."""
+
+    mark_optional = True
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        help_text=_("We answer you there and send you a copy of your message."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    page = forms.CharField(
+        label=_("Which page or function?"),
+        max_length=500,
+        required=False,
+        help_text=_("For example the address of the page, or “booking a device set”."),
+    )
+    message = forms.CharField(
+        label=_("What is hard to use?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

@@ -197,3 +197,33 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class AccessibilityFeedback(models.Model):
+    """A barrier reported through the accessibility statement's form (the feedback mechanism
+    BITV 2.0 / BayBITV require): stored, emailed to the operator, answered by the operator
+    (who records when), and copied to the person who wrote it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.EmailField(_("email address"))
+    page = models.CharField(_("page"), max_length=500, blank=True)
+    message = models.TextField(_("message"), max_length=5000)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer_note = models.TextField(_("how it was answered"), blank=True)
+
+    class Meta:
+        verbose_name = _("accessibility feedback")
+        verbose_name_plural = _("accessibility feedback")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} #{self.pk}"

@@ -350,3 +350,43 @@ register(
         ),
     )
 )
+
+
+# --- barriers reported through the accessibility statement ---------------------------------
+
+
+def _feedback_of(user: User):
+    from .models import AccessibilityFeedback
+
+    return AccessibilityFeedback.objects.filter(Q(user=user) | Q(email__iexact=user.email))
+
+
+def export_accessibility_feedback(user: User) -> list[dict[str, Any]]:
+    return list(
+        _feedback_of(user)
+        .order_by("-created_at", "-pk")
+        .values("created_at", "page", "message", "answered_at")
+    )
+
+
+def erase_accessibility_feedback(user: User) -> None:
+    # The report was about the software, not the person: the barrier stays known, the person
+    # who reported it is forgotten.
+    _feedback_of(user).update(user=None, name="", email="", message="", answer_note="")
+
+
+register(
+    PersonalData(
+        key="accessibility_feedback",
+        label=_("Barriers you reported"),
+        covers=("accounts.AccessibilityFeedback.user",),
+        export=export_accessibility_feedback,
+        columns=(
+            ("created_at", _("Received")),
+            ("page", _("Page")),
+            ("message", _("Message")),
+            ("answered_at", _("Answered")),
+        ),
+        erase=erase_accessibility_feedback,
+    )
+)

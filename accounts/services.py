@@ -1,4 +1,4 @@
-"""Account rules: personal API tokens and the preferred language."""
+"""Account rules: personal API tokens, the preferred language, accessibility feedback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from config.errors import DomainError
 
 from .audit import log_action
-from .models import ApiToken, User
+from .models import AccessibilityFeedback, ApiToken, User
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -85,3 +85,26 @@ def update_profile(
     if fields:
         by.save(update_fields=fields)
     return by
+
+
+def report_barrier(
+    *, by: User | None, name: str, email: str, page: str, message: str, language: str
+) -> AccessibilityFeedback:
+    """Store a barrier someone reports through the accessibility statement's form; once
+    stored, it is emailed to the operator and a copy goes to the person."""
+    from functools import partial
+
+    from .tasks import send_accessibility_feedback
+
+    with transaction.atomic():
+        feedback = AccessibilityFeedback.objects.create(
+            user=by if by is not None and by.is_authenticated else None,
+            name=name.strip(),
+            email=email.strip(),
+            page=page.strip(),
+            message=message.strip(),
+            language=language,
+        )
+        log_action(feedback.user, "accounts.barrier_reported", feedback)
+    transaction.on_commit(partial(send_accessibility_feedback.enqueue, feedback.pk))
+    return feedback

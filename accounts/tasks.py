@@ -32,3 +32,11 @@ def apply_retention(date: str | None = None) -> dict[str, int]:
 
     result = run_retention(as_of(date) if date else None)
     return {**result.changed, "blocked_accounts": result.blocked_accounts}
+
+
+@task()
+def send_accessibility_feedback(feedback_id: int) -> bool:
+    """A reported barrier to the operator, and its copy to the person who reported it."""
+    from . import emails
+
+    return emails.send_accessibility_feedback(feedback_id)

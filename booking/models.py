@@ -339,6 +339,12 @@ class BorrowingAgreement(models.Model):
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"), max_length=20000)
+    text_language = models.CharField(
+        _("language of the text"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
     created_at = models.DateTimeField(_("published"), default=timezone.now)
 
     class Meta:

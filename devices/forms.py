@@ -120,6 +120,11 @@ class PoolForm(forms.ModelForm):
         for name, limit in POOL_LIMITS.items():
             self.fields[name].validators.append(MaxValueValidator(limit))
             self.fields[name].widget.attrs["max"] = limit
+        # A form sent without it (an older page, a script) keeps the texts' language.
+        self.fields["text_language"].required = False
+
+    def clean_text_language(self) -> str:
+        return self.cleaned_data.get("text_language") or self.instance.text_language
 
     def _post_clean(self):
         pass

@@ -127,6 +127,13 @@ class DevicePool(models.Model):
         blank=True,
         help_text=_("Shown to residents with their reservation, e.g. “Please bring your ID.”"),
     )
+    text_language = models.CharField(
+        _("language of the texts"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the description and the notes above."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = DevicePoolQuerySet.as_manager()

@@ -246,6 +246,7 @@ POOL_FIELDS = (
     "max_renewals",
     "return_checklist",
     "pickup_note",
+    "text_language",
     "is_active",
 )
 

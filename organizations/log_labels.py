@@ -70,6 +70,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "accounts.erasure_objected": _("The person objected to the deletion of their account"),
     "accounts.token_created": _("API token created"),
     "accounts.token_revoked": _("API token revoked"),
+    "accounts.barrier_reported": _("Barrier reported"),
     "accounts.inactivity_warned": _("Warned that an unused account will be deleted"),
     "booking.retention_applied": _("Old bookings and loans made anonymous"),
     "courses.retention_applied": _("Old course enrolments made anonymous"),

@@ -1,8 +1,12 @@
-"""Template helpers every app uses: KERN UX markup for form widgets."""
+"""Template helpers every app uses: KERN UX markup for form widgets, the language of parts."""
 
 from __future__ import annotations
 
 from django import forms, template
+from django.conf import settings
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -51,6 +55,34 @@ def is_select(field: forms.BoundField) -> bool:
 
 
 @register.filter
+def has_link(help_text) -> bool:
+    """Whether a field's hint holds a link (allauth's "Forgot your password?")."""
+    return "<a " in str(help_text or "")
+
+
+@register.filter
 def is_choice_group(field: forms.BoundField) -> bool:
     """Checkbox lists and radio buttons: rendered as a fieldset with a legend."""
     return isinstance(field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+
+
+# Course languages that are variants of a language the browser knows by its primary code.
+_LANG_TAGS = {"de-simple": "de"}
+_RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}
+
+
+@register.simple_tag
+def lang_attrs(code: str | None) -> str:
+    """` lang="…"` (and ` dir="rtl"` for Arabic and the like) for a text in the language
+    `code`, when that is not the page's language (WCAG 3.1.2, language of parts): an English
+    course on a German page, a German agreement in the English interface."""
+    if not code:
+        return ""
+    tag = _LANG_TAGS.get(code, code)
+    page = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    if tag.split("-")[0] == page:
+        return ""
+    attrs = f' lang="{escape(tag)}"'
+    if tag.split("-")[0] in _RIGHT_TO_LEFT:
+        attrs += ' dir="rtl"'
+    return mark_safe(attrs)  # noqa: S308 (the code is escaped)

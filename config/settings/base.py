@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +136,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# The operator's videos in German Sign Language (DGS) for /gebaerdensprache/: <topic>.mp4 and
+# its German captions <topic>.vtt (topics: config.views.EASY_READ_TOPICS).
+LERNPOOL_SIGN_LANGUAGE_VIDEO_DIR = Path(
+    env("SIGN_LANGUAGE_VIDEO_DIR", default=str(Path(str(MEDIA_ROOT)) / "gebaerdensprache"))
+)
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 LOGIN_URL = "account_login"
@@ -215,6 +222,28 @@ LERNPOOL_OPERATOR = {
     "phone": env("OPERATOR_PHONE", default=""),
     "privacy_officer": env("OPERATOR_PRIVACY_OFFICER", default=""),
 }
+
+# The accessibility statement (/accessibility/): whether Lernpool is fully or partially
+# conformant, when the operator last reviewed the statement, and the enforcement body people
+# can turn to when the operator does not answer (BayBITV: the Bavarian one by default).
+LERNPOOL_ACCESSIBILITY = {
+    "status": env("ACCESSIBILITY_STATUS", default="partial"),
+    "reviewed": datetime.date.fromisoformat(env("ACCESSIBILITY_REVIEWED", default="2026-12-07")),
+    "enforcement_name": env(
+        "ENFORCEMENT_BODY_NAME",
+        default=(
+            "Durchsetzungs- und Überwachungsstelle für barrierefreie Informationstechnik "
+            "am Landesamt für Digitalisierung, Breitband und Vermessung (LDBV)"
+        ),
+    ),
+    "enforcement_address": env(
+        "ENFORCEMENT_BODY_ADDRESS", default="Alexandrastraße 4, 80538 München"
+    ),
+    "enforcement_email": env("ENFORCEMENT_BODY_EMAIL", default=""),
+    "enforcement_url": env("ENFORCEMENT_BODY_URL", default="https://www.ldbv.bayern.de/"),
+}
+if LERNPOOL_ACCESSIBILITY["status"] not in ("full", "partial"):
+    raise ImproperlyConfigured("ACCESSIBILITY_STATUS must be 'full' or 'partial'.")
 
 # The public address of this installation, for links in emails and calendar feeds.
 LERNPOOL_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -279,6 +279,14 @@ def world(organization, other_organization, client):
 
     # --- accounts: token, two-factor, a session, the admin's history ----------------------
     account_services.create_api_token(by=person, name="Kalender-Skript")
+    account_services.report_barrier(
+        by=person,
+        name=NAME,
+        email=EMAIL,
+        page="/bookings/",
+        message=f"{NAME} sieht den Fokus nicht.",
+        language="de",
+    )
     assert has_totp(person)  # staff at the library: the factory set up two-factor login
     client.force_login(person)
     session = UserSession.objects.create(
