@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import fields
 
-        from . import erasure_requests, mfa, personal_data, retention  # noqa: F401 (registering)
+        from . import erasure_requests, idempotency, mfa, personal_data, retention  # noqa: F401
 
         # Django 6.1's new empty choice label has no German translation yet: use our own.
         fields.BLANK_CHOICE_LABEL = _("– please choose –")

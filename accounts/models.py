@@ -227,3 +227,27 @@ class AccessibilityFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} #{self.pk}"
+
+
+class IdempotentRequest(models.Model):
+    """An API ``POST`` sent with an ``Idempotency-Key`` header, and its first answer: the same
+    key with the same request within 24 hours gets that answer again instead of doing the
+    work twice (``accounts.idempotency``). ``scope`` is a hash of who sent it (their API
+    token or their account), so keys of different people never meet. ``status_code`` is
+    empty while the first request is still being answered."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="one_answer_per_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import once
 from config.errors import DomainError
 from config.htmx import partial_request
 from config.mail import site_url
@@ -360,13 +361,17 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
         # A resident's chosen due date; without one the service keeps its default.
         due = form.cleaned_data.get("due_date") if not whole else None
         extra = {"due_at": due_at(due)} if due else {}
+        if (repeated := once.claim(request)) is not None:
+            return repeated
         try:
             loan = services.hand_out(
                 by=request.user, reservation=reservation, devices=devices, **extra
             )
         except DomainError as error:
+            once.release(request)
             form.add_error(None, error)
         else:
+            once.done(request, _next_url(request) or _desk_url(reservation.pool.organization.slug))
             count = loan.items.count()
             messages.success(
                 request,

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
+from config import once
 from config.errors import DomainError
 from config.request_input import ascii_int
 from devices.models import Device, DevicePool
@@ -329,6 +330,8 @@ def resident_lend(request: HttpRequest, pk: int) -> HttpResponse:
         devices, unknown = find_devices(managed, data["scan"], prefer_pool_id=data["pool"].pk)
         if unknown:
             form.add_error("scan", _unknown_codes(unknown))
+        elif (repeated := once.claim(request)) is not None:
+            return repeated
         else:
             try:
                 loan = services.lend_at_desk(
@@ -341,8 +344,10 @@ def resident_lend(request: HttpRequest, pk: int) -> HttpResponse:
                     card_number=data.get("card_number", ""),
                 )
             except DomainError as error:
+                once.release(request)
                 form.add_error(None, error)
             else:
+                once.done(request, resident_url(person, organization))
                 messages.success(request, _lent_message(loan, devices, person))
                 return redirect(resident_url(person, organization))
     return _resident_page(request, organization, person, lend_form=form, status=400)

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import once
 from config.errors import DomainError
 from config.htmx import partial_request
 from devices.models import DevicePool
@@ -164,6 +165,8 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "booking/lending/pool_detail.html", context)
     if not form.is_valid():
         return render(request, "booking/lending/pool_detail.html", context, status=400)
+    if (repeated := once.claim(request)) is not None:
+        return repeated
     try:
         if needs:
             services.accept_agreement(by=request.user, agreement=agreement)
@@ -177,12 +180,14 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         form.add_error(None, error)
     else:
+        once.done(request, reverse("lending:reservation", kwargs={"pk": reservation.pk}))
         messages.success(
             request,
             _("Reserved: %(pool)s. Please pick it up on %(day)s.")
             % {"pool": pool.name, "day": _long_date(reservation.start)},
         )
         return redirect("lending:reservation", pk=reservation.pk)
+    once.release(request)
     return render(request, "booking/lending/pool_detail.html", context, status=400)
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import once
 from config.errors import DomainError
 from config.htmx import partial_request
 from config.mail import site_url
@@ -218,15 +219,20 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_form(request, pool, form, check=_availability(request.user, pool, form))
     if form.cleaned_data["interval_weeks"]:
         return _reserve_series(request, pool, form)
+    if (repeated := once.claim(request)) is not None:
+        return repeated
     try:
         reservation = services.reserve(by=request.user, pool=pool, **form.booking())
     except services.PoolExhausted as error:
+        once.release(request)
         check = _availability(request.user, pool, form)  # before the error makes it invalid
         form.add_error(None, error)
         return _render_form(request, pool, form, status=400, check=check)
     except DomainError as error:
+        once.release(request)
         form.add_error(None, error)
         return _render_form(request, pool, form, status=400)
+    once.done(request, reservation.get_absolute_url())
     if reservation.status == Reservation.Status.REQUESTED:
         message = _("Request sent: staff of %(organization)s will confirm it.")
     else:
@@ -249,6 +255,8 @@ def _reserve_series(request: HttpRequest, pool: DevicePool, form: ReservationFor
         dates = _chosen_dates(request)
         if not dates:
             form.add_error(None, _("Choose at least one date to book."))
+        elif (repeated := once.claim(request)) is not None:
+            return repeated
         else:
             try:
                 series = services.book_series(
@@ -259,8 +267,10 @@ def _reserve_series(request: HttpRequest, pool: DevicePool, form: ReservationFor
                     **form.series(),
                 )
             except DomainError as error:
+                once.release(request)
                 form.add_error(None, error)
             else:
+                once.done(request, reverse("booking:my_bookings"))
                 booked = list(series.reservations.values_list("status", flat=True))
                 if Reservation.Status.REQUESTED in booked:
                     text = ngettext(

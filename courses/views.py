@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from config import once
 from config.errors import DomainError
 from config.htmx import partial_request
 
@@ -134,11 +135,15 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     form = EnrolForm(request.POST, course=course)
     if not form.is_valid():
         return _render_detail(request, course, form=form, status=400)
+    if (repeated := once.claim(request)) is not None:
+        return repeated
     try:
         enrollment = services.enrol(by=request.user, course=course, answers=form.answers())
     except DomainError as error:
+        once.release(request)
         form.add_error(None, error)
         return _render_detail(request, _course(request, pk), form=form, status=400)
+    once.done(request, course.get_absolute_url())
     if enrollment.status == Enrollment.Status.WAITLISTED:
         messages.success(
             request,

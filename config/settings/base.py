@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # After allauth's: staff, org admins and region admins use no page until 2FA is set up.
     "accounts.middleware.RequireMFAMiddleware",
+    # Last: a POST under /api/ with an Idempotency-Key is answered once (accounts.idempotency).
+    "accounts.idempotency.IdempotencyMiddleware",
 ]
 
 FORM_RENDERER = "config.forms.KernFormRenderer"

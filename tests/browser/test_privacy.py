@@ -4,12 +4,15 @@ pages are switched to English (the texts' msgids); axe-core checks every page.""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
+from accounts.retention import run_retention
 from accounts.services import create_api_token
 from organizations.models import Organization, Role
 from tests.factories import (
@@ -117,15 +120,17 @@ def test_library_staff_answer_a_request_to_delete_an_account(
     page.get_by_role("link", name="Erase account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Erase account")
     audit.check(page)
+    page.get_by_label("The person's request").fill("In person at the desk")
+    page.get_by_label("Asked on").fill(timezone.localdate().isoformat())
     page.get_by_label("Yes, delete this account and its data for good.").check()
     page.get_by_role("button", name="Erase account").click()
     if "/accounts/reauthenticate/" in page.url:
         audit.check(page)
         page.locator("input[name=password]").fill(password)
         page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("status")).to_contain_text(
-        "The account and its data have been deleted."
-    )
-    expect(page.get_by_role("heading", level=1)).to_have_text("Data requests")
+    expect(page.get_by_role("status")).to_contain_text("The request is recorded")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erika Mustermann")
     audit.check(page)
+    assert User.objects.filter(pk=erika.pk).exists()  # after the grace period, by the job
+    run_retention(timezone.now() + datetime.timedelta(days=8))
     assert not User.objects.filter(pk=erika.pk).exists()

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.audit import log_action
-from accounts.models import AuditLog, ErasureRequest, User
+from accounts.models import AuditLog, ErasureRequest, IdempotentRequest, User
 from accounts.tasks import apply_retention as apply_retention_task
 from booking.models import Loan, Reservation
 from courses.models import Certificate, Enrollment
@@ -68,6 +68,9 @@ def everything():
         entry = log_action(None, "devices.edited", device)
         AuditLog.objects.filter(pk=entry.pk).update(created_at=when)
     Session.objects.create(session_key="expired", session_data="", expire_date=days_ago(1))
+    IdempotentRequest.objects.create(
+        scope="0" * 64, key="retry", fingerprint="0" * 64, status_code=201, created_at=days_ago(2)
+    )
     asked = _unused(10)
     ErasureRequest.objects.create(
         user=asked,
