@@ -218,7 +218,7 @@ class AccessibilityFeedback(models.Model):
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     created_at = models.DateTimeField(_("received"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    answer_note = models.TextField(_("how it was answered"), blank=True)
+    answer_note = models.TextField(_("how it was answered"), max_length=5000, blank=True)
 
     class Meta:
         verbose_name = _("accessibility feedback")
