@@ -437,3 +437,33 @@ def test_devices_in_service_of_a_month_is_the_count_at_its_end_and_the_reports(s
     assert rows["Kronberg-Gymnasium", "2026-03"].devices_in_service == 2
     march = build_report(scope=organization_scope(school), period=parse_period("2026-03"))
     assert march.devices.in_service == 2
+
+
+def test_the_reports_per_type_and_per_pool_tables_count_devices_at_the_periods_end(school):
+    """A device retired after February still counted in February everywhere: the figure,
+    the per-pool table and the per-type table agree with the open data (#15: the per-type
+    table counted today's devices)."""
+    from devices.models import DeviceEvent
+    from reports.figures import build_report
+    from reports.periods import parse_period
+    from reports.scope import organization_scope
+
+    pool = school.pools.get()
+    retired = pool.devices.filter(status="in_service").first()
+    retired.status = "retired"
+    retired.save()
+    DeviceEvent.objects.create(
+        device=retired,
+        kind=DeviceEvent.Kind.STATUS,
+        from_status="in_service",
+        to_status="retired",
+        created_at=at(15, 9, datetime.date(2026, 3, 1)),
+    )
+    report = build_report(scope=organization_scope(school), period=parse_period("2026-02"))
+    (pool_row,) = report.devices.pools
+    (type_row,) = report.devices.by_type
+    opendata_count = rows_by_org_month(build())["Kronberg-Gymnasium", "2026-02"]
+    assert report.devices.in_service == 3
+    assert pool_row.capacity == 3
+    assert type_row.devices == 3
+    assert opendata_count.devices_in_service == 3
