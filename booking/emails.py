@@ -30,7 +30,9 @@ def send_reservation_email(reservation_id: int, kind: str) -> None:
     if reservation is None or reservation.user is None:
         return
     attachments = []
-    if kind in {"confirmed", "approved"}:
+    # A cancellation carries the cancelled event (same UID, higher SEQUENCE) that removes the
+    # confirmed one from the person's calendar, as course cancellations do.
+    if kind in {"confirmed", "approved", "cancelled", "series_cancelled"}:
         attachments.append(
             (
                 f"lernpool-{reservation.pk}.ics",

@@ -66,7 +66,10 @@ def calendar(
         event.add("location", where)
         event.add("url", settings.LERNPOOL_SITE_URL + reservation.get_absolute_url())
         if reservation.status in (Reservation.Status.CANCELLED, Reservation.Status.DECLINED):
+            # RFC 5546: the same UID with a higher SEQUENCE, so that calendar apps replace the
+            # event that the confirmation's .ics put there with this cancelled one.
             event.add("status", "CANCELLED")
+            event.add("sequence", 1)
         elif reservation.status == Reservation.Status.REQUESTED:
             event.add("status", "TENTATIVE")
         else:

@@ -97,7 +97,7 @@ def _state_string_rules(schema: dict) -> None:
         _state_string_rules(value)
     if isinstance(schema.get("items"), dict):
         _state_string_rules(schema["items"])
-    if schema.get("type") != "string" or "pattern" in schema or "enum" in schema:
+    if schema.get("type") != "string" or {"pattern", "enum", "const"} & schema.keys():
         return
     if schema.get("format") in ("date", "date-time"):
         schema["pattern"] = YEARS_PATTERN

@@ -79,3 +79,26 @@ def send_minimum_not_reached(course_id: int) -> None:
     }
     for person in staff:
         send_to_user(person, "courses/minimum_not_reached", context)
+
+
+def send_meeting_removed(enrollment_id: int, meeting_id: int, start: str, end: str) -> None:
+    """A date of the course was removed: the person gets the cancelled event for it."""
+    import datetime
+
+    enrollment = (
+        Enrollment.objects.select_related("course__organization", "course__location", "user")
+        .filter(pk=enrollment_id)
+        .first()
+    )
+    if enrollment is None or enrollment.user is None:
+        return
+    course = enrollment.course
+    begins = datetime.datetime.fromisoformat(start)
+    ends = datetime.datetime.fromisoformat(end)
+    calendar = ical.removed_meeting_calendar(course, meeting_id=meeting_id, start=begins, end=ends)
+    send_to_user(
+        enrollment.user,
+        "courses/meeting_removed",
+        {"enrollment": enrollment, "removed_start": begins, **_course_context(course)},
+        attachments=[(f"lernpool-course-{course.pk}-removed.ics", calendar, "text/calendar")],
+    )

@@ -3,6 +3,7 @@ confirmation email and the API's feed."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -86,4 +87,29 @@ def calendar_for(courses_or_meetings: Iterable[Course | Meeting], name: str) -> 
         else:
             event.add("status", "CONFIRMED")
         cal.add_component(event)
+    return cal.to_ical()
+
+
+def removed_meeting_calendar(
+    course: Course, *, meeting_id: int, start: datetime.datetime, end: datetime.datetime
+) -> bytes:
+    """The cancelled event of a date removed from the course: the UID that the confirmation
+    gave it, a higher SEQUENCE and STATUS:CANCELLED (RFC 5546), so that calendars drop it."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", course.title)
+    host = settings.LERNPOOL_SITE_URL.split("://")[-1]
+    event = Event()
+    event.add("uid", f"course-meeting-{meeting_id}@{host}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", course.title)
+    event.add("location", venue(course))
+    event.add("url", course_url(course))
+    event.add("status", "CANCELLED")
+    event.add("sequence", 1)
+    cal.add_component(event)
     return cal.to_ical()

@@ -16,6 +16,14 @@ def send_enrollment_email(enrollment_id: int, kind: str) -> None:
 
 
 @task()
+def send_meeting_removed(enrollment_id: int, meeting_id: int, start: str, end: str) -> None:
+    """A date of a published course was removed: the cancelled event for it."""
+    from . import emails
+
+    emails.send_meeting_removed(enrollment_id, meeting_id, start, end)
+
+
+@task()
 def tell_staff_minimum_not_reached(course_id: int) -> None:
     """Too few people enrolled by the time registration closed: the provider's staff decide."""
     from . import emails

@@ -12,11 +12,10 @@ Nothing here touches the database: pass devices fetched with
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
-from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -91,7 +90,7 @@ def _chunks(items: Sequence[Device], size: int) -> Iterator[Sequence[Device]]:
 
 def _draw_label(canvas: Canvas, device: Device, x: float, y: float, *, url: str) -> None:
     """Draw one label whose lower left corner is at (x, y)."""
-    renderPDF.draw(_qr_drawing(url), canvas, x + QR_LEFT, y + (LABEL_HEIGHT - QR_SIZE) / 2)
+    _draw_qr(canvas, url, x + QR_LEFT, y + (LABEL_HEIGHT - QR_SIZE) / 2)
 
     text_x = x + TEXT_LEFT
     cursor = y + LABEL_HEIGHT - TEXT_TOP_PADDING
@@ -118,18 +117,28 @@ def _draw_label(canvas: Canvas, device: Device, x: float, y: float, *, url: str)
     canvas.drawString(text_x, y + CODE_BASELINE, device.label_code)
 
 
-def _qr_drawing(url: str) -> Drawing:
+def _draw_qr(canvas: Canvas, url: str, x: float, y: float) -> None:
+    """The QR code of ``url`` as one filled path of its dark runs, QR_SIZE square with its
+    lower left corner at (x, y): the modules that reportlab's QrCodeWidget draws, without a graphics
+    object per module (that took most of the time of a 240-label PDF; bench/bench_labels.py)."""
     # Level M survives a scratched or smudged label and keeps the modules large enough
     # for phone cameras at 28 mm.
     widget = QrCodeWidget(url, barLevel="M", barBorder=4)
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(
-        QR_SIZE,
-        QR_SIZE,
-        transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0],
-    )
-    drawing.add(widget)
-    return drawing
+    encoder = widget.qr
+    encoder.make()
+    count = encoder.getModuleCount()
+    box = QR_SIZE / (count + 2 * widget.barBorder)
+    path = canvas.beginPath()
+    for row_number, row in enumerate(encoder.modules):
+        column = 0
+        for dark, run in itertools.groupby(bool(module) for module in row):
+            length = len(list(run))
+            if dark:
+                left = x + (column + widget.barBorder) * box
+                bottom = y + QR_SIZE - (row_number + widget.barBorder + 1) * box
+                path.rect(left, bottom, length * box, box)
+            column += length
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _fits(text: str, font: str, size: float, width: float) -> bool:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -36,7 +37,7 @@ from booking.models import Loan, Reservation
 from booking.services import local_datetime
 from config import spreadsheet
 from courses.models import Attendance, Course, Enrollment, Meeting
-from devices.models import Device, DevicePool
+from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import District, Organization
 
 from .figures import utilization_by_org_month
@@ -176,9 +177,11 @@ def _by_org_month(rows, organization_key: str, value_key: str = "n") -> dict:
 
 
 def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
-    """Devices in service per organization at the end of each month: those in service now
-    that were added before the month ended. One query."""
+    """Devices in service per organization at the end of each month, as the report counts
+    them (reports.figures.devices._status_counts): those added before the month ended, with
+    today's status wound back through the status changes since. Two queries."""
     ends = {month: local_datetime(_next_month(month), datetime.time()) for month in months}
+    counts: dict = defaultdict(int)
     rows = (
         Device.objects.filter(organization_id__in=ids, status=Device.Status.IN_SERVICE)
         .values("organization_id")
@@ -188,12 +191,35 @@ def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
                 for index, month in enumerate(months)
             }
         )
+        .order_by()
     )
-    return {
-        (row["organization_id"], month): row[f"m{index}"]
-        for row in rows
-        for index, month in enumerate(months)
-    }
+    for row in rows:
+        for index, month in enumerate(months):
+            counts[row["organization_id"], month] += row[f"m{index}"]
+    # A change after the month's end is undone: +1 if the device left service, -1 if it came
+    # into service.
+    undo = Case(When(from_status=Device.Status.IN_SERVICE, then=Value(1)), default=Value(0)) - Case(
+        When(to_status=Device.Status.IN_SERVICE, then=Value(1)), default=Value(0)
+    )
+    changes = (
+        DeviceEvent.objects.filter(device__organization_id__in=ids, kind=DeviceEvent.Kind.STATUS)
+        .values(organization_id=F("device__organization_id"))
+        .annotate(
+            **{
+                f"m{index}": Sum(
+                    undo,
+                    filter=Q(created_at__gte=ends[month], device__created_at__lt=ends[month]),
+                    output_field=IntegerField(),
+                )
+                for index, month in enumerate(months)
+            }
+        )
+        .order_by()
+    )
+    for row in changes:
+        for index, month in enumerate(months):
+            counts[row["organization_id"], month] += row[f"m{index}"] or 0
+    return {key: max(count, 0) for key, count in counts.items()}
 
 
 def _next_month(month: datetime.date) -> datetime.date:

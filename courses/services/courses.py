@@ -359,6 +359,22 @@ def _release_devices(*, by: User, meeting: Meeting, now) -> None:
     booking.cancel(by=by, reservation=reservation, now=now)
 
 
+def _tell_participants_a_date_is_removed(course, meeting_id, start, end) -> None:
+    """Everyone confirmed gets the cancelled event of the removed date, after commit."""
+    from ..tasks import send_meeting_removed
+
+    for enrollment_id in course.enrollments.confirmed().values_list("pk", flat=True):
+        transaction.on_commit(
+            partial(
+                send_meeting_removed.enqueue,
+                enrollment_id,
+                meeting_id,
+                start.isoformat(),
+                end.isoformat(),
+            )
+        )
+
+
 def remove_meeting(*, by: User, meeting: Meeting, now: datetime.datetime | None = None) -> None:
     """Delete a date that has not begun, and cancel its device booking. A published course
     keeps at least one date (cancel the course instead)."""
@@ -381,8 +397,10 @@ def remove_meeting(*, by: User, meeting: Meeting, now: datetime.datetime | None 
                     _("This is the only date of the course. Please cancel the course instead.")
                 )
         _release_devices(by=by, meeting=meeting, now=now)
-        meeting_id = meeting.pk
+        meeting_id, start, end = meeting.pk, meeting.start, meeting.end
         meeting.delete()
+        if course.status == Course.Status.PUBLISHED:
+            _tell_participants_a_date_is_removed(course, meeting_id, start, end)
         log_action(
             by,
             "courses.meeting_removed",

@@ -346,7 +346,7 @@ def device_figures(
         per_pool[row["pool"]]["returned"] += row["returned"]
         per_pool[row["pool"]]["damaged"] += row["damaged"]
 
-    kinds = _kinds(pool_ids)
+    kinds = _kinds(pool_ids, end)
     rows = [_pool_row(pool, per_pool[pool.pk], capacities[pool.pk], kinds) for pool in pool_list]
     residents = [per_pool[pool.pk] for pool in pool_list if pool.residents]
     statuses = _status_counts(organizations, end)
@@ -403,17 +403,37 @@ def _peak_days(by_day: dict[datetime.date, float]) -> list[tuple[datetime.date, 
     return [(day, _hours(seconds)) for day, seconds in busiest[:PEAK_DAYS]]
 
 
-def _kinds(pool_ids: QuerySet) -> dict[int, dict[str, int]]:
-    """Per pool, its devices in service by kind (tablet, laptop …)."""
-    kinds: dict[int, dict[str, int]] = defaultdict(dict)
+def _kinds(pool_ids: QuerySet, at: datetime.datetime) -> dict[int, dict[str, int]]:
+    """Per pool, its devices in service by kind (tablet, laptop …) at ``at``, counted as
+    _status_counts counts them: added by then, today's status wound back through the status
+    changes since. So the per-type table agrees with the per-pool table and the figures."""
+    kinds: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in (
-        Device.objects.filter(pool__in=pool_ids, status=IN_SERVICE)
+        Device.objects.filter(pool__in=pool_ids, status=IN_SERVICE, created_at__lt=at)
         .values("pool", kind=F("device_type__kind"))
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        kinds[row["pool"]][row["kind"]] = row["n"]
-    return kinds
+        kinds[row["pool"]][row["kind"]] += row["n"]
+    undo = Case(When(from_status=IN_SERVICE, then=Value(1)), default=Value(0)) - Case(
+        When(to_status=IN_SERVICE, then=Value(1)), default=Value(0)
+    )
+    for row in (
+        DeviceEvent.objects.filter(
+            device__pool__in=pool_ids,
+            device__created_at__lt=at,
+            kind=DeviceEvent.Kind.STATUS,
+            created_at__gte=at,
+        )
+        .values(pool=F("device__pool"), device_kind=F("device__device_type__kind"))
+        .annotate(n=Sum(undo, output_field=IntegerField()))
+        .order_by()
+    ):
+        kinds[row["pool"]][row["device_kind"]] += row["n"] or 0
+    return {
+        pool: {kind: count for kind, count in counts.items() if count > 0}
+        for pool, counts in kinds.items()
+    }
 
 
 def _kind_label(kind: str) -> str:

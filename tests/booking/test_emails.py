@@ -150,7 +150,7 @@ def test_a_request_is_acknowledged_without_a_calendar_file(
     [
         ("approved", "Booking confirmed: Koffer Mathe", "your request has been confirmed.", True),
         ("declined", "Request declined: Koffer Mathe", "Reason: Prüfungswoche", False),
-        ("cancelled", "Booking cancelled: Koffer Mathe", "cancelled by the staff", False),
+        ("cancelled", "Booking cancelled: Koffer Mathe", "cancelled by the staff", True),
         (
             "shortfall",
             "Not enough devices for your booking: Koffer Mathe",
@@ -239,3 +239,23 @@ def test_the_staff_calendar_names_the_person_and_marks_cancelled_and_requested(p
     personal = Calendar.from_ical(ical.calendar(reservations, name="Meine Buchungen"))
     assert not any(str(teacher) in str(event["summary"]) for event in personal.walk("VEVENT"))
     assert str(personal["x-wr-calname"]) == "Meine Buchungen"
+
+
+def test_a_cancellation_email_carries_the_cancelled_event_with_a_higher_sequence(
+    english_teacher, pool, organization, django_capture_on_commit_callbacks, mailoutbox
+):
+    """RFC 5546: the same UID with a higher SEQUENCE and STATUS:CANCELLED, so that calendar
+    apps remove the event that the confirmation put there (#15)."""
+    reservation = book(english_teacher, pool, django_capture_on_commit_callbacks)
+    (confirmation,) = mailoutbox
+    (confirmed,) = calendar_of(confirmation).walk("VEVENT")
+    staff = MembershipFactory(organization=organization, role=Role.STAFF).user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel(by=staff, reservation=reservation, now=NOW)
+
+    cancellation = mailoutbox[-1]
+    assert cancellation is not confirmation
+    (cancelled,) = calendar_of(cancellation).walk("VEVENT")
+    assert str(cancelled["uid"]) == str(confirmed["uid"])
+    assert str(cancelled["status"]) == "CANCELLED"
+    assert int(cancelled.get("sequence", 0)) > int(confirmed.get("sequence", 0))

@@ -40,9 +40,7 @@ def test_the_calendar_feed_address_on_my_bookings_uses_the_site_url(client, teac
     assert "other.example" not in html
 
 
-def test_the_pool_feed_address_on_the_desk_calendar_uses_the_site_url(
-    client, staff, organization
-):
+def test_the_pool_feed_address_on_the_desk_calendar_uses_the_site_url(client, staff, organization):
     pool = DevicePoolFactory(organization=organization)
     client.force_login(staff)
     html = client.get(f"/pools/{pool.pk}/calendar/", HTTP_HOST="other.example").content.decode()

@@ -236,3 +236,29 @@ def test_a_subject_and_the_plain_text_are_not_html_escaped(
     assert "Eltern & Kinder: <sicher> online" in message.body
     html = message.alternatives[0][0]
     assert "Eltern &amp; Kinder: &lt;sicher&gt; online" in html
+
+
+def test_removing_a_date_of_a_published_course_sends_its_cancelled_event(
+    course, provider_staff, english_resident, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The participants' calendars hold the date from the confirmation; removing it sends
+    the same UID as cancelled with a higher SEQUENCE (#15)."""
+    enrol(english_resident, course, django_capture_on_commit_callbacks)
+    (confirmation,) = mailoutbox
+    last = course.meetings.order_by("start").last()
+    uid = next(
+        str(event["uid"])
+        for event in calendar_of(confirmation).walk("VEVENT")
+        if event.decoded("dtstart") == last.start
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_meeting(by=provider_staff, meeting=last, now=NOW)
+
+    message = mailoutbox[-1]
+    assert message is not confirmation and message.to == [english_resident.email]
+    assert course.title in message.subject
+    (event,) = calendar_of(message).walk("VEVENT")
+    assert str(event["uid"]) == uid
+    assert str(event["status"]) == "CANCELLED"
+    assert int(event["sequence"]) == 1
+    assert event.decoded("dtstart") == last.start

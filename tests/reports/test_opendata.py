@@ -395,3 +395,75 @@ def test_a_range_counts_whole_months_so_no_small_count_leaks_by_subtraction(scho
     assert part[key].bookings == whole[key].bookings == 6
     period = opendata.public_period("2026-02-10..2026-03-03")
     assert (period.start, period.end) == (datetime.date(2026, 2, 1), datetime.date(2026, 4, 1))
+
+
+def test_devices_in_service_of_a_month_is_the_count_at_its_end_and_the_reports(school):
+    """A device that left service in March (and one that came back from repair in March)
+    counts as it was at the end of each month, in the open data and in the report alike
+    (#15: the open data counted today's status for every month)."""
+    from devices.models import DeviceEvent
+    from reports.figures import build_report
+    from reports.periods import parse_period
+    from reports.scope import organization_scope
+
+    pool = school.pools.get()
+    retired = pool.devices.filter(status="in_service").first()
+    repaired = pool.devices.get(status="in_repair")
+    for device, before, after in (
+        (retired, "in_service", "retired"),
+        (repaired, "in_repair", "in_service"),
+    ):
+        device.status = after
+        device.save()
+        DeviceEvent.objects.create(
+            device=device,
+            kind=DeviceEvent.Kind.STATUS,
+            from_status=before,
+            to_status=after,
+            created_at=at(15, 9, datetime.date(2026, 3, 1)),
+        )
+    rows = rows_by_org_month(build())
+    assert rows["Kronberg-Gymnasium", "2026-02"].devices_in_service == 3
+    assert rows["Kronberg-Gymnasium", "2026-03"].devices_in_service == 3
+    february = build_report(scope=organization_scope(school), period=parse_period("2026-02"))
+    assert february.devices.in_service == 3
+    retired.refresh_from_db()
+    # Only the retirement: February's end had 3 in service, March's end 2.
+    repaired.status = "in_repair"
+    repaired.save()
+    DeviceEvent.objects.filter(device=repaired).delete()
+    rows = rows_by_org_month(build())
+    assert rows["Kronberg-Gymnasium", "2026-02"].devices_in_service == 3
+    assert rows["Kronberg-Gymnasium", "2026-03"].devices_in_service == 2
+    march = build_report(scope=organization_scope(school), period=parse_period("2026-03"))
+    assert march.devices.in_service == 2
+
+
+def test_the_reports_per_type_and_per_pool_tables_count_devices_at_the_periods_end(school):
+    """A device retired after February still counted in February everywhere: the figure,
+    the per-pool table and the per-type table agree with the open data (#15: the per-type
+    table counted today's devices)."""
+    from devices.models import DeviceEvent
+    from reports.figures import build_report
+    from reports.periods import parse_period
+    from reports.scope import organization_scope
+
+    pool = school.pools.get()
+    retired = pool.devices.filter(status="in_service").first()
+    retired.status = "retired"
+    retired.save()
+    DeviceEvent.objects.create(
+        device=retired,
+        kind=DeviceEvent.Kind.STATUS,
+        from_status="in_service",
+        to_status="retired",
+        created_at=at(15, 9, datetime.date(2026, 3, 1)),
+    )
+    report = build_report(scope=organization_scope(school), period=parse_period("2026-02"))
+    (pool_row,) = report.devices.pools
+    (type_row,) = report.devices.by_type
+    opendata_count = rows_by_org_month(build())["Kronberg-Gymnasium", "2026-02"]
+    assert report.devices.in_service == 3
+    assert pool_row.capacity == 3
+    assert type_row.devices == 3
+    assert opendata_count.devices_in_service == 3

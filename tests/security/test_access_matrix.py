@@ -236,6 +236,7 @@ def _kwargs(world) -> dict[str, dict]:
         "reports:run_html": {"pk": w["report_run"].pk},
         "reports:run_pdf": {"pk": w["report_run"].pk},
         "reports:run_csv": {"pk": w["report_run"].pk},
+        "reports:run_zip": {"pk": w["report_run"].pk},
         "admin:auth_user_password_change": {"id": w["owner_admin"].pk},
         "admin:app_list": {"app_label": "booking"},
         # Staff answering a data request about a person the owner knows.
