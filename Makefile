@@ -32,10 +32,18 @@ test: setup test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Chromium for the browser tests; pdftotext/pdftoppm (poppler-utils) and zbarimg (zbar-tools)
-# to read back the PDFs and QR codes the app prints.
+# to read back the PDFs and QR codes the app prints; Java and npm for the W3C Nu HTML checker
+# (vnu.jar from the npm package vnu-jar, into .cache/vnu), which checks the HTML that every
+# browser test's pages were served with.
+VNU_VERSION := 26.9.27
+VNU_JAR := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 test-deps:
 	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v zbarimg >/dev/null \
-	  || ($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium poppler-utils zbar-tools)
+	  && command -v java >/dev/null && command -v npm >/dev/null \
+	  || ($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium poppler-utils zbar-tools \
+	      default-jre-headless npm)
+	@test -f $(VNU_JAR) || npm install --prefix .cache/vnu --no-save --no-package-lock --no-audit \
+	  --no-fund --ignore-scripts --loglevel=error vnu-jar@$(VNU_VERSION)
 
 ## ci: what CI runs on a clean clone (lint, SQLite, then everything on PostgreSQL)
 ci:

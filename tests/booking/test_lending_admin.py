@@ -23,7 +23,12 @@ def test_a_new_agreement_in_the_admin_gets_the_next_version(admin_client):
 
     response = admin_client.post(
         "/admin/booking/borrowingagreement/add/",
-        {"organization": library.pk, "title": "Leihbedingungen", "text": "Neu."},
+        {
+            "organization": library.pk,
+            "title": "Leihbedingungen",
+            "text": "Neu.",
+            "text_language": "de",
+        },
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]

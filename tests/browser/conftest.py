@@ -1,12 +1,29 @@
-"""Playwright on Debian's Chromium, with axe-core on every page a test visits."""
+"""Playwright on Debian's Chromium, with axe-core on every page a test visits, and the W3C Nu
+HTML checker over the HTML every checked page was served with (once, at the end of the run)."""
 
 from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 _axe = Axe()
+# url → the HTML it was served with, for every page audited in this run (tests/browser/nu.py).
+SERVED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nu_html_checker():
+    """After the last browser test: the Nu HTML checker over every page the tests audited.
+    A page with invalid HTML fails the run here, with the page and the message."""
+    yield
+    if SERVED:
+        from tests.browser import nu
+
+        problems = nu.check(SERVED)
+        SERVED.clear()
+        assert not problems, "The Nu HTML checker found:\n" + "\n".join(problems)
 
 
 def pytest_collection_modifyitems(items):
@@ -45,6 +62,7 @@ class Audit:
         self.loaded: list[str] = []
         self.audited: set[str] = set()
         self.console_errors: list[str] = []
+        self.documents: dict[str, object] = {}
 
     def watch(self, page) -> None:
         page.on("load", lambda p: self.loaded.append(p.url))
@@ -58,8 +76,19 @@ class Audit:
             self.console_errors.append(message.text)
 
     def _on_response(self, response) -> None:
-        if response.status >= 400 and response.request.resource_type != "document":
+        if response.request.resource_type == "document":
+            self.documents[response.url] = response
+        elif response.status >= 400:
             self.console_errors.append(f"{response.status} {response.url}")
+
+    def _keep_served_html(self, page) -> None:
+        response = self.documents.get(page.url.split("#", 1)[0])
+        if response is None or "text/html" not in (response.headers.get("content-type") or ""):
+            return
+        try:
+            SERVED[page.url] = response.text()
+        except PlaywrightError:  # a body the browser no longer holds: nothing to check
+            return
 
     def check(self, page) -> None:
         page.wait_for_load_state("load")
@@ -69,6 +98,7 @@ class Audit:
             results = _axe.run(page)
         assert results.violations_count == 0, results.generate_report()
         self.audited.add(page.url)
+        self._keep_served_html(page)
 
     @staticmethod
     def _run_on_copy(page):

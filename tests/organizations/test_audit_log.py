@@ -305,6 +305,7 @@ WITHOUT_ORGANIZATION = {
     "booking.calendar_token_reset": "a person renews their own calendar link",
     "accounts.token_created": "a person's own API token",
     "accounts.token_revoked": "a person's own API token",
+    "accounts.barrier_reported": "a barrier in the software, reported to the operator",
     "reports.requested": "reports may cover the region or a district, not one organization",
     "accounts.inactivity_warned": "the daily job, about a person's own account",
     "accounts.erasure_objected": "a person keeps their own account",
