@@ -270,18 +270,13 @@ def test_a_teacher_cannot_reserve_a_loan_from_the_own_school_pool(organization, 
         reserve(teacher, school_pool)
 
 
-def test_a_plain_booking_of_a_lending_pool_may_last_exactly_one_loan_span(resident, pool):
+def test_a_plain_booking_of_a_lending_pool_is_refused_even_for_one_loan_span(resident, pool):
+    """Only the lending service reserves a pool lent to residents (its rules: the agreement,
+    the overdue block, the waiting list); the teachers' booking service sends people there."""
     start, end = services.loan_span(pool, day(1))
-    services.reserve(by=resident, pool=pool, quantity=1, start=start, end=end, now=NOW)
-    with pytest.raises(LimitExceeded, match="at most 14 days"):
-        services.reserve(
-            by=resident,
-            pool=pool,
-            quantity=1,
-            start=start,
-            end=end + datetime.timedelta(hours=1),
-            now=NOW,
-        )
+    with pytest.raises(InvalidBooking, match="lent to residents"):
+        services.reserve(by=resident, pool=pool, quantity=1, start=start, end=end, now=NOW)
+    assert not Reservation.objects.exists()
 
 
 # ---------------------------------------------------------------------------------------
