@@ -8,7 +8,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -23,6 +25,18 @@ pytestmark = pytest.mark.django_db(transaction=False)
 EXAMPLES = int(os.environ.get("LERNPOOL_SCHEMATHESIS_EXAMPLES", "5"))
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _the_test_keeps_its_connection():
+    """schemathesis calls the real WSGI handler, whose request signals close a connection
+    that is not in autocommit: on PostgreSQL that is the test's own, inside its transaction.
+    Django's test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
