@@ -187,3 +187,18 @@ def _no_connection_outlives_the_run(django_db_setup, django_db_blocker):
         connections.close_all()
     if left_open:
         print(f"\n{left_open} connection(s) to the test database were left open and closed.")
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """For tests that call the real WSGI handler (as an HTTP client would): its request
+    signals close any connection that is not in autocommit, and on PostgreSQL that is the
+    test's own, inside its transaction. Django's test client disconnects them the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

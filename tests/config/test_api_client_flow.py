@@ -26,7 +26,7 @@ from ..factories import (
     OrganizationFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wsgi_keeps_the_test_connection")]
 
 
 def _document():

@@ -8,9 +8,7 @@ import os
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -18,25 +16,16 @@ from accounts.services import create_api_token
 
 from ..factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=False)
+pytestmark = [
+    pytest.mark.django_db(transaction=False),
+    pytest.mark.usefixtures("wsgi_keeps_the_test_connection"),
+]
 
 # 8 examples per operation and token took 7 minutes on a shared 2-core machine (29
 # operations, 0 failures); the suite runs 5, a deeper run sets the variable.
 EXAMPLES = int(os.environ.get("LERNPOOL_SCHEMATHESIS_EXAMPLES", "5"))
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
-
-
-@pytest.fixture(autouse=True)
-def _the_test_keeps_its_connection():
-    """schemathesis calls the real WSGI handler, whose request signals close a connection
-    that is not in autocommit: on PostgreSQL that is the test's own, inside its transaction.
-    Django's test client disconnects them the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
