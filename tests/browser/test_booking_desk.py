@@ -132,8 +132,10 @@ def test_staff_hand_out_by_scanning_and_take_back_with_one_damaged(
 
 
 def test_staff_page_through_the_pool_calendar(
-    page, live_server, staff, booking_for_today, audit, log_in
+    page, live_server, staff, booking_for_today, audit, log_in, settings
 ):
+    # Addresses shown to people are built from SITE_URL: here the site is the live server.
+    settings.LERNPOOL_SITE_URL = live_server.url
     pool = booking_for_today.pool
     next_week = booking_for_today.start + datetime.timedelta(days=7)
     ReservationFactory(
