@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from booking.services import EARLIEST_YEAR, LATEST_YEAR
 from config.api import Error, JsonObject, ValidationErrors, token_or_session
+from config.mail import site_url
 from devices.api import NO_NUL, text
 
 from . import filters, ical, services
@@ -127,7 +128,7 @@ class CourseOut(Schema):
 
     @staticmethod
     def resolve_url(course: Course, context: Any) -> str:
-        return context["request"].build_absolute_uri(course.get_absolute_url())
+        return site_url(course.get_absolute_url())
 
 
 class EnrollmentOut(Schema):
@@ -165,7 +166,7 @@ class EnrollmentOut(Schema):
 
     @staticmethod
     def resolve_url(enrollment: Enrollment, context: Any) -> str:
-        return context["request"].build_absolute_uri(enrollment.course.get_absolute_url())
+        return site_url(enrollment.course.get_absolute_url())
 
 
 class EnrolledOut(Schema):

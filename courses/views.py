@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from config import once
 from config.errors import DomainError
 from config.htmx import partial_request
+from config.mail import site_url
 
 from . import filters, ical, jsonld, services
 from .forms import CatalogFilterForm, EnrolForm
@@ -114,9 +115,7 @@ def _render_detail(
         ),
         "form": form or EnrolForm(course=course),
         "manages": services.manages(request.user, course.organization_id),
-        "jsonld": jsonld.script(
-            jsonld.course_data(course, meetings, absolute=request.build_absolute_uri)
-        ),
+        "jsonld": jsonld.script(jsonld.course_data(course, meetings, absolute=site_url)),
         "now": now,
         **_registration(course, now),
     }

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import AuditLog
 from config import spreadsheet
+from config.request_input import is_id
 
 from .access import administered_organization
 from .forms import LogFilterForm
@@ -66,7 +67,7 @@ def _who(entry: AuditLog) -> tuple[str, str]:
 
 def _target_url(model_key: str, target_id: str) -> str:
     name = TARGET_URLS.get(model_key)
-    if not name or not target_id.isdigit():
+    if not name or not is_id(target_id):
         return ""
     try:
         return reverse(name, kwargs={"pk": int(target_id)})

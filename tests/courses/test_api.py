@@ -7,6 +7,7 @@ import datetime
 import json
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
@@ -107,7 +108,7 @@ def test_the_catalog_lists_published_upcoming_courses_with_everything_a_portal_n
         at(7),
         at(14),
     ]
-    assert item["url"] == f"http://testserver/courses/{course.pk}/"
+    assert item["url"] == f"{settings.LERNPOOL_SITE_URL}/courses/{course.pk}/"
 
 
 def test_the_catalog_takes_the_same_filters_as_the_page(client, course):
@@ -312,7 +313,7 @@ def test_my_enrolments_are_mine_only(course, resident):
     assert item["course_id"] == course.pk
     assert item["course_title"] == "KI im Alltag"
     assert item["status"] == "waitlisted" and item["position"] == 1
-    assert item["url"] == f"http://testserver/courses/{course.pk}/"
+    assert item["url"] == f"{settings.LERNPOOL_SITE_URL}/courses/{course.pk}/"
 
 
 @pytest.mark.parametrize("count", [3, 300])

@@ -121,7 +121,7 @@ def test_the_page_carries_schema_org_json_ld(client, course):
     assert data["provider"] == {
         "@type": "Organization",
         "name": "Kronberg-Gymnasium",
-        "url": "http://testserver/organizations/kronberg-gymnasium/",
+        "url": f"{settings.LERNPOOL_SITE_URL}/organizations/kronberg-gymnasium/",
         "email": "kurse@kronberg.example",
         "telephone": "06021 123456",
     }
