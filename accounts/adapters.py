@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from config.mail import site_url
+from core.mail import site_url
 
 from .mfa import needs_mfa
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from config.api import Error, JsonObject, ValidationErrors, token_or_session
+from core.api import Error, JsonObject, ValidationErrors, token_or_session
 
 from . import services
 

@@ -9,7 +9,12 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import fields
 
+        from core.api import register_token_lookup
+
         from . import erasure_requests, idempotency, mfa, personal_data, retention  # noqa: F401
+        from .api_auth import user_for_api_token
+
+        register_token_lookup(user_for_api_token)
 
         # Django 6.1's new empty choice label has no German translation yet: use our own.
         fields.BLANK_CHOICE_LABEL = _("– please choose –")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from config.mail import send_to_user
+from core.mail import send_to_user
 
 from .models import User
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from .audit import log_action
 from .models import ErasureRequest, User

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from .audit import log_action
 from .models import User

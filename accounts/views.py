@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from . import erasure_requests, privacy, services
 from .emails import Recipient, send_erasure_confirmation

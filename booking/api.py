@@ -21,11 +21,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
-from devices.api import Id, text
+from core.api import (
+    AwareTime,
+    Error,
+    Id,
+    JsonObject,
+    ValidationErrors,
+    WholeNumber,
+    text,
+    token_or_session,
+)
 from devices.models import DevicePool
 
 from . import availability, services
@@ -43,47 +51,6 @@ ReservationStatus = Literal[tuple(Reservation.Status.values)]
 
 
 # --- times ----------------------------------------------------------------------------------
-
-
-def _aware_iso_datetime(value: object) -> datetime.datetime:
-    """An ISO 8601 string with an offset, in the years people book in. Numbers (Unix
-    timestamps, which pydantic would take) and times without an offset are refused."""
-    if not isinstance(value, str):
-        raise PydanticCustomError(
-            "datetime_type", _("Give the time as an ISO 8601 string with an offset.")
-        )
-    try:
-        parsed = datetime.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise PydanticCustomError(
-            "datetime_parsing",
-            _("This is not an ISO 8601 time, e.g. 2026-11-30T08:00:00+01:00."),
-        ) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise PydanticCustomError(
-            "timezone_aware",
-            _("The time needs an offset, e.g. 2026-11-30T08:00:00+01:00 (or Z for UTC)."),
-        )
-    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-        raise PydanticCustomError(
-            "datetime_range",
-            _("Please choose a date between the years %(first)d and %(last)d.")
-            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
-        )
-    return parsed
-
-
-AwareTime = Annotated[
-    datetime.datetime,
-    BeforeValidator(_aware_iso_datetime),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date-time",
-            "description": "ISO 8601 with an offset, e.g. 2026-11-30T08:00:00+01:00.",
-        }
-    ),
-]
 
 
 def _local(value: datetime.datetime) -> datetime.datetime:

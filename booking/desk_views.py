@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config import once
-from config.errors import DomainError
-from config.htmx import partial_request
-from config.mail import site_url
+from core import once
+from core.errors import DomainError
+from core.htmx import partial_request
+from core.mail import site_url
 from devices.models import Device, DevicePool
 from organizations.access import managed_organization
 from organizations.models import Membership, Organization

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.mail import send_to_user
+from core.mail import send_to_user
 
 from . import ical
 from .models import Reservation, Series

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.request_input import ascii_int
+from core.request_input import ascii_int
 from devices.models import DevicePool
 from organizations.models import LessonPeriod
 

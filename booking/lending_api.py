@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Body, Field, Path, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
+from core.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
 from devices.models import DevicePool, DeviceType
 
 from . import services

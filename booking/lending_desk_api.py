@@ -19,13 +19,11 @@ from ninja import Field, Path, Router, Schema, Status
 from pydantic import StrictBool, model_validator
 
 from accounts.models import User
-from config.api import Error, JsonObject, ValidationErrors, token_or_session
-from devices.api import Id, text
+from core.api import AwareTime, Error, Id, JsonObject, ValidationErrors, text, token_or_session
 from devices.models import Device, DevicePool
 from organizations.people import known_people
 
 from . import services
-from .api import AwareTime
 from .desk_forms import MAX_SCANNED_CODES, find_devices
 from .lending_api import router as loans_router
 from .models import Loan, LoanItem, Reservation

@@ -26,9 +26,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from config import once
-from config.errors import DomainError
-from config.request_input import ascii_int
+from core import once
+from core.errors import DomainError
+from core.request_input import ascii_int
 from devices.models import Device, DevicePool
 from organizations.access import library_organization, managed_organization
 from organizations.models import Organization

@@ -23,9 +23,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config import once
-from config.errors import DomainError
-from config.htmx import partial_request
+from core import once
+from core.errors import DomainError
+from core.htmx import partial_request
 from devices.models import DevicePool
 from organizations.models import District
 

@@ -22,16 +22,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config import once
-from config.errors import DomainError
-from config.htmx import partial_request
-from config.mail import site_url
+from core import once
+from core.dates import local_datetime
+from core.errors import DomainError
+from core.htmx import partial_request
+from core.mail import site_url
 from devices.models import DevicePool
 
 from . import availability, ical, services
 from .forms import ReservationForm, initial_from_query, parse_date, period_label
 from .models import CalendarToken, Reservation
-from .services import local_datetime
 
 UPCOMING_SHOWN = 20
 PAST_PAGE_SIZE = 50

@@ -8,63 +8,10 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
-from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
-from pydantic import BeforeValidator, model_validator
+from ninja.errors import AuthenticationError, ValidationError
 
-from accounts.mfa import lacks_required_mfa, mfa_required_message
-from accounts.services import user_for_token
-from config.errors import DomainError
-from config.forms import EARLIEST_YEAR, LATEST_YEAR
-
-
-def _whole_number(value):
-    """JSON Schema counts ``3.0`` as an integer, pydantic's strict mode does not: a whole
-    float becomes an int, anything else is left for the strict check to refuse."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-# For a strict integer in a request body: no "3" strings, no 2.5, but 3.0 is 3.
-WholeNumber = BeforeValidator(_whole_number)
-
-
-class Error(Schema):
-    detail: str
-
-
-class ValidationErrors(Schema):
-    detail: list[dict] | str
-
-
-class JsonObject(Schema):
-    """A request body that must be a JSON object. ninja's Schema reads attributes from any
-    value, so without this a list, a string or null would pass as an empty object."""
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _must_be_an_object(cls, value, handler):
-        if not isinstance(value, dict | cls):
-            raise ValueError("Input should be a JSON object")
-        return handler(value)
-
-
-class ApiTokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` with a personal API token. No CSRF needed."""
-
-    def authenticate(self, request: HttpRequest, token: str):
-        user = user_for_token(token)
-        if user is not None and lacks_required_mfa(user):
-            # The same rule as every page (accounts.middleware): staff use nothing without 2FA.
-            raise HttpError(403, mfa_required_message())
-        if user is not None:
-            request.user = user
-        return user
-
-
-# Token first; a session is accepted too, and django_auth checks CSRF for it.
-token_or_session = [ApiTokenAuth(), django_auth]
+from core.dates import EARLIEST_YEAR, LATEST_YEAR
+from core.errors import DomainError
 
 
 class LernpoolAPI(NinjaAPI):
@@ -85,7 +32,7 @@ class LernpoolAPI(NinjaAPI):
 
 
 # The rules that every door checks and that JSON Schema can state: a day lies in a sensible
-# year (config.forms.check_year), and no string holds a NUL byte (config.request_input).
+# year (core.dates), and no string holds a NUL byte (core.request_input).
 YEARS_PATTERN = rf"^({EARLIEST_YEAR // 100}[0-9]{{2}}|{LATEST_YEAR})-"
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
@@ -137,7 +84,7 @@ def _declare_optional_body(operation: dict) -> None:
 
 def _declare_request_errors(operation: dict) -> None:
     """Every operation can be refused before it runs, in the API's error shape: 400 for a NUL
-    byte or an oversized body (config.request_input), 414 for an overlong URL."""
+    byte or an oversized body (core.request_input), 414 for an overlong URL."""
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     operation["responses"].setdefault(400, {"description": "Bad Request", **error})
     operation["responses"].setdefault(414, {"description": "URI Too Long", **error})

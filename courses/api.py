@@ -23,9 +23,8 @@ from pydantic import StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from booking.services import EARLIEST_YEAR, LATEST_YEAR
-from config.api import Error, JsonObject, ValidationErrors, token_or_session
-from config.mail import site_url
-from devices.api import NO_NUL, text
+from core.api import NO_NUL, Error, JsonObject, ValidationErrors, text, token_or_session
+from core.mail import site_url
 
 from . import filters, ical, services
 from .forms import ANSWER_MAX_LENGTH

@@ -3,7 +3,7 @@ recipient's language, as plain text and HTML (templates/email/courses/)."""
 
 from __future__ import annotations
 
-from config.mail import send_to_user
+from core.mail import send_to_user
 
 from . import ical
 from .models import Course, Enrollment

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from booking.services import local_datetime
+from core.dates import local_datetime
 from organizations.models import Organization
 
 from .models import Attendance, Course, Enrollment, Meeting

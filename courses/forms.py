@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import check_year
+from core.forms import check_year
 from organizations.models import District, Organization
 
 from .filters import MAX_QUERY_LENGTH, CatalogFilter

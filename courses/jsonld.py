@@ -40,7 +40,7 @@ def course_data(
     course: Course, meetings: Sequence[Meeting], *, absolute: Callable[[str], str]
 ) -> dict:
     """The ``Course`` with one ``CourseInstance`` spanning all its meetings (in order).
-    ``absolute`` turns a path into a full URL (``config.mail.site_url``)."""
+    ``absolute`` turns a path into a full URL (``core.mail.site_url``)."""
     organization = course.organization
     url = absolute(course.get_absolute_url())
     provider = {

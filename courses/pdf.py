@@ -31,13 +31,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from config import pdf_fonts
+from core import pdf_fonts
 
 from .models import Certificate, Course, Meeting
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
-# DejaVu Sans: Helvetica lacks the letters of many residents' names (config/pdf_fonts.py).
+# DejaVu Sans: Helvetica lacks the letters of many residents' names (core/pdf_fonts.py).
 REGULAR, BOLD = pdf_fonts.register()
 # Room to sign by hand, and a few empty rows for people who come without enrolling.
 SIGNATURE_ROW_HEIGHT = 11 * mm

@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from booking.services import local_datetime
-from config import spreadsheet
-from config.errors import DomainError
-from config.htmx import partial_request
-from config.request_input import is_id
+from core import spreadsheet
+from core.dates import local_datetime
+from core.errors import DomainError
+from core.htmx import partial_request
+from core.request_input import is_id
 from organizations.access import managed_organization
 
 from . import pdf, services

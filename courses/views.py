@@ -18,10 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from config import once
-from config.errors import DomainError
-from config.htmx import partial_request
-from config.mail import site_url
+from core import once
+from core.errors import DomainError
+from core.htmx import partial_request
+from core.mail import site_url
 
 from . import filters, ical, jsonld, services
 from .forms import CatalogFilterForm, EnrolForm

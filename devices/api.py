@@ -15,33 +15,13 @@ from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints
 
-from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
+from core.api import NO_NUL, Error, Id, JsonObject, ValidationErrors, text, token_or_session
 from organizations.models import Organization
 
 from . import services
 from .models import Device, DevicePool, DeviceType
 
 router = Router(tags=["devices"])
-
-# Ids as JSON numbers only ("5" is refused), within what the database can hold.
-Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1), WholeNumber]
-# PostgreSQL cannot store NUL characters; refuse them before they reach the database.
-NO_NUL = r"^[^\x00]*$"
-
-
-def text(max_length: int | None = None, *, min_length: int = 0) -> Any:
-    """A strict string without NUL characters, stripped of surrounding whitespace."""
-    return Annotated[
-        str,
-        StringConstraints(
-            strict=True,
-            strip_whitespace=True,
-            min_length=min_length,
-            max_length=max_length,
-            pattern=NO_NUL,
-        ),
-    ]
-
 
 # Plain string enums, not the model's TextChoices: pydantic would name their schemas "Kind",
 # "Status", "Scope", which other apps' enums would overwrite in the OpenAPI components.

@@ -22,7 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config import spreadsheet
+from core import spreadsheet
 from organizations.models import Location, Organization
 
 from .models import Device, DevicePool, DeviceType

@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from config import pdf_fonts
+from core import pdf_fonts
 
 from .models import Device
 
@@ -46,7 +46,7 @@ TEXT_WIDTH = LABEL_WIDTH - TEXT_LEFT - TEXT_RIGHT_PADDING
 TEXT_TOP_PADDING = 6 * mm
 CODE_BASELINE = 6.5 * mm
 
-# DejaVu Sans: Helvetica lacks the letters of many residents' names (config/pdf_fonts.py).
+# DejaVu Sans: Helvetica lacks the letters of many residents' names (core/pdf_fonts.py).
 REGULAR, BOLD = pdf_fonts.register()
 TAG_SIZES = (14, 13, 12, 11, 10, 9)
 NAME_SIZE, NAME_LEADING, NAME_LINES = 9, 10.5, 2

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.errors import DomainError
-from config.htmx import partial_request
-from config.mail import site_url
-from config.request_input import parse_ids
+from core.errors import DomainError
+from core.htmx import partial_request
+from core.mail import site_url
+from core.request_input import parse_ids
 from organizations.access import managed_organization
 from organizations.models import Organization
 

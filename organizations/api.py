@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 
-from config.api import Error, ValidationErrors
+from core.api import Error, ValidationErrors
 
 from .models import Organization
 

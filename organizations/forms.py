@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import check_year
+from core.forms import check_year
 
 from .log_labels import GROUP_ACTIONS, GROUPS
 from .models import District, Organization, Role

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import AuditLog
-from config import spreadsheet
-from config.request_input import is_id
+from core import spreadsheet
+from core.request_input import is_id
 
 from .access import administered_organization
 from .forms import LogFilterForm

@@ -21,7 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 from . import services
 from .access import administered_organization

@@ -31,7 +31,7 @@ from accounts import erasure_requests, privacy
 from accounts.forms import PersonSearchForm, StaffErasureForm, erasure_confirmed
 from accounts.models import User
 from accounts.views import export_response
-from config.errors import DomainError
+from core.errors import DomainError
 
 from .access import managed_organization
 from .models import Organization

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 
 from .models import Membership, Organization, Role
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from config.htmx import partial_request
+from core.htmx import partial_request
 
 from .forms import DirectoryFilterForm
 from .models import LessonPeriod, Location, Membership, Organization

@@ -7,7 +7,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from config.api import ValidationErrors
+from core.api import ValidationErrors
 
 from . import opendata
 

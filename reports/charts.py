@@ -22,7 +22,7 @@ from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 
-from config import pdf_fonts
+from core import pdf_fonts
 
 from . import formatting
 from .formatting import TEXT, Column, DataTable

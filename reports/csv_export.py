@@ -2,7 +2,7 @@
 with one header row and nothing above or below it, so that ``pandas.read_csv`` and a
 spreadsheet's import read each without guessing. UTF-8 with a byte-order mark (so Excel reads
 umlauts), ``;`` between fields and the reader's decimal separator (as German Excel expects);
-every cell goes through the formula-safe writer (``config.spreadsheet``).
+every cell goes through the formula-safe writer (``core.spreadsheet``).
 
 The tables: ``figures`` (every figure of the summary and the sections, as rows
 ``section;figure;value;previous;unit``), then each table of the report (per pool, lending, per
@@ -18,7 +18,7 @@ import zipfile
 
 from django.utils.translation import gettext as _
 
-from config import spreadsheet
+from core import spreadsheet
 
 from . import formatting
 

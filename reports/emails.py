@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from config.mail import send_to_user
+from core.mail import send_to_user
 from organizations.models import Organization, Role
 
 from . import csv_export, formatting, pdf

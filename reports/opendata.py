@@ -34,8 +34,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from booking.models import Loan, Reservation
-from booking.services import local_datetime
-from config import spreadsheet
+from core import spreadsheet
+from core.dates import local_datetime
 from courses.models import Attendance, Course, Enrollment, Meeting
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import District, Organization

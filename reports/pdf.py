@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from config import pdf_fonts
+from core import pdf_fonts
 
 from . import charts, formatting
 from .formatting import DataTable, Figure
@@ -42,7 +42,7 @@ from .formatting import DataTable, Figure
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-# DejaVu Sans: Helvetica lacks the letters of many residents' names (config/pdf_fonts.py).
+# DejaVu Sans: Helvetica lacks the letters of many residents' names (core/pdf_fonts.py).
 REGULAR, BOLD = pdf_fonts.register()
 HEADER_GREY = colors.HexColor("#e8ecf1")
 RULE_GREY = colors.HexColor("#5a6472")

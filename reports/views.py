@@ -23,7 +23,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.htmx import partial_request
+from core.htmx import partial_request
 from organizations.models import Organization, Role
 
 from . import charts, csv_export, formatting, pdf, services

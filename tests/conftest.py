@@ -49,7 +49,7 @@ class LogCollector(logging.Handler):
         self.with_email: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        from config.logging import EMAIL_ADDRESS
+        from core.logging import EMAIL_ADDRESS
 
         try:
             text = logging.Formatter("%(name)s %(levelname)s %(message)s").format(record)

@@ -1,12 +1,12 @@
 """``{% once_field %}``: the hidden one-time token of a form that creates something
-(config.once)."""
+(core.once)."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
 
-from config.once import FIELD, new_token
+from core.once import FIELD, new_token
 
 register = template.Library()
 

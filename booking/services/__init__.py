@@ -9,6 +9,8 @@ Callers import from ``booking.services``; the modules split it by aggregate.
 
 from __future__ import annotations
 
+from core.dates import local_datetime  # the demo imports it from here
+
 from .alternatives import (
     ALTERNATIVE_DAYS,
     Alternative,
@@ -17,7 +19,6 @@ from .alternatives import (
 from .dates import (
     closed_dates,
     end_of_school_year,
-    local_datetime,
 )
 from .lending import (
     CARD_NUMBER_MAX_LENGTH,

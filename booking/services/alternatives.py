@@ -9,11 +9,12 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from core.dates import local_datetime
 from devices.models import DevicePool
 from organizations.models import Closure, Organization
 
 from .. import availability
-from .dates import _closes, closed_dates, local_datetime
+from .dates import _closes, closed_dates
 from .rules import (
     ACTIVE_STATUSES,
     EARLIEST_YEAR,

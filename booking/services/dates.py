@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 
 from organizations.models import Closure, Organization
@@ -22,12 +20,6 @@ def _closes(closure: Closure, organization: Organization) -> bool:
         closure.kind == Closure.Kind.SCHOOL_HOLIDAY
         and organization.kind == Organization.Kind.SCHOOL
     )
-
-
-def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
-    """A local wall-clock time on a day, made aware in the installation's time zone (so a
-    series at 08:00 stays at 08:00 across daylight-saving changes)."""
-    return timezone.make_aware(datetime.datetime.combine(day, time), ZoneInfo(settings.TIME_ZONE))
 
 
 def closed_dates(

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from accounts.audit import log_action
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from devices.models import Device, DevicePool
 from organizations import people
 from organizations.models import Closure, Organization

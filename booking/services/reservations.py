@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from devices.models import DevicePool
 
 from .. import availability

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 
-# The sensible years of every date (config.forms): nobody books device sets for years ahead,
+# The sensible years of every date (core.forms): nobody books device sets for years ahead,
 # and dates far in the future (year 9999) stay away from date arithmetic.
-from config.forms import EARLIEST_YEAR, LATEST_YEAR
+from core.forms import EARLIEST_YEAR, LATEST_YEAR
 from devices.models import Device, DevicePool
 from organizations.models import Membership
 

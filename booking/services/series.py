@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
-from config.errors import DomainError
+from core.dates import local_datetime
+from core.errors import DomainError
 from devices.models import DevicePool
 
 from .. import availability
 from ..models import Reservation, Series
-from .dates import closed_dates, local_datetime
+from .dates import closed_dates
 from .rules import (
     ACTIVE_STATUSES,
     LATEST_YEAR,

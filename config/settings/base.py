@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "core",
     "accounts",
     "organizations",
     "devices",
@@ -49,7 +50,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A NUL byte in any query or form value, or an overlong URL, is a 400/414 before any view.
-    "config.request_input.RequestInputMiddleware",
+    "core.request_input.RequestInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -64,7 +65,7 @@ MIDDLEWARE = [
     "accounts.idempotency.IdempotencyMiddleware",
 ]
 
-FORM_RENDERER = "config.forms.KernFormRenderer"
+FORM_RENDERER = "core.forms.KernFormRenderer"
 # The CSV import's confirm step sends the checked file (up to 5 MB) back as a form field.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
@@ -292,7 +293,7 @@ LERNPOOL_RETENTION = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_emails": {"()": "config.logging.RedactEmailAddresses"}},
+    "filters": {"redact_emails": {"()": "core.logging.RedactEmailAddresses"}},
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",

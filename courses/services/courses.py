@@ -19,7 +19,7 @@ from accounts.audit import log_action
 from accounts.models import User
 from booking import availability
 from booking import services as booking
-from config.errors import DomainError
+from core.errors import DomainError
 from devices.models import DevicePool
 from organizations.models import Location, Organization
 

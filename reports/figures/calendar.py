@@ -30,7 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractHour, ExtractMinute
 
-from booking.services import local_datetime
+from core.dates import local_datetime
 from organizations.models import Closure, LessonPeriod, Organization
 from reports.periods import Period
 

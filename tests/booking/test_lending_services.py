@@ -32,7 +32,7 @@ from booking.services import (
     RenewalRefused,
     ReturnError,
 )
-from config.errors import DomainError
+from core.errors import DomainError
 from devices.models import Device
 from organizations.models import Role
 from tests.factories import (

@@ -25,7 +25,7 @@ from booking.services import (
     PoolExhausted,
     ReturnError,
 )
-from config.errors import DomainError
+from core.errors import DomainError
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import Closure, Role
 from tests.factories import (

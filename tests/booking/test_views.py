@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import CalendarToken, Reservation, Series
-from booking.services import local_datetime
+from core.dates import local_datetime
 from organizations.models import Role
 from tests.factories import (
     ClosureFactory,

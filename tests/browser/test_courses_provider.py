@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from booking.services import local_datetime
+from core.dates import local_datetime
 from courses.models import Attendance, Course
 from tests.factories import (
     CourseFactory,

@@ -5,7 +5,7 @@ from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from config.api import on_domain_error
-from config.errors import DomainError
+from core.errors import DomainError
 from tests.factories import OrganizationFactory
 
 

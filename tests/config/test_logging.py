@@ -8,7 +8,7 @@ import logging.config
 
 from django.conf import settings
 
-from config.logging import RedactEmailAddresses
+from core.logging import RedactEmailAddresses
 
 
 def _record(msg, *args, exc_info=None) -> logging.LogRecord:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.services import create_api_token
-from config.request_input import MAX_URL_LENGTH, ascii_int, is_id, parse_id
+from core.request_input import MAX_URL_LENGTH, ascii_int, is_id, parse_id
 
 from ..factories import DeviceFactory, DevicePoolFactory
 

@@ -1,4 +1,4 @@
-"""The one formula-safe CSV writer (config.spreadsheet) that every CSV of the app uses."""
+"""The one formula-safe CSV writer (core.spreadsheet) that every CSV of the app uses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from config.spreadsheet import safe_cell, unescape_cell, writer
+from core.spreadsheet import safe_cell, unescape_cell, writer
 
 ROOT = Path(__file__).resolve().parents[2]
 

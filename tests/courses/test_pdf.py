@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from booking.services import local_datetime
+from core.dates import local_datetime
 from courses.models import Certificate
 from courses.pdf import render_certificates, render_sign_in_sheet
 from tests.factories import CourseFactory, EnrollmentFactory, LocationFactory, MeetingFactory

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from booking.services import local_datetime
+from core.dates import local_datetime
 from courses.models import Attendance, Certificate, Course, Enrollment, Meeting
 from tests.factories import (
     ClosureFactory,

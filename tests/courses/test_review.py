@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
-from booking.services import local_datetime
+from core.dates import local_datetime
 from courses import services
 from courses.models import Attendance, Course
 from tests.factories import (

@@ -34,7 +34,7 @@ def pool(organization):
     ],
 )
 def test_label_requests_with_bad_ids_are_a_400(client, staff, pool, query):
-    # Every id typed into a query goes through config.request_input.parse_id (#15).
+    # Every id typed into a query goes through core.request_input.parse_id (#15).
     client.force_login(staff)
     response = client.get(f"/devices/labels.pdf?{query}")
     assert response.status_code == 400

@@ -278,7 +278,7 @@ def test_labels_download_as_a_pdf(client, staff, pool, device):
 
 
 def test_the_services_refuse_a_blank_asset_tag_and_an_overlong_reason(staff, organization, device):
-    from config.errors import DomainError
+    from core.errors import DomainError
     from devices import services
 
     with pytest.raises(DomainError):

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from booking.models import Loan
-from booking.services import local_datetime
+from core.dates import local_datetime
 from courses.models import Attendance
 from organizations.models import District, Organization
 from reports import opendata

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import create_api_token
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

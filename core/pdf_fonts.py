@@ -1,7 +1,7 @@
 """The fonts of every PDF Lernpool writes (labels, agreements, sign-in sheets, certificates,
 reports). reportlab's built-in Helvetica knows only Western European letters; residents'
 names are also Turkish, Polish, Ukrainian, Russian or Arabic. DejaVu Sans Condensed (vendored in
-config/fonts, under its free licence) covers them."""
+core/fonts, under its free licence) covers them."""
 
 from __future__ import annotations
 
