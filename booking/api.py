@@ -41,8 +41,6 @@ from .models import Reservation
 
 router = Router(tags=["booking"])
 
-EARLIEST_YEAR = services.EARLIEST_YEAR
-LATEST_YEAR = services.LATEST_YEAR
 MAX_AVAILABILITY_DAYS = 31
 # Far more than any pool holds; keeps absurd numbers away from the database.
 MAX_QUANTITY = 10_000

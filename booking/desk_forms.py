@@ -12,13 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.forms import check_year
 from devices.models import Device, DevicePool
 
 from .models import LoanItem, Reservation
 from .services import (
     DECISION_REASON_MAX_LENGTH,
-    EARLIEST_YEAR,
-    LATEST_YEAR,
     NOTE_MAX_LENGTH,
     ItemReturn,
 )
@@ -90,13 +89,7 @@ class DeskForm(forms.Form):
     )
 
     def clean_date(self):
-        day = self.cleaned_data["date"]
-        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            raise forms.ValidationError(
-                _("Please choose a day between the years %(first)d and %(last)d.")
-                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
-            )
-        return day
+        return check_year(self.cleaned_data["date"])
 
 
 class DueDateField(forms.DateField):
@@ -109,11 +102,7 @@ class DueDateField(forms.DateField):
         day = super().clean(value)
         if day is None:
             return day
-        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            raise forms.ValidationError(
-                _("Please choose a day between the years %(first)d and %(last)d.")
-                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
-            )
+        check_year(day)
         if day < timezone.localdate():
             raise forms.ValidationError(_("The due date cannot be in the past."))
         return day

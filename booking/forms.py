@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import in_sensible_years
+from core.forms import check_year
 from core.request_input import ascii_int
 from devices.models import DevicePool
 from organizations.models import LessonPeriod
@@ -120,22 +122,10 @@ class ReservationForm(forms.Form):
         return bool(self.periods)
 
     def clean_date(self) -> datetime.date:
-        day = self.cleaned_data["date"]
-        if day.year > services.LATEST_YEAR:
-            raise forms.ValidationError(
-                _("Please choose a date before the year %(year)d."),
-                params={"year": services.LATEST_YEAR},
-            )
-        return day
+        return check_year(self.cleaned_data["date"])
 
     def clean_until(self) -> datetime.date | None:
-        until = self.cleaned_data.get("until")
-        if until is not None and until.year > services.LATEST_YEAR:
-            raise forms.ValidationError(
-                _("Please choose a date before the year %(year)d."),
-                params={"year": services.LATEST_YEAR},
-            )
-        return until
+        return check_year(self.cleaned_data.get("until"))
 
     def clean(self) -> dict:
         data = super().clean()
@@ -197,7 +187,7 @@ def initial_from_query(query, *, pool: DevicePool, periods: list[LessonPeriod]) 
     ?date=YYYY-MM-DD&from=HH:MM&to=HH:MM&quantity=N&purpose=…&repeat=…; bad values are
     ignored. A time that is a period's start or end selects that period."""
     day = parse_date(query.get("date"))
-    if day is None or day.year > services.LATEST_YEAR:
+    if day is None or not in_sensible_years(day):
         day = timezone.localdate()
     initial: dict = {"date": day, "repeat": "once"}
     start, end = _parse_time(query.get("from")), _parse_time(query.get("to"))

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import once
-from core.dates import local_datetime
+from core.dates import in_sensible_years, local_datetime
 from core.errors import DomainError
 from core.htmx import partial_request
 from core.mail import site_url
@@ -130,7 +130,7 @@ def week(request: HttpRequest, pk: int) -> HttpResponse:
     """How many devices are free per lesson period (or hour) in a week; ?date= picks it."""
     pool = _bookable_pool(request, pk)
     day = parse_date(request.GET.get("date"))
-    if day is None or not 2000 <= day.year <= services.LATEST_YEAR:
+    if day is None or not in_sensible_years(day):
         day = timezone.localdate()
     context = {"pool": pool, **_week(pool, day - datetime.timedelta(days=day.weekday()))}
     template = "booking/week.html" + ("#week" if partial_request(request) else "")

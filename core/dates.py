@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # Days outside these years are typing errors, and keep far dates (year 9999) away from date
 # arithmetic. One place for every form, API and service that checks a day: forms use
@@ -22,6 +23,14 @@ def in_sensible_years(*moments: datetime.date | datetime.datetime | int) -> bool
         EARLIEST_YEAR <= (moment if isinstance(moment, int) else moment.year) <= LATEST_YEAR
         for moment in moments
     )
+
+
+def years_message() -> str:
+    """What every door says about a day outside the sensible years."""
+    return _("Please choose a date between the years %(first)d and %(last)d.") % {
+        "first": EARLIEST_YEAR,
+        "last": LATEST_YEAR,
+    }
 
 
 def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:

@@ -22,8 +22,15 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from booking.services import EARLIEST_YEAR, LATEST_YEAR
-from core.api import NO_NUL, Error, JsonObject, ValidationErrors, text, token_or_session
+from core.api import (
+    NO_NUL,
+    Error,
+    JsonObject,
+    ValidationErrors,
+    sensible_day,
+    text,
+    token_or_session,
+)
 from core.mail import site_url
 
 from . import filters, ical, services
@@ -200,13 +207,7 @@ class CourseFilter(Schema):
     @field_validator("date_from", "date_to")
     @classmethod
     def _in_range(cls, day: datetime.date | None) -> datetime.date | None:
-        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            raise PydanticCustomError(
-                "date_range",
-                _("Please choose a date between the years %(first)d and %(last)d.")
-                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
-            )
-        return day
+        return sensible_day(day)
 
     @model_validator(mode="after")
     def _in_order(self):

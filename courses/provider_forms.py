@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import check_year
 from devices.models import DevicePool
 from organizations.models import Organization
 
@@ -14,8 +15,6 @@ from .models import Course
 from .services import MAX_PLANNED_MEETINGS
 from .services.courses import MAX_WEEKS_LATER
 
-EARLIEST_YEAR = 2000
-LATEST_YEAR = 2100
 MAX_QUESTIONS = 3
 REPEAT_INTERVALS = {"once": 0, "weekly": 1, "fortnightly": 2}
 
@@ -47,14 +46,6 @@ def _local_input() -> forms.DateTimeInput:
     # Wall-clock time in Europe/Berlin (the installation's time zone): Django makes the
     # value aware in the current time zone and shows stored values in it.
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _check_year(value: datetime.date | datetime.datetime | None) -> None:
-    if value is not None and not EARLIEST_YEAR <= value.year < LATEST_YEAR:
-        raise forms.ValidationError(
-            _("Please choose a date between the years %(first)d and %(last)d.")
-            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR - 1}
-        )
 
 
 class CourseForm(forms.ModelForm):
@@ -113,7 +104,7 @@ class CourseForm(forms.ModelForm):
         data = super().clean()
         for name in DATETIME_FIELDS:
             try:
-                _check_year(data.get(name))
+                check_year(data.get(name))
             except forms.ValidationError as error:
                 self.add_error(name, error)
         capacity, minimum = data.get("capacity"), data.get("min_participants")
@@ -181,14 +172,10 @@ class MeetingsForm(forms.Form):
     )
 
     def clean_first_date(self) -> datetime.date:
-        day = self.cleaned_data["first_date"]
-        _check_year(day)
-        return day
+        return check_year(self.cleaned_data["first_date"])
 
     def clean_until(self) -> datetime.date | None:
-        day = self.cleaned_data.get("until")
-        _check_year(day)
-        return day
+        return check_year(self.cleaned_data.get("until"))
 
     def clean(self) -> dict:
         data = super().clean()

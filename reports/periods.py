@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-MIN_YEAR = 2000
-MAX_YEAR = 2100
+from core.dates import EARLIEST_YEAR, LATEST_YEAR, in_sensible_years
+
 # A range longer than this is refused: five years of figures is already more than a council
 # reads, and every report also builds the period before it.
 MAX_RANGE_DAYS = 5 * 366
@@ -163,10 +163,10 @@ class InvalidPeriod(ValueError):
 
 
 def _check_year(year: int) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    if not in_sensible_years(year):
         raise InvalidPeriod(
             _("Please choose a year between %(min)d and %(max)d.")
-            % {"min": MIN_YEAR, "max": MAX_YEAR}
+            % {"min": EARLIEST_YEAR, "max": LATEST_YEAR}
         )
 
 

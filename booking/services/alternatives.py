@@ -9,7 +9,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import User
-from core.dates import local_datetime
+from core.dates import in_sensible_years, local_datetime
 from devices.models import DevicePool
 from organizations.models import Closure, Organization
 
@@ -17,8 +17,6 @@ from .. import availability
 from .dates import _closes, closed_dates
 from .rules import (
     ACTIVE_STATUSES,
-    EARLIEST_YEAR,
-    LATEST_YEAR,
     _limit_error,
     _per_person_error,
     _utc,
@@ -52,7 +50,7 @@ def alternatives(
     pools."""
     if timezone.is_naive(start) or timezone.is_naive(end) or quantity < 1:
         return [], []
-    if start.year < EARLIEST_YEAR or end.year > LATEST_YEAR:
+    if not in_sensible_years(start, end):
         return [], []
     now = _utc(now or timezone.now())
     start, end = _utc(start), _utc(end)
