@@ -110,12 +110,13 @@ def reserved_intervals(
     end: datetime.datetime,
     *,
     user=None,
+    exclude: Iterable[int] = (),
     statuses=None,
 ) -> list[Interval]:
     """The step function of reserved devices over [start, end): consecutive intervals, each
     with the number reserved throughout it, neighbours with the same number merged.
-    ``user`` and ``statuses`` as for :func:`peak_reserved`. One query."""
-    base = _base(pool_id, user=user, statuses=statuses)
+    ``user``, ``exclude`` and ``statuses`` as for :func:`peak_reserved`. One query."""
+    base = _base(pool_id, user=user, exclude=exclude, statuses=statuses)
     return _intervals(_steps(base, start, end).get(pool_id, []), start, end)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_action
 from accounts.models import User
 from core.errors import DomainError
+from core.locking import locked
 from organizations.models import Location, Organization
 
 from .models import Device, DeviceEvent, DevicePool, DeviceType
@@ -142,7 +143,7 @@ def update_device(*, by: User, device: Device, **changes) -> Device:
     if "asset_tag" in changes:
         changes["asset_tag"] = _required_tag(changes["asset_tag"])
     with transaction.atomic():
-        device = Device.objects.select_for_update().get(pk=device.pk)
+        device = locked(device)
         if (
             "asset_tag" in changes
             and Device.objects.filter(
@@ -197,7 +198,7 @@ def change_status(*, by: User, device: Device, status: str, reason: str) -> Devi
             _("Please keep the reason under %(max)d characters.") % {"max": REASON_MAX_LENGTH}
         )
     with transaction.atomic():
-        device = Device.objects.select_for_update().get(pk=device.pk)
+        device = locked(device)
         if status not in ALLOWED_STATUS_CHANGES.get(device.status, set()):
             raise StatusChangeNotAllowed(
                 _("A device that is “%(current)s” cannot become “%(new)s”.")
@@ -280,7 +281,7 @@ def save_pool(
                     pool = DevicePool.objects.create(organization=organization, **values)
                     action = "devices.pool_created"
                 else:
-                    pool = DevicePool.objects.select_for_update().get(pk=pool.pk)
+                    pool = locked(pool)
                     if pool.organization_id != organization.pk:
                         raise PermissionDenied
                     for key, value in values.items():

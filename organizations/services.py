@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_action
 from accounts.models import User
 from core.errors import DomainError
+from core.locking import lock, locked
 
 from .models import Membership, Organization, Role
 
@@ -37,14 +38,14 @@ def ensure_administers(user: User, organization: Organization) -> None:
 
 
 def _lock(organization: Organization) -> Organization:
-    return Organization.objects.select_for_update().get(pk=organization.pk)
+    return locked(organization)
 
 
 def _locked_membership(membership: Membership) -> Membership:
-    locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
-    if locked is None:
+    rows = lock(membership)
+    if not rows:
         raise MembershipError(_("Someone removed this role meanwhile; nothing was changed."))
-    return locked
+    return rows[0]
 
 
 def _refuse_if_last_admin(membership: Membership, message: str) -> None:

@@ -13,22 +13,21 @@ from django.utils.translation import ngettext
 
 from accounts.audit import log_action
 from accounts.models import User
+from core.dates import in_sensible_years
+from core.locking import for_update, lock
+from core.locking import locked as locked_row
 from devices import services as device_services
 from devices.models import Device, DevicePool
 
+from .. import capacity
 from ..models import Loan, LoanItem, Reservation, WaitlistEntry
 from .reservations import offer_freed_devices
 from .rules import (
-    EARLIEST_YEAR,
-    LATEST_YEAR,
     HandOutError,
     ReturnError,
-    _lock,
-    _locked_pool,
     _utc,
     end_of_day,
     ensure_manages_pool,
-    free_count,
 )
 
 NOTE_MAX_LENGTH = LoanItem._meta.get_field("note").max_length
@@ -41,7 +40,7 @@ def devices_out(reservation: Reservation) -> int:
 def _locked_devices(device_ids: list[int], pool_id: int) -> list[Device]:
     """Lock the devices (in id order, so two desks never deadlock) and check that each one
     belongs to the pool, is in service and is not out on another loan."""
-    locked = list(_lock(Device.objects.filter(pk__in=device_ids)).order_by("pk"))
+    locked = lock(Device.objects.filter(pk__in=device_ids))
     if len(locked) != len(device_ids):
         raise HandOutError(_("One of these devices does not exist (any more)."))
     for device in locked:
@@ -111,7 +110,7 @@ def checked_due_at(
     allows (the end of the day loan_period_days after today)."""
     if timezone.is_naive(due_at):
         raise HandOutError(_("Times need a time zone."))
-    if due_at.year > LATEST_YEAR or due_at.year < EARLIEST_YEAR:
+    if not in_sensible_years(due_at):
         raise HandOutError(_("Please choose a due date within the loan period."))
     due_at = _utc(due_at)
     if due_at <= now:
@@ -164,10 +163,10 @@ def hand_out(
         if lends:
             # Moving a reservation's end needs the pool's count to stay true: lock it first,
             # in the same order as every other writer of the pool.
-            pool = _locked_pool(reservation.pool)
+            pool = locked_row(reservation.pool)
         # of=("self",): without it PostgreSQL also locks the joined pool row, and every
         # hand-out of the pool would wait for the others.
-        reservation = _lock(
+        reservation = for_update(
             Reservation.objects.select_related("pool").filter(pk=reservation.pk), of=("self",)
         ).get()
         if reservation.status != Reservation.Status.CONFIRMED:
@@ -247,8 +246,16 @@ def _move_end(
     """With the pool locked: let the reservation end at ``end``, if it fits. Shorter always
     fits; longer only if the devices are free for the extra time."""
     if end > reservation.end:
-        free = free_count(pool, reservation.end, end, now=now, exclude=(reservation.pk,))
-        if reservation.quantity > free:
+        try:
+            capacity.hold(
+                pool=pool,
+                start=reservation.end,
+                end=end,
+                quantity=reservation.quantity,
+                now=now,
+                exclude=(reservation.pk,),
+            )
+        except capacity.PoolExhausted:
             return False
     reservation.end = end
     reservation.save(update_fields=["end"])
@@ -284,10 +291,10 @@ def return_items(
                 _("Please keep the note under %(max)d characters.") % {"max": NOTE_MAX_LENGTH}
             )
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().get(pk=loan.pk)
+        loan = locked_row(loan)
         items = {
             item.pk: item
-            for item in LoanItem.objects.select_for_update()
+            for item in for_update(LoanItem.objects.all())
             .filter(loan=loan, pk__in=[entry.item_id for entry in returns])
             .select_related("device")
         }

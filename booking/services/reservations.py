@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from accounts.audit import log_action
 from accounts.models import User
 from core.errors import DomainError
+from core.locking import for_update, locked
 from devices.models import DevicePool
 
-from .. import availability
+from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
 from .dates import closure_on
 from .rules import (
@@ -27,15 +28,11 @@ from .rules import (
     InvalidBooking,
     NotCancellable,
     _clean_purpose,
-    _exhausted,
-    _lock,
-    _locked_pool,
     _utc,
     check_booking,
     ensure_can_book,
     ensure_manages_pool,
     ensure_not_lent_to_residents,
-    free_count,
     needs_approval,
 )
 
@@ -52,11 +49,9 @@ def _create_locked(
     series: Series | None = None,
     now: datetime.datetime | None = None,
 ) -> Reservation:
-    """With the pool locked: re-count, then write. Requests are checked too (a request that
-    cannot fit now would only be declined), but only confirmation holds devices."""
-    free = free_count(pool, start, end, now=now)
-    if quantity > free:
-        raise _exhausted(free)
+    """Hold the devices (booking.capacity), then write. Requests are checked too (a request
+    that cannot fit now would only be declined), but only confirmation holds devices."""
+    pool = capacity.hold(pool=pool, start=start, end=end, quantity=quantity, now=now)
     reservation = Reservation.objects.create(
         pool=pool,
         user=by,
@@ -90,7 +85,7 @@ def reserve(
     ensure_not_lent_to_residents(pool)
     purpose = _clean_purpose(purpose)
     with transaction.atomic():
-        pool = _locked_pool(pool)
+        pool = locked(pool)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
         _ensure_open(pool, start, end)
         # In UTC, like a reservation read back from the database: lengths computed from the
@@ -165,7 +160,7 @@ def cancel(
     _ensure_owner_or_manager(by, reservation)
     now = now or timezone.now()
     with transaction.atomic():
-        reservation = _lock(Reservation.objects.filter(pk=reservation.pk)).get()
+        reservation = locked(reservation)
         if not reservation.is_active:
             raise NotCancellable(_("This booking is no longer active."))
         if reservation.start <= now:
@@ -219,7 +214,7 @@ def cancel_rest_of_series(
         raise NotCancellable(_("This booking is not part of a series."))
     now = now or timezone.now()
     with transaction.atomic():
-        rest = _lock(
+        rest = for_update(
             Reservation.objects.filter(
                 series_id=reservation.series_id,
                 start__gte=max(reservation.start, now),
@@ -253,15 +248,18 @@ def approve(
     ensure_manages_pool(by, reservation.pool)
     now = now or timezone.now()
     with transaction.atomic():
-        pool = _locked_pool(reservation.pool)
-        reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        reservation = locked(reservation)
         if reservation.status != Reservation.Status.REQUESTED:
             raise DomainError(_("This request has been answered already."))
         if reservation.start <= now:
             raise DomainError(_("This request is for a time that has begun; please decline it."))
-        free = free_count(pool, reservation.start, reservation.end, now=now)
-        if reservation.quantity > free:
-            raise _exhausted(free)
+        pool = capacity.hold(
+            pool=reservation.pool,
+            start=reservation.start,
+            end=reservation.end,
+            quantity=reservation.quantity,
+            now=now,
+        )
         reservation.status = Reservation.Status.CONFIRMED
         reservation.decided_by = by
         reservation.save(update_fields=["status", "decided_by"])
@@ -284,7 +282,7 @@ def decline(*, by: User, reservation: Reservation, reason: str) -> Reservation:
             % {"max": DECISION_REASON_MAX_LENGTH}
         )
     with transaction.atomic():
-        reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        reservation = locked(reservation)
         if reservation.status != Reservation.Status.REQUESTED:
             raise DomainError(_("This request has been answered already."))
         reservation.status = Reservation.Status.DECLINED
@@ -304,7 +302,7 @@ def update_shortfalls(*, pool_id: int, now: datetime.datetime | None = None) -> 
     the ids newly marked (whose people are to be told)."""
     now = now or timezone.now()
     with transaction.atomic():
-        pool = _locked_pool(DevicePool(pk=pool_id))
+        pool = locked(DevicePool(pk=pool_id))
         upcoming = Reservation.objects.confirmed().filter(pool_id=pool_id, end__gt=now)
         last_end = upcoming.order_by("-end").values_list("end", flat=True).first()
         short: set[int] = set()

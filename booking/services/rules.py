@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from core.errors import DomainError
 
-# The sensible years of every date (core.forms): nobody books device sets for years ahead,
-# and dates far in the future (year 9999) stay away from date arithmetic.
-from core.forms import EARLIEST_YEAR, LATEST_YEAR
+# The sensible years of every date (core.dates): nobody books device sets for years ahead,
+# and dates far in the future (year 9999) stay away from date arithmetic. booking.services
+# re-exports the bounds for the lending modules.
+from core.dates import EARLIEST_YEAR, LATEST_YEAR, in_sensible_years, years_message  # noqa: F401
+from core.errors import DomainError
+from core.locking import for_update, locked
 from devices.models import Device, DevicePool
 from organizations.models import Membership
 
@@ -33,9 +35,10 @@ PURPOSE_MAX_LENGTH = Reservation._meta.get_field("purpose").max_length
 class PoolExhausted(DomainError):
     """Not enough devices of the pool are free for the whole requested time."""
 
-    def __init__(self, message: str, free: int) -> None:
+    def __init__(self, message: str, free: int, start: datetime.datetime | None = None) -> None:
         super().__init__(message)
         self.free = free
+        self.start = start  # the time that did not fit, when several were asked for
 
 
 class LimitExceeded(DomainError):
@@ -80,11 +83,9 @@ class WaitlistError(DomainError):
 
 
 def _lock(queryset, **kwargs):
-    """``select_for_update(**kwargs)``, unless the test-only switch turns locking off to show
-    that the concurrency tests can see the race (tests/concurrency)."""
-    if getattr(settings, "LERNPOOL_BOOKING_LOCKS", True):
-        return queryset.select_for_update(**kwargs)
-    return queryset
+    """The lending modules' name for core.locking.for_update, until they move to the lending
+    app and call it themselves (issue #16)."""
+    return for_update(queryset, **kwargs)
 
 
 def _local(value: datetime.datetime) -> str:
@@ -148,13 +149,9 @@ def _checked_times(
     """The range in UTC, or an InvalidBooking that says what is wrong with it."""
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise InvalidBooking(_("Times need a time zone."))
-    if start.year > LATEST_YEAR or end.year > LATEST_YEAR:
-        raise InvalidBooking(
-            _("Please choose a date before the year %(year)d.") % {"year": LATEST_YEAR}
-        )
-    if start.year < EARLIEST_YEAR or end.year < EARLIEST_YEAR:
-        # Far in the past; also keeps year 1 away from the conversion to UTC (overflow).
-        raise InvalidBooking(_("This time has already begun; please choose a later one."))
+    if not in_sensible_years(start, end):
+        # Also keeps year 1 and 9999 away from the conversion to UTC (overflow).
+        raise InvalidBooking(years_message())
     start, end = _utc(start), _utc(end)
     if start >= end:
         raise InvalidBooking(_("The end must be after the start."))
@@ -349,7 +346,8 @@ def free_count(
     return max(lendable_capacity(pool, now) - reserved, 0)
 
 
-def _exhausted(free: int) -> PoolExhausted:
+def exhausted(free: int) -> PoolExhausted:
+    """The error of a pool with only ``free`` devices left for the time asked."""
     if free == 0:
         message = _("No device of this pool is free for the whole time.")
     else:
@@ -361,5 +359,10 @@ def _exhausted(free: int) -> PoolExhausted:
     return PoolExhausted(message, free)
 
 
+# The lending modules' name for it, until they move (issue #16).
+_exhausted = exhausted
+
+
 def _locked_pool(pool: DevicePool) -> DevicePool:
-    return _lock(DevicePool.objects.filter(pk=pool.pk)).get()
+    """The lending modules' name for the pool lock, until they call booking.capacity."""
+    return locked(pool)

@@ -13,16 +13,16 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
-from core.dates import local_datetime
+from core.dates import in_sensible_years, local_datetime, years_message
 from core.errors import DomainError
+from core.locking import locked
 from devices.models import DevicePool
 
-from .. import availability
+from .. import availability, capacity
 from ..models import Reservation, Series
 from .dates import closed_dates
 from .rules import (
     ACTIVE_STATUSES,
-    LATEST_YEAR,
     InvalidBooking,
     LimitExceeded,
     PoolExhausted,
@@ -31,7 +31,6 @@ from .rules import (
     _exhausted,
     _horizon_error,
     _limit_error,
-    _locked_pool,
     _per_person_error,
     _utc,
     ensure_can_book,
@@ -79,10 +78,8 @@ def series_dates(
         raise InvalidBooking(_("A series repeats every week or every second week."))
     if until < first_date:
         raise InvalidBooking(_("The last date must not be before the first."))
-    if until.year > LATEST_YEAR:
-        raise InvalidBooking(
-            _("Please choose a date before the year %(year)d.") % {"year": LATEST_YEAR}
-        )
+    if not in_sensible_years(first_date, until):
+        raise InvalidBooking(years_message())
     step = datetime.timedelta(weeks=interval_weeks)
     count = (until - first_date) // step + 1
     if count > MAX_SERIES_OCCURRENCES:
@@ -221,7 +218,7 @@ def book_series(
     ensure_not_lent_to_residents(pool)
     purpose = _clean_purpose(purpose)
     with transaction.atomic():
-        pool = _locked_pool(pool)
+        pool = locked(pool)
         plan = plan_series(
             by=by,
             pool=pool,
@@ -253,6 +250,18 @@ def book_series(
             if needs_approval(by, pool)
             else Reservation.Status.CONFIRMED
         )
+        try:
+            pool = capacity.hold(
+                pool=pool,
+                start=chosen[0].start,
+                end=chosen[0].end,
+                quantity=quantity,
+                now=now,
+                more=[(occurrence.start, occurrence.end) for occurrence in chosen[1:]],
+            )
+        except PoolExhausted as error:
+            day = timezone.localdate(error.start or chosen[0].start)
+            raise PoolExhausted(_on_date(day, str(error)), error.free) from error
         series = Series.objects.create(
             pool=pool,
             user=by,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
+from core.locking import locked
 from organizations.models import Organization
 
 from ..models import Course
@@ -42,18 +42,10 @@ class NotPublishable(CourseError):
         self.problems = problems
 
 
-def _lock(queryset, **kwargs):
-    """``select_for_update(**kwargs)``, unless the test-only switch turns locking off to show
-    that the concurrency tests can see the race (tests/concurrency)."""
-    if getattr(settings, "LERNPOOL_BOOKING_LOCKS", True):
-        return queryset.select_for_update(**kwargs)
-    return queryset
-
-
 def locked_course(course: Course) -> Course:
     """The course row, locked until the transaction ends: every change to its seats, its
     waiting list or its status happens under this lock."""
-    return _lock(Course.objects.filter(pk=course.pk)).get()
+    return locked(course)
 
 
 def ensure_manages(user: User, organization_id: int) -> None:
