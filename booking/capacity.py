@@ -22,7 +22,7 @@ from core.locking import locked
 from devices.models import DevicePool
 
 from . import availability
-from .services.rules import PoolExhausted, exhausted, lendable_capacity
+from .services.policy import PoolExhausted, exhausted, lendable_capacity
 
 Times = tuple[datetime.datetime, datetime.datetime]
 

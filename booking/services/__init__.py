@@ -54,20 +54,7 @@ from .loans import (
     return_items,
 )
 from .overdue import NoticeSummary, send_overdue_notices
-from .reservations import (
-    approve,
-    calendar_token,
-    cancel,
-    cancel_rest_of_series,
-    decline,
-    offer_freed_devices,
-    pool_feed_key,
-    pool_feed_owner,
-    reserve,
-    reset_calendar_token,
-    update_shortfalls,
-)
-from .rules import (
+from .policy import (
     ACTIVE_STATUSES,
     DECISION_REASON_MAX_LENGTH,
     EARLIEST_YEAR,
@@ -91,6 +78,19 @@ from .rules import (
     latest_loan_end,
     lendable_capacity,
     needs_approval,
+)
+from .reservations import (
+    approve,
+    calendar_token,
+    cancel,
+    cancel_rest_of_series,
+    decline,
+    offer_freed_devices,
+    pool_feed_key,
+    pool_feed_owner,
+    reserve,
+    reset_calendar_token,
+    update_shortfalls,
 )
 from .series import (
     MAX_SERIES_OCCURRENCES,

@@ -14,12 +14,12 @@ from devices.models import DevicePool
 from organizations.models import Closure, Organization
 
 from .. import availability
-from .dates import _closes, closed_dates
-from .rules import (
+from .dates import closed_dates, closes
+from .policy import (
     ACTIVE_STATUSES,
-    _limit_error,
-    _per_person_error,
-    _utc,
+    as_utc,
+    limit_error,
+    per_person_error,
 )
 
 
@@ -52,8 +52,8 @@ def alternatives(
         return [], []
     if not in_sensible_years(start, end):
         return [], []
-    now = _utc(now or timezone.now())
-    start, end = _utc(start), _utc(end)
+    now = as_utc(now or timezone.now())
+    start, end = as_utc(start), as_utc(end)
     if start >= end:
         return [], []
     nearest = _other_times(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
@@ -96,11 +96,12 @@ def _other_times(
     )
     capacity = pool.capacity()
     candidates: set[datetime.datetime] = {
-        _utc(local_datetime(day, period.start)) for period in pool.organization.lesson_periods.all()
+        as_utc(local_datetime(day, period.start))
+        for period in pool.organization.lesson_periods.all()
     }
     for days in range(-ALTERNATIVE_DAYS, ALTERNATIVE_DAYS + 1):
         candidates.add(
-            _utc(local_datetime(day + datetime.timedelta(days=days), local_start.time()))
+            as_utc(local_datetime(day + datetime.timedelta(days=days), local_start.time()))
         )
     candidates.discard(start)
     school = pool.organization.kind == Organization.Kind.SCHOOL
@@ -111,10 +112,10 @@ def _other_times(
         if candidate < now or (school and local.weekday() >= 5) or local.date() in closed:
             continue
         limits = {"quantity": quantity, "start": candidate, "end": candidate_end, "now": now}
-        if _limit_error(pool, capacity=capacity, **limits) is not None:
+        if limit_error(pool, capacity=capacity, **limits) is not None:
             continue
         if (
-            _per_person_error(
+            per_person_error(
                 pool, mine=availability.peak_in(mine, candidate, candidate_end), quantity=quantity
             )
             is not None
@@ -162,16 +163,16 @@ def _other_pools(
     )
     others = []
     for other in pools:
-        if any(_closes(closure, other.organization) for closure in closures):
+        if any(closes(closure, other.organization) for closure in closures):
             continue
         limits = {"quantity": quantity, "start": start, "end": end, "now": now}
-        if _limit_error(other, capacity=other.capacity(), **limits) is not None:
+        if limit_error(other, capacity=other.capacity(), **limits) is not None:
             continue
         if other.per_person_limit:
             mine = availability.peak_reserved(
                 other.pk, start, end, user=by, statuses=ACTIVE_STATUSES
             )
-            if _per_person_error(other, mine=mine, quantity=quantity) is not None:
+            if per_person_error(other, mine=mine, quantity=quantity) is not None:
                 continue
         free = other.capacity() - availability.peak_reserved(other.pk, start, end)
         if free >= quantity:

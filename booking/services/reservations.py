@@ -23,13 +23,13 @@ from devices.models import DevicePool
 from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
 from .dates import closure_on
-from .rules import (
+from .policy import (
     DECISION_REASON_MAX_LENGTH,
     InvalidBooking,
     NotCancellable,
-    _clean_purpose,
-    _utc,
+    as_utc,
     check_booking,
+    clean_purpose,
     ensure_can_book,
     ensure_manages_pool,
     ensure_not_lent_to_residents,
@@ -83,14 +83,14 @@ def reserve(
     the pool's organization is closed, as a series skips those days."""
     ensure_can_book(by, pool)
     ensure_not_lent_to_residents(pool)
-    purpose = _clean_purpose(purpose)
+    purpose = clean_purpose(purpose)
     with transaction.atomic():
         pool = locked(pool)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
         _ensure_open(pool, start, end)
         # In UTC, like a reservation read back from the database: lengths computed from the
         # returned object are then real time even across a daylight-saving change.
-        start, end = _utc(start), _utc(end)
+        start, end = as_utc(start), as_utc(end)
         status = (
             Reservation.Status.REQUESTED
             if needs_approval(by, pool)

@@ -21,21 +21,21 @@ from devices.models import DevicePool
 from .. import availability, capacity
 from ..models import Reservation, Series
 from .dates import closed_dates
-from .rules import (
+from .policy import (
     ACTIVE_STATUSES,
     InvalidBooking,
     LimitExceeded,
     PoolExhausted,
-    _checked_times,
-    _clean_purpose,
-    _exhausted,
-    _horizon_error,
-    _limit_error,
-    _per_person_error,
-    _utc,
+    as_utc,
+    checked_times,
+    clean_purpose,
     ensure_can_book,
     ensure_not_lent_to_residents,
+    exhausted,
+    horizon_error,
+    limit_error,
     needs_approval,
+    per_person_error,
 )
 
 MAX_SERIES_OCCURRENCES = 60
@@ -108,10 +108,10 @@ def _series_checks(
         raise InvalidBooking(_("The end must be after the start."))
     if first_date < timezone.localtime(now).date():
         raise InvalidBooking(_("The first date is in the past; please choose a later one."))
-    if _utc(local_datetime(first_date, start_time)) > now + datetime.timedelta(
+    if as_utc(local_datetime(first_date, start_time)) > now + datetime.timedelta(
         days=pool.max_days_ahead
     ):
-        raise _horizon_error(pool, now)
+        raise horizon_error(pool, now)
 
 
 def plan_series(
@@ -130,7 +130,7 @@ def plan_series(
     A fixed number of queries whatever the number of dates and reservations."""
     ensure_can_book(by, pool)
     ensure_not_lent_to_residents(pool)
-    now = _utc(now or timezone.now())
+    now = as_utc(now or timezone.now())
     _series_checks(
         pool=pool,
         quantity=quantity,
@@ -163,8 +163,8 @@ def plan_series(
             capacity - availability.peak_in(intervals, occurrence.start, occurrence.end), 0
         )
         try:
-            start, end = _checked_times(occurrence.start, occurrence.end, now)
-            error = _limit_error(
+            start, end = checked_times(occurrence.start, occurrence.end, now)
+            error = limit_error(
                 pool,
                 quantity=quantity,
                 start=start,
@@ -172,7 +172,7 @@ def plan_series(
                 now=now,
                 capacity=capacity,
                 check_horizon=False,
-            ) or _per_person_error(
+            ) or per_person_error(
                 pool, mine=availability.peak_in(mine, start, end), quantity=quantity
             )
             if error is not None:
@@ -181,7 +181,7 @@ def plan_series(
             occurrence.error = error
         else:
             if quantity > occurrence.free:
-                occurrence.error = _exhausted(occurrence.free)
+                occurrence.error = exhausted(occurrence.free)
         if occurrence.error is not None:
             occurrence.problem = str(occurrence.error)
     return plan
@@ -216,7 +216,7 @@ def book_series(
     when the rows are written; the dates of one series never overlap each other."""
     ensure_can_book(by, pool)
     ensure_not_lent_to_residents(pool)
-    purpose = _clean_purpose(purpose)
+    purpose = clean_purpose(purpose)
     with transaction.atomic():
         pool = locked(pool)
         plan = plan_series(
@@ -278,8 +278,8 @@ def book_series(
                 pool=pool,
                 user=by,
                 quantity=quantity,
-                start=_utc(occurrence.start),
-                end=_utc(occurrence.end),
+                start=as_utc(occurrence.start),
+                end=as_utc(occurrence.end),
                 purpose=purpose,
                 status=status,
                 series=series,

@@ -374,7 +374,10 @@ def test_a_booking_of_another_schools_shared_pool_is_a_request(client, teacher, 
         ({"date": ""}, "This field is required."),
         ({"first_period": "99"}, "Select a valid choice."),
         ({"repeat": "daily"}, "Select a valid choice."),
-        ({"repeat": "weekly", "until": "9999-01-01"}, "Please choose a date between the years 2000 and 2100."),
+        (
+            {"repeat": "weekly", "until": "9999-01-01"},
+            "Please choose a date between the years 2000 and 2100.",
+        ),
         ({"purpose": "x" * 201}, "Ensure this value has at most 200 characters"),
     ],
 )
