@@ -8,13 +8,11 @@ anything outside is a 404.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +31,7 @@ from devices.models import Device, DevicePool
 from organizations.access import managed_organization
 from organizations.models import Membership, Organization
 
-from . import availability, ical, services
+from . import ical, selectors, services
 from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, find_devices
 from .lending_desk_forms import due_at
 from .models import Loan, LoanItem, Reservation
@@ -58,41 +56,6 @@ def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetim
         datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
     )
     return start, end
-
-
-def _in_service_count():
-    """A subquery: the devices of the reservation's pool in service now."""
-    counted = (
-        Device.objects.filter(pool=OuterRef("pool"), status=Device.Status.IN_SERVICE)
-        .order_by()
-        .values("pool")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Subquery(counted, output_field=IntegerField())
-
-
-def _to_hand_out(pools, start, end, now):
-    """Confirmed reservations starting in [start, end) that still have devices to hand out
-    (every device ever handed out for them counts, returned or not)."""
-    return (
-        Reservation.objects.confirmed()
-        .filter(pool__in=pools, start__gte=start, start__lt=end, end__gt=now)
-        .annotate(handed_out=Count("loans__items"))
-        .filter(quantity__gt=F("handed_out"))
-        .select_related("pool", "user")
-        .order_by("start", "pk")
-    )
-
-
-def _open_loans(pools):
-    return (
-        Loan.objects.open()
-        .filter(pool__in=pools)
-        .annotate(still_out=Count("items", filter=Q(items__returned_at__isnull=True)))
-        .select_related("pool", "borrower", "reservation")
-        .order_by("due_at", "pk")
-    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -125,18 +88,20 @@ def desk(request: HttpRequest) -> HttpResponse:
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "scan": scan,
-        "to_hand_out": _to_hand_out(pools, start, end, now),
-        "to_take_back": _open_loans(pools).filter(due_at__gte=max(start, now), due_at__lt=end),
+        "to_hand_out": selectors.to_hand_out(pools, start, end, now),
+        "to_take_back": selectors.open_loans(pools).filter(
+            due_at__gte=max(start, now), due_at__lt=end
+        ),
         # Grouped by pool on the page: a library sees which of its pools waits for what.
-        "overdue": _open_loans(pools)
-        .filter(due_at__lt=now)
+        "overdue": selectors.open_loans(pools)
+        .overdue(now)
         .order_by("pool__name", "pool_id", "due_at", "pk"),
         "open_requests": Reservation.objects.filter(
             pool__in=pools, status=Reservation.Status.REQUESTED
         ).count(),
         "shortfalls": Reservation.objects.confirmed()
         .filter(pool__in=pools, shortfall=True, end__gt=now)
-        .annotate(in_service=_in_service_count())
+        .annotate(in_service=selectors.in_service_count())
         .select_related("pool", "user")
         .order_by("start", "pk"),
         "now": now,
@@ -173,7 +138,9 @@ def _scan(
             % {"device": device.asset_tag},
         }
     start, end = _day_bounds(timezone.localdate())
-    upcoming = list(_to_hand_out(DevicePool.objects.filter(pk=device.pool_id), start, end, now))
+    upcoming = list(
+        selectors.to_hand_out(DevicePool.objects.filter(pk=device.pool_id), start, end, now)
+    )
     if not upcoming:
         return {
             "code": code,
@@ -208,8 +175,8 @@ def _requests_page(
     )
     page = Paginator(pending, REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    _annotate_fit(shown)
-    _annotate_organizations(shown)
+    selectors.annotate_fit(shown)
+    selectors.annotate_organizations(shown)
     failed_pk, failed_form = failed or (None, None)
     for reservation in shown:
         reservation.form = failed_form if reservation.pk == failed_pk else DecisionForm()
@@ -227,53 +194,6 @@ def _requests_page(
         },
         status=status,
     )
-
-
-def _annotate_fit(reservations: list[Reservation]) -> None:
-    """Set ``free`` (devices free for the whole time now) and ``fits`` on each request.
-    Two queries for the whole page: the pools' capacities, and their reserved step
-    functions over the span of the requests shown."""
-    by_pool: dict[int, list[Reservation]] = defaultdict(list)
-    for reservation in reservations:
-        by_pool[reservation.pool_id].append(reservation)
-    capacities = (
-        dict(
-            DevicePool.objects.with_capacity()
-            .filter(pk__in=by_pool)
-            .values_list("pk", "capacity_now")
-        )
-        if by_pool
-        else {}
-    )
-    intervals = (
-        availability.reserved_intervals_by_pool(
-            by_pool, min(r.start for r in reservations), max(r.end for r in reservations)
-        )
-        if by_pool
-        else {}
-    )
-    for pool_id, group in by_pool.items():
-        for reservation in group:
-            peak = availability.peak_in(intervals[pool_id], reservation.start, reservation.end)
-            reservation.free = max(capacities.get(pool_id, 0) - peak, 0)
-            reservation.fits = reservation.quantity <= reservation.free
-
-
-def _annotate_organizations(reservations: list[Reservation]) -> None:
-    """Set ``organizations``: the names of the organizations the person belongs to."""
-    user_ids = {r.user_id for r in reservations if r.user_id}
-    names: dict[int, list[str]] = defaultdict(list)
-    if user_ids:
-        for user_id, name in (
-            Membership.objects.filter(user_id__in=user_ids)
-            .order_by("organization__name")
-            .values_list("user_id", "organization__name")
-            .distinct()
-        ):
-            if name not in names[user_id]:
-                names[user_id].append(name)
-    for reservation in reservations:
-        reservation.organizations = names.get(reservation.user_id, [])
 
 
 @require_safe
@@ -314,17 +234,6 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
 # Hand out and take back
 
 
-def _available_devices(pool: DevicePool):
-    """The pool's devices in service that are not in an open loan."""
-    out = LoanItem.objects.filter(returned_at__isnull=True).values("device_id")
-    return (
-        pool.devices.filter(status=Device.Status.IN_SERVICE)
-        .exclude(pk__in=out)
-        .select_related("device_type")
-        .order_by("asset_tag")
-    )
-
-
 def _next_url(request: HttpRequest) -> str | None:
     """Where a desk form came from (the resident's page), if it is a page of this site."""
     url = request.POST.get("next") or request.GET.get("next") or ""
@@ -353,20 +262,18 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
     # case of 30 iPads is not ticked one by one).
     whole = request.method == "POST" and request.POST.get("whole") == "1"
     if whole or (request.method == "POST" and form.is_valid()):
-        if whole:
-            handed = LoanItem.objects.filter(loan__reservation=reservation).count()
-            devices = list(_available_devices(reservation.pool)[: reservation.quantity - handed])
-        else:
-            devices = form.chosen_devices()
         # A resident's chosen due date; without one the service keeps its default.
         due = form.cleaned_data.get("due_date") if not whole else None
         extra = {"due_at": due_at(due)} if due else {}
         if (repeated := once.claim(request)) is not None:
             return repeated
         try:
-            loan = services.hand_out(
-                by=request.user, reservation=reservation, devices=devices, **extra
-            )
+            if whole:
+                loan = services.hand_out_whole(by=request.user, reservation=reservation)
+            else:
+                loan = services.hand_out(
+                    by=request.user, reservation=reservation, devices=form.chosen_devices(), **extra
+                )
         except DomainError as error:
             once.release(request)
             form.add_error(None, error)
@@ -392,7 +299,7 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
             "reservation": reservation,
             "pool": reservation.pool,
             "form": form,
-            "available": _available_devices(reservation.pool),
+            "available": selectors.available_devices(reservation.pool),
             "chosen": chosen,
             "handed": handed,
             "remaining": max(reservation.quantity - handed, 0),

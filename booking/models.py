@@ -71,6 +71,16 @@ class ReservationQuerySet(models.QuerySet):
     def managed_by(self, user) -> ReservationQuerySet:
         return self.filter(pool__in=DevicePool.objects.managed_by(user))
 
+    def awaiting_hand_out(self, now=None) -> ReservationQuerySet:
+        """Confirmed, not yet over, and with devices still to hand out (every device ever
+        handed out for the reservation counts, returned or not). The one definition."""
+        return (
+            self.confirmed()
+            .filter(end__gt=now or timezone.now())
+            .alias(handed_out=models.Count("loans__items"))
+            .filter(quantity__gt=models.F("handed_out"))
+        )
+
 
 class Reservation(models.Model):
     """``quantity`` devices of a pool for the half-open time range ``[start, end)``."""
@@ -168,6 +178,10 @@ class CalendarToken(models.Model):
 class LoanQuerySet(models.QuerySet):
     def open(self) -> LoanQuerySet:
         return self.filter(closed_at__isnull=True)
+
+    def overdue(self, now=None) -> LoanQuerySet:
+        """Open loans past their due date. The one definition."""
+        return self.open().filter(due_at__lt=now or timezone.now())
 
     def managed_by(self, user) -> LoanQuerySet:
         return self.filter(pool__in=DevicePool.objects.managed_by(user))

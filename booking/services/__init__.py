@@ -50,6 +50,7 @@ from .loans import (
     checked_due_at,
     devices_out,
     hand_out,
+    hand_out_whole,
     loan_due_at,
     return_items,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "find_open_item",
     "free_count",
     "hand_out",
+    "hand_out_whole",
     "join_waitlist",
     "last_day",
     "latest_loan_end",

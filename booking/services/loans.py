@@ -21,6 +21,7 @@ from devices.models import Device, DevicePool
 
 from .. import capacity
 from ..models import Loan, LoanItem, Reservation, WaitlistEntry
+from ..selectors import available_devices
 from .policy import (
     HandOutError,
     ReturnError,
@@ -238,6 +239,16 @@ def hand_out(
             devices=device_ids,
         )
     return loan
+
+
+def hand_out_whole(
+    *, by: User, reservation: Reservation, now: datetime.datetime | None = None
+) -> Loan:
+    """Hand out "the whole booking": any devices of the pool that are here, up to what is
+    still to hand out (a case of 30 iPads is not ticked one by one)."""
+    handed = LoanItem.objects.filter(loan__reservation=reservation).count()
+    devices = list(available_devices(reservation.pool)[: reservation.quantity - handed])
+    return hand_out(by=by, reservation=reservation, devices=devices, now=now)
 
 
 def _move_end(

@@ -1,0 +1,106 @@
+"""What the school desk shows: reservations waiting for their devices, open and overdue
+loans, whether a request would fit now, the devices free to hand out. Queries only; the
+desk's changes go through booking.services."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+
+from devices.models import Device, DevicePool
+from organizations.models import Membership
+
+from . import availability
+from .models import Loan, LoanItem, Reservation
+
+
+def in_service_count():
+    """A subquery: the devices of the reservation's pool in service now."""
+    counted = (
+        Device.objects.filter(pool=OuterRef("pool"), status=Device.Status.IN_SERVICE)
+        .order_by()
+        .values("pool")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Subquery(counted, output_field=IntegerField())
+
+
+def to_hand_out(pools, start, end, now):
+    """Confirmed reservations starting in [start, end) that still have devices to hand out
+    (every device ever handed out for them counts, returned or not)."""
+    return (
+        Reservation.objects.awaiting_hand_out(now)
+        .filter(pool__in=pools, start__gte=start, start__lt=end)
+        .select_related("pool", "user")
+        .order_by("start", "pk")
+    )
+
+
+def open_loans(pools):
+    return (
+        Loan.objects.open()
+        .filter(pool__in=pools)
+        .annotate(still_out=Count("items", filter=Q(items__returned_at__isnull=True)))
+        .select_related("pool", "borrower", "reservation")
+        .order_by("due_at", "pk")
+    )
+
+
+def annotate_fit(reservations: list[Reservation]) -> None:
+    """Set ``free`` (devices free for the whole time now) and ``fits`` on each request.
+    Two queries for the whole page: the pools' capacities, and their reserved step
+    functions over the span of the requests shown."""
+    by_pool: dict[int, list[Reservation]] = defaultdict(list)
+    for reservation in reservations:
+        by_pool[reservation.pool_id].append(reservation)
+    capacities = (
+        dict(
+            DevicePool.objects.with_capacity()
+            .filter(pk__in=by_pool)
+            .values_list("pk", "capacity_now")
+        )
+        if by_pool
+        else {}
+    )
+    intervals = (
+        availability.reserved_intervals_by_pool(
+            by_pool, min(r.start for r in reservations), max(r.end for r in reservations)
+        )
+        if by_pool
+        else {}
+    )
+    for pool_id, group in by_pool.items():
+        for reservation in group:
+            peak = availability.peak_in(intervals[pool_id], reservation.start, reservation.end)
+            reservation.free = max(capacities.get(pool_id, 0) - peak, 0)
+            reservation.fits = reservation.quantity <= reservation.free
+
+
+def annotate_organizations(reservations: list[Reservation]) -> None:
+    """Set ``organizations``: the names of the organizations the person belongs to."""
+    user_ids = {r.user_id for r in reservations if r.user_id}
+    names: dict[int, list[str]] = defaultdict(list)
+    if user_ids:
+        for user_id, name in (
+            Membership.objects.filter(user_id__in=user_ids)
+            .order_by("organization__name")
+            .values_list("user_id", "organization__name")
+            .distinct()
+        ):
+            if name not in names[user_id]:
+                names[user_id].append(name)
+    for reservation in reservations:
+        reservation.organizations = names.get(reservation.user_id, [])
+
+
+def available_devices(pool: DevicePool):
+    """The pool's devices in service that are not in an open loan."""
+    out = LoanItem.objects.filter(returned_at__isnull=True).values("device_id")
+    return (
+        pool.devices.filter(status=Device.Status.IN_SERVICE)
+        .exclude(pk__in=out)
+        .select_related("device_type")
+        .order_by("asset_tag")
+    )
