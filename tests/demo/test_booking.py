@@ -1,4 +1,4 @@
-"""The demo bookings that ``manage.py seed_demo`` adds through ``booking.demo.seed``."""
+"""The demo bookings that ``manage.py seed_demo`` adds through ``demo.booking.seed``."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from booking import demo
 from booking.availability import peak_reserved, reserved_intervals
 from booking.models import Loan, LoanItem, Reservation, Series
 from booking.services import closed_dates
+from demo import booking as demo
+from demo.data.organizations import DEMO_PASSWORD
 from devices.models import Device, DeviceEvent, DevicePool
-from organizations.demo_data import DEMO_PASSWORD
 from organizations.models import LessonPeriod, Membership, Organization, Role
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -36,12 +36,12 @@ FAR = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 @pytest.fixture(autouse=True)
 def _only_the_booking_demo(monkeypatch):
-    """This module checks the schools' bookings that booking/demo.py seeds. Lending to residents
-    and courses seed their own reservations and loans, checked in test_lending_demo.py and
-    tests/courses/test_demo.py."""
-    from organizations import demo as registry
+    """This module checks the schools' bookings that demo/booking.py seeds. Lending to residents
+    and courses seed their own reservations and loans, checked in test_lending.py and
+    tests/demo/test_courses.py."""
+    from demo import seeders as registry
 
-    others = ("booking.demo_lending", "courses.demo")
+    others = ("demo.lending", "demo.courses")
     monkeypatch.setattr(
         registry, "_seeders", [seed for seed in registry.seeders() if seed.__module__ not in others]
     )

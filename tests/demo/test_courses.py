@@ -1,4 +1,4 @@
-"""The demo programme that ``manage.py seed_demo`` adds through ``courses.demo.seed``. The
+"""The demo programme that ``manage.py seed_demo`` adds through ``demo.courses.seed``. The
 region is seeded once for the module, inside a transaction rolled back at the end; each test
 runs in a savepoint within it."""
 

@@ -1,4 +1,4 @@
-"""The demo inventory that ``manage.py seed_demo`` adds through ``devices.demo.seed``."""
+"""The demo inventory that ``manage.py seed_demo`` adds through ``demo.devices.seed``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from devices import demo, demo_data
+from demo import devices as demo
+from demo.data import devices as demo_data
+from demo.data import organizations as organization_demo_data
 from devices.models import Device, DeviceEvent, DevicePool, DeviceType
-from organizations import demo_data as organization_demo_data
 from organizations.models import Location, Membership, Organization, Role
 
 SUMMARY = re.compile(

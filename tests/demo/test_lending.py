@@ -1,5 +1,5 @@
 """The demo of lending to residents that ``manage.py seed_demo`` adds through
-``booking.demo_lending.seed``. The region is seeded once for the module, inside a
+``demo.lending.seed``. The region is seeded once for the module, inside a
 transaction that is rolled back at the end; each test runs in a savepoint within it."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import User
-from booking import demo_lending_data
 from booking.availability import peak_reserved, reserved_intervals
 from booking.models import (
     AgreementAcceptance,
@@ -32,8 +31,9 @@ from booking.models import (
     WaitlistEntry,
 )
 from booking.services import closed_dates
+from demo.data import lending as demo_lending_data
+from demo.data.organizations import DEMO_PASSWORD
 from devices.models import Device, DeviceEvent, DevicePool
-from organizations.demo_data import DEMO_PASSWORD
 from organizations.models import Organization
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -10,8 +10,8 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from organizations import demo_data
-from organizations.demo_data import DEMO_PASSWORD
+from demo.data import organizations as demo_data
+from demo.data.organizations import DEMO_PASSWORD
 from organizations.models import (
     Closure,
     District,
