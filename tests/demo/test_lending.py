@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from demo.data import lending as demo_lending_data
 from demo.data.organizations import DEMO_PASSWORD
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import Organization
+from tests.demo.conftest import seed_once
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FAR = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -57,11 +57,8 @@ def email(local: str) -> str:
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = StringIO()
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    with seed_once(django_db_blocker) as output:
+        yield output
 
 
 @pytest.fixture
