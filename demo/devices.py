@@ -19,7 +19,6 @@ must not silently undo one made in the demo).
 from __future__ import annotations
 
 import datetime
-import random
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -31,12 +30,9 @@ from django.utils import timezone
 from accounts.models import User
 from demo.data import devices as demo_data
 from demo.data import organizations as organization_demo_data
+from demo.vocabulary import serial_number
 from devices.models import Device, DeviceEvent, DevicePool, DeviceType, new_label_code
 from organizations.models import Location, Organization, Role
-
-# Serial numbers: no I and O, which makers leave out because they look like 1 and 0.
-SERIAL_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-SERIAL_DIGITS = "0123456789"
 
 # The time of day of the demo history entries: devices are added in the morning, and
 # damage is noticed around the big break.
@@ -170,19 +166,6 @@ def seed_pools(
         pool.device_types.set([types[entry["device_type"]]])
         pools.append(pool)
     return pools
-
-
-def serial_number(pattern: str, seed: str) -> str:
-    """A made-up serial number in the maker's pattern, the same for the same seed."""
-    rng = random.Random(seed)
-    return "".join(
-        rng.choice(SERIAL_CHARACTERS)
-        if character == "?"
-        else rng.choice(SERIAL_DIGITS)
-        if character == "#"
-        else character
-        for character in pattern
-    )
 
 
 def device_specs(
