@@ -16,7 +16,6 @@ from accounts.idempotency import forget_old_keys
 from accounts.models import IdempotentRequest
 from accounts.services import create_api_token
 from booking.models import Reservation
-from tests.factories import DeviceFactory, DevicePoolFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _in_english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def pool(organization):
-    pool = DevicePoolFactory(organization=organization)
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
 
 
 def api(user) -> Client:

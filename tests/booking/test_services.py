@@ -60,13 +60,6 @@ def _english():
 
 
 @pytest.fixture
-def pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="Koffer Mathe")
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
-
-
-@pytest.fixture
 def region_pool(organization):
     pool = DevicePoolFactory(
         organization=organization, name="Laptop-Koffer", booking_scope=DevicePool.Scope.REGION
