@@ -17,12 +17,7 @@ from accounts.models import IdempotentRequest
 from accounts.services import create_api_token
 from booking.models import Reservation
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_default")]
 
 
 def api(user) -> Client:

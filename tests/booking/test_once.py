@@ -15,12 +15,7 @@ from booking.models import Reservation, Series
 from courses.models import Enrollment
 from tests.factories import CourseFactory, DeviceFactory, MeetingFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 def token_in(html: str) -> str:

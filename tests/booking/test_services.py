@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from django.utils.formats import date_format
 
 from accounts.models import AuditLog
@@ -39,7 +38,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime.datetime(2027, 2, 1, 7, 0, tzinfo=BERLIN)  # a Monday morning
@@ -50,13 +49,6 @@ def at(days: int, hour: int, minute: int = 0) -> datetime.datetime:
     """``days`` after NOW's date at a local wall-clock time."""
     day = TODAY + datetime.timedelta(days=days)
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=BERLIN)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are asserted in English (the msgids); German comes with the translations."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

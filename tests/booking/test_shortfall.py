@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from booking import services
 from booking.models import Reservation
@@ -18,13 +18,7 @@ from devices.models import Device
 from devices.services import change_status
 from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 def in_days(days: int, hour: int) -> datetime.datetime:

@@ -25,17 +25,11 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 # ---------------------------------------------------------------------------------------
 # Fixtures and helpers
-
-
-@pytest.fixture(autouse=True)
-def _in_english(client, settings):
-    """The pages in English, so that the assertions hold whatever the German catalogue says."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def in_days(days: int, hour: int, minute: int = 0) -> datetime.datetime:

@@ -14,7 +14,7 @@ import re
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from organizations.models import Role
 from reports import formatting
@@ -30,7 +30,7 @@ from tests.factories import (
 
 from .conftest import WEEK, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 WEEK_KEY = f"{WEEK[0].isoformat()}..{(WEEK[1] - datetime.timedelta(days=1)).isoformat()}"
 SCHOOL = "org:kronberg-gymnasium"
@@ -43,12 +43,6 @@ REPORT_QUERIES = 55
 def client(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
