@@ -127,3 +127,7 @@ def test_a_pool_feed_address_stops_working_when_its_owner_no_longer_keeps_the_po
     url = feed_url(client, librarian, library_pool)
     librarian.memberships.update(role=Role.TEACHER)
     assert client.get(url).status_code == 404
+
+
+def test_a_pool_feed_token_with_a_nul_byte_is_a_404(client, pool):
+    assert client.get(f"/calendar/pools/{pool.pk}/a%00b.ics").status_code == 404

@@ -27,6 +27,7 @@ from booking.services import (
 from config.errors import DomainError
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import Closure, Role
+from tests.booking.conftest import tomorrow
 from tests.factories import (
     ClosureFactory,
     DeviceFactory,
@@ -1185,3 +1186,25 @@ def test_region_admins_book_other_organizations_pools_as_requests(region_admin, 
         UserFactory(),
         DevicePoolFactory(organization=other_org, booking_scope=DevicePool.Scope.RESIDENTS),
     )
+
+
+def test_staff_cancelling_the_rest_of_a_series_tell_the_teacher_once(
+    staff, teacher, pool, django_capture_on_commit_callbacks, mailoutbox
+):
+    first = tomorrow(8).date()
+    series = services.book_series(
+        by=teacher,
+        pool=pool,
+        quantity=1,
+        first_date=first,
+        until=first + datetime.timedelta(weeks=3),
+        start_time=datetime.time(8),
+        end_time=datetime.time(9),
+    )
+    second = series.reservations.order_by("start")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        count = services.cancel_rest_of_series(by=staff, reservation=second)
+    assert count == 3
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [teacher.email]
+    assert teacher.preferred_language == "de"
+    assert mailoutbox[0].subject.startswith("Wöchentliche Buchung storniert")

@@ -863,3 +863,9 @@ def test_no_booking_page_has_duplicate_ids(client, teacher, pool):
 def test_a_region_admin_may_book_any_pool(client, region_admin, pool):
     client.force_login(region_admin)
     assert client.get(f"/pools/{pool.pk}/week/").status_code == 200
+
+
+def test_a_quantity_in_odd_digits_is_ignored_not_a_500(client, teacher, pool):
+    client.force_login(teacher)
+    response = client.get(f"/pools/{pool.pk}/book/", {"quantity": "²"})
+    assert response.status_code == 200
