@@ -4,10 +4,16 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lernpool_bench \\
         .venv/bin/python bench/generate_region.py [--scale 0.01] [--seed 7]
 
-PostgreSQL only. The database named in DATABASE_URL is DROPPED, created again and migrated;
-its name must contain "bench" so that a slip never drops a real one. Rows go in with COPY
-(psycopg's ``cursor.copy()``), with ids chosen here, then the sequences are reset and the
-tables analysed.
+PostgreSQL only. The database named in DATABASE_URL is DROPPED, created again and migrated
+under the settings it will be used with (DJANGO_SETTINGS_MODULE, config.settings.dev by
+default): their cache is the database cache, whose table the migration creates, so logins
+work on the generated database; under the test settings (an in-memory cache) there would be
+no cache table. Its name must contain "bench" so that a slip never drops a real one. Rows
+go in with COPY (psycopg's ``cursor.copy()``), with ids chosen here, then the sequences are
+reset and the tables analysed.
+
+Names, towns, device types and course texts come from the demo (``demo/vocabulary.py``),
+every choice value (kinds, statuses, topics, audiences …) from the models' choices.
 
 What it writes, over two calendar years (the last one and this one):
 
@@ -47,26 +53,11 @@ FULL = {
     "courses": 5_000,
     "enrollments": 100_000,
 }
-DISTRICTS = [
-    ("Stadt Aschaffenburg", "stadt-aschaffenburg"),
-    ("Landkreis Aschaffenburg", "lk-aschaffenburg"),
-    ("Landkreis Miltenberg", "lk-miltenberg"),
-]
-KINDS = [("school", 0.62), ("library", 0.20), ("adult_education", 0.10), ("other", 0.08)]
-TOWNS = [
-    "Aschaffenburg",
-    "Alzenau",
-    "Goldbach",
-    "Kleinostheim",
-    "Miltenberg",
-    "Obernburg",
-    "Erlenbach",
-    "Amorbach",
-    "Klingenberg",
-    "Großostheim",
-    "Stockstadt",
-    "Hösbach",
-]
+# Shares of the organizations' kinds (Organization.Kind values).
+KIND_SHARES = {"school": 0.62, "library": 0.20, "adult_education": 0.10, "other": 0.08}
+# Shares of the devices' statuses (Device.Status values) and the courses' (Course.Status).
+DEVICE_STATUS_WEIGHTS = {"in_service": 95, "in_repair": 2.5, "lost": 1, "retired": 1.5}
+COURSE_STATUS_WEIGHTS = {"published": 88, "cancelled": 7, "draft": 5}
 SCHOOL_NAMES = ["Grundschule", "Mittelschule", "Realschule", "Gymnasium", "Förderzentrum"]
 OTHER_NAMES = {
     "library": "Stadtbibliothek",
@@ -165,6 +156,7 @@ class Region:
     # -- steps --------------------------------------------------------------------------
 
     def organizations(self) -> None:
+        from demo.vocabulary import DISTRICTS, TOWNS
         from organizations.models import Closure, District, LessonPeriod, Organization
 
         districts = [
@@ -172,15 +164,15 @@ class Region:
         ]
         self.write("districts", District, districts)
         count = scaled("organizations", self.scale, 4)
-        kinds = [kind for kind, _share in KINDS]
+        kinds = [Organization.Kind(kind) for kind in KIND_SHARES]
         self.orgs: list[Organization] = []
         for number in range(count):
             kind = (
                 kinds[number]
                 if number < len(kinds)
-                else self.rng.choices(kinds, weights=[share for _kind, share in KINDS])[0]
+                else self.rng.choices(kinds, weights=list(KIND_SHARES.values()))[0]
             )
-            town = self.rng.choice(TOWNS)
+            town, postal_code = self.rng.choice(TOWNS)
             label = self.rng.choice(SCHOOL_NAMES) if kind == "school" else OTHER_NAMES[kind]
             self.orgs.append(
                 Organization(
@@ -190,7 +182,7 @@ class Region:
                     kind=kind,
                     district_id=districts[number % len(districts)].pk,
                     street="Hauptstraße 1",
-                    postal_code="63739",
+                    postal_code=postal_code,
                     city=town,
                 )
             )
@@ -217,14 +209,14 @@ class Region:
             for day in PUBLIC_HOLIDAYS:
                 first = datetime.date.fromisoformat(f"{year}-{day}")
                 self.public_holidays.add(first)
-                closures.append(("public_holiday", "Feiertag", first, first))
+                closures.append((Closure.Kind.PUBLIC_HOLIDAY, "Feiertag", first, first))
             for first, last in SCHOOL_HOLIDAYS.get(year, []):
                 first = datetime.date.fromisoformat(f"{year}-{first}")
                 last = datetime.date.fromisoformat(f"{year}-{last}")
                 self.school_holidays.update(
                     first + datetime.timedelta(days=n) for n in range((last - first).days + 1)
                 )
-                closures.append(("school_holiday", "Schulferien", first, last))
+                closures.append((Closure.Kind.SCHOOL_HOLIDAY, "Schulferien", first, last))
         self.write(
             "closures",
             Closure,
@@ -242,9 +234,11 @@ class Region:
 
     def people(self) -> None:
         from accounts.models import User
-        from organizations.models import Membership
+        from organizations.models import Membership, Role
 
         self.teachers: dict[int, list[int]] = {}
+        # Each organization's admin: creates its courses, hands out and takes back its devices.
+        self.admins: dict[int, int] = {}
         members: list[tuple[int, int, str]] = []
         users: list[User] = []
 
@@ -264,9 +258,10 @@ class Region:
         for org in self.orgs:
             bookers = [person("lehrkraft") for _ in range(12 if org.kind == "school" else 3)]
             self.teachers[org.pk] = bookers
-            role = "teacher" if org.kind == "school" else "staff"
+            role = Role.TEACHER if org.kind == "school" else Role.STAFF
             members += [(user, org.pk, role) for user in bookers]
-            members.append((person("admin"), org.pk, "org_admin"))
+            self.admins[org.pk] = person("admin")
+            members.append((self.admins[org.pk], org.pk, Role.ORG_ADMIN))
         # Enough residents for the enrolments (one per person and course) and the loans.
         residents = max(50, round(40_000 * self.scale))
         self.residents = [person("buerger") for _ in range(residents)]
@@ -287,20 +282,26 @@ class Region:
         )
 
     def devices(self) -> None:
+        from demo.vocabulary import DEVICE_TYPES, serial_number
         from devices.models import Device, DeviceEvent, DevicePool, DeviceType
 
-        types = [
-            DeviceType(pk=self.ids("type"), kind=kind, make=make, model=model, operating_system=os_)
-            for kind, make, model, os_ in [
-                ("tablet", "Apple", "iPad 10. Generation", "iPadOS"),
-                ("tablet", "Samsung", "Galaxy Tab S9 FE", "Android"),
-                ("laptop", "Lenovo", "ThinkPad L13", "Windows 11"),
-                ("laptop", "Dell", "Latitude 3440", "Ubuntu"),
-                ("laptop", "Acer", "Chromebook 314", "ChromeOS"),
-                ("ereader", "Tolino", "Vision 6", "tolino OS"),
-            ]
-        ]
-        self.write("device types", DeviceType, types)
+        types: dict[str, list[DeviceType]] = {}
+        serial_pattern: dict[int, str] = {}
+        for kind, entries in DEVICE_TYPES.items():
+            for entry in entries:
+                device_type = DeviceType(
+                    pk=self.ids("type"),
+                    kind=kind,
+                    make=entry["make"],
+                    model=entry["model"],
+                    operating_system=entry["operating_system"],
+                )
+                types.setdefault(kind, []).append(device_type)
+                serial_pattern[device_type.pk] = entry["serial"]
+        self.write("device types", DeviceType, [t for kind in types.values() for t in kind])
+        # Lent to residents: laptops; booked by members: tablets and laptops.
+        lent_types = types[DeviceType.Kind.LAPTOP]
+        member_types = types[DeviceType.Kind.TABLET] + types[DeviceType.Kind.LAPTOP]
         total = scaled("devices", self.scale, 40)
         weights = [3.0 if org.kind == "school" else 1.0 for org in self.orgs]
         share = total / sum(weights)
@@ -319,21 +320,23 @@ class Region:
                     budget, self.rng.choice((10, 12)) if lent else self.rng.choice((16, 24, 30, 32))
                 )
                 budget -= size
-                kind = self.rng.choice(types[2:5] if lent else types[:3])
+                kind = self.rng.choice(lent_types if lent else member_types)
                 pool = DevicePool(
                     pk=self.ids("pool"),
                     organization_id=org.pk,
                     name=f"{'Leih-Laptops' if lent else 'Koffer'} {number}",
-                    booking_scope="residents" if lent else "members",
+                    booking_scope=DevicePool.Scope.RESIDENTS if lent else DevicePool.Scope.MEMBERS,
                     max_days_ahead=400,
                     loan_period_days=LOAN_DAYS,
                 )
                 self.pools.append(pool)
                 self.pool_size[pool.pk] = size
                 for _ in range(size):
-                    status = self.rng.choices(
-                        ["in_service", "in_repair", "lost", "retired"], weights=[95, 2.5, 1, 1.5]
-                    )[0]
+                    status = Device.Status(
+                        self.rng.choices(
+                            list(DEVICE_STATUS_WEIGHTS), list(DEVICE_STATUS_WEIGHTS.values())
+                        )[0]
+                    )
                     device = Device(
                         pk=self.ids("device"),
                         organization_id=org.pk,
@@ -342,12 +345,14 @@ class Region:
                         name=f"{kind.model} {len(devices) + 1}",
                         asset_tag=f"INV-{len(devices) + 1:06}",
                         label_code=f"B{len(devices) + 1:07}",
-                        serial_number=f"SN{len(devices) + 1:010}",
+                        serial_number=serial_number(
+                            serial_pattern[kind.pk], f"{org.slug}/{len(devices) + 1}"
+                        ),
                         status=status,
                         created_at=created,
                     )
                     devices.append(device)
-                    if status != "in_service":
+                    if status != Device.Status.IN_SERVICE:
                         changed = self.at(
                             self.first_day + datetime.timedelta(days=self.rng.randrange(600)), 10
                         )
@@ -355,8 +360,8 @@ class Region:
                             DeviceEvent(
                                 pk=self.ids("event"),
                                 device_id=device.pk,
-                                kind="status",
-                                from_status="in_service",
+                                kind=DeviceEvent.Kind.STATUS,
+                                from_status=Device.Status.IN_SERVICE,
                                 to_status=status,
                                 reason="Bench",
                                 created_at=changed,
@@ -373,6 +378,7 @@ class Region:
         """Courses and meetings first (their device reservations count towards the total);
         enrolments, attendance and certificates in ``people_in_courses``."""
         from courses.models import Course, Meeting
+        from demo.vocabulary import AUDIENCES, TOPICS, course_text
 
         count = scaled("courses", self.scale, 10)
         providers = [org for org in self.orgs if org.kind != "school"] or self.orgs
@@ -383,24 +389,29 @@ class Region:
                 member_pools.setdefault(pool.organization_id, []).append(pool.pk)
         self.course_rows: list[Course] = []
         self.meetings: list[Meeting] = []
-        self.meeting_reservations: list[tuple[int, int, datetime.datetime, datetime.datetime]] = []
-        topics = ["smartphone", "online_banking", "ai", "office", "security", "photo"]
+        # (reservation id, pool, start, end, booked by)
+        self.meeting_reservations: list[
+            tuple[int, int, datetime.datetime, datetime.datetime, int]
+        ] = []
         span = (self.last_day - self.first_day).days - 35
         for number in range(count):
             org = self.rng.choice(schools if schools and number % 10 == 0 else providers)
-            status = self.rng.choices(["published", "cancelled", "draft"], weights=[88, 7, 5])[0]
+            status = Course.Status(
+                self.rng.choices(list(COURSE_STATUS_WEIGHTS), list(COURSE_STATUS_WEIGHTS.values()))[
+                    0
+                ]
+            )
             pool = None
             if member_pools.get(org.pk) and self.rng.random() < 0.1:
                 pool = self.rng.choice(member_pools[org.pk])
             capacity = self.rng.randint(8, 20)
+            topic = self.rng.choice(TOPICS)
             course = Course(
                 pk=self.ids("course"),
                 organization_id=org.pk,
-                title=f"Kurs {number + 1}",
-                summary="Digitale Grundlagen.",
-                description="Bench.",
-                topic=self.rng.choice(topics),
-                audience=self.rng.choice(["residents", "seniors", "workers", "young_people"]),
+                **course_text(self.rng, topic),
+                topic=topic,
+                audience=self.rng.choice(AUDIENCES),
                 capacity=capacity,
                 pool_id=pool,
                 devices_needed=min(capacity, self.pool_size[pool]) if pool else 0,
@@ -408,6 +419,7 @@ class Region:
                 published_at=self.now if status != "draft" else None,
                 cancelled_at=self.now if status == "cancelled" else None,
                 created_at=self.now,
+                created_by_id=self.admins[org.pk],
             )
             self.course_rows.append(course)
             first = self.first_day + datetime.timedelta(days=self.rng.randrange(span))
@@ -423,7 +435,13 @@ class Region:
                 if pool and status == "published":
                     meeting.reservation_id = self.ids("reservation")
                     self.meeting_reservations.append(
-                        (meeting.reservation_id, pool, meeting.start, meeting.end)
+                        (
+                            meeting.reservation_id,
+                            pool,
+                            meeting.start,
+                            meeting.end,
+                            course.created_by_id,
+                        )
                     )
                 self.meetings.append(meeting)
         # Course meetings reserve at 10:00, 14:00 or 18:00 local; the blocks below are
@@ -433,10 +451,13 @@ class Region:
     def reservations(self) -> None:
         from booking.models import Loan, LoanItem, Reservation
 
+        Status, Condition = Reservation.Status, LoanItem.Condition
+
         total = scaled("reservations", self.scale, 200)
         lent = [pool for pool in self.pools if pool.booking_scope == "residents"]
         members = [pool for pool in self.pools if pool.booking_scope == "members"]
         org_kind = {org.pk: org.kind for org in self.orgs}
+        desk = {pool.pk: self.admins[pool.organization_id] for pool in self.pools}
         # (loan id, pool, reservation id, device, handed out, closed or None)
         loans: list[tuple[int, int, int, int, datetime.datetime, datetime.datetime | None]] = []
 
@@ -476,11 +497,11 @@ class Region:
                         start = closed + datetime.timedelta(days=self.rng.randint(1, 10))
 
         def meeting_reservations() -> Iterator[Reservation]:
-            for pk, pool, start, end in self.meeting_reservations:
+            for pk, pool, start, end, user in self.meeting_reservations:
                 yield Reservation(
                     pk=pk,
                     pool_id=pool,
-                    user_id=None,
+                    user_id=user,
                     quantity=1,
                     start=start,
                     end=end,
@@ -528,7 +549,7 @@ class Region:
                             start = self.at(day, 8 + 2 * block)
                             end = start + datetime.timedelta(hours=2)
                         status = self.rng.choices(
-                            ["confirmed", "cancelled", "requested", "declined"],
+                            [Status.CONFIRMED, Status.CANCELLED, Status.REQUESTED, Status.DECLINED],
                             weights=[92, 5, 2, 1],
                         )[0]
                         quantity = self.rng.randint(
@@ -560,22 +581,25 @@ class Region:
                     reservation_id=reservation,
                     borrower_id=self.rng.choice(self.residents),
                     handed_out_at=start,
+                    handed_out_by_id=desk[pool],
                     due_at=start + datetime.timedelta(days=LOAN_DAYS),
                     closed_at=closed,
                 )
 
         def item_rows() -> Iterator[LoanItem]:
-            for loan, _pool, _reservation, device, _start, returned in loans:
+            for loan, pool, _reservation, device, _start, returned in loans:
                 condition = ""
                 if returned:
                     condition = self.rng.choices(
-                        ["complete", "damaged", "missing_parts"], weights=[95, 3, 2]
+                        [Condition.COMPLETE, Condition.DAMAGED, Condition.MISSING_PARTS],
+                        weights=[95, 3, 2],
                     )[0]
                 yield LoanItem(
                     pk=self.ids("loan item"),
                     loan_id=loan,
                     device_id=device,
                     returned_at=returned,
+                    returned_to_id=desk[pool] if returned else None,
                     condition=condition,
                 )
 
@@ -605,9 +629,13 @@ class Region:
             meetings = meetings_of[course.pk]
             held = [m for m in meetings if m.start < self.now and course.status == "published"]
             for place, user in enumerate(people):
-                status = "confirmed" if place < course.capacity else "waitlisted"
-                if course.status == "cancelled" or self.rng.random() < 0.06:
-                    status = "cancelled"
+                status = (
+                    Enrollment.Status.CONFIRMED
+                    if place < course.capacity
+                    else Enrollment.Status.WAITLISTED
+                )
+                if course.status == Course.Status.CANCELLED or self.rng.random() < 0.06:
+                    status = Enrollment.Status.CANCELLED
                 created = meetings[0].start - datetime.timedelta(days=self.rng.randint(3, 40))
                 enrollment = Enrollment(
                     pk=self.ids("enrollment"),
@@ -634,6 +662,7 @@ class Region:
                             meeting_id=meeting.pk,
                             present=here,
                             recorded_at=meeting.start,
+                            recorded_by_id=course.created_by_id,
                         )
                     )
                 if len(held) == len(meetings) and present / len(meetings) >= 0.75:
@@ -693,7 +722,10 @@ def generate(url: str, scale: float, seed: int) -> dict[str, int]:
     """Drop, create, migrate and fill the database at ``url``. Returns the row counts."""
     recreate_database(url)
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    # The settings the database will be used with (runserver, the benchmarks of the pages):
+    # migrating creates the cache table of *their* cache. The test settings' in-memory cache
+    # would leave the database without one, and every login on it would fail.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -701,15 +733,23 @@ def generate(url: str, scale: float, seed: int) -> dict[str, int]:
     return fill(scale, seed)
 
 
+def migrate_database() -> None:
+    """Migrate, and create the table of every database cache the settings name (the migration
+    that creates it runs once; a database migrated under other settings would lack it)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+
+
 def fill(scale: float, seed: int, *, migrate: bool = True) -> dict[str, int]:
     """Migrate the configured database and fill it (used by ``generate`` and, without
     migrating, by the smoke test in tests/reports)."""
-    from django.core.management import call_command
     from django.db import transaction
 
     started = time.perf_counter()
     if migrate:
-        call_command("migrate", verbosity=0)
+        migrate_database()
     print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
     region = Region(scale, seed)
     with transaction.atomic():

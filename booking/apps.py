@@ -7,10 +7,5 @@ class BookingConfig(AppConfig):
     verbose_name = _("Booking")
 
     def ready(self) -> None:
-        from organizations.demo import register_seeder
-
         # signals connects the shortfall check
-        from . import demo, demo_lending, personal_data, retention, signals  # noqa: F401
-
-        register_seeder(demo.seed)
-        register_seeder(demo_lending.seed)
+        from . import personal_data, retention, signals  # noqa: F401

@@ -7,8 +7,4 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Devices")
 
     def ready(self) -> None:
-        from organizations.demo import register_seeder
-
-        from . import demo, personal_data, retention  # noqa: F401 (registering)
-
-        register_seeder(demo.seed)
+        from . import personal_data, retention  # noqa: F401 (registering)

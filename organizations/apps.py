@@ -8,8 +8,3 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import personal_data, retention  # noqa: F401 (registering)
-        from .demo import register_seeder
-        from .demo_data import seed_demo_totp
-
-        # The demo's staff and admins get the public demo secret for 2FA (LERNPOOL_DEMO only).
-        register_seeder(seed_demo_totp)

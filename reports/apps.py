@@ -7,9 +7,4 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from organizations.demo import register_seeder
-
-        from . import demo_log, personal_data, retention  # noqa: F401 (registering)
-
-        # Last, after the demo's bookings, loans and courses exist.
-        register_seeder(demo_log.seed)
+        from . import personal_data, retention  # noqa: F401 (registering)

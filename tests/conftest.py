@@ -7,6 +7,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from organizations.models import Role
 
@@ -79,6 +80,29 @@ def pytest_sessionfinish(session, exitstatus):
         for text in _log_collector.with_email:
             print(f"  {text}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# Tests assert English text (the msgids); German comes with the translations. Three ways a
+# test gets it, named by a module in its pytestmark (pytest.mark.usefixtures):
+
+
+@pytest.fixture
+def english_pages(client, settings) -> None:
+    """Pages fetched through ``client`` come in English (the visitor's language cookie)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def english_messages():
+    """Text the test builds itself (services, PDFs, emails) is in English."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def english_default(settings) -> None:
+    """The site's own language is English (API answers, people without a preference)."""
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

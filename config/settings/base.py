@@ -254,7 +254,6 @@ LERNPOOL_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Locks in booking.services; only tests/concurrency turns them off, to show the race.
 LERNPOOL_BOOKING_LOCKS = True
 
-# Whether `manage.py seed_demo` may create the demo region and its public demo logins.
 # The licence of the open data (anonymised statistics and the course catalog).
 LERNPOOL_OPEN_DATA_LICENSE = {
     "name": env("OPEN_DATA_LICENSE_NAME", default="CC BY 4.0"),
@@ -264,7 +263,12 @@ LERNPOOL_OPEN_DATA_LICENSE = {
 LERNPOOL_OPEN_DATA_CACHE_SECONDS = env.int("OPEN_DATA_CACHE_SECONDS", default=3600)
 # How long a report built in the background is kept for download.
 LERNPOOL_REPORT_DAYS = env.int("REPORT_DAYS", default=30)
+# Whether this installation is a demo: the demo app (`manage.py seed_demo`, `demo_code` and the
+# demo region's data) is installed and may create the demo region and its public demo logins.
+# On by default (development, tests, the README's first command); prod.py turns it off.
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=True)
+if LERNPOOL_DEMO:
+    INSTALLED_APPS.append("demo")
 
 # How long personal data is kept. `manage.py apply_retention` (daily) applies these, and the
 # privacy notice is generated from them, so the two cannot disagree.

@@ -8,6 +8,10 @@ from .base import DATABASES, env
 
 DEBUG = False
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=False)
+# base.py installed the demo app by its own default; production has it only if the env says so.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "demo"]  # noqa: F405
+if LERNPOOL_DEMO:
+    INSTALLED_APPS.append("demo")
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES["default"] = env.db("DATABASE_URL")

@@ -21,19 +21,12 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_default")]
 
 CSRF_TOKEN = "a" * 32  # a valid unmasked secret: used as the cookie and the header
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _in_english(settings):
-    """Clients that send no Accept-Language get the default language: English here, so that
-    the messages asserted below hold whatever the German catalogue says."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def api(user) -> Client:

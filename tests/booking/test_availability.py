@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from booking.availability import Interval, peak_in, peak_reserved, reserved_intervals
-from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory, UserFactory
+from tests.factories import DevicePoolFactory, ReservationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +23,6 @@ DAY = datetime.date(2027, 3, 1)  # a Monday
 
 def at(hour: int, minute: int = 0, day: datetime.date = DAY) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=BERLIN)
-
-
-@pytest.fixture
-def pool(organization):
-    pool = DevicePoolFactory(organization=organization)
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
 
 
 def book(pool, start, end, quantity=1, **kwargs):

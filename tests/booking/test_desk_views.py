@@ -15,6 +15,7 @@ from booking import services
 from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device
 from organizations.models import Role
+from tests.booking.conftest import tomorrow
 from tests.factories import (
     DeviceFactory,
     DevicePoolFactory,
@@ -23,17 +24,11 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 # ---------------------------------------------------------------------------------------
 # Fixtures and helpers
-
-
-@pytest.fixture(autouse=True)
-def _in_english(client, settings):
-    """The pages in English, so that the assertions hold whatever the German catalogue says."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def today_slot() -> tuple[datetime.datetime, datetime.datetime]:
@@ -801,3 +796,32 @@ def test_every_desk_page_has_unique_ids_and_one_autofocus_at_most(
         duplicates = {id_ for id_ in parser.ids if parser.ids.count(id_) > 1}
         assert not duplicates, (response.request["PATH_INFO"], duplicates)
         assert parser.autofocus <= 1, response.request["PATH_INFO"]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_desk_and_pool_calendar_refuse_extreme_days_with_a_400(client, staff, pool, day):
+    client.force_login(staff)
+    for url in ("/desk/", f"/pools/{pool.pk}/calendar/"):
+        response = client.get(url, {"date": day})
+        assert response.status_code == 400, url
+        assert "between the years 2000 and 2100" in response.content.decode()
+
+
+@pytest.mark.parametrize("pools", [3, 30])
+def test_the_requests_page_runs_the_same_queries_for_3_or_30_pools(
+    client, django_assert_max_num_queries, other_organization, pools
+):
+    region_admin = UserFactory(is_region_admin=True)
+    asker = MembershipFactory(organization=other_organization, role=Role.TEACHER).user
+    for number in range(pools):
+        shared = DevicePoolFactory(booking_scope="region", name=f"Geteilt {number}")
+        DeviceFactory(pool=shared)
+        ReservationFactory(
+            pool=shared, user=asker, start=tomorrow(8), end=tomorrow(9), status="requested"
+        )
+    client.force_login(region_admin)
+    with django_assert_max_num_queries(12):
+        response = client.get("/desk/requests/")
+    assert response.status_code == 200
+    assert response.content.decode().count("Confirm") >= pools
+    assert Reservation.objects.filter(status="requested").count() == pools

@@ -12,7 +12,6 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 
 from booking import services
 from booking.availability import peak_reserved, reserved_intervals
@@ -21,7 +20,7 @@ from booking.services import LimitExceeded
 from devices.models import DevicePool
 from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = datetime.UTC
@@ -36,12 +35,6 @@ def local(*args, fold: int = 0) -> datetime.datetime:
 
 def utc(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from booking import emails, ical, services
 from booking.models import Reservation
 from devices.models import DevicePool
 from organizations.models import Role
+from tests.booking.conftest import tomorrow
 from tests.factories import (
     DeviceFactory,
     DevicePoolFactory,
@@ -259,3 +260,47 @@ def test_a_cancellation_email_carries_the_cancelled_event_with_a_higher_sequence
     assert str(cancelled["uid"]) == str(confirmed["uid"])
     assert str(cancelled["status"]) == "CANCELLED"
     assert int(cancelled.get("sequence", 0)) > int(confirmed.get("sequence", 0))
+
+
+def test_a_request_tells_the_owner_s_staff_in_their_language(
+    organization, other_organization, django_capture_on_commit_callbacks, mailoutbox
+):
+    shared = DevicePoolFactory(organization=other_organization, booking_scope="region")
+    DeviceFactory(pool=shared)
+    keeper = MembershipFactory(organization=other_organization, role=Role.STAFF).user
+    keeper.preferred_language = "en"
+    keeper.save()
+    MembershipFactory(organization=other_organization, role=Role.TEACHER)  # not told
+    asker = MembershipFactory(organization=organization, role=Role.TEACHER).user
+    with django_capture_on_commit_callbacks(execute=True):
+        request_ = services.reserve(
+            by=asker, pool=shared, quantity=1, start=tomorrow(8), end=tomorrow(9)
+        )
+    assert request_.status == "requested"
+    to_staff = [message for message in mailoutbox if message.to == [keeper.email]]
+    assert len(to_staff) == 1 and len(mailoutbox) == 2  # the keeper, and the asker
+    assert to_staff[0].subject == f"Request to confirm: {shared.name}"
+    assert str(asker) in to_staff[0].body and "/desk/requests/" in to_staff[0].body
+
+
+def test_a_weekly_request_tells_the_staff_once_with_the_number_of_dates(
+    organization, other_organization, django_capture_on_commit_callbacks, mailoutbox
+):
+    shared = DevicePoolFactory(organization=other_organization, booking_scope="region")
+    DeviceFactory(pool=shared)
+    keeper = MembershipFactory(organization=other_organization, role=Role.ORG_ADMIN).user
+    asker = MembershipFactory(organization=organization, role=Role.TEACHER).user
+    first = tomorrow(8).date()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_series(
+            by=asker,
+            pool=shared,
+            quantity=1,
+            first_date=first,
+            until=first + datetime.timedelta(weeks=2),
+            start_time=datetime.time(8),
+            end_time=datetime.time(9),
+        )
+    to_staff = [message for message in mailoutbox if message.to == [keeper.email]]
+    assert len(to_staff) == 1
+    assert "an 3 Terminen" in to_staff[0].body  # German by default

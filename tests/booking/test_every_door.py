@@ -25,13 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages", "english_default")]
 
 
 def api(user) -> Client:

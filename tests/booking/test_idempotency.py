@@ -16,21 +16,8 @@ from accounts.idempotency import forget_old_keys
 from accounts.models import IdempotentRequest
 from accounts.services import create_api_token
 from booking.models import Reservation
-from tests.factories import DeviceFactory, DevicePoolFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(settings):
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def pool(organization):
-    pool = DevicePoolFactory(organization=organization)
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_default")]
 
 
 def api(user) -> Client:

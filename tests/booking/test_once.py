@@ -13,21 +13,9 @@ from django.utils import timezone
 
 from booking.models import Reservation, Series
 from courses.models import Enrollment
-from tests.factories import CourseFactory, DeviceFactory, DevicePoolFactory, MeetingFactory
+from tests.factories import CourseFactory, DeviceFactory, MeetingFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-@pytest.fixture
-def pool(organization):
-    pool = DevicePoolFactory(organization=organization)
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 def token_in(html: str) -> str:

@@ -23,12 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 def tomorrow_at(hour: int) -> tuple[datetime.datetime, datetime.datetime]:
@@ -132,3 +127,7 @@ def test_a_pool_feed_address_stops_working_when_its_owner_no_longer_keeps_the_po
     url = feed_url(client, librarian, library_pool)
     librarian.memberships.update(role=Role.TEACHER)
     assert client.get(url).status_code == 404
+
+
+def test_a_pool_feed_token_with_a_nul_byte_is_a_404(client, pool):
+    assert client.get(f"/calendar/pools/{pool.pk}/a%00b.ics").status_code == 404

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from django.utils.formats import date_format
 
 from accounts.models import AuditLog
@@ -28,6 +27,7 @@ from booking.services import (
 from core.errors import DomainError
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import Closure, Role
+from tests.booking.conftest import tomorrow
 from tests.factories import (
     ClosureFactory,
     DeviceFactory,
@@ -39,7 +39,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime.datetime(2027, 2, 1, 7, 0, tzinfo=BERLIN)  # a Monday morning
@@ -50,20 +50,6 @@ def at(days: int, hour: int, minute: int = 0) -> datetime.datetime:
     """``days`` after NOW's date at a local wall-clock time."""
     day = TODAY + datetime.timedelta(days=days)
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=BERLIN)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are asserted in English (the msgids); German comes with the translations."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="Koffer Mathe")
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
 
 
 @pytest.fixture
@@ -1200,3 +1186,25 @@ def test_region_admins_book_other_organizations_pools_as_requests(region_admin, 
         UserFactory(),
         DevicePoolFactory(organization=other_org, booking_scope=DevicePool.Scope.RESIDENTS),
     )
+
+
+def test_staff_cancelling_the_rest_of_a_series_tell_the_teacher_once(
+    staff, teacher, pool, django_capture_on_commit_callbacks, mailoutbox
+):
+    first = tomorrow(8).date()
+    series = services.book_series(
+        by=teacher,
+        pool=pool,
+        quantity=1,
+        first_date=first,
+        until=first + datetime.timedelta(weeks=3),
+        start_time=datetime.time(8),
+        end_time=datetime.time(9),
+    )
+    second = series.reservations.order_by("start")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        count = services.cancel_rest_of_series(by=staff, reservation=second)
+    assert count == 3
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [teacher.email]
+    assert teacher.preferred_language == "de"
+    assert mailoutbox[0].subject.startswith("Wöchentliche Buchung storniert")

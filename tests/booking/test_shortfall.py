@@ -10,21 +10,17 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from booking import services
 from booking.models import Reservation
+from devices import services as device_services
 from devices.models import Device
 from devices.services import change_status
+from tests.booking.conftest import tomorrow
 from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 def in_days(days: int, hour: int) -> datetime.datetime:
@@ -161,3 +157,31 @@ def test_the_check_ignores_bookings_that_are_over(pool, bookings):
     # At 10:00 Anna's booking is over; Ben's is still running and the next day's is to come.
     assert set(newly) == {bookings["ben"].pk, bookings["half"].pk}
     assert not Reservation.objects.get(pk=bookings["past"].pk).shortfall
+
+
+@pytest.fixture
+def pool_of_three(organization):
+    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
+    for number in range(3):
+        DeviceFactory(pool=pool, asset_tag=f"KRG-{number}")
+    return pool
+
+
+def test_moving_a_device_out_of_its_pool_marks_the_shortfall_and_tells_the_teacher(
+    staff, teacher, pool_of_three, organization, django_capture_on_commit_callbacks, mailoutbox
+):
+    pool = pool_of_three
+    other = DevicePoolFactory(organization=organization, name="Reserve")
+    booking = ReservationFactory(
+        pool=pool, user=teacher, quantity=3, start=tomorrow(8), end=tomorrow(10)
+    )
+    device = pool.devices.first()
+    with django_capture_on_commit_callbacks(execute=True):
+        device_services.update_device(by=staff, device=device, pool=other)
+    booking.refresh_from_db()
+    assert booking.shortfall
+    assert [message.to for message in mailoutbox] == [[teacher.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        device_services.update_device(by=staff, device=device, pool=pool)
+    booking.refresh_from_db()
+    assert not booking.shortfall

@@ -11,7 +11,6 @@ import re
 from collections import Counter
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from booking import services
@@ -28,7 +27,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 PERIODS = [
     (1, "08:00", "08:45"),
@@ -38,12 +37,6 @@ PERIODS = [
     (5, "11:35", "12:20"),
     (6, "12:25", "13:10"),
 ]
-
-
-@pytest.fixture
-def client(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 @pytest.fixture
@@ -866,3 +859,9 @@ def test_no_booking_page_has_duplicate_ids(client, teacher, pool):
 def test_a_region_admin_may_book_any_pool(client, region_admin, pool):
     client.force_login(region_admin)
     assert client.get(f"/pools/{pool.pk}/week/").status_code == 200
+
+
+def test_a_quantity_in_odd_digits_is_ignored_not_a_500(client, teacher, pool):
+    client.force_login(teacher)
+    response = client.get(f"/pools/{pool.pk}/book/", {"quantity": "²"})
+    assert response.status_code == 200

@@ -8,11 +8,15 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
+from booking.services import local_datetime
+from courses.models import Course
 from organizations.models import Organization, Role
 from tests.factories import (
     CourseFactory,
+    DeviceFactory,
+    DevicePoolFactory,
     LocationFactory,
     MeetingFactory,
     MembershipFactory,
@@ -83,3 +87,40 @@ def course(provider, venue):
 @pytest.fixture
 def residents(db):
     return [UserFactory() for _ in range(5)]
+
+
+def in_days(days: int, hour: int, minute: int = 0) -> datetime.datetime:
+    """``days`` after today (the real one) at a local wall-clock time."""
+    return local_datetime(
+        timezone.localdate() + datetime.timedelta(days=days), datetime.time(hour, minute)
+    )
+
+
+@pytest.fixture
+def held_today(organization):
+    """A published course of the staff's organization whose one date is today."""
+    course = CourseFactory(organization=organization, title="Tablet-Kurs", capacity=10)
+    MeetingFactory(course=course, start=in_days(0, 0, 1), end=in_days(0, 2))
+    return course
+
+
+@pytest.fixture
+def with_devices(organization):
+    """A draft course of the organization that needs two of a pool's three devices."""
+    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 7")
+    DeviceFactory.create_batch(3, pool=pool)
+    return CourseFactory(
+        organization=organization,
+        status=Course.Status.DRAFT,
+        published_at=None,
+        pool=pool,
+        devices_needed=2,
+    )
+
+
+def weekly(course: Course, count: int) -> None:
+    """``count`` weekly evening dates of ``course``, from a week from today."""
+    for week in range(count):
+        MeetingFactory(
+            course=course, start=in_days(7 + 7 * week, 18), end=in_days(7 + 7 * week, 19, 30)
+        )

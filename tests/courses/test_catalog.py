@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,16 +22,10 @@ from tests.factories import (
     OrganizationFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 URL = reverse("courses:catalog")
 HTMX = {"HX-Request": "true", "HX-Target": "results"}
-
-
-@pytest.fixture
-def client(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def at(days: int, hour: int = 18) -> datetime.datetime:

@@ -7,14 +7,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core import mail
 from django.utils import translation
 from icalendar import Calendar
 
 from courses import ical, services
 from courses.models import Course, Enrollment
-from tests.factories import UserFactory
+from tests.factories import EnrollmentFactory, MeetingFactory, UserFactory
 
-from .conftest import NOW, at
+from .conftest import NOW, at, in_days
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +263,25 @@ def test_removing_a_date_of_a_published_course_sends_its_cancelled_event(
     assert str(event["status"]) == "CANCELLED"
     assert int(event["sequence"]) == 1
     assert event.decoded("dtstart") == last.start
+
+
+def test_the_course_cancelled_email_carries_the_dates_as_cancelled(
+    staff, held_today, django_capture_on_commit_callbacks, settings
+):
+    held = held_today
+    MeetingFactory(course=held, start=in_days(7, 18), end=in_days(7, 19))
+    EnrollmentFactory(course=held, user=UserFactory(email="anna@example.org"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_course(by=staff, course=held, reason="Dozent krank")
+    (message,) = mail.outbox
+    (attachment,) = [a for a in message.attachments if a[0].endswith(".ics")]
+    calendar = Calendar.from_ical(attachment[1])
+    events = calendar.walk("VEVENT")
+    assert len(events) == 2
+    assert {str(event["status"]) for event in events} == {"CANCELLED"}
+    # The same UIDs as in the confirmation, with a higher SEQUENCE, so that they replace it.
+    assert {int(event["sequence"]) for event in events} == {1}
+    assert {str(event["uid"]) for event in events} == {
+        f"course-meeting-{meeting.pk}@{settings.LERNPOOL_SITE_URL.split('://')[-1]}"
+        for meeting in held.meetings.all()
+    }

@@ -20,13 +20,7 @@ from courses.models import Certificate
 from courses.pdf import render_certificates, render_sign_in_sheet
 from tests.factories import CourseFactory, EnrollmentFactory, LocationFactory, MeetingFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 def _pages(pdf: bytes, tmp_path: Path) -> list[str]:

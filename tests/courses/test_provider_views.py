@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.dates import local_datetime
 from courses.models import Attendance, Certificate, Course, Enrollment, Meeting
+from tests.courses.conftest import in_days, weekly
 from tests.factories import (
     ClosureFactory,
     CourseFactory,
@@ -25,23 +26,11 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 # ---------------------------------------------------------------------------------------
 # Fixtures and helpers
-
-
-@pytest.fixture(autouse=True)
-def _in_english(client, settings):
-    """The pages in English, so that the assertions hold whatever the German catalogue says."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-def in_days(days: int, hour: int, minute: int = 0) -> datetime.datetime:
-    return local_datetime(
-        timezone.localdate() + datetime.timedelta(days=days), datetime.time(hour, minute)
-    )
 
 
 @pytest.fixture
@@ -855,3 +844,56 @@ def test_the_holder_may_download_their_certificate_and_nobody_else(client, staff
     client.force_login(attended["bert"].user)
     assert client.get(f"/manage/certificates/{anna.pk}.pdf").status_code == 404
     assert client.get("/manage/certificates/999999.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "①", "1²"])
+def test_attendance_refuses_digits_int_cannot_read(client, staff, held_today, value):
+    held = held_today
+    EnrollmentFactory(course=held)
+    meeting = held.meetings.get()
+    client.force_login(staff)
+    url = f"/manage/courses/{held.pk}/meetings/{meeting.pk}/attendance/"
+    single = client.post(url, {"enrollment": value, f"present_{value}": "on"})
+    whole = client.post(url, {"shown": value})
+    assert single.status_code == whole.status_code == 400
+    assert "That person is not enrolled in this course." in whole.content.decode()
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["²", "①"])
+def test_the_sign_in_sheet_refuses_digits_int_cannot_read(client, staff, held_today, value):
+    held = held_today
+    client.force_login(staff)
+    response = client.get(f"/manage/courses/{held.pk}/sign-in.pdf", {"meeting": value})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "@SUM(1)"]
+)
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_csv(client, staff, held_today, name):
+    held = held_today
+    EnrollmentFactory(course=held, user=UserFactory(name=name, email="-2+3@example.org"))
+    client.force_login(staff)
+    rows = _csv_rows(client.get(f"/manage/courses/{held.pk}/participants.csv"))
+    assert rows[1][0] == "'" + name
+    assert rows[1][1] == "'-2+3@example.org"
+
+
+def test_an_ordinary_name_is_unchanged_in_the_csv(client, staff, held_today):
+    held = held_today
+    EnrollmentFactory(course=held, user=UserFactory(name="Anna Apfel", email="anna@example.org"))
+    client.force_login(staff)
+    rows = _csv_rows(client.get(f"/manage/courses/{held.pk}/participants.csv"))
+    assert rows[1][:2] == ["Anna Apfel", "anna@example.org"]
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_the_course_page_with_devices_runs_a_constant_number_of_queries(
+    client, staff, with_devices, count, django_assert_max_num_queries
+):
+    weekly(with_devices, count)
+    client.force_login(staff)
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/manage/courses/{with_devices.pk}/")
+    assert page.status_code == 200

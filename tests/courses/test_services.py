@@ -24,6 +24,7 @@ from courses.services import (
     NotPublishable,
 )
 from organizations.models import Role
+from tests.courses.conftest import in_days, weekly
 from tests.factories import (
     ClosureFactory,
     CourseFactory,
@@ -884,3 +885,29 @@ def test_the_command_checks_the_minimums_and_runs_twice_safely(provider, capsys)
         "0 course(s) below their minimum reported.",
     ]
     assert AuditLog.objects.filter(action="courses.minimum_not_reached").count() == 1
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_device_conflicts_run_a_constant_number_of_queries(
+    with_devices, count, django_assert_max_num_queries
+):
+    weekly(with_devices, count)
+    # Two devices are out during the second date only; one elsewhere overlaps nothing.
+    ReservationFactory(
+        pool=with_devices.pool, quantity=2, start=in_days(14, 17), end=in_days(14, 18, 30)
+    )
+    ReservationFactory(
+        pool=with_devices.pool, quantity=3, start=in_days(15, 17), end=in_days(15, 18, 30)
+    )
+    with django_assert_max_num_queries(4):
+        conflicts = services.device_conflicts(with_devices)
+    assert [(meeting.start, free) for meeting, free in conflicts] == [(in_days(14, 18), 1)]
+
+
+def test_device_conflicts_count_back_to_back_bookings_as_free(with_devices):
+    weekly(with_devices, 1)
+    ReservationFactory(pool=with_devices.pool, quantity=3, start=in_days(7, 16), end=in_days(7, 18))
+    ReservationFactory(
+        pool=with_devices.pool, quantity=3, start=in_days(7, 19, 30), end=in_days(7, 21)
+    )
+    assert services.device_conflicts(with_devices) == []

@@ -17,11 +17,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def pool(organization):
-    return DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-
-
 @pytest.mark.parametrize(
     "query",
     [

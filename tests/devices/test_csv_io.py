@@ -8,16 +8,9 @@ from devices.models import Device, DevicePool, DeviceType
 from devices.services import import_devices
 from organizations.models import Location
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 HEADER = ",".join(COLUMNS)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are compared in English, whatever the German catalogue says."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pool(organization):
-    return DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-
-
-@pytest.fixture
 def device(pool):
     return DeviceFactory(
         pool=pool, asset_tag="KRG-IPAD-001", name="iPad 01", serial_number="DMPXA1B2C3"

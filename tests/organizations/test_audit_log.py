@@ -20,13 +20,10 @@ from organizations.log_labels import ACTION_LABELS, GROUP_ACTIONS
 from organizations.models import Role
 from tests.factories import DeviceFactory, MembershipFactory, OrganizationFactory, UserFactory
 
+pytestmark = pytest.mark.usefixtures("english_pages")
+
 URL = "/manage/log/"
 CSV_URL = "/manage/log/log.csv"
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
 
 
 def _entry(action: str, organization, *, by=None, target=None, at=None, **data) -> AuditLog:

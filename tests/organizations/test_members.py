@@ -15,12 +15,9 @@ from organizations import services
 from organizations.models import Membership, Role
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
+pytestmark = pytest.mark.usefixtures("english_pages")
+
 URL = "/manage/members/"
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
 
 
 def reauthenticated(client, user, *, seconds_ago: float = 0) -> None:

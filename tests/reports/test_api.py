@@ -14,14 +14,9 @@ from .test_opendata import FEBRUARY, _organizations_with_bookings
 school = test_opendata.school
 library = test_opendata.library
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_default")]
 
 URL = "/api/v1/statistics"
-
-
-@pytest.fixture(autouse=True)
-def _in_english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def test_it_returns_rows_per_organization_and_month_with_the_licence(client, school, library):

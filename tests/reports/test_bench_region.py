@@ -1,24 +1,57 @@
-"""The region generator of bench/ at a tiny scale: it runs, writes what it promises, and the
-reports and open data can count it. PostgreSQL only (it writes with COPY)."""
+"""The region generator of bench/ at a tiny scale: it runs, writes what it promises, every row
+it writes is one the app accepts, and the reports and open data can count it. PostgreSQL only
+(it writes with COPY); the generated region is made once for the module and rolled back."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.cache import caches
+from django.db import connection, transaction
 from django.utils import timezone
 
-from booking.models import LoanItem, Reservation
-from courses.models import Enrollment
-from devices.models import Device
-from organizations.models import Organization
+from accounts.models import User
+from booking.models import Loan, LoanItem, Reservation
+from courses.models import Attendance, Certificate, Course, Enrollment, Meeting
+from devices.models import Device, DeviceEvent, DevicePool, DeviceType
+from organizations.models import Closure, District, LessonPeriod, Membership, Organization
 from reports import opendata
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+# Every model the generator writes.
+GENERATED = (
+    District,
+    Organization,
+    LessonPeriod,
+    Closure,
+    User,
+    Membership,
+    DeviceType,
+    DevicePool,
+    Device,
+    DeviceEvent,
+    Course,
+    Meeting,
+    Reservation,
+    Loan,
+    LoanItem,
+    Enrollment,
+    Attendance,
+    Certificate,
+)
+SAMPLE = 25
 
 
-def test_the_generator_fills_a_small_region_that_the_statistics_count():
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker):
     from bench.generate_region import fill
 
-    counts = fill(0.002, seed=3, migrate=False)
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield fill(0.002, seed=3, migrate=False)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.postgres
+def test_the_generator_fills_a_small_region_that_the_statistics_count(generated, db):
+    counts = generated
     assert Organization.objects.count() == counts["organizations"] == 4
     assert Device.objects.count() == counts["devices"] > 0
     # Shared out among the pools, rounded per pool.
@@ -33,3 +66,34 @@ def test_the_generator_fills_a_small_region_that_the_statistics_count():
     assert len(statistics.rows) == 4 * 12
     assert any(row.bookings not in (0, "< 5") for row in statistics.rows)
     assert any(row.utilization for row in statistics.rows)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("model", GENERATED, ids=lambda model: model.__name__)
+def test_every_generated_row_is_one_the_app_accepts(generated, db, model):
+    """A sample (the first rows and a random few) passes full_clean(): the generator writes no
+    value the models' choices, validators or constraints would refuse."""
+    rows = model.objects.all()
+    assert rows.exists()
+    sample = {*rows.order_by("pk")[:SAMPLE], *rows.order_by("?")[:SAMPLE]}
+    for row in sample:
+        row.full_clean()
+
+
+def test_migrating_creates_the_cache_table_of_the_settings_in_use(db, settings):
+    """Under settings with the database cache (dev, prod) the generated database gets its cache
+    table, also where the migration that creates it already ran under other settings."""
+    from bench.generate_region import migrate_database
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "bench_cache_check",
+        }
+    }
+    caches.close_all()
+    assert "bench_cache_check" not in connection.introspection.table_names()
+
+    migrate_database()
+
+    assert "bench_cache_check" in connection.introspection.table_names()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import translation
 
 from booking.models import Loan, LoanItem
 from courses.models import Enrollment
@@ -17,13 +16,7 @@ from tests.factories import DeviceFactory, ReservationFactory, UserFactory
 
 from .conftest import at
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 def _report(world, scope, period):

@@ -29,15 +29,10 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_default")]
 
 URL = "/opendata/statistics.csv"
 FEBRUARY = datetime.date(2026, 2, 1)
-
-
-@pytest.fixture(autouse=True)
-def _in_english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def at(day: int, hour: int, month: datetime.date = FEBRUARY) -> datetime.datetime:

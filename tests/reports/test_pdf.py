@@ -24,15 +24,9 @@ from tests.factories import DeviceFactory, DevicePoolFactory
 
 from .conftest import WEEK
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 TWO_MONTHS = "2026-02-23..2026-03-08"
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
 
 
 def pdf_text(content: bytes, *, first: int | None = None, last: int | None = None) -> str:

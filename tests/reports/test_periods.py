@@ -9,13 +9,9 @@ from django.utils import translation
 
 from reports.periods import InvalidPeriod, parse_period, period_choices
 
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.mark.parametrize(

@@ -5,19 +5,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
-from django.utils import translation
 
 from organizations.models import Organization, Role
 from reports.scope import allowed_scopes, default_scope, parse_scope
 from tests.factories import DistrictFactory, MembershipFactory, OrganizationFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 @pytest.mark.parametrize("person", ["teacher", "staff", "resident"])

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone, translation
+from django.utils import timezone
 
 import reports.figures
 from organizations.models import Membership, Role
@@ -16,16 +16,10 @@ from reports import csv_export
 from reports.models import MonthlyReportSent, MonthlyReportSubscription, ReportRun
 from reports.tasks import build_report_file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 WEEK_KEY = "2026-03-02..2026-03-08"
 SCHOOL = "org:kronberg-gymnasium"
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
 
 
 def queued(user, **fields) -> ReportRun:

@@ -12,9 +12,8 @@ import datetime
 import re
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from organizations.models import Role
 from reports import formatting
@@ -30,25 +29,16 @@ from tests.factories import (
 
 from .conftest import WEEK, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("english_messages", "english_pages"),
+]
 
 WEEK_KEY = f"{WEEK[0].isoformat()}..{(WEEK[1] - datetime.timedelta(days=1)).isoformat()}"
 SCHOOL = "org:kronberg-gymnasium"
 LIBRARY = "org:stadtbuecherei-miltenberg"
 # A report's queries do not grow with its rows (49 for the school's week, both periods).
 REPORT_QUERIES = 55
-
-
-@pytest.fixture
-def client(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

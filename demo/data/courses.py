@@ -1,6 +1,6 @@
 """The demo course programme: digital-skills courses across the region's providers.
 
-Plain data, read by ``courses/demo.py``. A course ``TEMPLATES`` entry is what a provider
+Plain data, read by ``demo/courses.py``. A course ``TEMPLATES`` entry is what a provider
 writes about a course; a ``RUNS`` entry is one run of it at a provider: where, from which
 week (relative to the week of seeding: 0 this week, -6 six weeks ago), which weekday and
 time, how many meetings, seats, and how full it is. Organizations by slug, rooms by Location
@@ -21,7 +21,7 @@ T = datetime.time
 SMARTPHONE_QUESTION = "Welches Smartphone bringen Sie mit (Android oder iPhone)?"
 LAPTOP_QUESTION = "Bringen Sie einen eigenen Laptop mit?"
 
-# Rooms the providers run courses in that organizations/demo_data.py does not list.
+# Rooms the providers run courses in that demo/data/organizations.py does not list.
 LOCATIONS: list[dict[str, Any]] = [
     {
         "organization": "stadtbibliothek-alzenau",
@@ -843,7 +843,7 @@ RUNS: list[dict[str, Any]] = [
 ]
 
 # People who take courses but borrow nothing: the region's residents beyond the readers of
-# booking/demo_lending_data.py. Names are invented.
+# demo/data/lending.py. Names are invented.
 COURSE_PEOPLE: list[dict[str, str]] = [
     {"name": name}
     for name in [

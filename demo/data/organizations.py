@@ -1,7 +1,7 @@
 """The demo region: Stadt Aschaffenburg and the Landkreise Aschaffenburg and Miltenberg.
 
-Plain data, read by ``manage.py seed_demo``. Later apps extend the demo the same way: a
-``demo_data.py`` of their own that refers to organizations by slug and to people by email.
+Plain data, read by ``manage.py seed_demo``. The data of the other parts of the demo is
+beside it in ``demo/data/`` and refers to organizations by slug and to people by email.
 
 The organizations, towns and postal codes are real; street addresses are plausible but not
 checked against a directory, and the people are invented. Nothing here may reach a real

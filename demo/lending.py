@@ -1,7 +1,7 @@
 """Demo data for lending to residents: the libraries' pools with a year of loans.
 
-``manage.py seed_demo`` calls :func:`seed` (registered in ``BookingConfig.ready``) after the
-school bookings. The data is in ``booking/demo_lending_data.py``: each lending library gets
+``manage.py seed_demo`` calls :func:`seed` (listed in ``demo/seeders.py``) after the
+school bookings. The data is in ``demo/data/lending.py``: each lending library gets
 its lending policy and borrowing agreement (the Stadtbibliothek Aschaffenburg a second
 version), its readers their library cards and accepted agreements, and every pool lent to
 residents a year of loans, relative to the day of seeding: returned ones (a few late, with
@@ -9,7 +9,7 @@ the reminders and notices they got, and the damaged return of each device now in
 open ones (two or three overdue, one renewed), reservations to pick up on the next two opening days,
 and a pool lent out completely with a waiting list, the first of whom has a device held.
 
-Like ``booking.demo``, rows are written directly and in bulk (the demo is a fixture, not
+Like ``demo.booking``, rows are written directly and in bulk (the demo is a fixture, not
 something a person did), from a ``random.Random`` with a fixed seed, but keep what the
 services keep: every loan has its reservation ``[pick-up day 00:00, due day + 1 00:00)``
 local, the reservations of a pool never need more devices than it has in service (each
@@ -35,12 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from devices.models import Device, DeviceEvent, DevicePool
-from organizations import demo_data as organization_demo_data
-from organizations.models import Organization, Role
-
-from . import demo_lending_data as data
-from .models import (
+from booking.models import (
     AgreementAcceptance,
     BorrowingAgreement,
     LendingPolicy,
@@ -51,7 +46,11 @@ from .models import (
     Reservation,
     WaitlistEntry,
 )
-from .services import closed_dates, local_datetime
+from booking.services import closed_dates, local_datetime
+from demo.data import lending as data
+from demo.data import organizations as organization_demo_data
+from devices.models import Device, DeviceEvent, DevicePool
+from organizations.models import Organization, Role
 
 SEED = 20261126
 DAY = datetime.timedelta(days=1)
@@ -59,7 +58,7 @@ MIDNIGHT = datetime.time(0)
 # When the daily job sends reminders and notices, and offers held devices.
 DAILY_JOB_AT = datetime.time(7, 0)
 # The demo password is public; a fixed salt keeps the hash the same on every run (see
-# organizations/management/commands/seed_demo.py).
+# demo/management/commands/seed_demo.py).
 DEMO_PASSWORD_SALT = "lernpooldemo"
 
 
@@ -122,7 +121,7 @@ def _demo_password_hash() -> str:
 
 
 def demo_users() -> dict[str, User]:
-    """The people of organizations/demo_data.py by email local part."""
+    """The people of demo/data/organizations.py by email local part."""
     emails = [person["email"] for person in organization_demo_data.USERS]
     return {
         email.split("@")[0]: user
@@ -329,7 +328,7 @@ def _organizations() -> dict[str, Organization]:
     found = Organization.objects.in_bulk(list(slugs), field_name="slug")
     missing = sorted(slugs - set(found))
     if missing:
-        raise CommandError(f"booking/demo_lending_data.py names unknown organizations: {missing}")
+        raise CommandError(f"demo/data/lending.py names unknown organizations: {missing}")
     return found
 
 
@@ -364,7 +363,7 @@ def _seed_agreements(
 
 
 def _pool_states(organizations: dict[str, Organization]) -> dict[tuple[str, str], PoolState]:
-    from devices import demo_data as device_demo_data
+    from demo.data import devices as device_demo_data
 
     added = {
         (entry["organization"], entry["name"]): entry["added"]
@@ -419,7 +418,7 @@ def _people(users: dict[str, User], residents: dict[str, User]) -> dict[str, Any
     home: dict[str, list[User]] = defaultdict(list)
     for local, slug in data.DEMO_RESIDENTS.items():
         if local not in users:
-            raise CommandError(f"booking/demo_lending_data.py names an unknown user: {local}")
+            raise CommandError(f"demo/data/lending.py names an unknown user: {local}")
         by_key[local] = users[local]
         home[slug].append(users[local])
     for index, entry in enumerate(data.RESIDENTS):
@@ -478,7 +477,7 @@ def _plan_now(planner: Planner, states, people, staff) -> None:
             planner.queue(Waiting(pool, user, planner.some_time(joined)))
             continue
         if slots_used[entry["pool"]] >= len(state.in_service):
-            raise CommandError(f"booking/demo_lending_data.py: too many loans for {entry['pool']}")
+            raise CommandError(f"demo/data/lending.py: too many loans for {entry['pool']}")
         slots_used[entry["pool"]] += 1
         if kind == "loan":
             renewals = entry.get("renewals", 0)
@@ -759,7 +758,7 @@ def _write(planner: Planner, organizations, agreements, staff) -> int:
         batch_size=500,
     )
     if not all(reservation.pk for reservation in reservations):
-        raise CommandError("booking/demo_lending.py needs a database that returns ids.")
+        raise CommandError("demo/lending.py needs a database that returns ids.")
     handed_out = [
         (lending, reservation)
         for lending, reservation in zip(lendings, reservations, strict=True)

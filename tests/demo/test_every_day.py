@@ -25,8 +25,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from booking import demo_data as booking_demo_data
-from booking import demo_lending_data
 from booking.availability import peak_reserved
 from booking.models import (
     AgreementAcceptance,
@@ -39,8 +37,10 @@ from booking.models import (
 )
 from booking.services import closed_dates
 from courses.models import Certificate, Course, Enrollment
+from demo.data import booking as booking_demo_data
+from demo.data import lending as demo_lending_data
+from demo.data import organizations as demo_data
 from devices.models import Device, DevicePool
-from organizations import demo_data
 from organizations.models import Membership, Organization, Role
 from reports.figures import build_report
 from reports.periods import parse_period
@@ -324,7 +324,7 @@ def devices_and_people(now: datetime.datetime) -> str:
         return f"{devices} devices, the README says about {said}"
     listed = int(re.search(r"lists all (\d+)", readme).group(1))
     if listed != len(demo_data.USERS):
-        return f"organizations/demo_data.py lists {len(demo_data.USERS)}, the README says {listed}"
+        return f"demo/data/organizations.py lists {len(demo_data.USERS)}, the README says {listed}"
     more = int(re.search(r"add about (\d+) more residents", readme).group(1))
     others = User.objects.filter(email__endswith=demo_data.DEMO_EMAIL_DOMAIN).count() - listed
     if abs(others - more) > more * 0.25:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
@@ -10,8 +11,8 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from organizations import demo_data
-from organizations.demo_data import DEMO_PASSWORD
+from demo.data import organizations as demo_data
+from demo.data.organizations import DEMO_PASSWORD
 from organizations.models import (
     Closure,
     District,
@@ -21,6 +22,7 @@ from organizations.models import (
     Organization,
     Role,
 )
+from tests.demo.conftest import seed_once
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +35,16 @@ def seed(*args: str) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The region seeded once for the module; each test runs in a savepoint within it."""
+    with seed_once(django_db_blocker) as output:
+        yield output
+
+
 @pytest.fixture
-def output() -> str:
-    return seed()
+def output(seeded_once, db) -> str:
+    return seeded_once
 
 
 def counts() -> dict[str, int]:
@@ -232,6 +241,7 @@ def test_quiet_prints_nothing(db):
 
 def test_seed_demo_refuses_to_run_outside_a_demo(settings):
     settings.LERNPOOL_DEMO = False
+    before = counts()
     with pytest.raises(CommandError, match="not a demo"):
         call_command("seed_demo", quiet=True)
-    assert not User.objects.exists()
+    assert counts() == before

@@ -1,4 +1,4 @@
-"""The demo programme that ``manage.py seed_demo`` adds through ``courses.demo.seed``. The
+"""The demo programme that ``manage.py seed_demo`` adds through ``demo.courses.seed``. The
 region is seeded once for the module, inside a transaction rolled back at the end; each test
 runs in a savepoint within it."""
 
@@ -12,7 +12,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from courses.models import (
     Meeting,
 )
 from organizations.models import Closure, Location, Membership, Organization, Role
+from tests.demo.conftest import seed_once
 
 SUMMARY = re.compile(
     r"^Kurse: (\d+) Kurse \((\d+) vorbei, (\d+) mit Warteliste\), (\d+) Anmeldungen, "
@@ -43,11 +43,8 @@ def email(local: str) -> str:
 
 @pytest.fixture(scope="module")
 def seeded_region(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = StringIO()
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    with seed_once(django_db_blocker) as output:
+        yield output
 
 
 @pytest.fixture

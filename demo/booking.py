@@ -1,6 +1,6 @@
 """Demo bookings: a school year of the demo schools' device sets, with loans.
 
-``manage.py seed_demo`` calls :func:`seed` (registered in ``BookingConfig.ready``) once the
+``manage.py seed_demo`` calls :func:`seed` (listed in ``demo/seeders.py``) once the
 region, its people and the inventory exist. The teachers of the six demo schools book their
 schools' pools for lesson periods (one period, a double period, now and then a project
 morning), a few of them every week or every second week; teachers of other schools ask for
@@ -11,12 +11,12 @@ last set with two devices still out, so that the staff desk has something to sho
 The dates are relative to the day of seeding: the school year that contains it (or the next
 one in the summer holidays) and the one before it (for the reports of last school year),
 widened so that there are always a few weeks of history and of upcoming bookings. Weekends
-and the closures in ``organizations/demo_data.py`` are skipped; where no holiday data is
+and the closures in ``demo/data/organizations.py`` are skipped; where no holiday data is
 known, the summer holidays are taken as 1 August to 14 September. The school year before
 was quieter (``LAST_YEAR_USE``) and had no series. A request of another school whose day
 does not fit moves on to the next school day that does.
 
-Like ``devices.demo``, the rows are written directly with the ORM (the demo is a fixture, not
+Like ``demo.devices``, the rows are written directly with the ORM (the demo is a fixture, not
 something a person did), in bulk, from a ``random.Random`` with a fixed seed. Every booking
 is planned against a budget per pool, so that at no instant do the confirmed (and requested)
 bookings need more devices than the pool has in service; devices are handed out so that none
@@ -40,15 +40,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from devices import demo_data as device_demo_data
+from booking.models import Loan, LoanItem, Reservation, Series
+from booking.services import closed_dates
+from demo.data import booking as demo_data
+from demo.data import devices as device_demo_data
+from demo.data import organizations as organization_demo_data
+from demo.data.booking import LAPTOP, SCHOOLS, TABLET, SeriesSpec
 from devices.models import Device, DeviceEvent, DevicePool
-from organizations import demo_data as organization_demo_data
 from organizations.models import Closure, LessonPeriod, Organization, Role
-
-from . import demo_data
-from .demo_data import LAPTOP, SCHOOLS, TABLET, SeriesSpec
-from .models import Loan, LoanItem, Reservation, Series
-from .services import closed_dates
 
 SEED = 20260915
 DAY = datetime.timedelta(days=1)
@@ -308,7 +307,7 @@ def _users() -> dict[str, User]:
     named |= {request.user for request in demo_data.REGION_REQUESTS}
     missing = named - set(users)
     if missing:
-        raise CommandError(f"booking/demo_data.py names unknown demo users: {sorted(missing)}")
+        raise CommandError(f"demo/data/booking.py names unknown demo users: {sorted(missing)}")
     return users
 
 
@@ -876,7 +875,7 @@ def _write(planner: Planner, loans: list[PlannedLoan]) -> int:
         batch_size=500,
     )
     if not all(reservation.pk for reservation in reservations):
-        raise CommandError("booking/demo.py needs a database that returns ids from bulk inserts.")
+        raise CommandError("demo/booking.py needs a database that returns ids from bulk inserts.")
     reservation_of = {
         id(booking): reservation
         for booking, reservation in zip(bookings, reservations, strict=True)

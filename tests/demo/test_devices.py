@@ -1,10 +1,11 @@
-"""The demo inventory that ``manage.py seed_demo`` adds through ``devices.demo.seed``."""
+"""The demo inventory that ``manage.py seed_demo`` adds through ``demo.devices.seed``."""
 
 from __future__ import annotations
 
 import datetime
 import re
 from collections import Counter
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
@@ -12,10 +13,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from devices import demo, demo_data
+from demo import devices as demo
+from demo.data import devices as demo_data
+from demo.data import organizations as organization_demo_data
 from devices.models import Device, DeviceEvent, DevicePool, DeviceType
-from organizations import demo_data as organization_demo_data
 from organizations.models import Location, Membership, Organization, Role
+from tests.demo.conftest import seed_once
 
 SUMMARY = re.compile(
     r"^Geräte: (\d+) Geräte in (\d+) Gerätesets \((\d+) in Reparatur, (\d+) verloren; "
@@ -24,9 +27,16 @@ SUMMARY = re.compile(
 )
 
 
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The region seeded once for the module; each test runs in a savepoint within it."""
+    with seed_once(django_db_blocker) as output:
+        yield output
+
+
 @pytest.fixture
-def seeded(db) -> None:
-    call_command("seed_demo", quiet=True)
+def seeded(seeded_once, db) -> str:
+    return seeded_once
 
 
 def seed_output() -> str:
@@ -243,8 +253,8 @@ def test_a_pools_capacity_is_its_devices_in_service(seeded):
 # --- Seeding again --------------------------------------------------------------------------
 
 
-def test_the_summary_is_one_german_line(db):
-    first = SUMMARY.search(seed_output())
+def test_the_summary_is_one_german_line(seeded):
+    first = SUMMARY.search(seeded)
     assert first is not None
     devices, pools, in_repair, lost, created = map(int, first.groups())
     assert devices == created == Device.objects.count()

@@ -1,8 +1,8 @@
 """The demo of lending to residents: the libraries' rules, agreements, readers and loans.
 
-Plain data, read by ``booking/demo_lending.py``. Organizations are named by slug, pools by
+Plain data, read by ``demo/lending.py``. Organizations are named by slug, pools by
 organization and name, people by the local part of their email address (the domain is
-``organizations.demo_data.DEMO_EMAIL_DOMAIN``), exactly as in the other demo data files.
+``demo.data.organizations.DEMO_EMAIL_DOMAIN``), exactly as in the other demo data files.
 
 Days are relative to the day of seeding (``T``): ``-3`` is three days ago. A pick-up day is
 moved to the library's nearest opening day before it, so that nobody picks up a laptop on a
@@ -19,7 +19,7 @@ T = datetime.time
 # --- The libraries ------------------------------------------------------------------------
 
 # When the desk is staffed: weekday (0 = Monday) → opening windows. Hand-outs and returns in
-# the demo happen inside these; it mirrors the opening hours in organizations/demo_data.py.
+# the demo happen inside these; it mirrors the opening hours in demo/data/organizations.py.
 OPENING: dict[str, dict[int, list[tuple[T, T]]]] = {
     "stadtbibliothek-aschaffenburg": {
         1: [(T(10), T(18))],
@@ -246,7 +246,7 @@ AGREEMENTS: list[dict[str, Any]] = [
 # --- Readers ----------------------------------------------------------------------------------
 
 # Residents with no role anywhere, who borrow and take courses. The four demo residents of
-# organizations/demo_data.py (buergerin, buerger, leonie.arnold, resident.en) borrow at the
+# demo/data/organizations.py (buergerin, buerger, leonie.arnold, resident.en) borrow at the
 # Stadtbibliothek Aschaffenburg; these add the other people of the region. "home" is the
 # library they borrow from. Names are invented.
 RESIDENTS: list[dict[str, str]] = [
@@ -294,7 +294,7 @@ RESIDENTS: list[dict[str, str]] = [
     {"name": "Petra Lindner", "home": "stadtbuecherei-miltenberg"},
 ]
 
-# The demo residents of organizations/demo_data.py and where they borrow.
+# The demo residents of demo/data/organizations.py and where they borrow.
 DEMO_RESIDENTS: dict[str, str] = {
     "buergerin": "stadtbibliothek-aschaffenburg",
     "buerger": "stadtbibliothek-aschaffenburg",

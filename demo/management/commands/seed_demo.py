@@ -3,7 +3,7 @@
 Idempotent: every row is found by its natural key (slug, email, organization + name, ...)
 and updated, so running it again changes nothing and duplicates nothing. It only adds and
 updates; it never deletes what someone created by hand. The data is in
-``organizations/demo_data.py``.
+``demo/data/organizations.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
-from organizations import demo, demo_data
+from demo import seeders
+from demo.data import organizations as demo_data
 from organizations.models import (
     Closure,
     District,
@@ -78,7 +79,7 @@ class Command(BaseCommand):
             seed_closures(organizations, seen, created)
             seed_users(organizations, seen, created)
             # The apps above organizations (devices, booking, courses …) add their part.
-            app_summaries = [seeder(self.stdout) for seeder in demo.seeders()]
+            app_summaries = [seeder(self.stdout) for seeder in seeders.seeders()]
         if quiet or options.get("verbosity", 1) == 0:
             return
         self.stdout.write(self.style.SUCCESS(summary(seen, created)))
@@ -242,7 +243,7 @@ def login_table() -> str:
             *(line(row) for row in rows),
             "",
             f"Dazu {others} weitere Demo-Konten mit demselben Passwort, "
-            "siehe organizations/demo_data.py.",
+            "siehe demo/data/organizations.py.",
             "Konten mit Rollen (Mitarbeitende, Leitungen, Regionaladmin) fragen nach dem Passwort",
             "nach einem Code der Zwei-Faktor-Anmeldung. Den aktuellen Code (er wechselt alle",
             "30 Sekunden) zeigt: .venv/bin/python manage.py demo_code",

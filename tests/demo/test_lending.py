@@ -1,5 +1,5 @@
 """The demo of lending to residents that ``manage.py seed_demo`` adds through
-``booking.demo_lending.seed``. The region is seeded once for the module, inside a
+``demo.lending.seed``. The region is seeded once for the module, inside a
 transaction that is rolled back at the end; each test runs in a savepoint within it."""
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import User
-from booking import demo_lending_data
 from booking.availability import peak_reserved, reserved_intervals
 from booking.models import (
     AgreementAcceptance,
@@ -32,9 +30,11 @@ from booking.models import (
     WaitlistEntry,
 )
 from booking.services import closed_dates
+from demo.data import lending as demo_lending_data
+from demo.data.organizations import DEMO_PASSWORD
 from devices.models import Device, DeviceEvent, DevicePool
-from organizations.demo_data import DEMO_PASSWORD
 from organizations.models import Organization
+from tests.demo.conftest import seed_once
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FAR = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -57,11 +57,8 @@ def email(local: str) -> str:
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = StringIO()
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    with seed_once(django_db_blocker) as output:
+        yield output
 
 
 @pytest.fixture

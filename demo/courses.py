@@ -1,7 +1,7 @@
 """Demo data for courses: a realistic programme across the region's providers.
 
-``manage.py seed_demo`` calls :func:`seed` (registered in ``CoursesConfig.ready``) after the
-bookings and the lending demo. The programme is in ``courses/demo_data.py``: about forty
+``manage.py seed_demo`` calls :func:`seed` (listed in ``demo/seeders.py``) after the
+bookings and the lending demo. The programme is in ``demo/data/courses.py``: about forty
 courses of the adult-education centres, libraries, the Seniorenbüro and some schools, from a
 few weeks back to three months ahead, relative to the day of seeding. Past courses have
 their attendance and certificates, a running one the attendance so far; upcoming ones are
@@ -31,16 +31,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from booking.demo_lending import demo_users, ensure_people
-from booking.demo_lending_data import RESIDENTS
 from booking.models import Loan, LoanItem, Reservation
 from booking.services import closed_dates, free_count, local_datetime
+from courses.models import (
+    Attendance,
+    Certificate,
+    Course,
+    Enrollment,
+    Meeting,
+    new_certificate_code,
+)
+from demo.data import courses as data
+from demo.data import organizations as organization_demo_data
+from demo.data.lending import RESIDENTS
+from demo.lending import demo_users, ensure_people
 from devices.models import Device, DevicePool
-from organizations import demo_data as organization_demo_data
 from organizations.models import Location, Organization, Role
-
-from . import demo_data as data
-from .models import Attendance, Certificate, Course, Enrollment, Meeting, new_certificate_code
 
 SEED = 20261127
 DAY = datetime.timedelta(days=1)
@@ -115,7 +121,7 @@ def _organizations() -> dict[str, Organization]:
     found = Organization.objects.in_bulk(list(slugs), field_name="slug")
     missing = sorted(slugs - set(found))
     if missing:
-        raise CommandError(f"courses/demo_data.py names unknown organizations: {missing}")
+        raise CommandError(f"demo/data/courses.py names unknown organizations: {missing}")
     return found
 
 
@@ -184,7 +190,7 @@ class _Planner:
 
     def person(self, key: str) -> User:
         if key not in self.users:
-            raise CommandError(f"courses/demo_data.py names an unknown user: {key}")
+            raise CommandError(f"demo/data/courses.py names an unknown user: {key}")
         return self.users[key]
 
     def plan(self, run: dict[str, Any]) -> PlannedCourse:
@@ -197,7 +203,7 @@ class _Planner:
         organization = self.organizations[slug]
         location = self.locations.get((slug, run["location"]))
         if location is None:
-            raise CommandError(f"courses/demo_data.py names an unknown room: {run['location']}")
+            raise CommandError(f"demo/data/courses.py names an unknown room: {run['location']}")
         first = self.monday + DAY * (7 * run["weeks"] + run["day"])
         start_time, end_time = run["time"]
         meetings = [
@@ -223,7 +229,7 @@ class _Planner:
         if "pool" in run:
             pool = self.pools.get((organization.pk, run["pool"]))
             if pool is None:
-                raise CommandError(f"courses/demo_data.py names an unknown pool: {run['pool']}")
+                raise CommandError(f"demo/data/courses.py names an unknown pool: {run['pool']}")
         course = Course(
             organization=organization,
             title=template["title"],
@@ -268,7 +274,7 @@ class _Planner:
             planned = sum(q for s, e, q in self.load[pool.pk] if s < end and start < e)
             if planned + quantity > free_count(pool, start, end):
                 raise CommandError(
-                    f"courses/demo_data.py: {pool} has too few devices on {start:%Y-%m-%d}"
+                    f"demo/data/courses.py: {pool} has too few devices on {start:%Y-%m-%d}"
                 )
             self.load[pool.pk].append((start, end, quantity))
 
@@ -355,7 +361,7 @@ def _write(planned: list[PlannedCourse], now: datetime.datetime) -> None:
     rng = random.Random(SEED + 1)
     courses = Course.objects.bulk_create([plan.course for plan in planned])
     if not all(course.pk for course in courses):
-        raise CommandError("courses/demo.py needs a database that returns ids.")
+        raise CommandError("demo/courses.py needs a database that returns ids.")
     # Device reservations: confirmed for every meeting of a published course (cancelled with
     # the course), handed to its staff and back for the meetings that are over.
     with_devices = [

@@ -1,7 +1,7 @@
 """The demo inventory: device types, pools and devices of the demo region.
 
-``manage.py seed_demo`` calls :func:`seed` (registered in ``DevicesConfig.ready``) once the
-organizations, rooms and people exist. The data is in ``devices/demo_data.py``.
+``manage.py seed_demo`` calls :func:`seed` (listed in ``demo/seeders.py``) once the
+organizations, rooms and people exist. The data is in ``demo/data/devices.py``.
 
 The demo is a fixture, not something a person did, so the rows are written directly with
 the ORM rather than through ``devices.services`` (which needs an acting staff member and
@@ -19,7 +19,6 @@ must not silently undo one made in the demo).
 from __future__ import annotations
 
 import datetime
-import random
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -29,15 +28,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from organizations import demo_data as organization_demo_data
+from demo.data import devices as demo_data
+from demo.data import organizations as organization_demo_data
+from demo.vocabulary import serial_number
+from devices.models import Device, DeviceEvent, DevicePool, DeviceType, new_label_code
 from organizations.models import Location, Organization, Role
-
-from . import demo_data
-from .models import Device, DeviceEvent, DevicePool, DeviceType, new_label_code
-
-# Serial numbers: no I and O, which makers leave out because they look like 1 and 0.
-SERIAL_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-SERIAL_DIGITS = "0123456789"
 
 # The time of day of the demo history entries: devices are added in the morning, and
 # damage is noticed around the big break.
@@ -120,7 +115,7 @@ def _organizations() -> dict[str, Organization]:
     found = Organization.objects.in_bulk(slugs, field_name="slug")
     missing = sorted(slugs - set(found))
     if missing:
-        raise CommandError(f"devices/demo_data.py names unknown organizations: {missing}")
+        raise CommandError(f"demo/data/devices.py names unknown organizations: {missing}")
     return found
 
 
@@ -137,7 +132,7 @@ def _location(locations: dict[tuple[str, str], Location], slug: str, name: str) 
         return locations[slug, name]
     except KeyError:
         raise CommandError(
-            f"devices/demo_data.py names an unknown location: {slug} / {name}"
+            f"demo/data/devices.py names an unknown location: {slug} / {name}"
         ) from None
 
 
@@ -171,19 +166,6 @@ def seed_pools(
         pool.device_types.set([types[entry["device_type"]]])
         pools.append(pool)
     return pools
-
-
-def serial_number(pattern: str, seed: str) -> str:
-    """A made-up serial number in the maker's pattern, the same for the same seed."""
-    rng = random.Random(seed)
-    return "".join(
-        rng.choice(SERIAL_CHARACTERS)
-        if character == "?"
-        else rng.choice(SERIAL_DIGITS)
-        if character == "#"
-        else character
-        for character in pattern
-    )
 
 
 def device_specs(
@@ -235,7 +217,7 @@ def device_specs(
     keys = Counter((spec.organization.pk, spec.asset_tag) for spec in specs)
     duplicates = sorted(tag for (_org, tag), seen in keys.items() if seen > 1)
     if duplicates:
-        raise CommandError(f"devices/demo_data.py repeats asset tags: {duplicates}")
+        raise CommandError(f"demo/data/devices.py repeats asset tags: {duplicates}")
     return specs
 
 

@@ -1,8 +1,8 @@
 """The demo inventory: device types, pools (Gerätesets) and devices of the demo region.
 
-Plain data, read by ``devices/demo.py`` when ``manage.py seed_demo`` runs. Organizations are
+Plain data, read by ``demo/devices.py`` when ``manage.py seed_demo`` runs. Organizations are
 named by their slug and rooms by their Location name, exactly as in
-``organizations/demo_data.py``; people by email.
+``demo/data/organizations.py``; people by email.
 
 Every pool holds ``count`` devices of one type, numbered from ``first``. A device's asset
 tag and name are ``asset_tag`` and ``device_name`` formatted with ``number`` (its running

@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.mfa import DEMO_TOTP_SECRET, totp_secret
 from accounts.models import User
-from organizations import demo as registry
-from organizations import demo_data
+from demo import seeders as registry
+from demo.data import organizations as demo_data
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_seeding_again_adds_no_second_authenticator():
 
 
 def test_demo_code_prints_the_code_the_demo_accounts_accept(monkeypatch, frozen_totp_clock):
-    from accounts.management.commands import demo_code
+    from demo.management.commands import demo_code
 
     monkeypatch.setattr(demo_code, "time", SimpleNamespace(time=lambda: frozen_totp_clock))
     _seed("--quiet")

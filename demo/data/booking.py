@@ -1,9 +1,9 @@
 """The demo bookings: who books which pools of the demo schools, for which classes, how
 often, and the weekly series and region requests among them.
 
-Plain data, read by ``booking/demo.py`` when ``manage.py seed_demo`` runs. Schools and pools
-are named by organization slug and pool name as in ``organizations/demo_data.py`` and
-``devices/demo_data.py``; people by the local part of their demo email address. Dates are
+Plain data, read by ``demo/booking.py`` when ``manage.py seed_demo`` runs. Schools and pools
+are named by organization slug and pool name as in ``demo/data/organizations.py`` and
+``demo/data/devices.py``; people by the local part of their demo email address. Dates are
 not written here: the demo places everything relative to the day it is seeded.
 """
 

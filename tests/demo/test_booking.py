@@ -1,4 +1,4 @@
-"""The demo bookings that ``manage.py seed_demo`` adds through ``booking.demo.seed``."""
+"""The demo bookings that ``manage.py seed_demo`` adds through ``demo.booking.seed``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime
 import itertools
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -17,13 +18,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from booking import demo
 from booking.availability import peak_reserved, reserved_intervals
 from booking.models import Loan, LoanItem, Reservation, Series
 from booking.services import closed_dates
+from demo import booking as demo
+from demo.data.organizations import DEMO_PASSWORD
 from devices.models import Device, DeviceEvent, DevicePool
-from organizations.demo_data import DEMO_PASSWORD
 from organizations.models import LessonPeriod, Membership, Organization, Role
+from tests.demo.conftest import only_seeders, seed_once
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUMMARY = re.compile(
@@ -34,22 +36,28 @@ SUMMARY = re.compile(
 FAR = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
+# This module checks the schools' bookings that demo/booking.py seeds. Lending to residents
+# and courses seed their own reservations and loans, checked in test_lending.py and
+# test_courses.py.
+OTHERS = ("demo.lending", "demo.courses")
+
+
 @pytest.fixture(autouse=True)
 def _only_the_booking_demo(monkeypatch):
-    """This module checks the schools' bookings that booking/demo.py seeds. Lending to residents
-    and courses seed their own reservations and loans, checked in test_lending_demo.py and
-    tests/courses/test_demo.py."""
-    from organizations import demo as registry
+    with only_seeders(monkeypatch, without=OTHERS):
+        yield
 
-    others = ("booking.demo_lending", "courses.demo")
-    monkeypatch.setattr(
-        registry, "_seeders", [seed for seed in registry.seeders() if seed.__module__ not in others]
-    )
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The region seeded once for the module; each test runs in a savepoint within it."""
+    with seed_once(django_db_blocker, without=OTHERS) as output:
+        yield output
 
 
 @pytest.fixture
-def seeded(db) -> None:
-    call_command("seed_demo", quiet=True)
+def seeded(seeded_once, db) -> str:
+    return seeded_once
 
 
 def seed_output() -> str:
@@ -319,8 +327,8 @@ def test_a_demo_teacher_logs_in_and_sees_upcoming_bookings(seeded, client):
 # --- Seeding again, and on other days -------------------------------------------------------
 
 
-def test_the_summary_is_one_german_line_and_seeding_again_adds_nothing(db):
-    first = SUMMARY.search(seed_output())
+def test_the_summary_is_one_german_line_and_seeding_again_adds_nothing(seeded):
+    first = SUMMARY.search(seeded)
     assert first is not None
     reservations, series, requests, cancelled, loans, overdue, created = map(int, first.groups())
     assert reservations == created == Reservation.objects.count()
