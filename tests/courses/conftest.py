@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone, translation
 
-from booking.services import local_datetime
+from core.dates import local_datetime
 from courses.models import Course
 from organizations.models import Organization, Role
 from tests.factories import (
