@@ -7,7 +7,7 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
-        from . import personal_data, retention  # noqa: F401 (registering)
+        from . import identity, personal_data, retention  # noqa: F401 (registering)
         from .demo import register_seeder
         from .demo_data import seed_demo_totp
 

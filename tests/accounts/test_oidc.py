@@ -1,0 +1,96 @@
+"""Single sign-on against a real OpenID provider (tests/oidc): the whole code flow, with the
+Django test client as the browser on Lernpool's side."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+
+from accounts.models import AuditLog, User
+from organizations.models import Membership
+
+LOGIN = "/accounts/oidc/schule/login/"
+
+
+def sso(client, provider, login: str, amr: str = "pwd"):
+    """Log in through the provider; return Lernpool's answer to the provider's callback."""
+    response = client.post(LOGIN, {"process": "login"})
+    assert response.status_code == 302, response
+    back = provider.log_in(response["Location"], login, amr)
+    parts = urllib.parse.urlsplit(back)
+    assert parts.path == "/accounts/oidc/schule/login/callback/"
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def test_first_login_creates_the_account_from_verified_claims(client, school_login, oidc_provider):
+    oidc_provider.set_account(
+        "anna", email="anna@schule.example", name="Anna Alt", preferred_language="en"
+    )
+    response = sso(client, oidc_provider, "anna")
+    assert response.status_code == 302
+    user = User.objects.get(email="anna@schule.example")
+    assert (user.name, user.preferred_language) == ("Anna Alt", "en")
+    assert EmailAddress.objects.filter(user=user, verified=True).exists()
+    assert SocialAccount.objects.get(user=user).uid == "anna"
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_an_existing_account_is_not_taken_over_by_the_same_email(
+    client, school_login, oidc_provider, resident
+):
+    oidc_provider.set_account("mallory", email=resident.email, name="Mallory")
+    response = sso(client, oidc_provider, "mallory")
+    assert "_auth_user_id" not in client.session
+    assert not SocialAccount.objects.exists()
+    # allauth's signup form says that the address belongs to an account already.
+    follow = client.get(response["Location"]) if response.status_code == 302 else response
+    assert resident.email in follow.content.decode() or follow.status_code == 200
+
+
+def test_an_unverified_email_claim_must_be_confirmed_first(client, school_login, oidc_provider):
+    oidc_provider.set_account("ben", email="ben@schule.example", email_verified=False)
+    sso(client, oidc_provider, "ben")
+    user = User.objects.get(email="ben@schule.example")
+    assert not EmailAddress.objects.get(user=user).verified
+    assert "_auth_user_id" not in client.session
+
+
+def test_roles_come_and_go_with_the_claim(client, school_login, oidc_provider, organization):
+    oidc_provider.set_account("carl", email="carl@schule.example", groups=["kg-teachers"])
+    sso(client, oidc_provider, "carl")
+    user = User.objects.get(email="carl@schule.example")
+    assert set(Membership.objects.filter(user=user).values_list("role", flat=True)) == {"teacher"}
+    assert AuditLog.objects.filter(action="organizations.role_claimed").count() == 1
+
+    client.logout()
+    oidc_provider.set_account("carl", email="carl@schule.example", groups=[])
+    sso(client, oidc_provider, "carl")
+    assert not Membership.objects.filter(user=user).exists()
+    removed = AuditLog.objects.get(action="organizations.claimed_role_removed")
+    assert removed.organization_id == organization.pk and removed.data["provider"] == "schule"
+
+
+def test_a_role_the_mapping_does_not_cover_stays(client, school_login, oidc_provider, organization):
+    oidc_provider.set_account("dora", email="dora@schule.example", groups=[])
+    sso(client, oidc_provider, "dora")
+    user = User.objects.get(email="dora@schule.example")
+    Membership.objects.create(user=user, organization=organization, role="org_admin")
+    client.logout()
+    sso(client, oidc_provider, "dora")
+    assert Membership.objects.filter(user=user, role="org_admin").exists()
+
+
+@pytest.mark.parametrize(("amr", "needs_totp"), [("pwd otp", False), ("pwd", True)])
+def test_a_second_factor_at_the_provider_counts_as_2fa(
+    client, school_login, oidc_provider, amr, needs_totp
+):
+    oidc_provider.set_account("eva", email="eva@schule.example", groups=["kg-staff"])
+    sso(client, oidc_provider, "eva", amr=amr)
+    response = client.get("/")
+    if needs_totp:
+        assert response.status_code == 302 and "/2fa/totp/activate" in response["Location"]
+    else:
+        assert response.status_code == 200
