@@ -8,8 +8,10 @@ import urllib.parse
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
+from django.urls import reverse
 
 from accounts.models import AuditLog, User
+from accounts.privacy import erase_person, export_data
 from organizations.models import Membership
 
 LOGIN = "/accounts/oidc/schule/login/"
@@ -94,3 +96,18 @@ def test_a_second_factor_at_the_provider_counts_as_2fa(
         assert response.status_code == 302 and "/2fa/totp/activate" in response["Location"]
     else:
         assert response.status_code == 200
+
+
+def test_the_privacy_page_and_export_list_the_identity_and_erasure_removes_it(
+    client, school_login, oidc_provider
+):
+    oidc_provider.set_account("finn", email="finn@schule.example", name="Finn Fuchs")
+    sso(client, oidc_provider, "finn")
+    user = User.objects.get(email="finn@schule.example")
+    page = client.get(reverse("accounts:my_data")).content.decode()
+    assert "Mit Schul-Login anmelden" in page and "finn" in page
+    exported = export_data(user)
+    rows = {section["key"]: section["rows"] for section in exported["sections"]}["identities"]
+    assert [(row["provider"], row["uid"]) for row in rows] == [("Mit Schul-Login anmelden", "finn")]
+    erase_person(user, by=user)
+    assert not SocialAccount.objects.exists()
