@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from allauth.account.signals import user_logged_in
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
@@ -101,3 +102,33 @@ def after_provider_login(sender, request=None, user=None, sociallogin=None, **kw
         claims=claims,
         config=config,
     )
+
+
+# --- Logout at the provider (OpenID Connect RP-Initiated Logout) ----------------------------
+
+LOGOUT_URL_SESSION_KEY = "lernpool_provider_logout_url"
+
+
+def provider_logout_url(request, remembered: dict[str, Any] | None) -> str | None:
+    """The provider's end_session_endpoint, with this client and the way back to Lernpool,
+    for the provider the session logged in with; None where the provider offers none."""
+    if not remembered:
+        return None
+    from allauth.socialaccount.models import SocialApp
+    from allauth.socialaccount.providers.openid_connect.views import (
+        OpenIDConnectOAuth2Adapter,
+    )
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    try:
+        adapter = OpenIDConnectOAuth2Adapter(request, remembered["provider_id"])
+        endpoint = adapter.openid_config.get("end_session_endpoint")
+        client_id = adapter.get_provider().app.client_id
+    except (SocialApp.DoesNotExist, requests.RequestException, ValueError):
+        return None
+    if not endpoint:
+        return None
+    back = request.build_absolute_uri(reverse("home"))
+    query = urlencode({"client_id": client_id, "post_logout_redirect_uri": back})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

@@ -3,11 +3,13 @@ Django test client as the browser on Lernpool's side."""
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 
 import pytest
+import requests
 from allauth.account.models import EmailAddress
-from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.urls import reverse
 
 from accounts.models import AuditLog, User
@@ -111,3 +113,51 @@ def test_the_privacy_page_and_export_list_the_identity_and_erasure_removes_it(
     assert [(row["provider"], row["uid"]) for row in rows] == [("Mit Schul-Login anmelden", "finn")]
     erase_person(user, by=user)
     assert not SocialAccount.objects.exists()
+
+
+def test_the_login_page_shows_a_button_per_provider_above_the_email_login(
+    client, school_login, oidc_provider
+):
+    SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="stadt",
+        name="Mit Stadt-Login anmelden",
+        client_id="x",
+        settings={"server_url": oidc_provider.issuer},
+    )
+    page = client.get(reverse("account_login")).content.decode()
+    school = page.index("Mit Schul-Login anmelden")
+    assert school < page.index('name="password"')
+    assert 'action="/accounts/oidc/stadt/login/?process=login"' in page
+    assert page.index("Mit Stadt-Login anmelden") < page.index('name="password"')
+
+
+def test_without_providers_the_login_page_is_the_email_login(client, db):
+    page = client.get(reverse("account_login")).content.decode()
+    assert "/accounts/oidc/" not in page and 'name="password"' in page
+
+
+def test_logout_ends_the_session_and_offers_the_providers_logout(
+    client, school_login, oidc_provider
+):
+    oidc_provider.set_account("gina", email="gina@schule.example")
+    sso(client, oidc_provider, "gina")
+    response = client.post(reverse("account_logout"))
+    assert response["Location"] == reverse("accounts:provider_logout")
+    assert "_auth_user_id" not in client.session
+    page = client.get(response["Location"]).content.decode()
+    href = re.search(r'href="([^"]*/session/end[^"]*)"', page).group(1).replace("&amp;", "&")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)
+    assert href.startswith(oidc_provider.issuer)
+    assert query["client_id"] == ["lernpool"]
+    assert query["post_logout_redirect_uri"] == ["http://testserver/"]
+    # The provider knows the address: it asks the person to confirm the logout there.
+    assert requests.get(href, timeout=10).status_code == 200
+    # Offered once; a password login's logout goes home as before.
+    assert client.get(reverse("accounts:provider_logout"))["Location"] == "/"
+
+
+def test_a_password_logout_offers_no_provider_logout(client, resident, password):
+    client.force_login(resident)
+    response = client.post(reverse("account_logout"))
+    assert response["Location"] != reverse("accounts:provider_logout")

@@ -134,6 +134,7 @@ PUBLIC = {
     "mfa_generate_recovery_codes": "allauth: one's own recovery codes",
     "mfa_download_recovery_codes": "allauth: one's own recovery codes",
     "usersessions_list": "allauth: one's own sessions",
+    "accounts:provider_logout": "shows only the offer one's own logout left in the session",
     "socialaccount_connections": "allauth: one's own linked identities (single sign-on)",
     "socialaccount_signup": "allauth: the pending provider sign-up in one's own session",
     "socialaccount_login_cancelled": "allauth: static page",
