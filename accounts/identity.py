@@ -19,6 +19,7 @@ After a login through a provider, ``identity_verified`` is sent with the verifie
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import requests
@@ -132,3 +133,43 @@ def provider_logout_url(request, remembered: dict[str, Any] | None) -> str | Non
     back = request.build_absolute_uri(reverse("home"))
     query = urlencode({"client_id": client_id, "post_logout_redirect_uri": back})
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+
+
+# --- Content Security Policy: the login forms post on to the providers --------------------
+
+# Pages with a form whose POST allauth answers with a redirect to a provider; browsers hold
+# such redirects to the page's form-action too.
+PAGES_POSTING_TO_PROVIDERS = frozenset(
+    {"account_login", "socialaccount_connections", "openid_connect_login"}
+)
+
+
+def provider_origins() -> list[str]:
+    """The origins (scheme://host[:port]) of every configured identity provider."""
+    from allauth.socialaccount.adapter import get_adapter
+
+    origins = set()
+    for app in get_adapter().list_apps(None, provider="openid_connect"):
+        parts = urllib.parse.urlsplit((app.settings or {}).get("server_url", ""))
+        if parts.scheme in ("https", "http") and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
+
+
+class ProviderFormActionMiddleware:
+    """Lets the login pages' forms go on to the identity providers (CSP form-action), and
+    only those pages. Sits after Django's CSP middleware, which reads ``_csp_config``."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in PAGES_POSTING_TO_PROVIDERS:
+            origins = provider_origins()
+            if origins:
+                policy = dict(settings.SECURE_CSP)
+                policy["form-action"] = [*policy.get("form-action", []), *origins]
+                response._csp_config = policy
+        return response

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # After allauth's: staff, org admins and region admins use no page until 2FA is set up.
     "accounts.middleware.RequireMFAMiddleware",
+    # The login pages' forms may go on to the configured identity providers (CSP form-action).
+    "accounts.identity.ProviderFormActionMiddleware",
     # Last: a POST under /api/ with an Idempotency-Key is answered once (accounts.idempotency).
     "accounts.idempotency.IdempotencyMiddleware",
 ]
