@@ -10,6 +10,7 @@ import pytest
 import requests
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.core import mail
 from django.urls import reverse
 
 from accounts.models import AuditLog, User
@@ -42,16 +43,34 @@ def test_first_login_creates_the_account_from_verified_claims(client, school_log
     assert int(client.session["_auth_user_id"]) == user.pk
 
 
-def test_an_existing_account_is_not_taken_over_by_the_same_email(
-    client, school_login, oidc_provider, resident
+def test_an_existing_account_is_linked_only_after_its_password_login(
+    client, school_login, oidc_provider, resident, password
 ):
     oidc_provider.set_account("mallory", email=resident.email, name="Mallory")
     response = sso(client, oidc_provider, "mallory")
+    # Not logged in as the resident, nothing linked, no second account: as at a sign-up with
+    # a taken address, allauth says "check your email" (nobody learns whether the address has
+    # an account) and emails the address's owner that it has one.
+    assert response["Location"] == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session
     assert not SocialAccount.objects.exists()
-    # allauth's signup form says that the address belongs to an account already.
-    follow = client.get(response["Location"]) if response.status_code == 302 else response
-    assert resident.email in follow.content.decode() or follow.status_code == 200
+    assert User.objects.filter(email__iexact=resident.email).count() == 1
+    assert [message.to for message in mail.outbox] == [[resident.email]]
+
+    # The proof: the resident logs in with the password, then links the provider.
+    client.post(reverse("account_login"), {"login": resident.email, "password": password})
+    assert int(client.session["_auth_user_id"]) == resident.pk
+    response = client.post(LOGIN, {"process": "connect"})
+    back = urllib.parse.urlsplit(oidc_provider.log_in(response["Location"], "mallory"))
+    linked = client.get(f"{back.path}?{back.query}")
+    # Linking is a change of how one logs in: allauth asks for the password (again).
+    assert linked["Location"] == reverse("account_reauthenticate")
+    assert not SocialAccount.objects.exists()
+    client.post(linked["Location"], {"password": password})
+    assert SocialAccount.objects.get(uid="mallory").user == resident
+    client.logout()
+    sso(client, oidc_provider, "mallory")
+    assert int(client.session["_auth_user_id"]) == resident.pk
 
 
 def test_an_unverified_email_claim_must_be_confirmed_first(client, school_login, oidc_provider):
@@ -161,3 +180,10 @@ def test_a_password_logout_offers_no_provider_logout(client, resident, password)
     client.force_login(resident)
     response = client.post(reverse("account_logout"))
     assert response["Location"] != reverse("accounts:provider_logout")
+
+
+def test_only_the_login_pages_may_post_on_to_the_provider(client, school_login, oidc_provider):
+    login_policy = client.get(reverse("account_login"))["Content-Security-Policy"]
+    assert f"form-action 'self' {oidc_provider.issuer}" in login_policy
+    home_policy = client.get("/")["Content-Security-Policy"]
+    assert oidc_provider.issuer not in home_policy
