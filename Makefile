@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: run setup demo test test-deps lint format messages ci
+.PHONY: run setup demo test test-deps lint format messages ci sso-demo
 
 ## run: install, migrate a SQLite database, load the demo data, start http://127.0.0.1:8000
 run: setup demo
@@ -50,6 +50,12 @@ test-deps:
 	@grep -qs '"version": "$(OIDC_PROVIDER_VERSION)"' $(OIDC_PROVIDER) || npm install --prefix .cache/oidc \
 	  --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error \
 	  oidc-provider@$(OIDC_PROVIDER_VERSION)
+
+## sso-demo: the tests' OpenID provider at http://127.0.0.1:9000 with two demo people (README)
+sso-demo: test-deps
+	OIDC_PORT=9000 OIDC_CONFIG=tests/oidc/demo.json \
+	  OIDC_PROVIDER_MODULE=$(CURDIR)/.cache/oidc/node_modules/oidc-provider/lib/index.js \
+	  node tests/oidc/provider.mjs
 
 ## ci: what CI runs on a clean clone (lint, SQLite, then everything on PostgreSQL)
 ci:

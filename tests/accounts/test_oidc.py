@@ -187,3 +187,14 @@ def test_only_the_login_pages_may_post_on_to_the_provider(client, school_login, 
     assert f"form-action 'self' {oidc_provider.issuer}" in login_policy
     home_policy = client.get("/")["Content-Security-Policy"]
     assert oidc_provider.issuer not in home_policy
+
+
+def test_the_account_page_links_to_the_linked_logins_when_providers_exist(
+    client, school_login, resident
+):
+    client.force_login(resident)
+    assert (
+        reverse("socialaccount_connections")
+        in client.get(reverse("accounts:profile")).content.decode()
+    )
+    assert client.get(reverse("socialaccount_connections")).status_code == 200
