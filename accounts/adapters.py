@@ -28,6 +28,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return site_url(super().get_email_confirmation_url(request, emailconfirmation))
 
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with a 2FA step that counts the identity provider's second
+        factor (accounts.identity.AuthenticateStage)."""
+        return [
+            "accounts.identity.AuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
     def logout(self, request) -> None:
         """After logging out of Lernpool, the person is offered to log out at the identity
         provider they logged in with (accounts.identity), on the next page."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 from allauth.account.signals import user_logged_in
+from allauth.mfa.stages import AuthenticateStage as _AllauthAuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.dispatch import Signal, receiver
@@ -173,3 +174,29 @@ class ProviderFormActionMiddleware:
                 policy["form-action"] = [*policy.get("form-action", []), *origins]
                 response._csp_config = policy
         return response
+
+
+# --- allauth's 2FA step at login -----------------------------------------------------------
+
+
+def login_vouched_by_provider(request, sociallogin) -> bool:
+    """Whether a login through a provider carried a second factor that the provider's
+    configuration counts (the verified ID token's amr/acr)."""
+    if sociallogin is None:
+        return False
+    provider = sociallogin.account.get_provider(request)
+    if provider.id != "openid_connect":
+        return False
+    id_token, _ = verified_claims(sociallogin)
+    return vouches_for_second_factor(lernpool_config(provider.app), id_token)
+
+
+class AuthenticateStage(_AllauthAuthenticateStage):
+    """allauth's step that asks for the Lernpool authenticator code at login, skipped when
+    the provider's login had a second factor already (no second code for the same login)."""
+
+    def _should_handle(self, request) -> bool:
+        sociallogin = (self.login.signal_kwargs or {}).get("sociallogin")
+        if login_vouched_by_provider(request, sociallogin):
+            return False
+        return super()._should_handle(request)

@@ -198,3 +198,20 @@ def test_the_account_page_links_to_the_linked_logins_when_providers_exist(
         in client.get(reverse("accounts:profile")).content.decode()
     )
     assert client.get(reverse("socialaccount_connections")).status_code == 200
+
+
+@pytest.mark.parametrize(("amr", "asks_for_code"), [("pwd otp", False), ("pwd", True)])
+def test_staff_with_an_authenticator_app_is_asked_for_its_code_only_without_the_providers(
+    client, school_login, oidc_provider, staff, amr, asks_for_code
+):
+    """A Lernpool authenticator app set up earlier: its code is asked after a provider login
+    with only a password, not after one with a second factor there."""
+    oidc_provider.set_account("hugo", email=staff.email, groups=["kg-staff"])
+    SocialAccount.objects.create(user=staff, provider="schule", uid="hugo")
+    response = sso(client, oidc_provider, "hugo", amr=amr)
+    if asks_for_code:
+        assert response["Location"] == reverse("mfa_authenticate")
+        assert "_auth_user_id" not in client.session
+    else:
+        assert int(client.session["_auth_user_id"]) == staff.pk
+        assert client.get(reverse("booking:desk")).status_code == 200
