@@ -215,3 +215,25 @@ def test_staff_with_an_authenticator_app_is_asked_for_its_code_only_without_the_
     else:
         assert int(client.session["_auth_user_id"]) == staff.pk
         assert client.get(reverse("booking:desk")).status_code == 200
+
+
+def test_a_provider_from_the_settings_works_like_one_from_the_admin(
+    client, db, oidc_provider, settings
+):
+    """OIDC_PROVIDERS (the environment) fills allauth's APPS; the whole login works."""
+    from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET
+
+    app = {
+        "provider_id": "schule",
+        "name": "Mit Stadt-Login anmelden",
+        "client_id": CLIENT_ID,
+        "secret": CLIENT_SECRET,
+        "settings": oidc_provider.app_settings(),
+    }
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {**settings.SOCIALACCOUNT_PROVIDERS["openid_connect"], "APPS": [app]}
+    }
+    assert "Mit Stadt-Login anmelden" in client.get(reverse("account_login")).content.decode()
+    oidc_provider.set_account("ines", email="ines@stadt.example")
+    sso(client, oidc_provider, "ines")
+    assert User.objects.get(email="ines@stadt.example").pk == int(client.session["_auth_user_id"])
