@@ -186,9 +186,8 @@ USERSESSIONS_TRACK_ACTIVITY = False
 # --- Single sign-on (OpenID Connect, allauth's openid_connect provider) ----------------------
 # Identity providers are allauth "social applications" of the provider openid_connect: in the
 # Django admin, or here from OIDC_PROVIDERS (a JSON list; README "Single sign-on"). Each app's
-# settings hold server_url and scope (allauth's) and "lernpool": the button label's
-# organizations, which amr/acr values count as 2FA, and the claim-to-role mapping
-# (accounts/identity.py reads them).
+# settings hold server_url and scope (allauth's) and "lernpool": the organizations it serves,
+# which amr/acr values count as 2FA, and the claim-to-role mapping (accounts/identity.py).
 SOCIALACCOUNT_ADAPTER = "accounts.identity.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
