@@ -85,8 +85,8 @@ def test_a_replayed_answer_of_the_provider_gets_a_clear_page(client, school_logi
     client.logout()
     replayed = client.get(callback)
     assert "_auth_user_id" not in client.session
-    assert "Anmeldung über den Identitätsanbieter" in replayed.content.decode() or (
-        "identity provider failed" in replayed.content.decode()
+    assert "Die Anmeldung über den Identitätsanbieter ist fehlgeschlagen" in (
+        replayed.content.decode()
     )
 
 
