@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -79,3 +80,37 @@ def test_staff_with_only_a_password_at_the_provider_is_sent_to_set_up_totp(
     expect(page).to_have_url(re.compile(r"/accounts/(reauthenticate|2fa/totp/activate)/"))
     expect(page.locator("#messages")).to_contain_text("Zwei-Faktor")
     audit.check(page)
+
+
+def test_linking_an_existing_account_needs_its_password(
+    page, live_server, school_login, oidc_provider, resident, password, audit
+):
+    oidc_provider.set_account("rita", email=resident.email, name="Rita Rast")
+    sso(page, live_server, audit, "rita", "pwd")
+    # Not logged in: the address's owner is emailed, the page says to check the mail.
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/"))
+    expect(page.get_by_role("link", name="Anmelden")).to_be_visible()
+    audit.check(page)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-Mail").fill(resident.email)
+    page.get_by_label("Passwort").first.fill(password)
+    page.get_by_label("Passwort").first.press("Enter")
+    expect(page.get_by_role("link", name="Mein Konto")).to_be_visible()
+    audit.check(page)
+    page.get_by_role("link", name="Mein Konto").click()
+    audit.check(page)
+    page.get_by_role("link", name="Verknüpfte Logins (Single Sign-on)").click()
+    audit.check(page)
+    page.get_by_role("link", name="Mit Schul-Login anmelden").click()
+    audit.check(page)
+    page.get_by_role("button", name="Fortfahren").click()
+    # Still logged in at the provider as "rita": straight back, and Lernpool asks for the
+    # password again before it links the login.
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    audit.check(page)
+    page.locator("input[name=password]").fill(password)
+    page.locator("input[name=password]").press("Enter")
+    expect(page).to_have_url(re.compile(r"/accounts/3rdparty/"))
+    audit.check(page)
+    assert SocialAccount.objects.get(uid="rita").user == resident
