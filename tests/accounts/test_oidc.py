@@ -237,3 +237,8 @@ def test_a_provider_from_the_settings_works_like_one_from_the_admin(
     oidc_provider.set_account("ines", email="ines@stadt.example")
     sso(client, oidc_provider, "ines")
     assert User.objects.get(email="ines@stadt.example").pk == int(client.session["_auth_user_id"])
+
+
+def test_the_privacy_notice_names_the_linked_logins(client, db):
+    page = client.get(reverse("privacy")).content.decode()
+    assert "Anmeldung mit dem Login Ihrer Schule oder der Stadt" in page
