@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: run setup demo test test-deps lint format messages ci
+.PHONY: run setup demo test test-deps lint format messages ci sso-demo
 
 ## run: install, migrate a SQLite database, load the demo data, start http://127.0.0.1:8000
 run: setup demo
@@ -34,8 +34,11 @@ test: setup test-deps
 # Chromium for the browser tests; pdftotext/pdftoppm (poppler-utils) and zbarimg (zbar-tools)
 # to read back the PDFs and QR codes the app prints; Java and npm for the W3C Nu HTML checker
 # (vnu.jar from the npm package vnu-jar, into .cache/vnu), which checks the HTML that every
-# browser test's pages were served with.
+# browser test's pages were served with. The single sign-on tests run a real OpenID provider,
+# the npm package oidc-provider, with node on loopback (tests/oidc/provider.mjs), from .cache/oidc.
 VNU_VERSION := 26.9.27
+OIDC_PROVIDER_VERSION := 9.13.3
+OIDC_PROVIDER := .cache/oidc/node_modules/oidc-provider/package.json
 VNU_JAR := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 test-deps:
 	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v zbarimg >/dev/null \
@@ -44,6 +47,15 @@ test-deps:
 	      default-jre-headless npm)
 	@test -f $(VNU_JAR) || npm install --prefix .cache/vnu --no-save --no-package-lock --no-audit \
 	  --no-fund --ignore-scripts --loglevel=error vnu-jar@$(VNU_VERSION)
+	@grep -qs '"version": "$(OIDC_PROVIDER_VERSION)"' $(OIDC_PROVIDER) || npm install --prefix .cache/oidc \
+	  --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error \
+	  oidc-provider@$(OIDC_PROVIDER_VERSION)
+
+## sso-demo: the tests' OpenID provider at http://127.0.0.1:9000 with two demo people (README)
+sso-demo: test-deps
+	OIDC_PORT=9000 OIDC_CONFIG=tests/oidc/demo.json \
+	  OIDC_PROVIDER_MODULE=$(CURDIR)/.cache/oidc/node_modules/oidc-provider/lib/index.js \
+	  node tests/oidc/provider.mjs
 
 ## ci: what CI runs on a clean clone (lint, SQLite, then everything on PostgreSQL)
 ci:

@@ -4,11 +4,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.mail import site_url
 
+from . import identity
 from .mfa import needs_mfa
 
 
@@ -25,6 +27,34 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return site_url(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with a 2FA step that counts the identity provider's second
+        factor (accounts.identity.AuthenticateStage)."""
+        return [
+            "accounts.identity.AuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def logout(self, request) -> None:
+        """After logging out of Lernpool, the person is offered to log out at the identity
+        provider they logged in with (accounts.identity), on the next page."""
+        remembered = request.session.get(identity.LOGOUT_SESSION_KEY)
+        url = identity.provider_logout_url(request, remembered)
+        super().logout(request)
+        if url:
+            request.session[identity.LOGOUT_URL_SESSION_KEY] = {
+                "url": url,
+                "name": remembered.get("name", ""),
+            }
+
+    def get_logout_redirect_url(self, request) -> str:
+        # allauth asks before it logs out: the page says whether the provider offers a logout.
+        if request.session.get(identity.LOGOUT_SESSION_KEY):
+            return reverse("accounts:provider_logout")
+        return super().get_logout_redirect_url(request)
 
     def post_login(self, request, user, **kwargs):
         """After logging in, pages come in the language the person chose on their account."""

@@ -34,6 +34,10 @@ CHECKED_SESSION_KEY = "lernpool_mfa_ok"
 # Where the person wanted to go when they were sent to set up 2FA; the recovery codes page
 # (the last step of the setup) links back there.
 NEXT_SESSION_KEY = "lernpool_mfa_next"
+# Set at a login through an identity provider whose ID token showed a second factor that the
+# provider's configuration counts (accounts.identity): that login was a 2FA login, so the
+# session needs no Lernpool TOTP. Holds ``provider_marker(user)``.
+PROVIDER_SESSION_KEY = "lernpool_mfa_by_provider"
 
 # The one TOTP secret of every demo account with a role that needs 2FA. It is public (like
 # the demo password): `manage.py demo_code` prints its current code. Only seeded when
@@ -121,6 +125,15 @@ def forget_mfa_check_in_every_session(sender, instance, **kwargs) -> None:
     from .models import User
 
     User.objects.filter(pk=instance.user_id).update(mfa_epoch=F("mfa_epoch") + 1)
+
+
+def provider_marker(user) -> str:
+    return f"{user.pk}"
+
+
+def second_factor_at_provider(session, user) -> bool:
+    """Whether this session began with a 2FA login at an identity provider."""
+    return session.get(PROVIDER_SESSION_KEY) == provider_marker(user)
 
 
 def checked_marker(user) -> str:

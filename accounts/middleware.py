@@ -1,4 +1,5 @@
-"""Staff, organization admins and region admins use no page until they have set up 2FA."""
+"""Staff, organization admins and region admins use no page until they have set up 2FA (or
+logged in through an identity provider that vouched for a second factor)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class RequireMFAMiddleware:
         ) == mfa.checked_marker(user):
             return None
         if _is_open(request, view_func) or not mfa.needs_mfa(user):
+            return None
+        # A login at an identity provider with a second factor counts as 2FA (accounts.identity).
+        if mfa.second_factor_at_provider(request.session, user):
             return None
         if mfa.has_totp(user):
             request.session[mfa.CHECKED_SESSION_KEY] = mfa.checked_marker(user)

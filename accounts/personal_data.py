@@ -7,17 +7,19 @@ admin's history. Each export is one query, whatever the number of rows.
 
 from __future__ import annotations
 
+import json
 from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -144,6 +146,48 @@ register(
             ("email", _("Email address")),
             ("verified", _("Confirmed")),
             ("primary", _("Primary")),
+        ),
+    )
+)
+
+
+# --- identities at identity providers (single sign-on) --------------------------------------
+
+
+def export_identities(user: User) -> list[dict[str, Any]]:
+    """The linked logins of schools' and the city's identity providers, with what the provider
+    told Lernpool at the last login. Erased with the account (CASCADE)."""
+    label = SocialApp.objects.filter(provider_id=OuterRef("provider")).values("name")[:1]
+    rows = (
+        SocialAccount.objects.filter(user=user)
+        .annotate(label=Subquery(label))
+        .order_by("date_joined")
+        .values("label", "provider", "uid", "date_joined", "last_login", "extra_data")
+    )
+    return [
+        {
+            "provider": row["label"] or row["provider"],
+            "uid": row["uid"],
+            "linked": row["date_joined"],
+            "last_login": row["last_login"],
+            "claims": json.dumps(row["extra_data"], sort_keys=True, ensure_ascii=False),
+        }
+        for row in rows
+    ]
+
+
+register(
+    PersonalData(
+        key="identities",
+        label=_("Linked logins (single sign-on)"),
+        covers=("socialaccount.SocialAccount.user",),
+        export=export_identities,
+        columns=(
+            ("provider", _("Identity provider")),
+            ("uid", _("Your ID there")),
+            ("linked", _("Linked")),
+            ("last_login", _("Last login")),
+            ("claims", _("What the provider told Lernpool")),
         ),
     )
 )

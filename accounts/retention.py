@@ -348,6 +348,19 @@ register_retention(
 
 register_retention(
     Retention(
+        key="accounts.identities",
+        purpose=gettext_lazy("Logging in with the login of your school or of the city"),
+        stored=gettext_lazy(
+            "If you log in that way: which identity provider, your ID there, and what it told "
+            "Lernpool at your last login (name, email address, groups)."
+        ),
+        kept=_as_long_as_the_account,
+        order=14,
+    )
+)
+
+register_retention(
+    Retention(
         key="accounts.sessions",
         purpose=gettext_lazy("Keeping you logged in"),
         stored=gettext_lazy(

@@ -12,4 +12,5 @@ urlpatterns = [
     path("data.json", views.my_data_json, name="my_data_json"),
     path("data/keep/", views.keep_account, name="keep_account"),
     path("delete/", views.delete, name="delete"),
+    path("logged-out/", views.provider_logout, name="provider_logout"),
 ]

@@ -21,7 +21,7 @@ from django.views.i18n import set_language as django_set_language
 
 from core.errors import DomainError
 
-from . import erasure_requests, privacy, services
+from . import erasure_requests, identity, privacy, services
 from .emails import Recipient, send_erasure_confirmation
 from .forms import ApiTokenForm, DeleteAccountForm, ProfileForm, erasure_confirmed
 
@@ -206,3 +206,14 @@ def delete(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/delete.html", context, status=status)
+
+
+@require_safe
+@never_cache
+def provider_logout(request: HttpRequest) -> HttpResponse:
+    """Logged out of Lernpool; the offer to log out at the identity provider too (remembered
+    by the logout in this session, once)."""
+    offer = request.session.pop(identity.LOGOUT_URL_SESSION_KEY, None)
+    if not offer:
+        return redirect("home")
+    return render(request, "accounts/provider_logout.html", {"offer": offer})

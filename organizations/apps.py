@@ -7,4 +7,4 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
-        from . import personal_data, retention  # noqa: F401 (registering)
+        from . import identity, personal_data, retention  # noqa: F401 (registering)

@@ -63,6 +63,11 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "organizations.member_added": _("Member added"),
     "organizations.role_changed": _("Role changed"),
     "organizations.member_removed": _("Member removed"),
+    "organizations.role_claimed": _("Role given by the identity provider"),
+    "organizations.claimed_role_removed": _("Role taken away by the identity provider"),
+    "organizations.claimed_role_kept": _(
+        "Role kept although the identity provider no longer grants it (last admin)"
+    ),
     # Personal data and accounts
     "accounts.exported": _("Personal data exported"),
     "accounts.erased": _("Account deleted"),

@@ -158,3 +158,82 @@ def remove_member(*, by: User, membership: Membership) -> None:
             role=membership.role,
         )
         membership.delete()
+
+
+def _claim_says(claims: dict, claim: str, value: str) -> bool:
+    held = claims.get(claim)
+    if isinstance(held, list | tuple):
+        return value in [str(item) for item in held]
+    return held is not None and str(held) == value
+
+
+def sync_claimed_roles(*, user: User, provider_id: str, claims: dict, config: dict) -> None:
+    """Give ``user`` the roles the identity provider's mapping grants for ``claims``, and take
+    away the mapped roles the claims no longer grant. Roles the mapping does not cover stay
+    as the organization's admins set them. Runs at every login through the provider; the
+    provider, not a person, is the actor in the log. An organization's last admin is kept
+    (and the refusal logged): an admin of the organization must hand over first."""
+    served = set(config.get("organizations") or [])
+    rules = [
+        rule
+        for rule in config.get("roles") or []
+        if rule.get("role") in Role.values and (not served or rule.get("organization") in served)
+    ]
+    if not rules:
+        return
+    organizations = {
+        org.slug: org
+        for org in Organization.objects.filter(slug__in={rule["organization"] for rule in rules})
+    }
+    covered = {(rule["organization"], rule["role"]) for rule in rules}
+    granted = {
+        (rule["organization"], rule["role"])
+        for rule in rules
+        if _claim_says(claims, str(rule.get("claim", "")), str(rule.get("value", "")))
+    }
+    with transaction.atomic():
+        for slug in sorted(organizations):
+            organization = _lock(organizations[slug])
+            held = {
+                membership.role: membership
+                for membership in Membership.objects.filter(user=user, organization=organization)
+            }
+            for _slug, role in sorted(pair for pair in granted if pair[0] == slug):
+                if role not in held:
+                    membership = Membership.objects.create(
+                        user=user, organization=organization, role=role
+                    )
+                    log_action(
+                        None,
+                        "organizations.role_claimed",
+                        membership,
+                        organization_id=organization.pk,
+                        user=user.pk,
+                        role=role,
+                        provider=provider_id,
+                    )
+            for _slug, role in sorted((covered - granted) & {(slug, r) for r in held}):
+                membership = held[role]
+                try:
+                    _refuse_if_last_admin(membership, "")
+                except LastAdmin:
+                    log_action(
+                        None,
+                        "organizations.claimed_role_kept",
+                        membership,
+                        organization_id=organization.pk,
+                        user=user.pk,
+                        role=role,
+                        provider=provider_id,
+                    )
+                    continue
+                log_action(
+                    None,
+                    "organizations.claimed_role_removed",
+                    membership,
+                    organization_id=organization.pk,
+                    user=user.pk,
+                    role=role,
+                    provider=provider_id,
+                )
+                membership.delete()

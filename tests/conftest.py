@@ -226,3 +226,48 @@ def wsgi_keeps_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID provider (npm oidc-provider) on loopback, one for the whole session."""
+    from tests.oidc.provider import TestProvider
+
+    provider = TestProvider(tmp_path_factory.mktemp("oidc"))
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def school_login(db, oidc_provider, organization):
+    """The provider registered in Lernpool as "schule": staff of the organization come from
+    the group ``kg-staff``, teachers from ``kg-teachers``; "pwd otp" counts as 2FA."""
+    from allauth.socialaccount.models import SocialApp
+
+    from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET
+
+    return SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="schule",
+        name="Mit Schul-Login anmelden",
+        client_id=CLIENT_ID,
+        secret=CLIENT_SECRET,
+        settings=oidc_provider.app_settings(
+            organizations=[organization.slug],
+            mfa_amr=["otp", "mfa", "hwk"],
+            roles=[
+                {
+                    "claim": "groups",
+                    "value": "kg-staff",
+                    "organization": organization.slug,
+                    "role": "staff",
+                },
+                {
+                    "claim": "groups",
+                    "value": "kg-teachers",
+                    "organization": organization.slug,
+                    "role": "teacher",
+                },
+            ],
+        ),
+    )

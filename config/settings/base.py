@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "core",
     "accounts",
     "organizations",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # After allauth's: staff, org admins and region admins use no page until 2FA is set up.
     "accounts.middleware.RequireMFAMiddleware",
+    # The login pages' forms may go on to the configured identity providers (CSP form-action).
+    "accounts.identity.ProviderFormActionMiddleware",
     # Last: a POST under /api/ with an Idempotency-Key is answered once (accounts.idempotency).
     "accounts.idempotency.IdempotencyMiddleware",
 ]
@@ -179,6 +183,29 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 # Tracking activity would write IP, browser and time on every request: more personal data
 # kept, and a database write per page, for a "last seen" column nobody needs to end a session.
 USERSESSIONS_TRACK_ACTIVITY = False
+
+# --- Single sign-on (OpenID Connect, allauth's openid_connect provider) ----------------------
+# Identity providers are allauth "social applications" of the provider openid_connect: in the
+# Django admin, or here from OIDC_PROVIDERS (a JSON list; README "Single sign-on"). Each app's
+# settings hold server_url and scope (allauth's) and "lernpool": the organizations it serves,
+# which amr/acr values count as 2FA, and the claim-to-role mapping (accounts/identity.py).
+SOCIALACCOUNT_ADAPTER = "accounts.identity.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": env.json("OIDC_PROVIDERS", default=[]),
+    }
+}
+# An existing account is never taken over through an email address a provider claims: the
+# person logs in with their password first and links the provider on the account page.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+# An address the provider has not verified (email_verified) is confirmed by email first.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+# No access or refresh tokens are kept: Lernpool needs only the login.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # --- Email -----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lernpool <lernpool@localhost>")

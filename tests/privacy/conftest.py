@@ -18,6 +18,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -279,6 +280,11 @@ def world(organization, other_organization, client):
 
     # --- accounts: token, two-factor, a session, the admin's history ----------------------
     account_services.create_api_token(by=person, name="Kalender-Skript")
+    # Her school's login, linked (single sign-on); erased with her account.
+    SocialApp.objects.create(provider="openid_connect", provider_id="schule", name="Schul-Login")
+    SocialAccount.objects.create(
+        user=person, provider="schule", uid="z-4711", extra_data={"userinfo": {"email": EMAIL}}
+    )
     account_services.report_barrier(
         by=person,
         name=NAME,

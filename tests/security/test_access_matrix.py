@@ -136,6 +136,17 @@ PUBLIC = {
     "mfa_generate_recovery_codes": "allauth: one's own recovery codes",
     "mfa_download_recovery_codes": "allauth: one's own recovery codes",
     "usersessions_list": "allauth: one's own sessions",
+    "accounts:provider_logout": "shows only the offer one's own logout left in the session",
+    "socialaccount_connections": "allauth: one's own linked identities (single sign-on)",
+    "socialaccount_signup": "allauth: the pending provider sign-up in one's own session",
+    "socialaccount_login_cancelled": "allauth: static page",
+    "socialaccount_login_error": "allauth: static page",
+    "openid_connect_login": "allauth: starts a login at the provider",
+    "openid_connect_callback": "allauth: needs the state kept in one's own session",
+    "<unnamed accounts/social/connections/>": "allauth: old address, redirects to 3rdparty/",
+    "<unnamed accounts/social/signup/>": "allauth: old address, redirects to 3rdparty/",
+    "<unnamed accounts/social/login/cancelled/>": "allauth: old address, redirects",
+    "<unnamed accounts/social/login/error/>": "allauth: old address, redirects",
 }
 PUBLIC_PREFIXES = {
     # Every API operation is covered by the OpenAPI part below, with its own allowlist.
