@@ -41,10 +41,13 @@ OIDC_PROVIDER_VERSION := 9.13.3
 OIDC_PROVIDER := .cache/oidc/node_modules/oidc-provider/package.json
 VNU_JAR := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 test-deps:
-	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && command -v zbarimg >/dev/null \
-	  && command -v java >/dev/null && command -v npm >/dev/null \
-	  || ($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium poppler-utils zbar-tools \
-	      default-jre-headless npm)
+	@# Only what is missing: Debian's npm conflicts with a Node.js that brings its own npm.
+	@missing=""; \
+	  for pair in chromium:chromium pdftotext:poppler-utils zbarimg:zbar-tools \
+	      java:default-jre-headless npm:npm; do \
+	    command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; \
+	  done; \
+	  test -z "$$missing" || ($(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing)
 	@test -f $(VNU_JAR) || npm install --prefix .cache/vnu --no-save --no-package-lock --no-audit \
 	  --no-fund --ignore-scripts --loglevel=error vnu-jar@$(VNU_VERSION)
 	@grep -qs '"version": "$(OIDC_PROVIDER_VERSION)"' $(OIDC_PROVIDER) || npm install --prefix .cache/oidc \
