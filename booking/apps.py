@@ -10,6 +10,9 @@ class BookingConfig(AppConfig):
         from organizations.demo import register_seeder
 
         # signals connects the shortfall check
+        from . import log_labels
+
+        log_labels.register()
         from . import demo, demo_lending, personal_data, retention, signals  # noqa: F401
 
         register_seeder(demo.seed)

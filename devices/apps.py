@@ -9,6 +9,9 @@ class DevicesConfig(AppConfig):
     def ready(self) -> None:
         from organizations.demo import register_seeder
 
+        from . import log_labels
+
+        log_labels.register()
         from . import demo, personal_data, retention  # noqa: F401 (registering)
 
         register_seeder(demo.seed)

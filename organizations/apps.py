@@ -7,6 +7,9 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
+        from . import log_labels
+
+        log_labels.register()
         from . import personal_data, retention  # noqa: F401 (registering)
         from .demo import register_seeder
         from .demo_data import seed_demo_totp

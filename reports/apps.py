@@ -9,6 +9,9 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from organizations.demo import register_seeder
 
+        from . import log_labels
+
+        log_labels.register()
         from . import demo_log, personal_data, retention  # noqa: F401 (registering)
 
         # Last, after the demo's bookings, loans and courses exist.
