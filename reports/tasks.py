@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import csv_export, emails, html, pdf
-from .figures import build_report
+from . import csv_export, emails, figures, html, pdf
 from .models import ReportRun
 from .periods import parse_period
 from .scope import parse_scope
@@ -70,7 +69,7 @@ def _build_files(run) -> dict:
     except Http404:
         raise PermissionError("The person may no longer report on this scope.") from None
     period = parse_period(run.period_key)
-    report = build_report(
+    report = figures.build_report(
         scope=scope,
         period=period,
         progress=lambda percent, message="": progress(percent * FIGURES_SHARE / 100, message),
