@@ -11,8 +11,10 @@ class AccountsConfig(AppConfig):
 
         from core.api import register_token_lookup
 
-        from . import erasure_requests, idempotency, mfa, personal_data, retention  # noqa: F401
+        from . import erasure_requests, idempotency, log_labels, mfa, personal_data, retention  # noqa: F401
         from .api_auth import user_for_api_token
+
+        log_labels.register()
 
         register_token_lookup(user_for_api_token)
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from core.mail import send_to_user
 
-from .models import User
+from . import retention
+from .models import AccessibilityFeedback, ErasureRequest, User
 
 
 def send_inactivity_warning(user_id: int) -> bool:
     """Tell a person that their unused account will be deleted, on which day, and that
     logging in keeps it. Nothing is sent when they logged in since the warning was recorded
     (or the account is gone). Returns whether an email went out."""
-    from . import retention
 
     user = User.objects.filter(pk=user_id, inactivity_warned_at__isnull=False).first()
     if user is None:
@@ -40,7 +43,6 @@ def send_erasure_notice(request_id: int) -> bool:
     """Tell a person that staff recorded their request to delete their account, on which day
     it will be deleted, and how to object. Nothing is sent when the request was withdrawn or
     the account is gone. Returns whether an email went out."""
-    from .models import ErasureRequest
 
     request = (
         ErasureRequest.objects.filter(pk=request_id, objected_at__isnull=True)
@@ -92,12 +94,6 @@ def send_accessibility_feedback(feedback_id: int) -> bool:
     """Send a reported barrier to the operator's address (in the installation's language,
     with Reply-To the person) and a copy to the person (in the language they wrote in).
     Returns whether the feedback still existed."""
-    from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from .models import AccessibilityFeedback
 
     feedback = AccessibilityFeedback.objects.filter(pk=feedback_id).first()
     if feedback is None:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.errors import DomainError
 
 from .audit import log_action
+from .emails import Recipient, send_erasure_confirmation
 from .models import ErasureRequest, User
 from .privacy import (
     ErasureBlocked,
@@ -36,6 +37,7 @@ from .privacy import (
     register,
     register_retention,
 )
+from .tasks import send_erasure_notice
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +72,6 @@ def request_erasure(
     """Record that ``user`` asked ``by`` to delete their account; the account goes after the
     grace period. Raises ErasureBlocked while something is still open, and
     ErasureAlreadyRequested when a request is already waiting."""
-    from .tasks import send_erasure_notice
 
     now = now or timezone.now()
     erase_after = now + datetime.timedelta(days=grace_days())
@@ -123,7 +124,6 @@ def object_to_erasure(user: User, *, now: datetime.datetime | None = None) -> in
 def carry_out_requested_erasures(now: datetime.datetime) -> int:
     """Erase each account whose request has passed its grace period without an objection;
     returns how many were erased. Accounts with something still open wait for the next run."""
-    from .emails import Recipient, send_erasure_confirmation
 
     due = (
         ErasureRequest.objects.filter(objected_at__isnull=True, erase_after__lte=now)

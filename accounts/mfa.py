@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_removed
 from allauth.mfa.totp.internal.auth import (
@@ -24,6 +25,8 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
+
+from .models import User
 
 ROLES_NEEDING_MFA = frozenset({"staff", "org_admin", "region_admin"})
 
@@ -95,7 +98,6 @@ def totp_secret(user) -> str | None:
 
 def totp_code(secret: str, at: float | None = None) -> str:
     """The code an authenticator app shows for ``secret`` at time ``at`` (now by default)."""
-    from allauth.mfa import app_settings
 
     counter = int(time.time() if at is None else at) // app_settings.TOTP_PERIOD
     return format_hotp_value(hotp_value(secret, counter))
@@ -122,7 +124,6 @@ def forget_mfa_check_in_every_session(sender, instance, **kwargs) -> None:
     """However an authenticator goes (the person's settings, the Django admin, a script),
     every session of the person checks again: the remembered check names the person's
     ``mfa_epoch``, which moves on here."""
-    from .models import User
 
     User.objects.filter(pk=instance.user_id).update(mfa_epoch=F("mfa_epoch") + 1)
 

@@ -23,7 +23,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, AuditLog, User
+from .models import AccessibilityFeedback, ApiToken, AuditLog, User
 from .privacy import PersonalData, register
 
 # Objects whose name (``__str__``) is built from the person's: (model, field to the person,
@@ -400,7 +400,6 @@ register(
 
 
 def _feedback_of(user: User):
-    from .models import AccessibilityFeedback
 
     return AccessibilityFeedback.objects.filter(Q(user=user) | Q(email__iexact=user.email))
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -186,7 +187,6 @@ def apply_retention(now: datetime.datetime | None = None) -> dict[str, int]:
 def known_people(organization_ids: Iterable[int]):
     """The accounts the organizations know (members, bookings, loans, courses, cards), as one
     query: each section's ids are a subquery, so nothing grows in Python with the data."""
-    from django.db.models import Q
 
     ids = list(organization_ids)
     known = Q(pk__in=[])

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import batched
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
@@ -121,6 +122,8 @@ def _delete_due_accounts(now: datetime.datetime) -> int:
 def _warn_inactive_accounts(now: datetime.datetime) -> int:
     """Record the warning for each account that reaches the warning day, and queue one email
     each. The rows are locked and re-checked, so two runs at once warn nobody twice."""
+    # The retention task runs this service, so the service imports the task it enqueues
+    # late (the one direction at module level is tasks → retention).
     from .tasks import send_inactivity_warning
 
     unused_since = now - datetime.timedelta(days=inactive_days() - warning_days())
@@ -171,7 +174,6 @@ def delete_expired_sessions(now: datetime.datetime) -> int:
     database session engines (other engines expire their sessions themselves)."""
     if settings.SESSION_ENGINE not in DATABASE_SESSION_ENGINES:
         return 0
-    from allauth.usersessions.models import UserSession
 
     with transaction.atomic():
         sessions, _per_model = Session.objects.filter(expire_date__lte=now).delete()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from core.errors import DomainError
 
 from .audit import log_action
 from .models import AccessibilityFeedback, ApiToken, User
+from .tasks import send_accessibility_feedback
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -92,9 +95,6 @@ def report_barrier(
 ) -> AccessibilityFeedback:
     """Store a barrier someone reports through the accessibility statement's form; once
     stored, it is emailed to the operator and a copy goes to the person."""
-    from functools import partial
-
-    from .tasks import send_accessibility_feedback
 
     with transaction.atomic():
         feedback = AccessibilityFeedback.objects.create(

@@ -8,4 +8,7 @@ class BookingConfig(AppConfig):
 
     def ready(self) -> None:
         # signals connects the shortfall check
-        from . import personal_data, retention, signals  # noqa: F401
+        from . import log_labels
+
+        log_labels.register()
+        from . import personal_data, retention, signals  # noqa: F401 (registering)

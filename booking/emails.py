@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from accounts.models import User
 from core.mail import send_to_user
+from organizations.models import MANAGING_ROLES
 
 from . import ical
-from .models import Reservation, Series
+from .models import Loan, Reservation, Series, WaitlistEntry
 
 KINDS = {
     "confirmed",
@@ -84,8 +88,6 @@ def send_series_email(series_id: int) -> None:
 
 def send_request_to_staff(reservation_id: int, dates: int = 1) -> None:
     """Each staff member and admin of the pool's organization, in their own language."""
-    from accounts.models import User
-    from organizations.models import MANAGING_ROLES
 
     reservation = (
         Reservation.objects.select_related("pool__organization", "pool__location", "user")
@@ -111,6 +113,8 @@ def send_request_to_staff(reservation_id: int, dates: int = 1) -> None:
 
 
 def _due_day(due_at):
+    # The lending service enqueues the tasks that send these emails; its due-day helper is
+    # imported when an email is written (lending moves to its own app at the merge).
     from .services.lending import _due_day
 
     return _due_day(due_at)
@@ -125,7 +129,6 @@ def send_lending_email(kind: str, reservation_id: int) -> None:
     """A reserved loan: the pick-up day, the due date, where to go and what to bring."""
     if kind != "reserved":
         raise ValueError(kind)
-    from django.utils import timezone
 
     reservation = (
         Reservation.objects.select_related("pool__organization", "pool__location", "user")
@@ -153,7 +156,6 @@ WAITLIST_KINDS = {"offered": "offered", "expired": "expired"}
 def send_waitlist_email(entry_id: int, kind: str) -> None:
     """Sent only while the entry is in the state the email speaks of: a person who left in
     the meantime hears nothing more."""
-    from .models import WaitlistEntry
 
     if kind not in WAITLIST_KINDS:
         raise ValueError(kind)
@@ -183,7 +185,6 @@ NOTICE_KINDS = {"reminder", "overdue"}
 
 def send_loan_notice(loan_id: int, kind: str, days: int) -> None:
     """A reminder before the due date or a notice after it; nothing for a returned loan."""
-    from .models import Loan
 
     if kind not in NOTICE_KINDS:
         raise ValueError(kind)

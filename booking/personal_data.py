@@ -27,6 +27,7 @@ from accounts.privacy import PersonalData, register
 from devices.models import Device, DeviceEvent, DevicePool
 from devices.services import REASON_MAX_LENGTH
 
+from . import services
 from .models import (
     AgreementAcceptance,
     CalendarToken,
@@ -38,6 +39,7 @@ from .models import (
     Series,
     WaitlistEntry,
 )
+from .services import waitlist_positions
 
 ACTIVE = (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED)
 COURSE_MEETING = Q(course_meeting__isnull=False)
@@ -138,7 +140,6 @@ def _cancel_open(user: User) -> None:
     """Leave every waiting list (a device held for the person goes to the next one), then
     cancel the upcoming bookings and pick-ups that nothing was handed out for. By the person
     themselves, so they are sent nothing; the waiting lists get the freed devices."""
-    from . import services
 
     now = timezone.now()
     pools = DevicePool.objects.filter(
@@ -554,7 +555,6 @@ register(
 
 
 def export_waitlist(user: User) -> list[dict[str, Any]]:
-    from .services import waitlist_positions
 
     positions = waitlist_positions(user)
     return [

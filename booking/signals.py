@@ -12,12 +12,13 @@ from django.dispatch import receiver
 from devices.models import Device, DevicePool
 from devices.signals import device_pool_changed, device_status_changed
 
+from .tasks import check_shortfall, offer_waitlist
+
 
 @receiver(device_status_changed, sender=Device, dispatch_uid="booking.shortfall")
 def on_device_status_changed(sender, device: Device, from_status: str, to_status: str, **kwargs):
     if device.pool_id is None:
         return
-    from .tasks import check_shortfall, offer_waitlist
 
     transaction.on_commit(partial(check_shortfall.enqueue, device.pool_id))
     if to_status == Device.Status.IN_SERVICE and _lends(device.pool_id):
@@ -29,7 +30,6 @@ def on_device_status_changed(sender, device: Device, from_status: str, to_status
 def on_device_pool_changed(sender, device: Device, from_pool_id, to_pool_id, **kwargs):
     """A device taken out of a pool lowers its capacity, like a device gone to repair (and
     one put in may end a shortfall of the other pool)."""
-    from .tasks import check_shortfall, offer_waitlist
 
     for pool_id in {from_pool_id, to_pool_id} - {None}:
         transaction.on_commit(partial(check_shortfall.enqueue, pool_id))

@@ -3,36 +3,46 @@ import."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.tasks import task
+
+from devices.models import DevicePool
+
+from . import emails
+
+
+def _services():
+    # Services enqueue tasks (imported at module level there); a task runs a service's work
+    # when it runs, so this one direction is imported late.
+    from . import services
+
+    return services
 
 
 @task()
 def send_reservation_email(reservation_id: int, kind: str) -> None:
     """Tell the person who booked: confirmed, requested, approved, declined, cancelled by
     staff, or a shortfall (their booking may not get all its devices)."""
-    from . import emails
 
     emails.send_reservation_email(reservation_id, kind)
 
 
 @task()
 def send_series_email(series_id: int) -> None:
-    from . import emails
 
     emails.send_series_email(series_id)
 
 
 @task()
 def check_shortfall(pool_id: int) -> list[int]:
-    from . import services
 
-    return services.update_shortfalls(pool_id=pool_id)
+    return _services().update_shortfalls(pool_id=pool_id)
 
 
 @task()
 def tell_staff_of_request(reservation_id: int, dates: int = 1) -> None:
     """A request for one of their pools waits: its organization's staff are emailed."""
-    from . import emails
 
     emails.send_request_to_staff(reservation_id, dates)
 
@@ -43,17 +53,13 @@ def tell_staff_of_request(reservation_id: int, dates: int = 1) -> None:
 @task()
 def offer_waitlist(pool_id: int) -> list[int]:
     """A device of a residents' pool came free: offer it to the next people waiting."""
-    from devices.models import DevicePool
 
-    from . import services
-
-    return [entry.pk for entry in services.offer_next(pool=DevicePool(pk=pool_id))]
+    return [entry.pk for entry in _services().offer_next(pool=DevicePool(pk=pool_id))]
 
 
 @task()
 def send_waitlist_email(entry_id: int, kind: str) -> None:
     """A device is held for a waiting person ("offered"), or the hold ran out ("expired")."""
-    from . import emails
 
     emails.send_waitlist_email(entry_id, kind)
 
@@ -61,7 +67,6 @@ def send_waitlist_email(entry_id: int, kind: str) -> None:
 @task()
 def send_lending_email(kind: str, reservation_id: int) -> None:
     """A loan is reserved: where and when to pick it up, and what to bring."""
-    from . import emails
 
     emails.send_lending_email(kind, reservation_id)
 
@@ -69,7 +74,6 @@ def send_lending_email(kind: str, reservation_id: int) -> None:
 @task()
 def send_loan_notice(loan_id: int, kind: str, days: int) -> None:
     """A reminder before the due date, or an overdue notice after it."""
-    from . import emails
 
     emails.send_loan_notice(loan_id, kind, days)
 
@@ -78,15 +82,12 @@ def send_loan_notice(loan_id: int, kind: str, days: int) -> None:
 def send_overdue_notices(today: str | None = None) -> dict[str, int]:
     """The daily lending job: overdue reminders and notices, then expired waiting-list holds.
     ``today`` as an ISO date, for catching up a missed day."""
-    import datetime
 
-    from . import services
-
-    summary = services.send_overdue_notices(
+    summary = _services().send_overdue_notices(
         today=datetime.date.fromisoformat(today) if today else None
     )
-    expired = services.expire_holds()
-    released = services.release_no_shows()
+    expired = _services().expire_holds()
+    released = _services().release_no_shows()
     return {
         "reminders": summary.reminders,
         "notices": summary.notices,
@@ -97,6 +98,5 @@ def send_overdue_notices(today: str | None = None) -> dict[str, int]:
 
 @task()
 def expire_waitlist_holds() -> int:
-    from . import services
 
-    return services.expire_holds()
+    return _services().expire_holds()

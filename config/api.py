@@ -10,8 +10,16 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 
+from accounts.api import router as accounts_router
+from booking.api import router as booking_router
+from booking.lending_api import router as lending_router
+from booking.lending_desk_api import router as lending_desk_router
 from core.dates import EARLIEST_YEAR, LATEST_YEAR
 from core.errors import DomainError
+from courses.api import router as courses_router
+from devices.api import router as devices_router
+from organizations.api import router as organizations_router
+from reports.api import router as reports_router
 
 
 class LernpoolAPI(NinjaAPI):
@@ -145,14 +153,6 @@ def health(request: HttpRequest):
 
 
 def _add_routers() -> None:
-    from accounts.api import router as accounts_router
-    from booking.api import router as booking_router
-    from booking.lending_api import router as lending_router
-    from booking.lending_desk_api import router as lending_desk_router
-    from courses.api import router as courses_router
-    from devices.api import router as devices_router
-    from organizations.api import router as organizations_router
-    from reports.api import router as reports_router
 
     api.add_router("/", system)
     api.add_router("/", accounts_router)

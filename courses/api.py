@@ -19,15 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import StringConstraints, field_validator, model_validator
+from pydantic import StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from core.api import (
     NO_NUL,
     Error,
     JsonObject,
+    SensibleDate,
     ValidationErrors,
-    sensible_day,
     text,
     token_or_session,
 )
@@ -199,15 +199,10 @@ class CourseFilter(Schema):
     organization: str | None = Field(
         None, max_length=80, pattern=SLUG, description="The provider's short name."
     )
-    date_from: datetime.date | None = Field(None, description="With a date on or after this day.")
-    date_to: datetime.date | None = Field(None, description="With a date on or before this day.")
+    date_from: SensibleDate | None = Field(None, description="With a date on or after this day.")
+    date_to: SensibleDate | None = Field(None, description="With a date on or before this day.")
     free_seats: bool = Field(False, description="Only courses with a free seat.")
     step_free: bool = Field(False, description="Only courses at a step-free venue.")
-
-    @field_validator("date_from", "date_to")
-    @classmethod
-    def _in_range(cls, day: datetime.date | None) -> datetime.date | None:
-        return sensible_day(day)
 
     @model_validator(mode="after")
     def _in_order(self):

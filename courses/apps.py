@@ -7,4 +7,7 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
+        from . import log_labels
+
+        log_labels.register()
         from . import personal_data, retention  # noqa: F401 (registering)

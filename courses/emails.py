@@ -3,11 +3,14 @@ recipient's language, as plain text and HTML (templates/email/courses/)."""
 
 from __future__ import annotations
 
+import datetime
+
+from accounts.models import User
 from core.mail import send_to_user
+from organizations.models import MANAGING_ROLES
 
 from . import ical
 from .models import Course, Enrollment
-from .services import EMAIL_KINDS, waitlist_position
 
 # Kinds whose email carries the course's dates as an .ics file (for a cancelled course the
 # events are marked cancelled, so that calendars drop them).
@@ -27,6 +30,10 @@ def _course_context(course: Course) -> dict:
 
 
 def send_enrollment_email(enrollment_id: int, kind: str) -> None:
+    # The services decide the kinds and the waiting-list position; they enqueue this email's
+    # task at module level, so this one direction is imported when the email is sent.
+    from .services import EMAIL_KINDS, waitlist_position
+
     if kind not in EMAIL_KINDS:
         raise ValueError(kind)
     enrollment = (
@@ -55,8 +62,6 @@ def send_enrollment_email(enrollment_id: int, kind: str) -> None:
 
 def send_minimum_not_reached(course_id: int) -> None:
     """Each staff member and admin of the provider, in their own language."""
-    from accounts.models import User
-    from organizations.models import MANAGING_ROLES
 
     course = (
         Course.objects.with_counts()
@@ -83,7 +88,6 @@ def send_minimum_not_reached(course_id: int) -> None:
 
 def send_meeting_removed(enrollment_id: int, meeting_id: int, start: str, end: str) -> None:
     """A date of the course was removed: the person gets the cancelled event for it."""
-    import datetime
 
     enrollment = (
         Enrollment.objects.select_related("course__organization", "course__location", "user")

@@ -21,7 +21,10 @@ from accounts.audit import log_action
 from accounts.models import User
 from accounts.privacy import PersonalData, register
 
+from . import services
 from .models import Attendance, Certificate, Course, Enrollment
+from .services import fill_seats
+from .services.rules import locked_course
 
 OPEN = (Enrollment.Status.CONFIRMED, Enrollment.Status.WAITLISTED)
 
@@ -91,8 +94,6 @@ def _leave_after_deadline(user: User, enrollment: Enrollment) -> None:
     """Past the cancellation deadline the person cannot cancel themselves, but an erased
     person will not come: the seat goes to the first person waiting, as it would if staff
     took them off."""
-    from .services import fill_seats
-    from .services.rules import locked_course
 
     with transaction.atomic():
         course = locked_course(enrollment.course)
@@ -117,7 +118,6 @@ def _leave_after_deadline(user: User, enrollment: Enrollment) -> None:
 
 
 def erase_enrollments(user: User) -> None:
-    from . import services
 
     now = timezone.now()
     open_enrollments = (

@@ -7,4 +7,7 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
+        from . import log_labels
+
+        log_labels.register()
         from . import identity, personal_data, retention  # noqa: F401 (registering)

@@ -7,4 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
+        from . import log_labels
+
+        log_labels.register()
         from . import personal_data, retention  # noqa: F401 (registering)

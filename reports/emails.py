@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
+from accounts.models import User
 from core.mail import send_to_user
 from organizations.models import Organization, Role
 
@@ -25,7 +26,6 @@ logger = logging.getLogger(__name__)
 def recipients(organization: Organization, month: datetime.date):
     """Active people who opted in, still hold the org-admin role there, and have not had
     this month's report yet."""
-    from accounts.models import User
 
     return (
         User.objects.filter(

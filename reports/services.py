@@ -14,12 +14,12 @@ from organizations.models import Organization
 from .models import MonthlyReportSubscription, ReportRun
 from .periods import Period
 from .scope import Scope
+from .tasks import build_report_file
 
 
 def request_report(*, by: User, scope: Scope, period: Period, language: str) -> ReportRun:
     """Queue a report for the background; its files are built by ``build_report_file``.
     ``scope`` must come from ``parse_scope``/``allowed_scopes`` for ``by``."""
-    from .tasks import build_report_file
 
     with transaction.atomic():
         run = ReportRun.objects.create(

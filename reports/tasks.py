@@ -3,9 +3,19 @@ Ids and strings in, nothing heavy on import."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 
+from django.http import Http404
 from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import csv_export, emails, figures, html, pdf
+from .models import ReportRun
+from .periods import parse_period
+from .scope import parse_scope
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +28,6 @@ def build_report_file(run_id: int) -> str:
     """Build a queued ReportRun: the figures (writing progress as they come), then the PDF,
     the CSV and the page, in the language the person asked in. Returns the final status.
     A run that is no longer queued (taken by another worker, or deleted) is left alone."""
-    from django.utils import timezone, translation
-    from django.utils.translation import gettext as _
-
-    from .models import ReportRun
 
     ReportRun.objects.expired().delete()
     if not ReportRun.objects.filter(pk=run_id, status=ReportRun.Status.QUEUED).update(
@@ -51,15 +57,6 @@ def build_report_file(run_id: int) -> str:
 
 
 def _build_files(run) -> dict:
-    from django.http import Http404
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from . import csv_export, pdf, views
-    from .figures import build_report
-    from .models import ReportRun
-    from .periods import parse_period
-    from .scope import parse_scope
 
     def progress(percent: float, message: str = "") -> None:
         # Fraction of the whole job; written at once so the status page shows it.
@@ -72,7 +69,7 @@ def _build_files(run) -> dict:
     except Http404:
         raise PermissionError("The person may no longer report on this scope.") from None
     period = parse_period(run.period_key)
-    report = build_report(
+    report = figures.build_report(
         scope=scope,
         period=period,
         progress=lambda percent, message="": progress(percent * FIGURES_SHARE / 100, message),
@@ -80,7 +77,7 @@ def _build_files(run) -> dict:
     progress(FIGURES_SHARE + 5, _("Writing the PDF"))
     pdf_bytes = pdf.render_pdf(report)
     progress(FIGURES_SHARE + 10, _("Writing the CSV and the page"))
-    html = views.render_report_body(
+    body = html.render_report_body(
         report,
         pdf_url=reverse("reports:run_pdf", kwargs={"pk": run.pk}),
         csv_url=reverse("reports:run_csv", kwargs={"pk": run.pk}),
@@ -88,15 +85,12 @@ def _build_files(run) -> dict:
     )
     # The run's ``csv`` holds the ZIP of every table; run_csv hands out one member of it.
     tables = csv_export.render_zip(report, scope_key=run.scope_key, period_key=run.period_key)
-    return {"pdf": pdf_bytes, "csv": tables, "html": html}
+    return {"pdf": pdf_bytes, "csv": tables, "html": body}
 
 
 @task()
 def send_monthly_report(organization_id: int, month: str) -> int:
     """Last month's report of one organization to each of its admins who opted in and has
     not had it yet. ``month`` is ISO (``2026-11-01``). Returns how many were sent."""
-    import datetime
-
-    from . import emails
 
     return emails.send_monthly_report(organization_id, datetime.date.fromisoformat(month))

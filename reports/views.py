@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.htmx import partial_request
 from organizations.models import Organization, Role
 
-from . import charts, csv_export, formatting, pdf, services
+from . import csv_export, html, pdf, services
 from .figures import build_report, report_size
 from .forms import ReportForm, SubscriptionForm
 from .models import ReportRun, report_days
@@ -67,35 +66,6 @@ def subscribable(user):
 
 def query(scope: Scope, period: Period) -> str:
     return urlencode({"period": period.key, "scope": scope.key}, safe=":")
-
-
-def csv_links(csv_url: str) -> list[tuple[str, str]]:
-    """Each table's title and the address of its CSV file."""
-    joiner = "&" if "?" in csv_url else "?"
-    return [
-        (title, f"{csv_url}{joiner}table={key}") for key, title in csv_export.table_titles().items()
-    ]
-
-
-def report_context(report, *, pdf_url: str, csv_url: str, zip_url: str) -> dict:
-    """What the report page (and a background build's stored HTML) renders."""
-    return {
-        "report": report,
-        "summary": formatting.summary(report),
-        "sections": {section.key: section for section in formatting.sections(report)},
-        "tables": formatting.tables(report),
-        "charts": {chart.key: chart for chart in charts.charts(report)},
-        "definitions": formatting.definitions(),
-        "previous_period": report.period.previous(),
-        "pdf_url": pdf_url,
-        "csv_links": csv_links(csv_url),
-        "zip_url": zip_url,
-    }
-
-
-def render_report_body(report, *, pdf_url: str, csv_url: str, zip_url: str) -> str:
-    context = report_context(report, pdf_url=pdf_url, csv_url=csv_url, zip_url=zip_url)
-    return render_to_string("reports/report.html#report-body", context)
 
 
 # ---------------------------------------------------------------------------------------
@@ -192,7 +162,7 @@ def report(request: HttpRequest) -> HttpResponse:
         return _large(request, scope, period)
     built = build_report(scope=scope, period=period)
     query_string = query(scope, period)
-    context = report_context(
+    context = html.report_context(
         built,
         pdf_url=f"{reverse('reports:pdf')}?{query_string}",
         csv_url=f"{reverse('reports:csv')}?{query_string}",

@@ -69,10 +69,8 @@ def locked_devices(device_ids: list[int], pool_id: int) -> list[Device]:
 def _ensure_nothing_overdue(borrower: User, now: datetime.datetime) -> None:
     """A resident with an overdue device gets no other until it is back (the desk is told
     which one, so that it can take it back at the same visit)."""
-    from .lending import overdue_loans  # lending builds on this module
-
     overdue = LoanItem.objects.filter(
-        loan__in=overdue_loans(borrower, now=now), returned_at__isnull=True
+        loan__in=Loan.objects.overdue(now).filter(borrower_id=borrower.pk), returned_at__isnull=True
     ).select_related("device")
     names = ", ".join(f"{item.device.asset_tag} {item.device.display_name}" for item in overdue)
     if names:

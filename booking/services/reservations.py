@@ -22,6 +22,7 @@ from devices.models import DevicePool
 
 from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
+from ..tasks import check_shortfall, offer_waitlist, send_reservation_email, tell_staff_of_request
 from .dates import closure_on
 from .policy import (
     DECISION_REASON_MAX_LENGTH,
@@ -120,8 +121,6 @@ def reserve(
             "confirmed" if reservation.status == Reservation.Status.CONFIRMED else "requested",
         )
     if reservation.status == Reservation.Status.REQUESTED:
-        from ..tasks import tell_staff_of_request
-
         transaction.on_commit(partial(tell_staff_of_request.enqueue, reservation.pk))
     return reservation
 
@@ -142,7 +141,6 @@ def _ensure_open(pool: DevicePool, start: datetime.datetime, end: datetime.datet
 
 
 def _notify(reservation: Reservation, kind: str) -> None:
-    from ..tasks import send_reservation_email
 
     transaction.on_commit(partial(send_reservation_email.enqueue, reservation.pk, kind))
 
@@ -191,7 +189,6 @@ def offer_freed_devices(pool: DevicePool) -> None:
     them first (booking.tasks.offer_waitlist)."""
     if pool.booking_scope != DevicePool.Scope.RESIDENTS:
         return
-    from ..tasks import offer_waitlist
 
     transaction.on_commit(partial(offer_waitlist.enqueue, pool.pk))
 
@@ -200,8 +197,6 @@ def _recheck_shortfalls(pool_id: int) -> None:
     """Freed devices may end a shortfall of other bookings: check again after commit, but
     only when the pool has any (one cheap query otherwise)."""
     if Reservation.objects.filter(pool_id=pool_id, shortfall=True).exists():
-        from ..tasks import check_shortfall
-
         transaction.on_commit(partial(check_shortfall.enqueue, pool_id))
 
 
@@ -322,8 +317,6 @@ def update_shortfalls(*, pool_id: int, now: datetime.datetime | None = None) -> 
         upcoming.filter(pk__in=short, shortfall=False).update(shortfall=True)
         upcoming.exclude(pk__in=short).filter(shortfall=True).update(shortfall=False)
     for reservation_id in sorted(newly):
-        from ..tasks import send_reservation_email
-
         transaction.on_commit(partial(send_reservation_email.enqueue, reservation_id, "shortfall"))
     return sorted(newly)
 

@@ -20,6 +20,7 @@ from devices.models import DevicePool
 
 from .. import availability, capacity
 from ..models import Reservation, Series
+from ..tasks import send_series_email, tell_staff_of_request
 from .dates import closed_dates
 from .policy import (
     ACTIVE_STATUSES,
@@ -295,7 +296,6 @@ def book_series(
             dates=len(chosen),
             status=status,
         )
-    from ..tasks import send_series_email, tell_staff_of_request
 
     transaction.on_commit(partial(send_series_email.enqueue, series.pk))
     if status == Reservation.Status.REQUESTED:

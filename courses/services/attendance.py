@@ -15,6 +15,7 @@ from accounts.audit import log_action
 from accounts.models import User
 
 from ..models import Attendance, Certificate, Course, Enrollment, Meeting
+from ..tasks import tell_staff_minimum_not_reached
 from .rules import CourseError, ensure_manages
 
 
@@ -163,7 +164,6 @@ def check_minimums(*, now: datetime.datetime | None = None) -> list[Course]:
                 confirmed=course.confirmed_count,
                 minimum=course.min_participants,
             )
-            from ..tasks import tell_staff_minimum_not_reached
 
             transaction.on_commit(partial(tell_staff_minimum_not_reached.enqueue, course.pk))
         course.minimum_checked_at = now

@@ -24,6 +24,7 @@ from devices.models import DevicePool
 from organizations.models import Location, Organization
 
 from ..models import Course, Enrollment, Meeting
+from ..tasks import send_enrollment_email, send_meeting_removed
 from .enrollment import fill_seats
 from .rules import (
     CourseError,
@@ -361,7 +362,6 @@ def _release_devices(*, by: User, meeting: Meeting, now) -> None:
 
 def _tell_participants_a_date_is_removed(course, meeting_id, start, end) -> None:
     """Everyone confirmed gets the cancelled event of the removed date, after commit."""
-    from ..tasks import send_meeting_removed
 
     for enrollment_id in course.enrollments.confirmed().values_list("pk", flat=True):
         transaction.on_commit(
@@ -524,7 +524,6 @@ def cancel_course(
             organization_id=course.organization_id,
             enrollments=len(told),
         )
-    from ..tasks import send_enrollment_email
 
     for enrollment_id in told:
         transaction.on_commit(

@@ -19,6 +19,7 @@ from accounts.audit import log_action
 from accounts.models import User
 
 from ..models import Course, Enrollment
+from ..tasks import send_enrollment_email
 from .rules import (
     AlreadyEnrolled,
     CourseError,
@@ -38,7 +39,6 @@ EMAIL_KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "removed", "c
 
 def notify(enrollment_id: int, kind: str) -> None:
     """Email the person once the transaction has committed."""
-    from ..tasks import send_enrollment_email
 
     transaction.on_commit(partial(send_enrollment_email.enqueue, enrollment_id, kind))
 
