@@ -10,7 +10,6 @@ class BookingConfig(AppConfig):
         from organizations.demo import register_seeder
 
         # signals connects the shortfall check
-        from . import demo, demo_lending, personal_data, retention, signals  # noqa: F401
+        from . import demo, personal_data, retention, signals  # noqa: F401
 
         register_seeder(demo.seed)
-        register_seeder(demo_lending.seed)

@@ -36,21 +36,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from devices.models import Device, DeviceEvent, DevicePool
-from organizations import demo_data as organization_demo_data
-from organizations.models import Organization, Role
-
-from . import demo_lending_data as data
-from .models import (
+from lending.models import (
     AgreementAcceptance,
     BorrowingAgreement,
     LendingPolicy,
     LibraryCard,
-    Loan,
-    LoanItem,
     OverdueNotice,
-    Reservation,
     WaitlistEntry,
 )
+from organizations import demo_data as organization_demo_data
+from organizations.models import Organization, Role
+
+from . import demo_lending_data as data
+from .models import Loan, LoanItem, Reservation
 from .services import closed_dates, local_datetime
 
 SEED = 20261126

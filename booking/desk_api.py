@@ -1,7 +1,10 @@
-"""The library desk over the API: hand out and take back devices lent to residents.
+"""The desk over the API: take devices back, and hand them out against a reservation.
 
-For staff of the pool's organization, by API token or session. Devices are named as on
-their labels: the label code or the asset tag, in any case.
+For staff of the pool's organization (a school's or a library's), by API token or session.
+Devices are named as on their labels: the label code or the asset tag, in any case.
+``POST /loans`` itself is on lending's router (``lending.desk_api``): ninja joins GET and
+POST of one path only within one router, and ``GET /loans`` (a resident's loans) lives
+there; its reservation branch is ``hand_out_against`` here.
 """
 
 # No ``from __future__ import annotations``: ninja reads the schemas' annotations at import.
@@ -20,14 +23,11 @@ from pydantic import StrictBool, model_validator
 
 from accounts.models import User
 from config.api import Error, JsonObject, ValidationErrors, token_or_session
-from devices.api import Id, text
-from devices.models import Device, DevicePool
-from organizations.people import known_people
+from devices.api import text
+from devices.models import Device
 
 from . import services
-from .api import AwareTime
 from .desk_forms import MAX_SCANNED_CODES, find_devices
-from .lending_api import router as loans_router
 from .models import Loan, LoanItem, Reservation
 
 router = Router(tags=["lending desk"])
@@ -41,31 +41,6 @@ ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Valid
 
 
 # --- schemas --------------------------------------------------------------------------------
-
-
-class LoanIn(JsonObject):
-    reservation_id: Id | None = Field(None, description="Hand out against this reservation …")
-    pool_id: Id | None = Field(None, description="… or lend from this pool without one …")
-    borrower_id: Id | None = Field(None, description="… to this person.")
-    devices: list[Code] = Field(
-        ..., min_length=1, max_length=MAX_SCANNED_CODES, description="Label codes or asset tags."
-    )
-    due_at: AwareTime | None = Field(
-        None, description="Default: the reservation's end, or the pool's loan period."
-    )
-    agreement_signed: StrictBool = Field(
-        False, description="The borrower signed the borrowing agreement on paper just now."
-    )
-
-    @model_validator(mode="after")
-    def _one_way(self):
-        by_reservation = self.reservation_id is not None
-        by_pool = self.pool_id is not None or self.borrower_id is not None
-        if by_reservation == by_pool:
-            raise ValueError(_("Give either reservation_id, or pool_id and borrower_id."))
-        if by_pool and (self.pool_id is None or self.borrower_id is None):
-            raise ValueError(_("Lending without a reservation needs pool_id and borrower_id."))
-        return self
 
 
 class ItemReturnIn(JsonObject):
@@ -147,11 +122,11 @@ class DeskLoanOut(Schema):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _loan(loan_id: int) -> Loan:
+def loan_out(loan_id: int) -> Loan:
     return Loan.objects.prefetch_related("items__device").get(pk=loan_id)
 
 
-def _devices_or_422(user: User, codes: list[str], pool_id: int) -> list[Device] | Status:
+def devices_or_422(user: User, codes: list[str], pool_id: int) -> list[Device] | Status:
     found, unknown = find_devices(Device.objects.managed_by(user), codes, prefer_pool_id=pool_id)
     if unknown:
         return Status(
@@ -171,52 +146,24 @@ def _managed_loans(user: User) -> QuerySet[Loan]:
 # --- operations -----------------------------------------------------------------------------
 
 
-# On the residents' router: ninja joins GET and POST of one path only within one router, and
-# ``GET /loans`` (my loans) lives there.
-@loans_router.post(
-    "/loans", response={201: DeskLoanOut, **ERRORS}, auth=token_or_session, tags=["lending desk"]
-)
-def hand_out(request: HttpRequest, payload: LoanIn):
-    """Hand out scanned devices against a reservation, or lend them from a pool to a person
-    without one. 404 when the caller is not staff of the pool; 409 when a device is not free
-    or a rule of the pool says no; 422 for a code no device of the caller has."""
-    user = request.auth
-    due = {"due_at": payload.due_at} if payload.due_at else {}
-    try:
-        if payload.reservation_id is not None:
-            reservation = get_object_or_404(
-                Reservation.objects.managed_by(user).select_related("pool"),
-                pk=payload.reservation_id,
-            )
-            devices = _devices_or_422(user, payload.devices, reservation.pool_id)
-            if isinstance(devices, Status):
-                return devices
-            loan = services.hand_out(by=user, reservation=reservation, devices=devices, **due)
-        else:
-            pool = get_object_or_404(DevicePool.objects.managed_by(user), pk=payload.pool_id)
-            # Only people the library knows (``organizations.people``), never any account
-            # found by its id; a newcomer's first loan is made at the desk, in person.
-            borrower = get_object_or_404(
-                known_people(pool.organization).filter(is_active=True), pk=payload.borrower_id
-            )
-            devices = _devices_or_422(user, payload.devices, pool.pk)
-            if isinstance(devices, Status):
-                return devices
-            loan = services.lend_at_desk(
-                by=user,
-                pool=pool,
-                borrower=borrower,
-                devices=devices,
-                agreement_signed=payload.agreement_signed,
-                **due,
-            )
-    except PermissionDenied:
-        raise Http404 from None
-    return Status(201, _loan(loan.pk))
+def hand_out_against(user: User, reservation_id: int, codes: list[str], due: dict) -> Loan | Status:
+    """The school desk's hand-out (and a resident's pick-up) against a reservation the user
+    manages: the reservation branch of ``POST /loans`` (on lending's router, beside
+    ``GET /loans``). 404 outside the user's scope, 422 for an unknown code."""
+    reservation = get_object_or_404(
+        Reservation.objects.managed_by(user).select_related("pool"), pk=reservation_id
+    )
+    devices = devices_or_422(user, codes, reservation.pool_id)
+    if isinstance(devices, Status):
+        return devices
+    return services.hand_out(by=user, reservation=reservation, devices=devices, **due)
 
 
 @router.post(
-    "/loans/{loan_id}/return", response={200: DeskLoanOut, **ERRORS}, auth=token_or_session
+    "/loans/{loan_id}/return",
+    response={200: DeskLoanOut, **ERRORS},
+    auth=token_or_session,
+    operation_id="booking_lending_desk_api_take_back",
 )
 def take_back(
     request: HttpRequest,
@@ -253,7 +200,7 @@ def take_back(
         services.return_items(by=user, loan=loan, returns=returns)
     except PermissionDenied:
         raise Http404 from None
-    return _loan(loan.pk)
+    return loan_out(loan.pk)
 
 
 def _codes(device: Device) -> tuple[str, str]:

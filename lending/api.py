@@ -19,11 +19,12 @@ from django.utils import timezone
 from ninja import Body, Field, Path, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from booking.models import Loan, LoanItem
 from config.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
 from devices.models import DevicePool, DeviceType
 
 from . import services
-from .models import Loan, LoanItem, WaitlistEntry
+from .models import WaitlistEntry
 
 router = Router(tags=["lending"])
 
@@ -153,6 +154,7 @@ def _my_loans(user) -> QuerySet[Loan]:
     "/loans",
     response={200: list[LoanOut], 401: Error, 422: ValidationErrors},
     auth=token_or_session,
+    operation_id="booking_lending_api_list_loans",
 )
 @paginate(LoanPagination)
 def list_loans(request: HttpRequest):
@@ -162,7 +164,10 @@ def list_loans(request: HttpRequest):
 
 
 @router.post(
-    "/loans/{loan_id}/renew", response={200: LoanOut, **WRITE_ERRORS}, auth=token_or_session
+    "/loans/{loan_id}/renew",
+    response={200: LoanOut, **WRITE_ERRORS},
+    auth=token_or_session,
+    operation_id="booking_lending_api_renew_loan",
 )
 def renew_loan(request: HttpRequest, loan_id: PathId):
     """Renew one of the caller's open loans for another loan period. 409 with the reason when
@@ -192,6 +197,7 @@ def _lendable_pool(pool_id: int) -> DevicePool:
     "/pools/{pool_id}/waitlist",
     response={201: WaitlistOut, **WRITE_ERRORS},
     auth=token_or_session,
+    operation_id="booking_lending_api_join_waitlist",
 )
 def join_waitlist(request: HttpRequest, pool_id: PathId, payload: Body[WaitlistIn | None] = None):
     """Wait for a device of a pool lent to residents (first come, first served). The body is
@@ -218,6 +224,7 @@ def join_waitlist(request: HttpRequest, pool_id: PathId, payload: Body[WaitlistI
     "/pools/{pool_id}/waitlist",
     response={204: None, **WRITE_ERRORS},
     auth=token_or_session,
+    operation_id="booking_lending_api_leave_waitlist",
 )
 def leave_waitlist(request: HttpRequest, pool_id: PathId):
     """Leave a pool's waiting list (a device held for the caller goes to the next person).

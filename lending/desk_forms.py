@@ -9,19 +9,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .desk_forms import MAX_SCANNED_CODES, DueDateField, split_codes
-from .models import LibraryCard, LoanItem
-from .services import NOTE_MAX_LENGTH, end_of_day
+from booking.desk_forms import MAX_SCANNED_CODES, DueDateField, split_codes
+from booking.models import LoanItem
+from booking.services import NOTE_MAX_LENGTH
+
+from .models import LibraryCard
 
 SEARCH_MAX_LENGTH = 150
 CODE_MAX_LENGTH = 60
 CARD_MAX_LENGTH = LibraryCard._meta.get_field("number").max_length
-
-
-def due_at(day: datetime.date | None) -> datetime.datetime | None:
-    """A loan due on ``day`` is due by the end of that (local) day, as the services count
-    loans to residents; None keeps the pool's loan period."""
-    return end_of_day(day) if day else None
 
 
 def default_due_date(loan_period_days: int) -> datetime.date:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import lending_desk_views as views
+from . import desk_views as views
 
 app_name = "lending_desk"
 

@@ -26,6 +26,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
+from booking.desk_forms import due_at, find_devices
+from booking.models import Loan, LoanItem, Reservation
 from config import once
 from config.errors import DomainError
 from config.request_input import ascii_int
@@ -35,51 +37,28 @@ from organizations.models import Organization
 from organizations.people import reachable_at_desk, walk_in
 
 from . import services
+from .access import email_given, resident_or_404
 from .agreement_pdf import render_agreement
-from .desk_forms import find_devices
-from .lending_desk_forms import (
+from .desk_forms import (
     LendForm,
     LibraryCardForm,
     ResidentSearchForm,
     ReturnByCodeForm,
     default_due_date,
-    due_at,
 )
-from .models import (
-    AgreementAcceptance,
-    BorrowingAgreement,
-    LibraryCard,
-    Loan,
-    LoanItem,
-    Reservation,
-    WaitlistEntry,
-)
+from .models import AgreementAcceptance, BorrowingAgreement, LibraryCard, WaitlistEntry
 
 RESULTS_SHOWN = 30
-MAX_ID = 2**63 - 1
 
 
 # ---------------------------------------------------------------------------------------
 # Who the desk may see
 
 
-def _email_given(request: HttpRequest) -> str:
-    """The exact email address staff typed to find a new resident, carried along in links
-    and forms until the resident has something with the organization."""
-    email = (request.GET.get("email") or request.POST.get("email") or "").strip()
-    return email if "\x00" not in email else ""
-
-
 def _plain_id(value: str | None) -> int | None:
     """An id typed or linked as ASCII digits; None for anything else ("²" is a digit to
     str.isdigit() but not to int())."""
     return ascii_int(value)
-
-
-def resident_or_404(request: HttpRequest, organization: Organization, pk: int) -> User:
-    if pk > MAX_ID:  # the database cannot even compare it
-        raise Http404
-    return get_object_or_404(reachable_at_desk(organization, _email_given(request)), pk=pk)
 
 
 def _with_card_and_overdue(people, organization: Organization, now):
@@ -133,7 +112,7 @@ def residents(request: HttpRequest) -> HttpResponse:
             )
     return render(
         request,
-        "booking/lending_desk/residents.html",
+        "lending/desk/residents.html",
         {
             "form": form,
             "organization": organization,
@@ -226,7 +205,7 @@ def _resident_page(
     context = {
         "organization": organization,
         "person": person,
-        "email": _email_given(request),
+        "email": email_given(request),
         "card": card,
         "known": getattr(person, "known", True),
         "card_form": card_form or LibraryCardForm(initial={"number": card.number if card else ""}),
@@ -250,7 +229,7 @@ def _resident_page(
         "lend_form": lend_form,
         "now": now,
     }
-    return render(request, "booking/lending_desk/resident.html", context, status=status)
+    return render(request, "lending/desk/resident.html", context, status=status)
 
 
 @require_safe
@@ -307,7 +286,7 @@ def resident_agreement(request: HttpRequest, pk: int) -> HttpResponse:
             _("Recorded: %(person)s signed version %(version)d on paper.")
             % {"person": person, "version": agreement.version},
         )
-    return redirect(resident_url(person, organization, _email_given(request)))
+    return redirect(resident_url(person, organization, email_given(request)))
 
 
 @require_POST
@@ -401,7 +380,7 @@ def take_back(request: HttpRequest) -> HttpResponse:
             return redirect(f"{url}?{urlencode({'organization': organization.slug})}")
     return render(
         request,
-        "booking/lending_desk/return.html",
+        "lending/desk/return.html",
         {"form": form, "organization": organization, "organizations": managed},
         status=400 if form.errors else 200,
     )

@@ -9,10 +9,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking import services as booking_services
 from devices.models import DevicePool, DeviceType
 from organizations.models import District
 
-from . import services
 from .models import BorrowingAgreement
 
 # Far above any pool (the service checks the pool's own limits with its own message); this
@@ -102,7 +102,7 @@ class LoanReservationForm(forms.Form):
         day = self.cleaned_data["pickup_date"]
         if day < timezone.localdate():
             raise forms.ValidationError(_("Choose today or a later day."))
-        if day.year > services.LATEST_YEAR:
+        if day.year > booking_services.LATEST_YEAR:
             raise forms.ValidationError(_("Choose a day within the pool's booking horizon."))
         return day
 

@@ -23,6 +23,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from booking import services as booking_services
+from booking.models import Loan, LoanItem, Reservation
 from config import once
 from config.errors import DomainError
 from config.htmx import partial_request
@@ -30,15 +32,8 @@ from devices.models import DevicePool
 from organizations.models import District
 
 from . import services
-from .lending_forms import AcceptAgreementForm, LoanReservationForm, PoolFilterForm, WaitlistForm
-from .models import (
-    AgreementAcceptance,
-    BorrowingAgreement,
-    Loan,
-    LoanItem,
-    Reservation,
-    WaitlistEntry,
-)
+from .forms import AcceptAgreementForm, LoanReservationForm, PoolFilterForm, WaitlistForm
+from .models import AgreementAcceptance, BorrowingAgreement, WaitlistEntry
 
 RETURNED_SHOWN = 10
 
@@ -102,7 +97,7 @@ def pools(request: HttpRequest) -> HttpResponse:
     for pool in shown:
         pool.outlook = outlook.get(pool.pk)
     context = {"form": form, "pools": shown, "filtered": bool(filters)}
-    template = "booking/lending/pool_list.html" + ("#results" if partial_request(request) else "")
+    template = "lending/pool_list.html" + ("#results" if partial_request(request) else "")
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -123,7 +118,7 @@ def _pool_context(request: HttpRequest, pool: DevicePool) -> dict:
     if user.is_authenticated:
         try:
             services.ensure_not_blocked(user)
-        except services.Blocked as error:
+        except booking_services.Blocked as error:
             context["blocked"] = str(error)
         entry = WaitlistEntry.objects.active().filter(pool=pool, user=user).first()
         if entry is not None:
@@ -162,19 +157,19 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context.update(form=form, needs_agreement=needs)
     if request.method == "GET":
-        return render(request, "booking/lending/pool_detail.html", context)
+        return render(request, "lending/pool_detail.html", context)
     if not form.is_valid():
-        return render(request, "booking/lending/pool_detail.html", context, status=400)
+        return render(request, "lending/pool_detail.html", context, status=400)
     if (repeated := once.claim(request)) is not None:
         return repeated
     try:
         if needs:
             services.accept_agreement(by=request.user, agreement=agreement)
         reservation = services.reserve_loan(by=request.user, pool=pool, **form.reservation())
-    except services.PoolExhausted as error:
+    except booking_services.PoolExhausted as error:
         form.add_error(None, error)
         context["exhausted"] = True
-    except services.Blocked as error:
+    except booking_services.Blocked as error:
         form.add_error(None, error)
         context["blocked"] = str(error)
     except DomainError as error:
@@ -188,7 +183,7 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("lending:reservation", pk=reservation.pk)
     once.release(request)
-    return render(request, "booking/lending/pool_detail.html", context, status=400)
+    return render(request, "lending/pool_detail.html", context, status=400)
 
 
 # ---------------------------------------------------------------------------------------
@@ -213,7 +208,7 @@ def reservation(request: HttpRequest, pk: int) -> HttpResponse:
     ).first()
     return render(
         request,
-        "booking/lending/reservation_detail.html",
+        "lending/reservation_detail.html",
         {
             "reservation": reservation,
             "pool": reservation.pool,
@@ -257,7 +252,7 @@ def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = Non
     )
     to_pick_up = list(
         _my_reservations(user)
-        .filter(status__in=services.ACTIVE_STATUSES, end__gt=now, loans__isnull=True)
+        .filter(status__in=booking_services.ACTIVE_STATUSES, end__gt=now, loans__isnull=True)
         .order_by("start", "pk")
     )
     held = dict(
@@ -294,7 +289,7 @@ def _render_my_loans(
     request: HttpRequest, *, status: int = 200, refused: dict[int, str] | None = None
 ) -> HttpResponse:
     context = _my_loans_context(request, refused)
-    return render(request, "booking/lending/my_loans.html", context, status=status)
+    return render(request, "lending/my_loans.html", context, status=status)
 
 
 @require_safe
@@ -312,7 +307,7 @@ def _render_loan(
     loan.refusal, loan.renewed = refusal, renewed
     loan.due_day = services.last_day(loan.due_at)
     context = {"loan": loan, "now": timezone.now()}
-    return render(request, "booking/lending/my_loans.html#loan-card", context)
+    return render(request, "lending/my_loans.html#loan-card", context)
 
 
 @require_POST
@@ -428,17 +423,17 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         "next": _safe_next(request),
     }
     if request.method == "GET":
-        return render(request, "booking/lending/agreement_detail.html", context)
+        return render(request, "lending/agreement_detail.html", context)
     if form is None:
         messages.info(request, _("There is nothing to accept here."))
         return redirect("lending:agreement", pk=agreement.pk)
     if not form.is_valid():
-        return render(request, "booking/lending/agreement_detail.html", context, status=400)
+        return render(request, "lending/agreement_detail.html", context, status=400)
     try:
         services.accept_agreement(by=request.user, agreement=agreement)
     except DomainError as error:
         form.add_error(None, error)
-        return render(request, "booking/lending/agreement_detail.html", context, status=400)
+        return render(request, "lending/agreement_detail.html", context, status=400)
     messages.success(
         request,
         _("You accepted “%(title)s” (version %(version)d).")

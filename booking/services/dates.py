@@ -78,3 +78,10 @@ def end_of_school_year(organization: Organization, after: datetime.date) -> date
     while last.weekday() >= 5:  # the holidays start on a Monday: the year ends on Friday
         last -= datetime.timedelta(days=1)
     return last
+
+
+def last_day(moment: datetime.datetime) -> datetime.date:
+    """The local day by whose end something that ends at ``moment`` is over: a loan due (or a
+    hold that ends) at midnight is due by the end of the day before. Show this, never the
+    midnight itself, which is already the next day."""
+    return timezone.localtime(moment - datetime.timedelta(microseconds=1)).date()

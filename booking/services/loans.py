@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -16,7 +17,8 @@ from accounts.models import User
 from devices import services as device_services
 from devices.models import Device, DevicePool
 
-from ..models import Loan, LoanItem, Reservation, WaitlistEntry
+from ..models import Loan, LoanItem, Reservation
+from ..signals import handed_out, loan_closed
 from .reservations import offer_freed_devices
 from .rules import (
     EARLIEST_YEAR,
@@ -66,11 +68,15 @@ def _locked_devices(device_ids: list[int], pool_id: int) -> list[Device]:
     return locked
 
 
+def overdue_loans(user: User, *, now: datetime.datetime | None = None) -> QuerySet[Loan]:
+    """The person's open loans (of any pool) that are past their due time."""
+    now = now or timezone.now()
+    return Loan.objects.open().filter(borrower_id=user.pk, due_at__lt=now)
+
+
 def _ensure_nothing_overdue(borrower: User, now: datetime.datetime) -> None:
     """A resident with an overdue device gets no other until it is back (the desk is told
     which one, so that it can take it back at the same visit)."""
-    from .lending import overdue_loans  # lending builds on this module
-
     overdue = LoanItem.objects.filter(
         loan__in=overdue_loans(borrower, now=now), returned_at__isnull=True
     ).select_related("device")
@@ -227,9 +233,8 @@ def hand_out(
         )
         _create_items(loan, device_ids)
         if lends:
-            WaitlistEntry.objects.filter(
-                reservation=reservation, status=WaitlistEntry.Status.OFFERED
-            ).update(status=WaitlistEntry.Status.FULFILLED, closed_at=now)
+            # lending closes the waiting-list entry this reservation was held for
+            handed_out.send(sender=Loan, loan=loan, reservation=reservation, now=now)
         log_action(
             by,
             "booking.handed_out",
@@ -331,13 +336,9 @@ def return_items(
         )
     offer_freed_devices(loan.pool)
     if loan.closed_at is not None and loan.borrower_id:
-        # Back from an overdue loan, the borrower may borrow again: devices that were not held
-        # for them while they were blocked are offered now where they wait.
-        waited = DevicePool.objects.filter(
-            waitlist__user_id=loan.borrower_id, waitlist__status=WaitlistEntry.Status.WAITING
-        ).exclude(pk=loan.pool_id)
-        for pool in waited:
-            offer_freed_devices(pool)
+        # Back from an overdue loan, the borrower may borrow again: lending offers devices
+        # where they wait.
+        loan_closed.send(sender=Loan, loan=loan)
     return loan
 
 

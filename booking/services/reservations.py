@@ -21,6 +21,7 @@ from devices.models import DevicePool
 
 from .. import availability
 from ..models import CalendarToken, Reservation, Series
+from ..signals import announce_freed_devices
 from .dates import closure_on
 from .rules import (
     DECISION_REASON_MAX_LENGTH,
@@ -193,12 +194,10 @@ def cancel(
 
 def offer_freed_devices(pool: DevicePool) -> None:
     """Devices of a pool lent to residents came free: once committed, the waiting list gets
-    them first (booking.tasks.offer_waitlist)."""
+    them first (lending listens to ``booking.signals.devices_freed``)."""
     if pool.booking_scope != DevicePool.Scope.RESIDENTS:
         return
-    from ..tasks import offer_waitlist
-
-    transaction.on_commit(partial(offer_waitlist.enqueue, pool.pk))
+    announce_freed_devices(pool.pk)
 
 
 def _recheck_shortfalls(pool_id: int) -> None:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "organizations",
     "devices",
     "booking",
+    "lending",
     "courses",
     "reports",
 ]

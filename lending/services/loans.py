@@ -23,27 +23,20 @@ from django.utils.translation import ngettext
 
 from accounts.audit import log_action
 from accounts.models import User
-from config.errors import DomainError
-from devices.models import Device, DevicePool
-from organizations import people
-from organizations.models import Closure, Organization
-
-from .. import availability
-from ..models import (
-    AgreementAcceptance,
-    BorrowingAgreement,
-    LibraryCard,
-    Loan,
-    LoanItem,
-    OverdueNotice,
-    Reservation,
-    WaitlistEntry,
+from booking import availability
+from booking.models import Loan, LoanItem, Reservation
+from booking.services.dates import _closes, closed_dates, last_day
+from booking.services.loans import (
+    ItemReturn,
+    _create_items,
+    _locked_devices,
+    checked_due_at,
+    loan_due_at,
+    overdue_loans,
 )
-from .dates import _closes, closed_dates
-from .loans import ItemReturn, _create_items, _locked_devices, checked_due_at, loan_due_at
-from .loans import return_items as _return_items
-from .reservations import offer_freed_devices
-from .rules import (
+from booking.services.loans import return_items as _return_items
+from booking.services.reservations import offer_freed_devices
+from booking.services.rules import (
     ACTIVE_STATUSES,
     EARLIEST_YEAR,
     LATEST_YEAR,
@@ -66,6 +59,18 @@ from .rules import (
     free_count,
     overdue_filter,
 )
+from config.errors import DomainError
+from devices.models import Device, DevicePool
+from organizations import people
+from organizations.models import Closure, Organization
+
+from ..models import (
+    AgreementAcceptance,
+    BorrowingAgreement,
+    LibraryCard,
+    OverdueNotice,
+    WaitlistEntry,
+)
 
 CARD_NUMBER_MAX_LENGTH = LibraryCard._meta.get_field("number").max_length
 AGREEMENT_TITLE_MAX_LENGTH = BorrowingAgreement._meta.get_field("title").max_length
@@ -79,13 +84,6 @@ class CardNumberTaken(DomainError):
 
 def _day(value: datetime.date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
-
-
-def last_day(moment: datetime.datetime) -> datetime.date:
-    """The local day by whose end something that ends at ``moment`` is over: a loan due (or a
-    hold that ends) at midnight is due by the end of the day before. Show this, never the
-    midnight itself, which is already the next day."""
-    return timezone.localtime(moment - datetime.timedelta(microseconds=1)).date()
 
 
 _due_day = last_day
@@ -187,12 +185,6 @@ def publish_agreement(
 
 
 # --- blocking ---------------------------------------------------------------------------
-
-
-def overdue_loans(user: User, *, now: datetime.datetime | None = None) -> QuerySet[Loan]:
-    """The person's open loans (of any pool) that are past their due time."""
-    now = now or timezone.now()
-    return Loan.objects.open().filter(borrower_id=user.pk, due_at__lt=now)
 
 
 def blocked_message(loans: list[Loan]) -> str:

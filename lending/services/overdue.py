@@ -14,10 +14,11 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from booking.models import Loan
 from devices.models import DevicePool
 
-from ..models import LendingPolicy, Loan, OverdueNotice
-from .lending import _due_day
+from ..models import LendingPolicy, OverdueNotice
+from .loans import _due_day
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,8 @@ from django.utils.translation import ngettext
 
 from accounts.audit import log_action
 from accounts.models import User
-from devices.models import Device, DevicePool
-
-from ..models import LendingPolicy, Loan, Reservation, WaitlistEntry
-from .lending import _agreement_required, _ensure_lends, ensure_not_blocked, needs_agreement
-from .rules import (
+from booking.models import Loan, Reservation
+from booking.services.rules import (
     WaitlistError,
     _lock,
     _locked_pool,
@@ -34,6 +31,10 @@ from .rules import (
     ensure_can_book,
     free_count,
 )
+from devices.models import Device, DevicePool
+
+from ..models import LendingPolicy, WaitlistEntry
+from .loans import _agreement_required, _ensure_lends, ensure_not_blocked, needs_agreement
 
 
 def _hold_span(
@@ -303,7 +304,7 @@ def release_no_shows(*, now: datetime.datetime | None = None) -> int:
     lies more than the organization's hold days back and that has no loan is cancelled, the
     person told once, and the device offered to the waiting list. Holds for waiting people
     end by their own ``hold_until`` (``expire_holds``). Returns how many were released."""
-    from ..tasks import send_reservation_email
+    from booking.tasks import send_reservation_email
 
     now = _utc(now or timezone.now())
     today = timezone.localtime(now).date()

@@ -20,19 +20,17 @@ from django.utils import timezone
 from accounts.models import User
 from booking import demo_lending_data
 from booking.availability import peak_reserved, reserved_intervals
-from booking.models import (
+from booking.models import Loan, LoanItem, Reservation
+from booking.services import closed_dates
+from devices.models import Device, DeviceEvent, DevicePool
+from lending.models import (
     AgreementAcceptance,
     BorrowingAgreement,
     LendingPolicy,
     LibraryCard,
-    Loan,
-    LoanItem,
     OverdueNotice,
-    Reservation,
     WaitlistEntry,
 )
-from booking.services import closed_dates
-from devices.models import Device, DeviceEvent, DevicePool
 from organizations.demo_data import DEMO_PASSWORD
 from organizations.models import Organization
 

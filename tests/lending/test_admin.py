@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from booking.models import BorrowingAgreement
+from lending.models import BorrowingAgreement
 from tests.factories import BorrowingAgreementFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def test_a_new_agreement_in_the_admin_gets_the_next_version(admin_client):
     BorrowingAgreementFactory(organization=library, version=1)
 
     response = admin_client.post(
-        "/admin/booking/borrowingagreement/add/",
+        "/admin/lending/borrowingagreement/add/",
         {
             "organization": library.pk,
             "title": "Leihbedingungen",
@@ -40,7 +40,7 @@ def test_a_published_text_cannot_be_changed_in_the_admin(admin_client):
     agreement = BorrowingAgreementFactory(text="Wie vereinbart.")
 
     admin_client.post(
-        f"/admin/booking/borrowingagreement/{agreement.pk}/change/",
+        f"/admin/lending/borrowingagreement/{agreement.pk}/change/",
         {"title": "Anders", "text": "Anders."},
     )
 

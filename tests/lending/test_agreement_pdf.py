@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from booking.agreement_pdf import render_agreement
-from booking.models import BorrowingAgreement
+from lending.agreement_pdf import render_agreement
+from lending.models import BorrowingAgreement
 from organizations.models import Organization, Role
 from tests.factories import (
     BorrowingAgreementFactory,

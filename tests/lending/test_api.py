@@ -10,8 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import create_api_token
-from booking.models import AgreementAcceptance, Loan, LoanItem, Reservation, WaitlistEntry
+from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device
+from lending.models import AgreementAcceptance, WaitlistEntry
 from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,

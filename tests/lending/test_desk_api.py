@@ -10,8 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import create_api_token
-from booking.models import AgreementAcceptance, Loan, LoanItem
+from booking.models import Loan, LoanItem
 from devices.models import Device
+from lending.models import AgreementAcceptance
 from organizations.models import Organization, Role
 from tests.factories import (
     BorrowingAgreementFactory,

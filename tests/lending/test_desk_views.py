@@ -9,8 +9,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from booking.models import AgreementAcceptance, LibraryCard, Loan, LoanItem, WaitlistEntry
+from booking.models import Loan, LoanItem
 from devices.models import Device, DeviceType
+from lending.models import AgreementAcceptance, LibraryCard, WaitlistEntry
 from organizations.models import Organization, Role
 from tests.factories import (
     BorrowingAgreementFactory,
@@ -798,9 +799,10 @@ def test_the_desk_shows_residents_loans_and_pick_ups_by_day_not_at_midnight(
     client, librarian, lending_pool, laptops, erika, accepted
 ):
     from booking import services
+    from lending import services as lending_services
 
     today = timezone.localdate()
-    services.reserve_loan(by=erika, pool=lending_pool, pickup_date=today)
+    lending_services.reserve_loan(by=erika, pool=lending_pool, pickup_date=today)
     overdue = lend(lending_pool, erika, laptops[1:2], days=3, ago=5)
     due_day = services.last_day(overdue.due_at)
     client.force_login(librarian)

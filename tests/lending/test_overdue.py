@@ -12,8 +12,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from booking import services
-from booking.models import LendingPolicy, OverdueNotice
-from booking.services import NoticeSummary
+from lending import services as lending_services
+from lending.models import LendingPolicy, OverdueNotice
+from lending.services import NoticeSummary
 from organizations.models import Role
 from tests.factories import (
     DeviceFactory,
@@ -66,7 +67,7 @@ def borrower():
 
 @pytest.fixture
 def loan(pool, librarian, borrower):
-    return services.lend_at_desk(
+    return lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=borrower, devices=[pool.devices.get()], now=NOW
     )
 
@@ -75,7 +76,7 @@ def loan(pool, librarian, borrower):
 def run(django_capture_on_commit_callbacks):
     def run(today: datetime.date) -> NoticeSummary:
         with django_capture_on_commit_callbacks(execute=True):
-            return services.send_overdue_notices(today=today)
+            return lending_services.send_overdue_notices(today=today)
 
     return run
 
@@ -101,7 +102,7 @@ def test_a_missed_reminder_day_is_caught_up_before_the_due_date_only(loan, run, 
     other = UserFactory()
     pool = loan.pool
     DeviceFactory(pool=pool)
-    services.lend_at_desk(
+    lending_services.lend_at_desk(
         by=loan.handed_out_by,
         pool=pool,
         borrower=other,
@@ -135,7 +136,9 @@ def test_a_skipped_lower_step_is_recorded_and_never_sent_later(loan, run, mailou
 
 
 def test_a_returned_loan_gets_nothing(loan, run, mailoutbox, librarian):
-    services.return_by_code(by=librarian, code="bib-0007", now=NOW + datetime.timedelta(days=5))
+    lending_services.return_by_code(
+        by=librarian, code="bib-0007", now=NOW + datetime.timedelta(days=5)
+    )
     assert run(day(-2)) == NoticeSummary(reminders=0, notices=0)
     assert run(day(7)) == NoticeSummary(reminders=0, notices=0)
     assert mailoutbox == []
@@ -144,10 +147,10 @@ def test_a_returned_loan_gets_nothing(loan, run, mailoutbox, librarian):
 def test_a_notice_queued_before_the_return_is_not_sent_after_it(
     loan, librarian, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from booking import emails
+    from lending import emails
 
-    services.send_overdue_notices(today=day(1))  # queued, not yet sent
-    services.return_by_code(by=librarian, code="BIB-0007", now=NOW)
+    lending_services.send_overdue_notices(today=day(1))  # queued, not yet sent
+    lending_services.return_by_code(by=librarian, code="BIB-0007", now=NOW)
     emails.send_loan_notice(loan.pk, "overdue", 1)
     assert mailoutbox == []
 
@@ -165,13 +168,13 @@ def test_loans_of_school_pools_get_nothing(run, mailoutbox, organization, teache
 
 def test_an_overdue_borrower_is_blocked_until_the_device_is_back(loan, borrower, librarian):
     late = NOW + datetime.timedelta(days=15)
-    services.ensure_not_blocked(borrower, now=NOW)
-    assert list(services.overdue_loans(borrower, now=late)) == [loan]
+    lending_services.ensure_not_blocked(borrower, now=NOW)
+    assert list(lending_services.overdue_loans(borrower, now=late)) == [loan]
     with pytest.raises(services.Blocked, match="Laptop 07 from Leih-Laptops"):
-        services.ensure_not_blocked(borrower, now=late)
-    services.return_by_code(by=librarian, code="BIB-0007", now=late)
-    services.ensure_not_blocked(borrower, now=late)
-    assert not services.overdue_loans(borrower, now=late).exists()
+        lending_services.ensure_not_blocked(borrower, now=late)
+    lending_services.return_by_code(by=librarian, code="BIB-0007", now=late)
+    lending_services.ensure_not_blocked(borrower, now=late)
+    assert not lending_services.overdue_loans(borrower, now=late).exists()
 
 
 def test_the_command_prints_what_it_sent(loan, django_capture_on_commit_callbacks, mailoutbox):
@@ -196,7 +199,7 @@ def test_the_command_refuses_a_bad_date():
 
 
 def test_the_task_runs_the_job(loan, django_capture_on_commit_callbacks, mailoutbox):
-    from booking.tasks import send_overdue_notices
+    from lending.tasks import send_overdue_notices
 
     with django_capture_on_commit_callbacks(execute=True):
         result = send_overdue_notices.enqueue(day(1).isoformat())

@@ -16,8 +16,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from booking import services
-from booking.models import LendingPolicy, Loan, LoanItem, Reservation, WaitlistEntry
+from booking.models import Loan, LoanItem, Reservation
 from booking.services import WaitlistError
+from lending import services as lending_services
+from lending.models import LendingPolicy, WaitlistEntry
 from organizations.models import Organization, Role
 from tests.factories import (
     BorrowingAgreementFactory,
@@ -89,12 +91,12 @@ def test_nobody_joins_the_waiting_list_beside_a_free_device_while_another_person
     pool = _pool(library, devices=2)
     anna, ben = UserFactory(), UserFactory()
     loans = [
-        services.lend_at_desk(
+        lending_services.lend_at_desk(
             by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, n)], now=NOW
         )
         for n in (1, 2)
     ]
-    entry = services.join_waitlist(by=anna, pool=pool, now=NOW)
+    entry = lending_services.join_waitlist(by=anna, pool=pool, now=NOW)
     later = NOW + datetime.timedelta(days=1)
     services.return_items(
         by=librarian,
@@ -102,7 +104,7 @@ def test_nobody_joins_the_waiting_list_beside_a_free_device_while_another_person
         returns=[services.ItemReturn(loans[0].items.get().pk, "complete")],
         now=later,
     )
-    services.offer_next(pool=pool, now=later)
+    lending_services.offer_next(pool=pool, now=later)
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.OFFERED
     services.return_items(
@@ -113,7 +115,7 @@ def test_nobody_joins_the_waiting_list_beside_a_free_device_while_another_person
     )
 
     with pytest.raises(WaitlistError, match=re.escape("A device is free")):
-        services.join_waitlist(by=ben, pool=pool, now=later)
+        lending_services.join_waitlist(by=ben, pool=pool, now=later)
     assert not WaitlistEntry.objects.filter(user=ben).exists()
 
 
@@ -121,7 +123,7 @@ def _overdue_elsewhere(person, *, since: datetime.datetime) -> Loan:
     """A laptop of another library, lent at ``since`` and due two days later: overdue now."""
     elsewhere = _pool(OrganizationFactory(kind=Organization.Kind.LIBRARY), devices=1)
     staff = MembershipFactory(organization=elsewhere.organization, role=Role.STAFF).user
-    return services.lend_at_desk(
+    return lending_services.lend_at_desk(
         by=staff,
         pool=elsewhere,
         borrower=person,
@@ -146,11 +148,11 @@ def test_a_device_is_not_held_for_a_person_with_an_overdue_device_but_they_keep_
     pool = _pool(library, devices=1)
     anna, ben = UserFactory(preferred_language="en"), UserFactory(preferred_language="en")
     since = timezone.now() - datetime.timedelta(days=10)
-    loan = services.lend_at_desk(
+    loan = lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, 1)], now=since
     )
-    first = services.join_waitlist(by=anna, pool=pool, now=since)
-    second = services.join_waitlist(by=ben, pool=pool, now=since)
+    first = lending_services.join_waitlist(by=anna, pool=pool, now=since)
+    second = lending_services.join_waitlist(by=ben, pool=pool, now=since)
     _overdue_elsewhere(anna, since=since)
 
     _give_back(librarian, loan, django_capture_on_commit_callbacks)
@@ -158,7 +160,7 @@ def test_a_device_is_not_held_for_a_person_with_an_overdue_device_but_they_keep_
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == WaitlistEntry.Status.WAITING
-    assert services.waitlist_position(first) == 1
+    assert lending_services.waitlist_position(first) == 1
     assert second.status == WaitlistEntry.Status.OFFERED
     assert [message.to for message in mailoutbox] == [[ben.email]]
 
@@ -169,10 +171,10 @@ def test_once_the_overdue_device_is_back_the_free_device_is_offered_to_them(
     pool = _pool(library, devices=1)
     anna = UserFactory()
     since = timezone.now() - datetime.timedelta(days=10)
-    loan = services.lend_at_desk(
+    loan = lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, 1)], now=since
     )
-    entry = services.join_waitlist(by=anna, pool=pool, now=since)
+    entry = lending_services.join_waitlist(by=anna, pool=pool, now=since)
     overdue = _overdue_elsewhere(anna, since=since)
     _give_back(librarian, loan, django_capture_on_commit_callbacks)
     entry.refresh_from_db()
@@ -192,13 +194,13 @@ def test_a_loan_can_be_renewed_when_the_only_person_on_the_list_has_a_device_hel
 ):
     pool = _pool(library, devices=2, max_renewals=2)
     resident, anna = UserFactory(), UserFactory()
-    mine = services.lend_at_desk(
+    mine = lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=resident, devices=[_device(pool, 1)], now=NOW
     )
-    other = services.lend_at_desk(
+    other = lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, 2)], now=NOW
     )
-    entry = services.join_waitlist(by=anna, pool=pool, now=NOW)
+    entry = lending_services.join_waitlist(by=anna, pool=pool, now=NOW)
     later = NOW + datetime.timedelta(days=1)
     services.return_items(
         by=librarian,
@@ -206,12 +208,12 @@ def test_a_loan_can_be_renewed_when_the_only_person_on_the_list_has_a_device_hel
         returns=[services.ItemReturn(other.items.get().pk, "complete")],
         now=later,
     )
-    services.offer_next(pool=pool, now=later)
+    lending_services.offer_next(pool=pool, now=later)
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.OFFERED
 
     due = mine.due_at
-    renewed = services.renew(by=resident, loan=mine, now=later)
+    renewed = lending_services.renew(by=resident, loan=mine, now=later)
     assert renewed.renewals == 1
     assert renewed.due_at > due
 
@@ -219,12 +221,12 @@ def test_a_loan_can_be_renewed_when_the_only_person_on_the_list_has_a_device_hel
 def test_a_renewal_is_still_refused_while_someone_waits(library, librarian):
     pool = _pool(library, devices=1, max_renewals=2)
     resident = UserFactory()
-    mine = services.lend_at_desk(
+    mine = lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=resident, devices=[_device(pool, 1)], now=NOW
     )
-    services.join_waitlist(by=UserFactory(), pool=pool, now=NOW)
+    lending_services.join_waitlist(by=UserFactory(), pool=pool, now=NOW)
     with pytest.raises(services.RenewalRefused, match="Someone is waiting"):
-        services.renew(by=resident, loan=mine, now=NOW + datetime.timedelta(days=1))
+        lending_services.renew(by=resident, loan=mine, now=NOW + datetime.timedelta(days=1))
     assert Loan.objects.get(pk=mine.pk).renewals == 0
 
 
@@ -235,7 +237,9 @@ def test_a_renewal_is_still_refused_while_someone_waits(library, librarian):
 def reserved_for_today(library):
     pool = _pool(library, devices=1, min_notice_hours=0)
     resident = UserFactory()
-    reservation = services.reserve_loan(by=resident, pool=pool, pickup_date=timezone.localdate())
+    reservation = lending_services.reserve_loan(
+        by=resident, pool=pool, pickup_date=timezone.localdate()
+    )
     return reservation
 
 
@@ -289,7 +293,7 @@ def lent_today(library, librarian):
     midnight that starts the day after)."""
     pool = _pool(library, devices=1, max_renewals=1)
     resident = UserFactory()
-    return services.lend_at_desk(
+    return lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=resident, devices=[pool.devices.get()]
     )
 
@@ -323,14 +327,14 @@ def test_a_held_device_shows_the_last_day_to_pick_it_up(client, library, librari
     pool = _pool(library, devices=1)
     anna = UserFactory()
     since = timezone.now() - datetime.timedelta(days=1)
-    loan = services.lend_at_desk(
+    loan = lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=UserFactory(), devices=[pool.devices.get()], now=since
     )
-    entry = services.join_waitlist(by=anna, pool=pool, now=since)
+    entry = lending_services.join_waitlist(by=anna, pool=pool, now=since)
     services.return_items(
         by=librarian, loan=loan, returns=[services.ItemReturn(loan.items.get().pk, "complete")]
     )
-    services.offer_next(pool=pool)
+    lending_services.offer_next(pool=pool)
     entry.refresh_from_db()
     last_day = timezone.localdate() + datetime.timedelta(days=3)
     client.force_login(anna)
@@ -347,7 +351,7 @@ def test_a_held_device_shows_the_last_day_to_pick_it_up(client, library, librari
 
 
 def test_a_picked_up_and_renewed_reservation_shows_the_loans_due_day(client, lent_today):
-    services.renew(by=lent_today.borrower, loan=lent_today)
+    lending_services.renew(by=lent_today.borrower, loan=lent_today)
     client.force_login(lent_today.borrower)
     page = client.get(
         reverse("lending:reservation", kwargs={"pk": lent_today.reservation_id})
@@ -375,10 +379,12 @@ def test_nobody_waits_for_more_devices_than_one_person_may_borrow(
     would later hold three for one person."""
     pool = _pool(library, devices=3, per_person_limit=1)
     for device in pool.devices.all():
-        services.lend_at_desk(by=librarian, pool=pool, borrower=UserFactory(), devices=[device])
+        lending_services.lend_at_desk(
+            by=librarian, pool=pool, borrower=UserFactory(), devices=[device]
+        )
     anna = UserFactory()
     with pytest.raises(WaitlistError, match="at most 1 device of this pool"):
-        services.join_waitlist(by=anna, pool=pool, quantity=3)
+        lending_services.join_waitlist(by=anna, pool=pool, quantity=3)
     settings.LANGUAGE_CODE = "en"
     client.cookies.clear()
     client.force_login(anna)

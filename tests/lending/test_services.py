@@ -13,15 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from booking import services
-from booking.models import (
-    AgreementAcceptance,
-    LibraryCard,
-    Loan,
-    LoanItem,
-    OverdueNotice,
-    Reservation,
-    WaitlistEntry,
-)
+from booking.models import Loan, LoanItem, Reservation
 from booking.services import (
     AgreementRequired,
     Blocked,
@@ -34,6 +26,8 @@ from booking.services import (
 )
 from config.errors import DomainError
 from devices.models import Device
+from lending import services as lending_services
+from lending.models import AgreementAcceptance, LibraryCard, OverdueNotice, WaitlistEntry
 from organizations.models import Role
 from tests.factories import (
     BorrowingAgreementFactory,
@@ -96,11 +90,13 @@ def device_of(pool) -> Device:
 
 
 def reserve(user, pool, pickup=1, **kwargs):
-    return services.reserve_loan(by=user, pool=pool, pickup_date=day(pickup), now=NOW, **kwargs)
+    return lending_services.reserve_loan(
+        by=user, pool=pool, pickup_date=day(pickup), now=NOW, **kwargs
+    )
 
 
 def lend(librarian, pool, borrower, devices=None, now=NOW, **kwargs):
-    return services.lend_at_desk(
+    return lending_services.lend_at_desk(
         by=librarian,
         pool=pool,
         borrower=borrower,
@@ -124,8 +120,8 @@ def test_a_loan_is_reserved_from_the_pick_up_day_until_the_end_of_the_due_day(re
     assert reservation.status == Reservation.Status.CONFIRMED
     assert reservation.start == midnight(day(2))
     assert reservation.end == midnight(day(2 + 14 + 1))
-    assert services.due_date(pool, day(2)) == day(16)
-    assert services.loan_span(pool, day(2)) == (reservation.start, reservation.end)
+    assert lending_services.due_date(pool, day(2)) == day(16)
+    assert lending_services.loan_span(pool, day(2)) == (reservation.start, reservation.end)
 
 
 def test_a_loan_picked_up_today_is_reserved_from_now(resident, pool):
@@ -227,19 +223,21 @@ def test_the_newest_agreement_must_be_accepted_first(resident, pool, library, li
     with pytest.raises(AgreementRequired) as error:
         reserve(resident, pool)
     assert error.value.agreement == first
-    assert services.needs_agreement(resident, library) == first
+    assert lending_services.needs_agreement(resident, library) == first
 
-    acceptance = services.accept_agreement(by=resident, agreement=first)
+    acceptance = lending_services.accept_agreement(by=resident, agreement=first)
     assert acceptance.recorded_by is None
-    assert services.accept_agreement(by=resident, agreement=first) == acceptance  # idempotent
-    assert services.needs_agreement(resident, library) is None
+    assert (
+        lending_services.accept_agreement(by=resident, agreement=first) == acceptance
+    )  # idempotent
+    assert lending_services.needs_agreement(resident, library) is None
     reserve(resident, pool)
 
-    second = services.publish_agreement(
+    second = lending_services.publish_agreement(
         by=librarian, organization=library, title="Neue Bedingungen", text="Text"
     )
     assert second.version == 2
-    assert services.current_agreement(library) == second
+    assert lending_services.current_agreement(library) == second
     with pytest.raises(AgreementRequired):
         reserve(resident, pool, pickup=5)
 
@@ -247,9 +245,9 @@ def test_the_newest_agreement_must_be_accepted_first(resident, pool, library, li
 def test_only_staff_of_the_organization_publish_or_record_agreements(resident, library, outsider):
     agreement = BorrowingAgreementFactory(organization=library)
     with pytest.raises(PermissionDenied):
-        services.publish_agreement(by=outsider, organization=library, title="T", text="X")
+        lending_services.publish_agreement(by=outsider, organization=library, title="T", text="X")
     with pytest.raises(PermissionDenied):
-        services.accept_agreement(by=outsider, agreement=agreement, user=resident)
+        lending_services.accept_agreement(by=outsider, agreement=agreement, user=resident)
     assert not AgreementAcceptance.objects.exists()
 
 
@@ -273,7 +271,7 @@ def test_a_teacher_cannot_reserve_a_loan_from_the_own_school_pool(organization, 
 def test_a_plain_booking_of_a_lending_pool_is_refused_even_for_one_loan_span(resident, pool):
     """Only the lending service reserves a pool lent to residents (its rules: the agreement,
     the overdue block, the waiting list); the teachers' booking service sends people there."""
-    start, end = services.loan_span(pool, day(1))
+    start, end = lending_services.loan_span(pool, day(1))
     with pytest.raises(InvalidBooking, match="lent to residents"):
         services.reserve(by=resident, pool=pool, quantity=1, start=start, end=end, now=NOW)
     assert not Reservation.objects.exists()
@@ -286,7 +284,7 @@ def test_a_plain_booking_of_a_lending_pool_is_refused_even_for_one_loan_span(res
 def test_the_outlook_counts_free_devices_the_next_free_day_and_who_waits(resident, pool):
     ReservationFactory(pool=pool, user=UserFactory(), quantity=2, start=NOW, end=midnight(day(10)))
     WaitlistEntryFactory(pool=pool)
-    outlook = services.lending_outlook([pool], today=TODAY)[pool.pk]
+    outlook = lending_services.lending_outlook([pool], today=TODAY)[pool.pk]
     assert outlook.capacity == 2
     assert outlook.free_today == 0
     assert outlook.next_free == day(10)
@@ -295,18 +293,18 @@ def test_the_outlook_counts_free_devices_the_next_free_day_and_who_waits(residen
 
 def test_the_outlook_skips_closed_days_and_has_none_when_nothing_frees_up(pool, library):
     ClosureFactory(organization=library, start=day(0), end=day(3))
-    outlook = services.lending_outlook([pool], today=TODAY)[pool.pk]
+    outlook = lending_services.lending_outlook([pool], today=TODAY)[pool.pk]
     assert (outlook.free_today, outlook.next_free) == (2, day(3))
 
     ReservationFactory(pool=pool, quantity=2, start=NOW, end=midnight(day(60)))
-    assert services.lending_outlook([pool], today=TODAY)[pool.pk].next_free is None
+    assert lending_services.lending_outlook([pool], today=TODAY)[pool.pk].next_free is None
 
 
 def test_the_next_free_day_is_never_a_sunday(pool):
     # TODAY is a Monday: everything is out until Sunday (day 6) begins.
     ReservationFactory(pool=pool, quantity=2, start=NOW, end=midnight(day(6)))
     assert day(6).weekday() == 6
-    assert services.lending_outlook([pool], today=TODAY)[pool.pk].next_free == day(7)
+    assert lending_services.lending_outlook([pool], today=TODAY)[pool.pk].next_free == day(7)
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -321,7 +319,7 @@ def test_the_outlook_takes_the_same_queries_for_3_and_30_pools(
         ClosureFactory(organization=pool.organization, start=day(2), end=day(3))
         pools.append(pool)
     with django_assert_max_num_queries(4):
-        outlook = services.lending_outlook(pools, today=TODAY)
+        outlook = lending_services.lending_outlook(pools, today=TODAY)
     assert len(outlook) == count
     assert outlook[pools[0].pk].next_free == day(1)
     assert outlook[pools[1].pk].next_free == day(3)  # day 2 is closed
@@ -337,58 +335,58 @@ def loan(librarian, pool, resident):
 
 
 def test_a_renewal_extends_the_loan_and_its_reservation_by_one_period(loan, resident):
-    renewed = services.renew(by=resident, loan=loan, now=NOW + datetime.timedelta(days=10))
+    renewed = lending_services.renew(by=resident, loan=loan, now=NOW + datetime.timedelta(days=10))
     assert renewed.due_at == midnight(day(29))
     assert renewed.renewals == 1
     assert Reservation.objects.get(pk=loan.reservation_id).end == midnight(day(29))
 
 
 def test_a_renewal_past_the_limit_is_refused_with_the_count(loan, resident):
-    services.renew(by=resident, loan=loan, now=NOW)
+    lending_services.renew(by=resident, loan=loan, now=NOW)
     with pytest.raises(
         RenewalRefused,
         match=re.escape("You have renewed this loan 1 time, the most this pool allows."),
     ):
-        services.renew(by=resident, loan=loan, now=NOW)
+        lending_services.renew(by=resident, loan=loan, now=NOW)
     assert Loan.objects.get(pk=loan.pk).renewals == 1
 
 
 def test_renewing_a_returned_loan_is_refused(loan, resident, librarian):
-    services.return_by_code(by=librarian, code=loan.items.get().device.asset_tag, now=NOW)
+    lending_services.return_by_code(by=librarian, code=loan.items.get().device.asset_tag, now=NOW)
     with pytest.raises(RenewalRefused, match="returned already"):
-        services.renew(by=resident, loan=loan, now=NOW)
+        lending_services.renew(by=resident, loan=loan, now=NOW)
 
 
 def test_an_overdue_loan_cannot_be_renewed(loan, resident):
     late = NOW + datetime.timedelta(days=16)
     with pytest.raises(RenewalRefused, match="Please return what is overdue first: Laptop"):
-        services.renew(by=resident, loan=loan, now=late)
+        lending_services.renew(by=resident, loan=loan, now=late)
     assert Loan.objects.get(pk=loan.pk).due_at == midnight(day(15))
 
 
 def test_no_renewal_while_someone_is_waiting(loan, resident, pool):
     WaitlistEntryFactory(pool=pool)
     with pytest.raises(RenewalRefused, match="Someone is waiting for a device of this pool"):
-        services.renew(by=resident, loan=loan, now=NOW)
+        lending_services.renew(by=resident, loan=loan, now=NOW)
 
 
 def test_no_renewal_when_the_devices_are_reserved_after_the_due_date(loan, resident, pool):
     reserve(UserFactory(), pool, quantity=1, pickup=20)  # the other device
     reserve(UserFactory(), pool, quantity=1, pickup=15)  # this one, after it is due
     with pytest.raises(RenewalRefused, match="reserved for others after your due date"):
-        services.renew(by=resident, loan=loan, now=NOW)
+        lending_services.renew(by=resident, loan=loan, now=NOW)
 
 
 def test_only_the_borrower_may_renew(loan, librarian):
     with pytest.raises(PermissionDenied):
-        services.renew(by=UserFactory(), loan=loan, now=NOW)
+        lending_services.renew(by=UserFactory(), loan=loan, now=NOW)
     with pytest.raises(PermissionDenied):
-        services.renew(by=librarian, loan=loan, now=NOW)
+        lending_services.renew(by=librarian, loan=loan, now=NOW)
 
 
 def test_a_renewal_brings_a_new_reminder(loan, resident):
     OverdueNotice.objects.create(loan=loan, kind="reminder", days=2)
-    services.renew(by=resident, loan=loan, now=NOW)
+    lending_services.renew(by=resident, loan=loan, now=NOW)
     assert not OverdueNotice.objects.filter(loan=loan).exists()
 
 
@@ -400,14 +398,18 @@ def test_a_card_number_is_stored_uppercase_and_an_empty_one_removes_it(
     librarian, library, pool, resident
 ):
     ReservationFactory(pool=pool, user=resident)  # the library knows them
-    card = services.set_library_card(
+    card = lending_services.set_library_card(
         by=librarian, organization=library, user=resident, number="  ab123 "
     )
     assert card.number == "AB123"
-    services.set_library_card(by=librarian, organization=library, user=resident, number="CD9")
+    lending_services.set_library_card(
+        by=librarian, organization=library, user=resident, number="CD9"
+    )
     assert LibraryCard.objects.get(user=resident).number == "CD9"
     assert (
-        services.set_library_card(by=librarian, organization=library, user=resident, number="")
+        lending_services.set_library_card(
+            by=librarian, organization=library, user=resident, number=""
+        )
         is None
     )
     assert not LibraryCard.objects.exists()
@@ -417,13 +419,17 @@ def test_a_card_number_of_another_person_is_refused(librarian, library, pool, re
     ReservationFactory(pool=pool, user=resident)
     LibraryCardFactory(organization=library, number="AB123")
     with pytest.raises(DomainError, match="AB123 belongs to another person"):
-        services.set_library_card(by=librarian, organization=library, user=resident, number="ab123")
+        lending_services.set_library_card(
+            by=librarian, organization=library, user=resident, number="ab123"
+        )
     assert not LibraryCard.objects.filter(user=resident).exists()
 
 
 def test_a_card_is_refused_for_someone_the_library_does_not_know(librarian, library, resident):
     with pytest.raises(DomainError, match="first loan"):
-        services.set_library_card(by=librarian, organization=library, user=resident, number="X")
+        lending_services.set_library_card(
+            by=librarian, organization=library, user=resident, number="X"
+        )
     assert not LibraryCard.objects.exists()
 
 
@@ -433,11 +439,11 @@ def test_a_newcomer_gets_a_card_with_the_first_loan_and_a_taken_number_lends_not
     LibraryCardFactory(organization=library, number="AB123")
     devices = list(pool.devices.all())
     with pytest.raises(DomainError, match="AB123 belongs to another person"):
-        services.lend_at_desk(
+        lending_services.lend_at_desk(
             by=librarian, pool=pool, borrower=resident, devices=devices[:1], card_number="ab123"
         )
     assert not Loan.objects.exists()
-    services.lend_at_desk(
+    lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=resident, devices=devices[:1], card_number=" cd9 "
     )
     assert LibraryCard.objects.get(user=resident).number == "CD9"
@@ -448,13 +454,17 @@ def test_a_school_does_not_lend_to_residents(resident):
     device = DeviceFactory(pool=school_pool)
     staff = MembershipFactory(organization=school_pool.organization, role=Role.STAFF).user
     with pytest.raises(DomainError, match="does not lend"):
-        services.lend_at_desk(by=staff, pool=school_pool, borrower=resident, devices=[device])
+        lending_services.lend_at_desk(
+            by=staff, pool=school_pool, borrower=resident, devices=[device]
+        )
     assert not Loan.objects.exists()
 
 
 def test_only_staff_of_the_library_set_cards(outsider, library, resident):
     with pytest.raises(PermissionDenied):
-        services.set_library_card(by=outsider, organization=library, user=resident, number="X")
+        lending_services.set_library_card(
+            by=outsider, organization=library, user=resident, number="X"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -546,7 +556,7 @@ def test_no_hand_out_to_a_resident_with_an_overdue_device_until_it_is_back(
         services.hand_out(by=librarian, reservation=reservation, devices=[other], now=at(1, 10))
     assert Loan.objects.count() == 1
 
-    services.return_by_code(by=librarian, code=late_device.asset_tag, now=at(1, 9))
+    lending_services.return_by_code(by=librarian, code=late_device.asset_tag, now=at(1, 9))
     loan = services.hand_out(by=librarian, reservation=reservation, devices=[other], now=at(1, 10))
     assert loan.borrower == resident
 
@@ -580,14 +590,14 @@ def test_an_unknown_tag_is_refused_and_nothing_changes(librarian, loan):
     with pytest.raises(
         ReturnError, match=re.escape("No device with the tag or code “NOPE-1” here.")
     ):
-        services.return_by_code(by=librarian, code=" NOPE-1 ", now=NOW)
+        lending_services.return_by_code(by=librarian, code=" NOPE-1 ", now=NOW)
     assert LoanItem.objects.get().returned_at is None
 
 
 def test_a_tag_that_is_not_on_loan_is_refused_and_nothing_changes(librarian, pool, loan):
     idle = pool.devices.exclude(pk=device_of(pool).pk).get()
     with pytest.raises(ReturnError, match=f"“{idle.asset_tag}” is not on loan."):
-        services.return_by_code(by=librarian, code=idle.asset_tag, now=NOW)
+        lending_services.return_by_code(by=librarian, code=idle.asset_tag, now=NOW)
     assert LoanItem.objects.get().returned_at is None
     assert Loan.objects.get().closed_at is None
 
@@ -596,17 +606,17 @@ def test_a_return_by_label_code_in_any_case_ends_the_loan_and_frees_the_device_a
     librarian, pool, loan
 ):
     device = device_of(pool)
-    assert services.find_open_item(by=librarian, code=device.asset_tag.lower()).loan == loan
+    assert lending_services.find_open_item(by=librarian, code=device.asset_tag.lower()).loan == loan
     back = NOW + datetime.timedelta(days=3)
-    services.return_by_code(by=librarian, code=device.label_code.lower(), now=back)
+    lending_services.return_by_code(by=librarian, code=device.label_code.lower(), now=back)
     assert Loan.objects.get().closed_at == back
     assert Reservation.objects.get().end == back
-    assert services.find_open_item(by=librarian, code=device.asset_tag) is None
+    assert lending_services.find_open_item(by=librarian, code=device.asset_tag) is None
 
 
 def test_a_damaged_return_sends_the_device_to_repair(librarian, pool, loan):
     device = device_of(pool)
-    services.return_by_code(
+    lending_services.return_by_code(
         by=librarian, code=device.asset_tag, condition="damaged", note="Display gebrochen", now=NOW
     )
     device.refresh_from_db()
@@ -616,7 +626,7 @@ def test_a_damaged_return_sends_the_device_to_repair(librarian, pool, loan):
 
 def test_staff_of_another_organization_find_nothing(outsider, pool, loan):
     device = device_of(pool)
-    assert services.find_open_item(by=outsider, code=device.asset_tag) is None
+    assert lending_services.find_open_item(by=outsider, code=device.asset_tag) is None
     with pytest.raises(ReturnError, match="No device"):
-        services.return_by_code(by=outsider, code=device.asset_tag, now=NOW)
+        lending_services.return_by_code(by=outsider, code=device.asset_tag, now=NOW)
     assert WaitlistEntry.objects.count() == 0

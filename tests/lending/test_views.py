@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from booking import services
-from booking.models import AgreementAcceptance, Loan, LoanItem, Reservation, WaitlistEntry
+from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device
+from lending import services
+from lending.models import AgreementAcceptance, WaitlistEntry
 from organizations.models import Role
 from tests.factories import (
     BorrowingAgreementFactory,

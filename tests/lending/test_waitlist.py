@@ -11,8 +11,10 @@ import pytest
 from django.utils import timezone, translation
 
 from booking import services
-from booking.models import LendingPolicy, Reservation, WaitlistEntry
+from booking.models import Reservation
 from booking.services import WaitlistError
+from lending import services as lending_services
+from lending.models import LendingPolicy, WaitlistEntry
 from organizations.models import Role
 from tests.factories import DeviceFactory, LendingPoolFactory, MembershipFactory, UserFactory
 
@@ -62,7 +64,7 @@ def librarian(pool):
 @pytest.fixture
 def loan(pool, librarian):
     """The pool's only device is out until day 15."""
-    return services.lend_at_desk(
+    return lending_services.lend_at_desk(
         by=librarian, pool=pool, borrower=UserFactory(), devices=[pool.devices.get()], now=NOW
     )
 
@@ -73,13 +75,15 @@ def people():
 
 
 def join(people, pool):
-    return [services.join_waitlist(by=person, pool=pool, now=NOW) for person in people]
+    return [lending_services.join_waitlist(by=person, pool=pool, now=NOW) for person in people]
 
 
 def give_back(librarian, loan, capture, when):
     timezone.now = lambda: when.astimezone(datetime.UTC)  # restored by the clock fixture
     with capture(execute=True):
-        services.return_by_code(by=librarian, code=loan.items.get().device.asset_tag, now=when)
+        lending_services.return_by_code(
+            by=librarian, code=loan.items.get().device.asset_tag, now=when
+        )
 
 
 def status(entry) -> str:
@@ -89,20 +93,20 @@ def status(entry) -> str:
 
 def test_people_keep_their_place_in_the_order_they_joined(loan, pool, people):
     entries = join(people, pool)
-    assert [services.waitlist_position(entry) for entry in entries] == [1, 2, 3]
-    assert services.waitlist_positions(people[2]) == {entries[2].pk: 3}
+    assert [lending_services.waitlist_position(entry) for entry in entries] == [1, 2, 3]
+    assert lending_services.waitlist_positions(people[2]) == {entries[2].pk: 3}
 
 
 def test_joining_twice_or_when_a_device_is_free_is_refused(pool, people, loan):
     join(people[:1], pool)
     with pytest.raises(WaitlistError, match="already on the waiting list"):
-        services.join_waitlist(by=people[0], pool=pool, now=NOW)
+        lending_services.join_waitlist(by=people[0], pool=pool, now=NOW)
     other = LendingPoolFactory()
     DeviceFactory(pool=other)
     with pytest.raises(
         WaitlistError, match=re.escape("A device is free: please reserve it instead.")
     ):
-        services.join_waitlist(by=people[1], pool=other, now=NOW)
+        lending_services.join_waitlist(by=people[1], pool=other, now=NOW)
     assert WaitlistEntry.objects.count() == 1
 
 
@@ -118,8 +122,8 @@ def test_a_returned_device_is_held_for_the_first_person_who_is_emailed_once(
     assert first.hold_until == midnight(2 + 3 + 1)
     assert first.reservation.start == back
     assert first.reservation.end == midnight(2 + 3 + 14 + 1)
-    assert services.waitlist_position(first) == 0
-    assert [services.waitlist_position(e) for e in (second, third)] == [1, 2]
+    assert lending_services.waitlist_position(first) == 0
+    assert [lending_services.waitlist_position(e) for e in (second, third)] == [1, 2]
     (message,) = mailoutbox
     assert message.to == [people[0].email]
     assert message.subject == "A device is waiting for you: Leih-Tablets"
@@ -127,7 +131,7 @@ def test_a_returned_device_is_held_for_the_first_person_who_is_emailed_once(
 
     # offering again (another return, a device back in service) emails nobody again
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.offer_next(pool=pool, now=back) == []
+        assert lending_services.offer_next(pool=pool, now=back) == []
     assert len(mailoutbox) == 1
 
 
@@ -139,8 +143,8 @@ def test_an_expired_hold_goes_to_the_next_person(
     held = Reservation.objects.get(waitlist_entry=first)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.expire_holds(now=midnight(3)) == 0  # still held on its last day
-        assert services.expire_holds(now=midnight(4)) == 1
+        assert lending_services.expire_holds(now=midnight(3)) == 0  # still held on its last day
+        assert lending_services.expire_holds(now=midnight(4)) == 1
     assert status(first) == WaitlistEntry.Status.EXPIRED
     assert Reservation.objects.get(pk=held.pk).status == Reservation.Status.CANCELLED
     assert status(second) == WaitlistEntry.Status.OFFERED
@@ -152,7 +156,7 @@ def test_an_expired_hold_goes_to_the_next_person(
     assert mailoutbox[1].subject == "Your hold has expired: Leih-Tablets"
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.expire_holds(now=midnight(4)) == 0
+        assert lending_services.expire_holds(now=midnight(4)) == 0
     assert len(mailoutbox) == 3
 
 
@@ -160,11 +164,11 @@ def test_a_person_who_left_is_skipped(
     loan, pool, people, librarian, django_capture_on_commit_callbacks, mailoutbox
 ):
     first, second, _third = join(people, pool)
-    services.leave_waitlist(by=people[0], pool=pool, now=NOW)
+    lending_services.leave_waitlist(by=people[0], pool=pool, now=NOW)
     assert status(first) == WaitlistEntry.Status.LEFT
-    assert services.waitlist_position(second) == 1
+    assert lending_services.waitlist_position(second) == 1
     with pytest.raises(WaitlistError, match="not on the waiting list"):
-        services.leave_waitlist(by=people[0], pool=pool, now=NOW)
+        lending_services.leave_waitlist(by=people[0], pool=pool, now=NOW)
 
     give_back(librarian, loan, django_capture_on_commit_callbacks, NOW)
     assert status(second) == WaitlistEntry.Status.OFFERED
@@ -177,7 +181,7 @@ def test_leaving_while_held_offers_the_device_to_the_next(
     first, second, _third = join(people, pool)
     give_back(librarian, loan, django_capture_on_commit_callbacks, NOW)
     with django_capture_on_commit_callbacks(execute=True):
-        services.leave_waitlist(by=people[0], pool=pool, now=NOW)
+        lending_services.leave_waitlist(by=people[0], pool=pool, now=NOW)
     first.refresh_from_db()
     assert first.status == WaitlistEntry.Status.LEFT
     assert first.reservation.status == Reservation.Status.CANCELLED
@@ -200,7 +204,7 @@ def test_picking_up_a_held_device_fulfils_the_entry_and_ends_the_hold_early(
     assert status(first) == WaitlistEntry.Status.FULFILLED
     assert picked.due_at == midnight(1 + 14 + 1)
     assert Reservation.objects.get(pk=first.reservation_id).end == picked.due_at
-    assert services.expire_holds(now=midnight(10)) == 0
+    assert lending_services.expire_holds(now=midnight(10)) == 0
 
 
 def test_a_device_back_from_repair_is_offered(
@@ -220,7 +224,9 @@ def test_a_device_back_from_repair_is_offered(
 
 def test_a_blocked_person_cannot_join(pool, people, librarian, loan):
     with pytest.raises(services.Blocked):
-        services.join_waitlist(by=loan.borrower, pool=pool, now=NOW + datetime.timedelta(days=20))
+        lending_services.join_waitlist(
+            by=loan.borrower, pool=pool, now=NOW + datetime.timedelta(days=20)
+        )
     assert not WaitlistEntry.objects.exists()
 
 
@@ -231,7 +237,7 @@ def test_positions_take_one_query_for_many_entries(django_assert_num_queries, pe
             WaitlistEntry.objects.create(pool=pool, user=UserFactory())
         WaitlistEntry.objects.create(pool=pool, user=people[0])
     with django_assert_num_queries(1):
-        positions = services.waitlist_positions(people[0])
+        positions = lending_services.waitlist_positions(people[0])
     assert sorted(positions.values()) == [4, 4, 4, 4, 4]
 
 
@@ -239,15 +245,17 @@ def test_a_reservation_nobody_picks_up_is_released_after_the_hold_days_and_offer
     pool, people, librarian, clock, django_capture_on_commit_callbacks, mailoutbox
 ):
     no_show, waiting = people[0], people[1]
-    reserved = services.reserve_loan(by=no_show, pool=pool, pickup_date=TODAY, now=NOW)
-    entry = services.join_waitlist(by=waiting, pool=pool, now=NOW)
+    reserved = lending_services.reserve_loan(by=no_show, pool=pool, pickup_date=TODAY, now=NOW)
+    entry = lending_services.join_waitlist(by=waiting, pool=pool, now=NOW)
 
     with django_capture_on_commit_callbacks(execute=True):
         # Three hold days after the pick-up day it is still theirs; on the fourth it is not.
-        assert services.release_no_shows(now=midnight(3) + datetime.timedelta(hours=10)) == 0
+        assert (
+            lending_services.release_no_shows(now=midnight(3) + datetime.timedelta(hours=10)) == 0
+        )
         clock.now = midnight(4) + datetime.timedelta(hours=6)
-        assert services.release_no_shows(now=clock.now) == 1
-        assert services.release_no_shows(now=clock.now) == 0
+        assert lending_services.release_no_shows(now=clock.now) == 1
+        assert lending_services.release_no_shows(now=clock.now) == 0
 
     assert Reservation.objects.get(pk=reserved.pk).status == Reservation.Status.CANCELLED
     assert status(entry) == WaitlistEntry.Status.OFFERED
@@ -257,8 +265,8 @@ def test_a_reservation_nobody_picks_up_is_released_after_the_hold_days_and_offer
 
 
 def test_a_picked_up_reservation_is_never_released(pool, people, librarian):
-    reserved = services.reserve_loan(by=people[0], pool=pool, pickup_date=TODAY, now=NOW)
+    reserved = lending_services.reserve_loan(by=people[0], pool=pool, pickup_date=TODAY, now=NOW)
     services.hand_out(by=librarian, reservation=reserved, devices=[pool.devices.get()], now=NOW)
 
-    assert services.release_no_shows(now=midnight(30)) == 0
+    assert lending_services.release_no_shows(now=midnight(30)) == 0
     assert Reservation.objects.get(pk=reserved.pk).status == Reservation.Status.CONFIRMED

@@ -28,18 +28,11 @@ from accounts.models import User
 from booking import demo_data as booking_demo_data
 from booking import demo_lending_data
 from booking.availability import peak_reserved
-from booking.models import (
-    AgreementAcceptance,
-    BorrowingAgreement,
-    LibraryCard,
-    Loan,
-    Reservation,
-    Series,
-    WaitlistEntry,
-)
+from booking.models import Loan, Reservation, Series
 from booking.services import closed_dates
 from courses.models import Certificate, Course, Enrollment
 from devices.models import Device, DevicePool
+from lending.models import AgreementAcceptance, BorrowingAgreement, LibraryCard, WaitlistEntry
 from organizations import demo_data
 from organizations.models import Membership, Organization, Role
 from reports.figures import build_report

@@ -10,7 +10,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from booking import services
+from lending import services
 
 
 class Command(BaseCommand):
