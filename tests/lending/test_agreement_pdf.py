@@ -6,16 +6,14 @@ import io
 import subprocess
 
 import pytest
+from django.urls import reverse
 from pypdf import PdfReader
 
 from lending.agreement_pdf import render_agreement
 from lending.models import BorrowingAgreement
-from organizations.models import Organization, Role
 from tests.factories import (
     BorrowingAgreementFactory,
     LibraryCardFactory,
-    MembershipFactory,
-    OrganizationFactory,
     UserFactory,
 )
 
@@ -25,18 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _in_english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-@pytest.fixture
-def library(db):
-    return OrganizationFactory(
-        name="Stadtbibliothek Aschaffenburg", slug="stadtbibliothek", kind=Organization.Kind.LIBRARY
-    )
-
-
-@pytest.fixture
-def librarian(library):
-    return MembershipFactory(organization=library, role=Role.STAFF).user
 
 
 @pytest.fixture
@@ -132,3 +118,18 @@ def test_a_person_unknown_here_is_a_404(client, librarian, agreement, user):
 def test_the_wrong_method_gets_405(client, librarian, agreement):
     client.force_login(librarian)
     assert client.post(f"/desk/agreements/{agreement.pk}.pdf").status_code == 405
+
+
+# --- the desk's agreement PDF --------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("user", ["²", "١x", "1²"])
+def test_the_agreement_pdf_with_a_user_that_is_no_plain_number_is_a_404(
+    client, librarian, library, user
+):
+    agreement = BorrowingAgreementFactory(organization=library)
+    client.force_login(librarian)
+    url = reverse("lending_desk:agreement_pdf", kwargs={"pk": agreement.pk})
+    response = client.get(url, {"user": user})
+    assert response.status_code == 404

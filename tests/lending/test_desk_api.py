@@ -13,14 +13,10 @@ from accounts.services import create_api_token
 from booking.models import Loan, LoanItem
 from devices.models import Device
 from lending.models import AgreementAcceptance
-from organizations.models import Organization, Role
 from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,
-    LendingPoolFactory,
     LibraryCardFactory,
-    MembershipFactory,
-    OrganizationFactory,
     ReservationFactory,
     UserFactory,
 )
@@ -40,28 +36,6 @@ def api(user) -> Client:
 
 def post_json(client: Client, url: str, data):
     return client.post(url, json.dumps(data), content_type="application/json")
-
-
-@pytest.fixture
-def library(db):
-    return OrganizationFactory(
-        name="Stadtbibliothek Aschaffenburg", slug="stadtbibliothek", kind=Organization.Kind.LIBRARY
-    )
-
-
-@pytest.fixture
-def librarian(library):
-    return MembershipFactory(organization=library, role=Role.STAFF).user
-
-
-@pytest.fixture
-def pool(library):
-    return LendingPoolFactory(organization=library, name="Leih-Laptops", loan_period_days=14)
-
-
-@pytest.fixture
-def laptops(pool):
-    return [DeviceFactory(pool=pool, asset_tag=f"SB-LAP-{n:03}") for n in range(1, 4)]
 
 
 @pytest.fixture

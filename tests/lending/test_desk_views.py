@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from booking.models import Loan, LoanItem
+from booking.services import end_of_day
 from devices.models import Device, DeviceType
 from lending.models import AgreementAcceptance, LibraryCard, WaitlistEntry
-from organizations.models import Organization, Role
+from organizations.models import Role
 from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,
@@ -20,7 +23,6 @@ from tests.factories import (
     LendingPoolFactory,
     LibraryCardFactory,
     MembershipFactory,
-    OrganizationFactory,
     ReservationFactory,
     UserFactory,
     WaitlistEntryFactory,
@@ -36,20 +38,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _in_english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-@pytest.fixture
-def library(db):
-    return OrganizationFactory(
-        name="Stadtbibliothek Aschaffenburg",
-        slug="stadtbibliothek",
-        kind=Organization.Kind.LIBRARY,
-    )
-
-
-@pytest.fixture
-def librarian(library):
-    return MembershipFactory(organization=library, role=Role.STAFF).user
 
 
 @pytest.fixture
@@ -69,8 +57,8 @@ def laptop_type(db):
 
 
 @pytest.fixture
-def lending_pool(library):
-    return LendingPoolFactory(organization=library, name="Leih-Laptops", loan_period_days=14)
+def lending_pool(pool):
+    return pool
 
 
 @pytest.fixture
@@ -814,3 +802,20 @@ def test_the_desk_shows_residents_loans_and_pick_ups_by_day_not_at_midnight(
     assert "00:00" not in html
     last = today + datetime.timedelta(days=lending_pool.loan_period_days)
     assert f"{today:%m/%d/%Y} – {last:%a}, {last:%m/%d/%Y}" in html
+
+
+# --- holds at the desk --------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("english")
+def test_the_desk_shows_the_last_day_of_a_hold(make_pool, client, library, librarian):
+    pool = make_pool(library, devices=1)
+    anna = UserFactory()
+    last = timezone.localdate() + datetime.timedelta(days=3)
+    WaitlistEntry.objects.create(
+        pool=pool, user=anna, status="offered", hold_until=end_of_day(last)
+    )
+    client.force_login(librarian)
+    url = reverse("lending_desk:resident", kwargs={"pk": anna.pk})
+    html = client.get(url, {"organization": library.slug}).content.decode()
+    assert f"a device is held until {date_format(last, 'SHORT_DATE_FORMAT')}" in html

@@ -15,12 +15,10 @@ from booking import services
 from lending import services as lending_services
 from lending.models import LendingPolicy, OverdueNotice
 from lending.services import NoticeSummary
-from organizations.models import Role
 from tests.factories import (
     DeviceFactory,
     DevicePoolFactory,
     LendingPoolFactory,
-    MembershipFactory,
     ReservationFactory,
     UserFactory,
 )
@@ -56,13 +54,13 @@ def pool():
 
 
 @pytest.fixture
-def librarian(pool):
-    return MembershipFactory(organization=pool.organization, role=Role.STAFF).user
+def borrower():
+    return UserFactory(preferred_language="en")
 
 
 @pytest.fixture
-def borrower():
-    return UserFactory(preferred_language="en")
+def library(pool):
+    return pool.organization
 
 
 @pytest.fixture

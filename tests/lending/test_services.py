@@ -80,11 +80,6 @@ def library(pool):
     return pool.organization
 
 
-@pytest.fixture
-def librarian(library):
-    return MembershipFactory(organization=library, role=Role.STAFF).user
-
-
 def device_of(pool) -> Device:
     return pool.devices.order_by("pk").first()
 
@@ -630,3 +625,53 @@ def test_staff_of_another_organization_find_nothing(outsider, pool, loan):
     with pytest.raises(ReturnError, match="No device"):
         lending_services.return_by_code(by=outsider, code=device.asset_tag, now=NOW)
     assert WaitlistEntry.objects.count() == 0
+
+
+# --- renewing beside a waiting list -------------------------------------------------------
+
+
+def _device(pool, number: int):
+    return pool.devices.get(asset_tag=f"SB-LAP-{number:03}")
+
+
+@pytest.mark.usefixtures("english")
+def test_a_loan_can_be_renewed_when_the_only_person_on_the_list_has_a_device_held(
+    make_pool, library, librarian
+):
+    pool = make_pool(library, devices=2, max_renewals=2)
+    resident, anna = UserFactory(), UserFactory()
+    mine = lending_services.lend_at_desk(
+        by=librarian, pool=pool, borrower=resident, devices=[_device(pool, 1)], now=NOW
+    )
+    other = lending_services.lend_at_desk(
+        by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, 2)], now=NOW
+    )
+    entry = lending_services.join_waitlist(by=anna, pool=pool, now=NOW)
+    later = NOW + datetime.timedelta(days=1)
+    services.return_items(
+        by=librarian,
+        loan=other,
+        returns=[services.ItemReturn(other.items.get().pk, "complete")],
+        now=later,
+    )
+    lending_services.offer_next(pool=pool, now=later)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+
+    due = mine.due_at
+    renewed = lending_services.renew(by=resident, loan=mine, now=later)
+    assert renewed.renewals == 1
+    assert renewed.due_at > due
+
+
+@pytest.mark.usefixtures("english")
+def test_a_renewal_is_still_refused_while_someone_waits(make_pool, library, librarian):
+    pool = make_pool(library, devices=1, max_renewals=2)
+    resident = UserFactory()
+    mine = lending_services.lend_at_desk(
+        by=librarian, pool=pool, borrower=resident, devices=[_device(pool, 1)], now=NOW
+    )
+    lending_services.join_waitlist(by=UserFactory(), pool=pool, now=NOW)
+    with pytest.raises(services.RenewalRefused, match="Someone is waiting"):
+        lending_services.renew(by=resident, loan=mine, now=NOW + datetime.timedelta(days=1))
+    assert Loan.objects.get(pk=mine.pk).renewals == 0

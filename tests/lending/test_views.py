@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from booking import services as booking_services
 from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device
 from lending import services
@@ -710,3 +711,143 @@ def test_the_pick_up_day_is_filled_in_with_the_first_free_day(client, resident, 
     outlook = services.lending_outlook([pool])[pool.pk]
     assert outlook.next_free is not None
     assert f'value="{outlook.next_free:%Y-%m-%d}"' in html
+
+
+# --- cancelling on the pick-up day --------------------------------------------------------
+
+
+@pytest.fixture
+def reserved_for_today(make_pool, library):
+    pool = make_pool(library, devices=1, min_notice_hours=0)
+    resident = UserFactory()
+    reservation = services.reserve_loan(by=resident, pool=pool, pickup_date=timezone.localdate())
+    return reservation
+
+
+@pytest.mark.usefixtures("english")
+def test_a_resident_can_cancel_a_reservation_on_the_pick_up_day_before_pick_up(
+    client, reserved_for_today
+):
+    reservation = reserved_for_today
+    client.force_login(reservation.user)
+    page = client.get(reverse("lending:reservation", kwargs={"pk": reservation.pk}))
+    assert "Cancel this reservation" in page.content.decode()
+
+    response = client.post(reverse("lending:cancel", kwargs={"pk": reservation.pk}))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("lending:my_loans")
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.CANCELLED
+    assert (
+        booking_services.free_count(
+            reservation.pool, timezone.now(), reservation.end, now=timezone.now()
+        )
+        == 1
+    )
+
+
+@pytest.mark.usefixtures("english")
+def test_a_picked_up_reservation_cannot_be_cancelled(client, reserved_for_today, library):
+    reservation = reserved_for_today
+    staff = MembershipFactory(organization=library, role=Role.STAFF).user
+    booking_services.hand_out(
+        by=staff, reservation=reservation, devices=[reservation.pool.devices.get()]
+    )
+    client.force_login(reservation.user)
+    page = client.get(reverse("lending:reservation", kwargs={"pk": reservation.pk}))
+    assert "Cancel this reservation" not in page.content.decode()
+    response = client.post(reverse("lending:cancel", kwargs={"pk": reservation.pk}), follow=True)
+    assert "The device has been picked up" in response.content.decode()
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.CONFIRMED
+    assert LoanItem.objects.filter(returned_at__isnull=True).count() == 1
+
+
+@pytest.mark.usefixtures("english")
+def test_someone_else_cannot_cancel_a_residents_reservation(client, reserved_for_today):
+    client.force_login(UserFactory())
+    response = client.post(reverse("lending:cancel", kwargs={"pk": reserved_for_today.pk}))
+    assert response.status_code == 404
+    reserved_for_today.refresh_from_db()
+    assert reserved_for_today.status == Reservation.Status.CONFIRMED
+
+
+# --- days, not midnights ------------------------------------------------------------------
+
+
+@pytest.fixture
+def lent_today(make_pool, library, librarian):
+    """Lent at the desk now: due by the end of the day 14 days from today (stored as the
+    midnight that starts the day after)."""
+    pool = make_pool(library, devices=1, max_renewals=1)
+    resident = UserFactory()
+    return services.lend_at_desk(
+        by=librarian, pool=pool, borrower=resident, devices=[pool.devices.get()]
+    )
+
+
+def _long(day: datetime.date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+@pytest.mark.usefixtures("english")
+def test_my_loans_shows_the_day_a_loan_is_due_not_the_midnight_after_it(client, lent_today):
+    due_day = timezone.localdate() + datetime.timedelta(days=14)
+    client.force_login(lent_today.borrower)
+    page = client.get(reverse("lending:my_loans")).content.decode()
+    assert f"Due back on {_long(due_day)}" in page
+    assert _long(due_day + datetime.timedelta(days=1)) not in page
+
+
+@pytest.mark.usefixtures("english")
+def test_the_renewal_message_names_the_new_due_day(client, lent_today):
+    new_due_day = timezone.localdate() + datetime.timedelta(days=28)
+    client.force_login(lent_today.borrower)
+    response = client.post(reverse("lending:renew", kwargs={"pk": lent_today.pk}), follow=True)
+    page = response.content.decode()
+    assert f"is now due on {_long(new_due_day)}" in page
+    assert f"Due back on {_long(new_due_day)}" in page
+    card = client.post(
+        reverse("lending:renew", kwargs={"pk": lent_today.pk}), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert f"Due back on {_long(new_due_day)}" in card  # refused now, the date stays right
+
+
+@pytest.mark.usefixtures("english")
+def test_a_held_device_shows_the_last_day_to_pick_it_up(make_pool, client, library, librarian):
+    pool = make_pool(library, devices=1)
+    anna = UserFactory()
+    since = timezone.now() - datetime.timedelta(days=1)
+    loan = services.lend_at_desk(
+        by=librarian, pool=pool, borrower=UserFactory(), devices=[pool.devices.get()], now=since
+    )
+    entry = services.join_waitlist(by=anna, pool=pool, now=since)
+    booking_services.return_items(
+        by=librarian,
+        loan=loan,
+        returns=[booking_services.ItemReturn(loan.items.get().pk, "complete")],
+    )
+    services.offer_next(pool=pool)
+    entry.refresh_from_db()
+    last_day = timezone.localdate() + datetime.timedelta(days=3)
+    client.force_login(anna)
+
+    page = client.get(reverse("lending:my_loans")).content.decode()
+    assert f"A device is held for you until {_long(last_day)}." in page
+    assert f"held for you, pick up by {last_day:%A}, {_long(last_day)}" in page
+
+    page = client.get(
+        reverse("lending:reservation", kwargs={"pk": entry.reservation_id})
+    ).content.decode()
+    assert "Pick up by" in page
+    assert _long(last_day) in page
+
+
+@pytest.mark.usefixtures("english")
+def test_a_picked_up_and_renewed_reservation_shows_the_loans_due_day(client, lent_today):
+    services.renew(by=lent_today.borrower, loan=lent_today)
+    client.force_login(lent_today.borrower)
+    page = client.get(
+        reverse("lending:reservation", kwargs={"pk": lent_today.reservation_id})
+    ).content.decode()
+    assert _long(timezone.localdate() + datetime.timedelta(days=28)) in page

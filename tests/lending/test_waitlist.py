@@ -11,12 +11,18 @@ import pytest
 from django.utils import timezone, translation
 
 from booking import services
-from booking.models import Reservation
+from booking.models import Loan, Reservation
 from booking.services import WaitlistError
 from lending import services as lending_services
 from lending.models import LendingPolicy, WaitlistEntry
-from organizations.models import Role
-from tests.factories import DeviceFactory, LendingPoolFactory, MembershipFactory, UserFactory
+from organizations.models import Organization, Role
+from tests.factories import (
+    DeviceFactory,
+    LendingPoolFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +63,8 @@ def pool():
 
 
 @pytest.fixture
-def librarian(pool):
-    return MembershipFactory(organization=pool.organization, role=Role.STAFF).user
+def library(pool):
+    return pool.organization
 
 
 @pytest.fixture
@@ -270,3 +276,142 @@ def test_a_picked_up_reservation_is_never_released(pool, people, librarian):
 
     assert lending_services.release_no_shows(now=midnight(30)) == 0
     assert Reservation.objects.get(pk=reserved.pk).status == Reservation.Status.CONFIRMED
+
+
+# --- holds and blocked people -------------------------------------------------------------
+
+
+def _device(pool, number: int):
+    return pool.devices.get(asset_tag=f"SB-LAP-{number:03}")
+
+
+def _overdue_elsewhere(make_pool, person, *, since: datetime.datetime) -> Loan:
+    """A laptop of another library, lent at ``since`` and due two days later: overdue now."""
+    elsewhere = make_pool(OrganizationFactory(kind=Organization.Kind.LIBRARY), devices=1)
+    staff = MembershipFactory(organization=elsewhere.organization, role=Role.STAFF).user
+    return lending_services.lend_at_desk(
+        by=staff,
+        pool=elsewhere,
+        borrower=person,
+        devices=[elsewhere.devices.get()],
+        due_at=since + datetime.timedelta(days=2),
+        now=since,
+    )
+
+
+def _give_back(librarian, loan, capture) -> None:
+    with capture(execute=True):
+        services.return_items(
+            by=librarian,
+            loan=loan,
+            returns=[services.ItemReturn(loan.items.get().pk, "complete")],
+        )
+
+
+@pytest.mark.usefixtures("english")
+def test_nobody_joins_the_waiting_list_beside_a_free_device_while_another_person_holds_one(
+    make_pool, library, librarian
+):
+    """Two laptops: one came back and is held for Anna; the other came back later, when
+    nobody waited. Ben must be told to reserve the free one, not be put on a list that no
+    return will ever move."""
+    pool = make_pool(library, devices=2)
+    anna, ben = UserFactory(), UserFactory()
+    loans = [
+        lending_services.lend_at_desk(
+            by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, n)], now=NOW
+        )
+        for n in (1, 2)
+    ]
+    entry = lending_services.join_waitlist(by=anna, pool=pool, now=NOW)
+    later = NOW + datetime.timedelta(days=1)
+    services.return_items(
+        by=librarian,
+        loan=loans[0],
+        returns=[services.ItemReturn(loans[0].items.get().pk, "complete")],
+        now=later,
+    )
+    lending_services.offer_next(pool=pool, now=later)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+    services.return_items(
+        by=librarian,
+        loan=loans[1],
+        returns=[services.ItemReturn(loans[1].items.get().pk, "complete")],
+        now=later,
+    )
+
+    with pytest.raises(WaitlistError, match=re.escape("A device is free")):
+        lending_services.join_waitlist(by=ben, pool=pool, now=later)
+    assert not WaitlistEntry.objects.filter(user=ben).exists()
+
+
+@pytest.mark.usefixtures("english")
+def test_a_device_is_not_held_for_a_person_with_an_overdue_device_but_they_keep_their_place(
+    make_pool, library, librarian, django_capture_on_commit_callbacks, mailoutbox
+):
+    pool = make_pool(library, devices=1)
+    anna, ben = UserFactory(preferred_language="en"), UserFactory(preferred_language="en")
+    since = timezone.now() - datetime.timedelta(days=10)
+    loan = lending_services.lend_at_desk(
+        by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, 1)], now=since
+    )
+    first = lending_services.join_waitlist(by=anna, pool=pool, now=since)
+    second = lending_services.join_waitlist(by=ben, pool=pool, now=since)
+    _overdue_elsewhere(make_pool, anna, since=since)
+
+    _give_back(librarian, loan, django_capture_on_commit_callbacks)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == WaitlistEntry.Status.WAITING
+    assert lending_services.waitlist_position(first) == 1
+    assert second.status == WaitlistEntry.Status.OFFERED
+    assert [message.to for message in mailoutbox] == [[ben.email]]
+
+
+@pytest.mark.usefixtures("english")
+def test_once_the_overdue_device_is_back_the_free_device_is_offered_to_them(
+    make_pool, library, librarian, django_capture_on_commit_callbacks
+):
+    pool = make_pool(library, devices=1)
+    anna = UserFactory()
+    since = timezone.now() - datetime.timedelta(days=10)
+    loan = lending_services.lend_at_desk(
+        by=librarian, pool=pool, borrower=UserFactory(), devices=[_device(pool, 1)], now=since
+    )
+    entry = lending_services.join_waitlist(by=anna, pool=pool, now=since)
+    overdue = _overdue_elsewhere(make_pool, anna, since=since)
+    _give_back(librarian, loan, django_capture_on_commit_callbacks)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WAITING  # blocked: nothing held for her
+
+    other_staff = overdue.pool.organization.memberships.get().user
+    _give_back(other_staff, overdue, django_capture_on_commit_callbacks)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+
+
+@pytest.mark.usefixtures("english")
+def test_nobody_waits_for_more_devices_than_one_person_may_borrow(
+    make_pool, library, librarian, client, settings
+):
+    """A hold is a reservation: waiting for three laptops of a pool that lends one per person
+    would later hold three for one person."""
+    pool = make_pool(library, devices=3, per_person_limit=1)
+    for device in pool.devices.all():
+        lending_services.lend_at_desk(
+            by=librarian, pool=pool, borrower=UserFactory(), devices=[device]
+        )
+    anna = UserFactory()
+    with pytest.raises(WaitlistError, match="at most 1 device of this pool"):
+        lending_services.join_waitlist(by=anna, pool=pool, quantity=3)
+    settings.LANGUAGE_CODE = "en"
+    client.cookies.clear()
+    client.force_login(anna)
+    response = client.post(
+        f"/api/v1/pools/{pool.pk}/waitlist", {"quantity": 2}, content_type="application/json"
+    )
+    assert response.status_code == 409
+    assert "at most 1 device" in response.json()["detail"]
+    assert not WaitlistEntry.objects.exists()
