@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,16 +26,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import User
 from booking.desk_forms import due_at, find_devices
-from booking.models import Loan, LoanItem, Reservation
+from booking.models import Loan, LoanItem
 from config import once
 from config.errors import DomainError
 from config.request_input import ascii_int
-from devices.models import Device, DevicePool
+from devices.models import Device
 from organizations.access import library_organization, managed_organization
 from organizations.models import Organization
-from organizations.people import reachable_at_desk, walk_in
 
-from . import services
+from . import selectors, services
 from .access import email_given, resident_or_404
 from .agreement_pdf import render_agreement
 from .desk_forms import (
@@ -46,7 +44,7 @@ from .desk_forms import (
     ReturnByCodeForm,
     default_due_date,
 )
-from .models import AgreementAcceptance, BorrowingAgreement, LibraryCard, WaitlistEntry
+from .models import BorrowingAgreement
 
 RESULTS_SHOWN = 30
 
@@ -59,15 +57,6 @@ def _plain_id(value: str | None) -> int | None:
     """An id typed or linked as ASCII digits; None for anything else ("²" is a digit to
     str.isdigit() but not to int())."""
     return ascii_int(value)
-
-
-def _with_card_and_overdue(people, organization: Organization, now):
-    cards = LibraryCard.objects.filter(organization=organization, user=OuterRef("pk"))
-    overdue = Loan.objects.open().filter(borrower=OuterRef("pk"), due_at__lt=now)
-    return people.annotate(
-        card_number=Subquery(cards.values("number")[:1]),
-        has_overdue=Exists(overdue.filter(pool__organization=organization)),
-    )
 
 
 def resident_url(person: User, organization: Organization, email: str = "") -> str:
@@ -93,15 +82,8 @@ def residents(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data.get("q", "") if form.is_bound and valid else ""
     found: list[User] = []
     if query:
-        card = LibraryCard.objects.filter(organization=organization, number__iexact=query)
-        match = (
-            Q(name__icontains=query) | Q(email__icontains=query) | Q(pk__in=card.values("user_id"))
-        )
-        people = reachable_at_desk(organization).filter(match) | walk_in(organization, query)
-        found = list(
-            _with_card_and_overdue(people, organization, timezone.now()).order_by("name", "email")[
-                : RESULTS_SHOWN + 1
-            ]
+        found = selectors.find_residents(
+            organization, query, now=timezone.now(), limit=RESULTS_SHOWN + 1
         )
         by_card = [p for p in found if (p.card_number or "").upper() == query.upper()]
         if len(by_card) == 1 and len(found) == 1:
@@ -129,29 +111,6 @@ def residents(request: HttpRequest) -> HttpResponse:
 # A resident's page and what staff do there
 
 
-def _waitlist_place():
-    """A subquery: the entry's place among those still waiting for its pool."""
-    ahead = (
-        WaitlistEntry.objects.waiting()
-        .filter(pool=OuterRef("pool"))
-        .filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), pk__lte=OuterRef("pk"))
-        )
-        .order_by()
-        .values("pool")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Subquery(ahead, output_field=IntegerField())
-
-
-def _residents_pools(organization: Organization):
-    return DevicePool.objects.filter(
-        organization=organization, booking_scope=DevicePool.Scope.RESIDENTS, is_active=True
-    ).order_by("name")
-
-
 def _resident_page(
     request: HttpRequest,
     organization: Organization,
@@ -162,46 +121,21 @@ def _resident_page(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    pools = _residents_pools(organization)
-    in_org = {"pool__organization": organization}
-    out = LoanItem.objects.filter(returned_at__isnull=True).select_related("device__device_type")
-    loans = list(
-        Loan.objects.open()
-        .filter(borrower=person, **in_org)
-        .select_related("pool")
-        .prefetch_related(Prefetch("items", out, to_attr="out"))
-        .order_by("due_at", "pk")
-    )
-    for loan in loans:
-        loan.due_day = due_day(loan.due_at)
+    pools = selectors.residents_pools(organization)
+    loans = selectors.open_loans(organization, person)
     agreement = services.current_agreement(organization)
     needs_agreement = agreement is not None and bool(services.needs_agreement(person, organization))
-    card = LibraryCard.objects.filter(organization=organization, user=person).first()
+    card = selectors.library_card(organization, person)
     pool_list = list(pools)
     if lend_form is None:
         lend_form = LendForm(pools=pools, needs_agreement=needs_agreement, has_card=bool(card))
         if len(pool_list) == 1:  # one pool: its loan period is the default
             lend_form.initial["due_date"] = default_due_date(pool_list[0].loan_period_days)
-    to_pick_up = list(
-        Reservation.objects.confirmed()
-        .filter(user=person, end__gt=now, **in_org)
-        .annotate(handed_out=Count("loans__items"))
-        .filter(quantity__gt=F("handed_out"))
-        .select_related("pool")
-        .order_by("start", "pk")
-    )
+    to_pick_up = selectors.to_pick_up(organization, person, now)
     if not to_pick_up and not lend_form.errors and card_form is None:
         # Nothing reserved: the next scan is a device to lend.
         lend_form.fields["scan"].widget.attrs["autofocus"] = True
-    waitlist = list(
-        WaitlistEntry.objects.active()
-        .filter(user=person, **in_org)
-        .annotate(place=_waitlist_place())
-        .select_related("pool")
-        .order_by("created_at", "pk")
-    )
-    for entry in waitlist:
-        entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
+    waitlist = selectors.waiting(organization, person)
     context = {
         "organization": organization,
         "person": person,
@@ -211,20 +145,12 @@ def _resident_page(
         "card_form": card_form or LibraryCardForm(initial={"number": card.number if card else ""}),
         "loans": loans,
         "overdue": [loan for loan in loans if loan.due_at < now],
-        "overdue_elsewhere": Loan.objects.open()
-        .filter(borrower=person, due_at__lt=now)
-        .exclude(**in_org)
-        .exists(),
+        "overdue_elsewhere": selectors.overdue_elsewhere(organization, person, now),
         "to_pick_up": to_pick_up,
         "waitlist": waitlist,
         "agreement": agreement,
         "needs_agreement": needs_agreement,
-        "accepted": AgreementAcceptance.objects.filter(
-            user=person, agreement__organization=organization
-        )
-        .select_related("agreement")
-        .order_by("-agreement__version", "-accepted_at")
-        .first(),
+        "accepted": selectors.latest_acceptance(organization, person),
         "has_pools": bool(pool_list),
         "lend_form": lend_form,
         "now": now,
@@ -296,10 +222,10 @@ def resident_lend(request: HttpRequest, pk: int) -> HttpResponse:
     organization, _managed = library_organization(request)
     person = resident_or_404(request, organization, pk)
     needs_agreement = bool(services.needs_agreement(person, organization))
-    has_card = LibraryCard.objects.filter(organization=organization, user=person).exists()
+    has_card = selectors.has_library_card(organization, person)
     form = LendForm(
         request.POST,
-        pools=_residents_pools(organization),
+        pools=selectors.residents_pools(organization),
         needs_agreement=needs_agreement,
         has_card=has_card,
     )
