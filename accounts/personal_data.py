@@ -31,7 +31,7 @@ from .privacy import PersonalData, register
 NAMED_AFTER_THE_PERSON = (
     ("organizations.Membership", "user", ("organization",)),
     ("booking.Loan", "borrower", ("pool",)),
-    ("booking.WaitlistEntry", "user", ("pool",)),
+    ("lending.WaitlistEntry", "user", ("pool",)),
     ("booking.CalendarToken", "user", ()),
     ("courses.Enrollment", "user", ("course",)),
 )

@@ -20,11 +20,18 @@ from .services import (
     DECISION_REASON_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     ItemReturn,
+    end_of_day,
 )
 
 # A barcode or QR scanner types a code and Enter; people type spaces, commas or semicolons.
 CODE_SEPARATORS = re.compile(r"[\s,;]+")
 MAX_SCANNED_CODES = 200
+
+
+def due_at(day: datetime.date | None) -> datetime.datetime | None:
+    """A loan due on ``day`` is due by the end of that (local) day, as the services count
+    loans to residents; None keeps the pool's loan period."""
+    return end_of_day(day) if day else None
 
 
 def split_codes(text: str) -> list[str]:

@@ -32,8 +32,7 @@ from organizations.access import managed_organization
 from organizations.models import Membership, Organization
 
 from . import ical, selectors, services
-from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, find_devices
-from .lending_desk_forms import due_at
+from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, due_at, find_devices
 from .models import Loan, LoanItem, Reservation
 
 REQUESTS_PAGE_SIZE = 50

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,25 +27,13 @@ from accounts.privacy import PersonalData, register
 from devices.models import Device, DeviceEvent, DevicePool
 from devices.services import REASON_MAX_LENGTH
 
-from . import services
-from .models import (
-    AgreementAcceptance,
-    CalendarToken,
-    LibraryCard,
-    Loan,
-    LoanItem,
-    OverdueNotice,
-    Reservation,
-    Series,
-    WaitlistEntry,
-)
-from .services import waitlist_positions
+from .models import CalendarToken, Loan, LoanItem, Reservation, Series
 
 ACTIVE = (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED)
 COURSE_MEETING = Q(course_meeting__isnull=False)
 
 
-def _label(choices, value: str) -> str:
+def choice_label(choices, value: str) -> str:
     return str(dict(choices).get(value, value))
 
 
@@ -115,7 +103,7 @@ def export_reservations(user: User) -> list[dict[str, Any]]:
             "start": row["start"],
             "end": row["end"],
             "devices": row["quantity"],
-            "status": _label(Reservation.Status.choices, row["status"]),
+            "status": choice_label(Reservation.Status.choices, row["status"]),
             "purpose": row["purpose"],
             "decision_reason": row["decision_reason"],
             "booked_on": row["created_at"],
@@ -136,30 +124,30 @@ def export_reservations(user: User) -> list[dict[str, Any]]:
     ]
 
 
-def _cancel_open(user: User) -> None:
-    """Leave every waiting list (a device held for the person goes to the next one), then
-    cancel the upcoming bookings and pick-ups that nothing was handed out for. By the person
-    themselves, so they are sent nothing; the waiting lists get the freed devices."""
-
-    now = timezone.now()
-    pools = DevicePool.objects.filter(
-        waitlist__user=user, waitlist__status__in=WaitlistEntry.ACTIVE
-    ).distinct()
-    for pool in pools:
-        services.leave_waitlist(by=user, pool=pool, now=now)
-    open_reservations = (
+def open_reservations(user: User, now) -> QuerySet[Reservation]:
+    """The person's upcoming and running bookings and pick-ups that nothing was handed out
+    for (a course's meeting booking excepted)."""
+    return (
         Reservation.objects.filter(user=user, status__in=ACTIVE, end__gt=now, loans__isnull=True)
         .exclude(COURSE_MEETING)
         .select_related("pool__organization")
         .order_by("start", "pk")
     )
-    for reservation in open_reservations:
-        if reservation.pool.booking_scope == DevicePool.Scope.RESIDENTS:
-            # A pick-up can be cancelled on its day too.
-            services.cancel_loan_reservation(by=user, reservation=reservation, now=now)
-        elif reservation.start > now:
+
+
+def _cancel_open(user: User) -> None:
+    """Cancel the upcoming bookings, by the person themselves, so they are sent nothing. A
+    lesson booking under way stays: it ends by itself, as an anonymous row. Pick-ups from a
+    pool lent to residents and waiting lists are lending's (``lending.personal_data``, which
+    runs its part in its own section)."""
+    from . import services
+
+    now = timezone.now()
+    for reservation in open_reservations(user, now).exclude(
+        pool__booking_scope=DevicePool.Scope.RESIDENTS
+    ):
+        if reservation.start > now:
             services.cancel(by=user, reservation=reservation, now=now)
-        # A lesson booking under way stays: it ends by itself, as an anonymous row.
 
 
 def erase_reservations(user: User) -> None:
@@ -212,7 +200,7 @@ def export_decisions(user: User) -> list[dict[str, Any]]:
             "reservation": row["pk"],
             "pool": row["pool__name"],
             "start": row["start"],
-            "decision": _label(Reservation.Status.choices, row["status"]),
+            "decision": choice_label(Reservation.Status.choices, row["status"]),
         }
         for row in Reservation.objects.filter(decided_by=user)
         .order_by("start", "pk")
@@ -422,224 +410,30 @@ register(
 
 
 def export_desk_work(user: User) -> list[dict[str, Any]]:
-    """Hand-outs, returns and desk signatures the person recorded: ids and times only, since
-    each of them is about another person."""
+    """Hand-outs and returns the person recorded: ids and times only, since each of them is
+    about another person (lending adds the desk signatures to this section)."""
     handed_out = Loan.objects.filter(handed_out_by=user).values_list("pk", "handed_out_at")
     returned = LoanItem.objects.filter(returned_to=user).values_list("loan_id", "returned_at")
-    signed = AgreementAcceptance.objects.filter(recorded_by=user).values_list(
-        "agreement_id", "accepted_at"
-    )
     rows = [
         *({"kind": gettext("Handed out"), "loan": pk, "time": at} for pk, at in handed_out),
         *({"kind": gettext("Taken back"), "loan": pk, "time": at} for pk, at in returned),
-        *(
-            {"kind": gettext("Signature for the agreement"), "agreement": pk, "time": at}
-            for pk, at in signed
-        ),
     ]
     return sorted(rows, key=lambda row: row["time"])
 
 
-register(
-    PersonalData(
-        key="desk_work",
-        label=_("What you recorded at the lending desk"),
-        covers=(
-            "booking.Loan.handed_out_by",
-            "booking.LoanItem.returned_to",
-            "booking.AgreementAcceptance.recorded_by",
-        ),
-        export=export_desk_work,
-        columns=(
-            ("kind", _("What")),
-            ("loan", _("Loan number")),
-            ("agreement", _("Agreement number")),
-            ("time", _("Time")),
-        ),
-    )
+DESK_WORK = PersonalData(
+    key="desk_work",
+    label=_("What you recorded at the lending desk"),
+    covers=(
+        "booking.Loan.handed_out_by",
+        "booking.LoanItem.returned_to",
+    ),
+    export=export_desk_work,
+    columns=(
+        ("kind", _("What")),
+        ("loan", _("Loan number")),
+        ("agreement", _("Agreement number")),
+        ("time", _("Time")),
+    ),
 )
-
-
-# --- library cards -------------------------------------------------------------------------
-
-
-def export_library_cards(user: User) -> list[dict[str, Any]]:
-    return [
-        {
-            "organization": row["organization__name"],
-            "number": row["number"],
-            "since": row["created_at"],
-        }
-        for row in LibraryCard.objects.filter(user=user)
-        .order_by("organization__name")
-        .values("organization__name", "number", "created_at")
-    ]
-
-
-def card_holders(organization_ids: Iterable[int]) -> Iterable[int]:
-    return LibraryCard.objects.filter(organization_id__in=organization_ids).values_list(
-        "user_id", flat=True
-    )
-
-
-register(
-    PersonalData(
-        key="library_cards",
-        label=_("Library cards"),
-        covers=("booking.LibraryCard.user",),
-        export=export_library_cards,
-        columns=(
-            ("organization", _("Organization")),
-            ("number", _("Card number")),
-            ("since", _("Since")),
-        ),
-        people=card_holders,
-    )
-)
-
-
-# --- borrowing agreements ------------------------------------------------------------------
-
-
-def export_agreements(user: User) -> list[dict[str, Any]]:
-    # Whether staff recorded it at the desk, not who.
-    return [
-        {
-            "organization": row["agreement__organization__name"],
-            "agreement": row["agreement__title"],
-            "version": row["agreement__version"],
-            "accepted": row["accepted_at"],
-            "at_the_desk": row["recorded_by_id"] is not None,
-        }
-        for row in AgreementAcceptance.objects.filter(user=user)
-        .order_by("accepted_at", "pk")
-        .values(
-            "agreement__organization__name",
-            "agreement__title",
-            "agreement__version",
-            "accepted_at",
-            "recorded_by_id",
-        )
-    ]
-
-
-def accepted_with(organization_ids: Iterable[int]) -> Iterable[int]:
-    return (
-        AgreementAcceptance.objects.filter(
-            agreement__organization_id__in=organization_ids, user__isnull=False
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-
-
-register(
-    PersonalData(
-        key="agreements",
-        label=_("Accepted borrowing agreements"),
-        covers=("booking.AgreementAcceptance.user",),
-        export=export_agreements,
-        columns=(
-            ("organization", _("Organization")),
-            ("agreement", _("Agreement")),
-            ("version", _("Version")),
-            ("accepted", _("Accepted")),
-            ("at_the_desk", _("Signed at the desk")),
-        ),
-        people=accepted_with,
-    )
-)
-
-
-# --- waiting lists -------------------------------------------------------------------------
-
-
-def export_waitlist(user: User) -> list[dict[str, Any]]:
-
-    positions = waitlist_positions(user)
-    return [
-        {
-            "pool": row["pool__name"],
-            "organization": row["pool__organization__name"],
-            "devices": row["quantity"],
-            "status": _label(WaitlistEntry.Status.choices, row["status"]),
-            "position": positions.get(row["pk"]) or None,
-            "joined": row["created_at"],
-            "held_until": row["hold_until"],
-            "closed": row["closed_at"],
-        }
-        for row in WaitlistEntry.objects.filter(user=user)
-        .order_by("created_at", "pk")
-        .values(
-            "pk",
-            "pool__name",
-            "pool__organization__name",
-            "quantity",
-            "status",
-            "created_at",
-            "hold_until",
-            "closed_at",
-        )
-    ]
-
-
-def waiting_with(organization_ids: Iterable[int]) -> Iterable[int]:
-    return (
-        WaitlistEntry.objects.filter(pool__organization_id__in=organization_ids, user__isnull=False)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-
-
-register(
-    PersonalData(
-        key="waitlist",
-        label=_("Waiting lists for devices"),
-        covers=("booking.WaitlistEntry.user",),
-        export=export_waitlist,
-        columns=(
-            ("pool", _("Pool")),
-            ("organization", _("Organization")),
-            ("devices", _("Devices")),
-            ("status", _("Status")),
-            ("position", _("Place")),
-            ("joined", _("Joined")),
-            ("held_until", _("Held until")),
-            ("closed", _("Ended")),
-        ),
-        people=waiting_with,
-    )
-)
-
-
-# --- reminders and overdue notices ---------------------------------------------------------
-
-
-def export_notices(user: User) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": _label(OverdueNotice.Kind.choices, row["kind"]),
-            "days": row["days"],
-            "pool": row["loan__pool__name"],
-            "sent": row["sent_at"],
-        }
-        for row in OverdueNotice.objects.filter(loan__borrower=user)
-        .order_by("sent_at", "pk")
-        .values("kind", "days", "loan__pool__name", "sent_at")
-    ]
-
-
-register(
-    PersonalData(
-        key="loan_notices",
-        label=_("Reminders and overdue notices sent to you"),
-        covers=(),
-        export=export_notices,
-        columns=(
-            ("kind", _("Kind")),
-            ("days", _("Days")),
-            ("pool", _("Pool")),
-            ("sent", _("Sent")),
-        ),
-    )
-)
+register(DESK_WORK)

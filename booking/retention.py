@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -24,13 +25,17 @@ from accounts.privacy import Retention, register_retention, retention_setting
 from accounts.retention import unlink_rows
 from organizations.models import Organization, bookings_retention_days
 
-from .models import Loan, LoanItem, Reservation, Series, WaitlistEntry
+from .models import Loan, LoanItem, Reservation, Series
 
-CLOSED_WAITLIST = (
-    WaitlistEntry.Status.FULFILLED,
-    WaitlistEntry.Status.EXPIRED,
-    WaitlistEntry.Status.LEFT,
-)
+# Apps above booking (lending's waiting lists) unlink their rows in the same round, under the
+# same organization's period and in the same log entry: (cutoff, organizations) → rows changed.
+_unlinkers: list[Callable[[datetime.datetime, Q], int]] = []
+
+
+def register_unlinker(unlink: Callable[[datetime.datetime, Q], int]) -> None:
+    """Called from an app's ready(): ``unlink`` runs in every round of ``unlink_people``."""
+    if unlink not in _unlinkers:
+        _unlinkers.append(unlink)
 
 
 def periods() -> dict[int, Q]:
@@ -49,7 +54,7 @@ def periods() -> dict[int, Q]:
     return filters
 
 
-def _in_organizations(prefix: str, condition: Q) -> Q:
+def in_organizations(prefix: str, condition: Q) -> Q:
     """``condition`` (on Organization) seen from a model ``prefix`` away from it."""
     return Q(**{f"{prefix}__in": Organization.objects.filter(condition).values("pk")})
 
@@ -71,7 +76,7 @@ def unlink_people(now: datetime.datetime) -> int:
 def _unlink_before(cutoff: datetime.datetime, organizations: Q) -> int:
     open_loans = Loan.objects.filter(closed_at__isnull=True, reservation__isnull=False)
     reservations = unlink_rows(
-        Reservation.objects.filter(_in_organizations("pool__organization", organizations))
+        Reservation.objects.filter(in_organizations("pool__organization", organizations))
         .filter(end__lte=cutoff)
         .filter(Q(user__isnull=False) | Q(decided_by__isnull=False))
         .exclude(pk__in=open_loans.values("reservation_id")),
@@ -80,7 +85,7 @@ def _unlink_before(cutoff: datetime.datetime, organizations: Q) -> int:
         decided_by=None,
     )
     loans = unlink_rows(
-        Loan.objects.filter(_in_organizations("pool__organization", organizations))
+        Loan.objects.filter(in_organizations("pool__organization", organizations))
         .filter(closed_at__lte=cutoff)
         .filter(Q(borrower__isnull=False) | Q(handed_out_by__isnull=False)),
         "borrower",
@@ -89,26 +94,20 @@ def _unlink_before(cutoff: datetime.datetime, organizations: Q) -> int:
     )
     # Only staff took devices back: no person to remove from the log here.
     items = (
-        LoanItem.objects.filter(_in_organizations("loan__pool__organization", organizations))
+        LoanItem.objects.filter(in_organizations("loan__pool__organization", organizations))
         .filter(loan__closed_at__lte=cutoff, returned_to__isnull=False)
         .update(returned_to=None)
     )
-    waitlist = unlink_rows(
-        WaitlistEntry.objects.filter(_in_organizations("pool__organization", organizations))
-        .filter(status__in=CLOSED_WAITLIST, user__isnull=False)
-        .filter(Q(closed_at__lte=cutoff) | Q(closed_at__isnull=True, created_at__lte=cutoff)),
-        "user",
-        user=None,
-    )
     still_linked = Reservation.objects.filter(series=OuterRef("pk"), user__isnull=False)
     series = unlink_rows(
-        Series.objects.filter(_in_organizations("pool__organization", organizations))
+        Series.objects.filter(in_organizations("pool__organization", organizations))
         .filter(user__isnull=False, until__lt=timezone.localdate(cutoff))
         .exclude(Exists(still_linked)),
         "user",
         user=None,
     )
-    return reservations + loans + items + waitlist + series
+    others = sum(unlink(cutoff, organizations) for unlink in _unlinkers)
+    return reservations + loans + items + series + others
 
 
 def _kept() -> str:
@@ -140,31 +139,9 @@ register_retention(
 )
 
 
-def _as_long_as_the_account() -> str:
+def as_long_as_the_account() -> str:
     return _("As long as your account exists")
 
-
-register_retention(
-    Retention(
-        key="booking.cards",
-        purpose=gettext_lazy("Finding you at a library's lending desk"),
-        stored=gettext_lazy("Your library card number with each library that recorded it."),
-        kept=_as_long_as_the_account,
-        order=21,
-    )
-)
-
-register_retention(
-    Retention(
-        key="booking.agreements",
-        purpose=gettext_lazy("Proof that you accepted a library's borrowing agreement"),
-        stored=gettext_lazy(
-            "Which version of the agreement you accepted, when, and whether at the desk."
-        ),
-        kept=_as_long_as_the_account,
-        order=22,
-    )
-)
 
 register_retention(
     Retention(

@@ -12,12 +12,13 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from accounts.api import router as accounts_router
 from booking.api import router as booking_router
-from booking.lending_api import router as lending_router
-from booking.lending_desk_api import router as lending_desk_router
+from booking.desk_api import router as desk_router
 from core.dates import EARLIEST_YEAR, LATEST_YEAR
 from core.errors import DomainError
 from courses.api import router as courses_router
 from devices.api import router as devices_router
+from lending import desk_api  # noqa: F401  (adds POST /loans to lending's router)
+from lending.api import router as lending_router
 from organizations.api import router as organizations_router
 from reports.api import router as reports_router
 
@@ -160,7 +161,7 @@ def _add_routers() -> None:
     api.add_router("/", devices_router)
     api.add_router("/", booking_router)
     api.add_router("/", lending_router)
-    api.add_router("/", lending_desk_router)
+    api.add_router("/", desk_router)
     api.add_router("/", courses_router)
     api.add_router("/", reports_router)
 

@@ -35,21 +35,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from booking.models import (
-    AgreementAcceptance,
-    BorrowingAgreement,
-    LendingPolicy,
-    LibraryCard,
-    Loan,
-    LoanItem,
-    OverdueNotice,
-    Reservation,
-    WaitlistEntry,
-)
+from booking.models import Loan, LoanItem, Reservation
 from booking.services import closed_dates, local_datetime
 from demo.data import lending as data
 from demo.data import organizations as organization_demo_data
 from devices.models import Device, DeviceEvent, DevicePool
+from lending.models import (
+    AgreementAcceptance,
+    BorrowingAgreement,
+    LendingPolicy,
+    LibraryCard,
+    OverdueNotice,
+    WaitlistEntry,
+)
 from organizations.models import Organization, Role
 
 SEED = 20261126

@@ -195,7 +195,7 @@ class LendingPoolFactory(DevicePoolFactory):
 
 class BorrowingAgreementFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "booking.BorrowingAgreement"
+        model = "lending.BorrowingAgreement"
 
     organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.LIBRARY)
     version = 1
@@ -205,7 +205,7 @@ class BorrowingAgreementFactory(factory.django.DjangoModelFactory):
 
 class LibraryCardFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "booking.LibraryCard"
+        model = "lending.LibraryCard"
 
     organization = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.LIBRARY)
     user = factory.SubFactory(UserFactory)
@@ -214,7 +214,7 @@ class LibraryCardFactory(factory.django.DjangoModelFactory):
 
 class WaitlistEntryFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "booking.WaitlistEntry"
+        model = "lending.WaitlistEntry"
 
     pool = factory.SubFactory(LendingPoolFactory)
     user = factory.SubFactory(UserFactory)

@@ -72,5 +72,8 @@ def end_of_school_year(organization: Organization, after: datetime.date) -> date
     return last
 
 
-# The lending modules' name for it until the merge of issue #16 (the lead renames them).
-_closes = closes
+def last_day(moment: datetime.datetime) -> datetime.date:
+    """The local day by whose end something that ends at ``moment`` is over: a loan due (or a
+    hold that ends) at midnight is due by the end of the day before. Show this, never the
+    midnight itself, which is already the next day."""
+    return timezone.localtime(moment - datetime.timedelta(microseconds=1)).date()

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,8 +21,9 @@ from devices import services as device_services
 from devices.models import Device, DevicePool
 
 from .. import capacity
-from ..models import Loan, LoanItem, Reservation, WaitlistEntry
+from ..models import Loan, LoanItem, Reservation
 from ..selectors import available_devices
+from ..signals import handed_out, loan_closed
 from .policy import (
     HandOutError,
     ReturnError,
@@ -64,6 +66,12 @@ def locked_devices(device_ids: list[int], pool_id: int) -> list[Device]:
             _("%(device)s is already handed out.") % {"device": busy.device.asset_tag}
         )
     return locked
+
+
+def overdue_loans(user: User, *, now: datetime.datetime | None = None) -> QuerySet[Loan]:
+    """The person's open loans (of any pool) that are past their due time."""
+    now = now or timezone.now()
+    return Loan.objects.open().filter(borrower_id=user.pk, due_at__lt=now)
 
 
 def _ensure_nothing_overdue(borrower: User, now: datetime.datetime) -> None:
@@ -225,9 +233,8 @@ def hand_out(
         )
         create_items(loan, device_ids)
         if lends:
-            WaitlistEntry.objects.filter(
-                reservation=reservation, status=WaitlistEntry.Status.OFFERED
-            ).update(status=WaitlistEntry.Status.FULFILLED, closed_at=now)
+            # lending closes the waiting-list entry this reservation was held for
+            handed_out.send(sender=Loan, loan=loan, reservation=reservation, now=now)
         log_action(
             by,
             "booking.handed_out",
@@ -347,13 +354,9 @@ def return_items(
         )
     offer_freed_devices(loan.pool)
     if loan.closed_at is not None and loan.borrower_id:
-        # Back from an overdue loan, the borrower may borrow again: devices that were not held
-        # for them while they were blocked are offered now where they wait.
-        waited = DevicePool.objects.filter(
-            waitlist__user_id=loan.borrower_id, waitlist__status=WaitlistEntry.Status.WAITING
-        ).exclude(pk=loan.pool_id)
-        for pool in waited:
-            offer_freed_devices(pool)
+        # Back from an overdue loan, the borrower may borrow again: lending offers devices
+        # where they wait.
+        loan_closed.send(sender=Loan, loan=loan)
     return loan
 
 
@@ -372,8 +375,3 @@ def _end_reservation_early(loan: Loan, now: datetime.datetime) -> None:
         reservation.status = Reservation.Status.CANCELLED
         reservation.cancelled_at = now
         reservation.save(update_fields=["status", "cancelled_at"])
-
-
-# The lending modules' names for them until the merge of issue #16 (the lead renames them).
-_create_items = create_items
-_locked_devices = locked_devices

@@ -22,7 +22,8 @@ from devices.models import DevicePool
 
 from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
-from ..tasks import check_shortfall, offer_waitlist, send_reservation_email, tell_staff_of_request
+from ..signals import announce_freed_devices
+from ..tasks import check_shortfall, send_reservation_email, tell_staff_of_request
 from .dates import closure_on
 from .policy import (
     DECISION_REASON_MAX_LENGTH,
@@ -186,11 +187,10 @@ def cancel(
 
 def offer_freed_devices(pool: DevicePool) -> None:
     """Devices of a pool lent to residents came free: once committed, the waiting list gets
-    them first (booking.tasks.offer_waitlist)."""
+    them first (lending listens to ``booking.signals.devices_freed``)."""
     if pool.booking_scope != DevicePool.Scope.RESIDENTS:
         return
-
-    transaction.on_commit(partial(offer_waitlist.enqueue, pool.pk))
+    announce_freed_devices(pool.pk)
 
 
 def _recheck_shortfalls(pool_id: int) -> None:

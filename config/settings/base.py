@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "organizations",
     "devices",
     "booking",
+    "lending",
     "courses",
     "reports",
 ]

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from booking.models import AgreementAcceptance, Loan, LoanItem
+from booking.models import Loan, LoanItem
 from devices.models import Device, DeviceType
+from lending.models import AgreementAcceptance
 from organizations.models import Organization, Role
 from tests.factories import (
     BorrowingAgreementFactory,

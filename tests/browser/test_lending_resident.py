@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from booking.models import AgreementAcceptance, Loan, LoanItem, Reservation
+from booking.models import Loan, LoanItem, Reservation
+from lending.models import AgreementAcceptance
 from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,

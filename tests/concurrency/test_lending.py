@@ -12,7 +12,9 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from booking import services
-from booking.models import Loan, LoanItem, Reservation, WaitlistEntry
+from booking.models import Loan, LoanItem, Reservation
+from lending import services as lending_services
+from lending.models import WaitlistEntry
 from organizations.models import Role
 from tests.concurrency.race import race
 from tests.factories import DeviceFactory, LendingPoolFactory, MembershipFactory, UserFactory
@@ -48,11 +50,13 @@ def _everyone_asks(pool, round_number: int) -> tuple[list[str], list[Reservation
     people = [UserFactory() for _ in range(RESIDENTS)]
     pickup = timezone.localdate() + datetime.timedelta(days=1 + round_number)
     works = [
-        lambda person=person: services.reserve_loan(by=person, pool=pool, pickup_date=pickup)
+        lambda person=person: lending_services.reserve_loan(
+            by=person, pool=pool, pickup_date=pickup
+        )
         for person in people
     ]
     outcomes = race(works, _reserve_outcome)
-    start, end = services.loan_span(pool, pickup)
+    start, end = lending_services.loan_span(pool, pickup)
     reservations = list(Reservation.objects.filter(pool=pool, start=start, end=end))
     return outcomes, reservations, people
 
@@ -66,16 +70,19 @@ def test_twenty_residents_asking_for_the_last_device_get_one_reservation_and_a_q
     winner = reservations[0].user
     others = [person for person in people if person != winner]
     joins = [
-        lambda person=person: services.join_waitlist(by=person, pool=pool) for person in others
+        lambda person=person: lending_services.join_waitlist(by=person, pool=pool)
+        for person in others
     ]
     assert race(joins, lambda error: f"error: {error!r}") == ["ok"] * (RESIDENTS - 1)
     entries = list(WaitlistEntry.objects.filter(pool=pool))
     assert len(entries) == RESIDENTS - 1
-    assert sorted(services.waitlist_position(entry) for entry in entries) == list(
+    assert sorted(lending_services.waitlist_position(entry) for entry in entries) == list(
         range(1, RESIDENTS)
     )
     assert sorted(
-        position for person in others for position in services.waitlist_positions(person).values()
+        position
+        for person in others
+        for position in lending_services.waitlist_positions(person).values()
     ) == list(range(1, RESIDENTS))
 
 
@@ -107,11 +114,11 @@ def _two_desks(pool, librarian, round_number: int):
     at the counter (the pool's second device makes that look free)."""
     device = pool.devices.order_by("pk").first()
     now = timezone.now() + datetime.timedelta(days=30 * round_number)
-    reserved = services.reserve_loan(
+    reserved = lending_services.reserve_loan(
         by=UserFactory(), pool=pool, pickup_date=timezone.localtime(now).date(), now=now
     )
     works = [
-        lambda: services.lend_at_desk(
+        lambda: lending_services.lend_at_desk(
             by=librarian, pool=pool, borrower=UserFactory(), devices=[device], now=now
         ),
         lambda: services.hand_out(by=librarian, reservation=reserved, devices=[device], now=now),
@@ -120,7 +127,7 @@ def _two_desks(pool, librarian, round_number: int):
     open_items = LoanItem.objects.filter(device=device, returned_at__isnull=True).count()
     loan = Loan.objects.filter(items__device=device, closed_at__isnull=True).first()
     if loan is not None:
-        services.return_by_code(by=librarian, code=device.asset_tag, now=now)
+        lending_services.return_by_code(by=librarian, code=device.asset_tag, now=now)
     return outcomes, open_items
 
 

@@ -26,21 +26,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from booking.availability import peak_reserved
-from booking.models import (
-    AgreementAcceptance,
-    BorrowingAgreement,
-    LibraryCard,
-    Loan,
-    Reservation,
-    Series,
-    WaitlistEntry,
-)
+from booking.models import Loan, Reservation, Series
 from booking.services import closed_dates
 from courses.models import Certificate, Course, Enrollment
 from demo.data import booking as booking_demo_data
 from demo.data import lending as demo_lending_data
 from demo.data import organizations as demo_data
 from devices.models import Device, DevicePool
+from lending.models import AgreementAcceptance, BorrowingAgreement, LibraryCard, WaitlistEntry
 from organizations.models import Membership, Organization, Role
 from reports.figures import build_report
 from reports.periods import parse_period

@@ -18,21 +18,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from booking.availability import peak_reserved, reserved_intervals
-from booking.models import (
-    AgreementAcceptance,
-    BorrowingAgreement,
-    LendingPolicy,
-    LibraryCard,
-    Loan,
-    LoanItem,
-    OverdueNotice,
-    Reservation,
-    WaitlistEntry,
-)
+from booking.models import Loan, LoanItem, Reservation
 from booking.services import closed_dates
 from demo.data import lending as demo_lending_data
 from demo.data.organizations import DEMO_PASSWORD
 from devices.models import Device, DeviceEvent, DevicePool
+from lending.models import (
+    AgreementAcceptance,
+    BorrowingAgreement,
+    LendingPolicy,
+    LibraryCard,
+    OverdueNotice,
+    WaitlistEntry,
+)
 from organizations.models import Organization
 from tests.demo.conftest import seed_once
 

@@ -28,11 +28,13 @@ from accounts import services as account_services
 from accounts.mfa import has_totp
 from accounts.models import ErasureRequest, User
 from booking import services as booking
-from booking.models import Loan, LoanItem, OverdueNotice, Reservation, Series
+from booking.models import Loan, LoanItem, Reservation, Series
 from courses import services as courses
 from courses.models import Attendance, Certificate
 from devices import services as device_services
 from devices.models import Device
+from lending import services as lending_services
+from lending.models import OverdueNotice
 from organizations.models import Role
 from reports.models import MonthlyReportSent, MonthlyReportSubscription, ReportRun
 from tests.factories import (
@@ -149,7 +151,9 @@ def world(organization, other_organization, client):
     laptops = LendingPoolFactory(organization=library, name="Leih-Laptops")
     laptop_devices = [DeviceFactory(pool=laptops, name=f"Laptop {n}") for n in range(1, 4)]
     agreement = BorrowingAgreementFactory(organization=library)
-    booking.set_library_card(by=librarian, organization=library, user=person, number="ZQ-4711")
+    lending_services.set_library_card(
+        by=librarian, organization=library, user=person, number="ZQ-4711"
+    )
     # A request to delete her account that staff recorded and she objected to.
     ErasureRequest.objects.create(
         user=person,
@@ -184,7 +188,7 @@ def world(organization, other_organization, client):
     OverdueNotice.objects.create(loan=past_loan, kind=OverdueNotice.Kind.OVERDUE, days=1)
     # Today: the librarian lends her a laptop at the desk (she signs the agreement there) and
     # takes it back damaged; the note goes into the device's history too.
-    today_loan = booking.lend_at_desk(
+    today_loan = lending_services.lend_at_desk(
         by=librarian,
         pool=laptops,
         borrower=person,
@@ -204,7 +208,7 @@ def world(organization, other_organization, client):
     )
     # She lends a laptop to another resident at the desk (recording his signature) and takes
     # it back.
-    lent = booking.lend_at_desk(
+    lent = lending_services.lend_at_desk(
         by=person,
         pool=laptops,
         borrower=borrower,
@@ -219,16 +223,16 @@ def world(organization, other_organization, client):
         ],
     )
     # A pick-up reserved for later.
-    pickup = booking.reserve_loan(by=person, pool=laptops, pickup_date=next_weekday(3))
+    pickup = lending_services.reserve_loan(by=person, pool=laptops, pickup_date=next_weekday(3))
     # A waiting list: the only tablet is out with the borrower; she waits, then a classmate.
     tablets = LendingPoolFactory(organization=library, name="Leih-Tablets")
     tablet = DeviceFactory(pool=tablets, name="Tablet 1")
-    booking.accept_agreement(by=classmate, agreement=agreement)
-    tablet_loan = booking.lend_at_desk(
+    lending_services.accept_agreement(by=classmate, agreement=agreement)
+    tablet_loan = lending_services.lend_at_desk(
         by=librarian, pool=tablets, borrower=borrower, devices=[tablet]
     )
-    waiting = booking.join_waitlist(by=person, pool=tablets)
-    booking.join_waitlist(by=classmate, pool=tablets)
+    waiting = lending_services.join_waitlist(by=person, pool=tablets)
+    lending_services.join_waitlist(by=classmate, pool=tablets)
 
     # --- devices: she sends a laptop to repair and back ------------------------------------
     spare = DeviceFactory(pool=laptops, name="Laptop 4")

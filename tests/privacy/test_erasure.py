@@ -18,10 +18,12 @@ from django.utils import timezone
 from accounts.models import AuditLog, User
 from accounts.privacy import ErasureBlocked, erase_person, erasure_blockers
 from booking import services as booking
-from booking.models import Loan, LoanItem, Reservation, Series, WaitlistEntry
+from booking.models import Loan, LoanItem, Reservation, Series
 from courses import services as courses
 from courses.models import Attendance, Certificate, Course, Enrollment
 from devices.models import DeviceEvent
+from lending import services as lending_services
+from lending.models import WaitlistEntry
 from reports.figures import build_report
 from reports.opendata import build_statistics
 from reports.periods import month_period
@@ -202,7 +204,7 @@ def test_a_staff_members_erasure_is_logged_as_theirs(world):
 
 def test_an_open_loan_blocks_erasure_and_nothing_changes(world):
     laptop = world.laptops.devices.get(name="Laptop 1")
-    booking.lend_at_desk(
+    lending_services.lend_at_desk(
         by=world.librarian, pool=world.laptops, borrower=world.person, devices=[laptop]
     )
     rows_before = counts()
@@ -270,7 +272,7 @@ def test_a_device_held_for_the_person_goes_to_the_next_one_waiting(world):
             )
         ],
     )
-    booking.offer_next(pool=world.tablets)
+    lending_services.offer_next(pool=world.tablets)
     world.waiting.refresh_from_db()
     assert world.waiting.status == WaitlistEntry.Status.OFFERED
     hold = world.waiting.reservation

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.models import AuditLog
-from booking.models import Loan, LoanItem, Reservation, Series, WaitlistEntry
+from booking.models import Loan, LoanItem, Reservation, Series
 from booking.retention import unlink_people
+from lending.models import WaitlistEntry
 from organizations.models import Role
 from tests.factories import (
     DeviceFactory,

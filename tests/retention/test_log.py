@@ -21,6 +21,7 @@ from booking.services.loans import ItemReturn, return_items
 from courses.models import Attendance
 from courses.retention import unlink_participants
 from courses.services.enrollment import enrol
+from lending import services as lending_services
 from organizations.models import Role
 from tests.factories import (
     CourseFactory,
@@ -186,7 +187,7 @@ def test_the_real_services_log_is_cleared_for_the_person_and_kept_for_staff(
             start=start,
             end=start + datetime.timedelta(hours=1),
         )
-        loan = booking.lend_at_desk(
+        loan = lending_services.lend_at_desk(
             by=staff, pool=lending_pool, borrower=resident, devices=[device]
         )
         item = LoanItem.objects.get(loan=loan)

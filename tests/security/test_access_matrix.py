@@ -25,20 +25,11 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from accounts.services import create_api_token
-from booking.models import (
-    AgreementAcceptance,
-    CalendarToken,
-    LendingPolicy,
-    LibraryCard,
-    Loan,
-    LoanItem,
-    Reservation,
-    Series,
-    WaitlistEntry,
-)
+from booking.models import CalendarToken, Loan, LoanItem, Reservation, Series
 from booking.services import pool_feed_key
 from courses.models import Attendance, Certificate, Course, Enrollment, Meeting
 from devices.models import Device, DevicePool
+from lending.models import AgreementAcceptance, LendingPolicy, LibraryCard, WaitlistEntry
 from organizations.models import Location, Membership, Organization, Role
 from reports.models import MonthlyReportSubscription, ReportRun
 from tests.factories import (

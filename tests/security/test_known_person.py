@@ -13,7 +13,8 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from accounts.services import create_api_token
-from booking.models import LibraryCard, Loan
+from booking.models import Loan
+from lending.models import LibraryCard
 from organizations.models import Organization, Role
 from organizations.people import known_people
 from tests.factories import (

@@ -1,0 +1,147 @@
+"""The residents' lending forms: find a pool, reserve a device for a pick-up day (accepting
+the borrowing agreement in the same step), join a waiting list, accept an agreement."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from booking import services as booking_services
+from devices.models import DevicePool, DeviceType
+from organizations.models import District
+
+from .models import BorrowingAgreement
+
+# Far above any pool (the service checks the pool's own limits with its own message); this
+# only keeps absurd numbers away from the database.
+MAX_QUANTITY = 100
+
+
+class PoolFilterForm(forms.Form):
+    """Where (district) and what (kind of device). Empty means any; an unknown value is
+    ignored rather than refused, since it comes from a link or an old bookmark."""
+
+    district = forms.ChoiceField(label=_("Place"), required=False)
+    kind = forms.ChoiceField(label=_("Kind of device"), required=False)
+
+    def __init__(self, *args, districts: list[District], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", _("All places"))] + [
+            (district.slug, district.name) for district in districts
+        ]
+        self.fields["kind"].choices = [("", _("All kinds")), *DeviceType.Kind.choices]
+
+    def filters(self) -> dict[str, str]:
+        if not self.is_valid():
+            # Keep whichever of the two is valid.
+            return {
+                name: self.data.get(name, "")
+                for name in ("district", "kind")
+                if name not in self.errors
+            }
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class AcceptField(forms.BooleanField):
+    default_error_messages = {
+        "required": _("Please accept the borrowing agreement to continue."),
+    }
+
+
+class LoanReservationForm(forms.Form):
+    """A pick-up day, how many devices (only when the pool allows more than one per person),
+    and the acceptance of the organization's agreement when the person has not accepted it.
+    Whether a device is free, and the pool's limits, are the service's to say."""
+
+    pickup_date = forms.DateField(
+        label=_("Pick-up day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The loan period begins on this day."),
+    )
+    quantity = forms.IntegerField(
+        label=_("Number of devices"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
+    agreement_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    accept = AcceptField(required=True)
+
+    def __init__(
+        self,
+        *args,
+        pool: DevicePool,
+        agreement: BorrowingAgreement | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = pool
+        self.agreement = agreement
+        today = timezone.localdate()
+        self.fields["pickup_date"].widget.attrs.update(
+            {"min": today.isoformat(), "autocomplete": "off"}
+        )
+        if pool.max_days_ahead:
+            last = today + datetime.timedelta(days=pool.max_days_ahead)
+            self.fields["pickup_date"].widget.attrs["max"] = last.isoformat()
+        if pool.per_person_limit == 1:
+            del self.fields["quantity"]
+        # Otherwise the form's bound only keeps absurd numbers out; the pool's own limit is
+        # the service's to check, with a message that names it.
+        if agreement is None:
+            del self.fields["accept"]
+            del self.fields["agreement_version"]
+        else:
+            self.fields["accept"].label = _("I accept the “%(title)s” (version %(version)d).") % {
+                "title": agreement.title,
+                "version": agreement.version,
+            }
+            self.fields["agreement_version"].initial = agreement.version
+
+    def clean_pickup_date(self) -> datetime.date:
+        day = self.cleaned_data["pickup_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later day."))
+        if day.year > booking_services.LATEST_YEAR:
+            raise forms.ValidationError(_("Choose a day within the pool's booking horizon."))
+        return day
+
+    def clean(self) -> dict:
+        data = super().clean()
+        changed = self.agreement is not None and (
+            data.get("agreement_version") != self.agreement.version
+        )
+        if changed and data.get("accept"):
+            # The agreement changed between showing the form and sending it.
+            self.add_error(
+                "accept",
+                _("The agreement has changed since you opened this page. Please read it again."),
+            )
+        return data
+
+    def reservation(self) -> dict:
+        return {
+            "pickup_date": self.cleaned_data["pickup_date"],
+            "quantity": self.cleaned_data.get("quantity") or 1,
+        }
+
+
+class WaitlistForm(forms.Form):
+    quantity = forms.IntegerField(
+        label=_("Number of devices"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
+class AcceptAgreementForm(forms.Form):
+    accept = AcceptField(required=True)
+
+    def __init__(self, *args, agreement: BorrowingAgreement, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accept"].label = _("I accept the “%(title)s” (version %(version)d).") % {
+            "title": agreement.title,
+            "version": agreement.version,
+        }

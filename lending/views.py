@@ -1,0 +1,442 @@
+"""Lending to residents: the lendable pools, one pool with its reserve form, one reservation,
+"my loans" (renew, waiting lists, reservations to pick up), and borrowing agreements.
+
+Looking is public; everything that writes needs a login. Residents reach only their own
+loans, reservations and waiting-list entries: anything else is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from booking import services as booking_services
+from booking.models import Loan, LoanItem, Reservation
+from core import once
+from core.errors import DomainError
+from core.htmx import partial_request
+from devices.models import DevicePool
+from organizations.models import District
+
+from . import services
+from .forms import AcceptAgreementForm, LoanReservationForm, PoolFilterForm, WaitlistForm
+from .models import AgreementAcceptance, BorrowingAgreement, WaitlistEntry
+
+RETURNED_SHOWN = 10
+
+
+# ---------------------------------------------------------------------------------------
+# Scopes
+
+
+def lendable_pools() -> QuerySet[DevicePool]:
+    """Active pools lent to residents, of active organizations: what anyone may look at."""
+    return DevicePool.objects.filter(
+        booking_scope=DevicePool.Scope.RESIDENTS, is_active=True, organization__is_active=True
+    )
+
+
+def _my_reservations(user) -> QuerySet[Reservation]:
+    return Reservation.objects.filter(
+        user=user, pool__booking_scope=DevicePool.Scope.RESIDENTS
+    ).select_related("pool__organization", "pool__location")
+
+
+def _my_loans(user) -> QuerySet[Loan]:
+    items = LoanItem.objects.select_related("device__device_type").order_by("device__name", "pk")
+    return (
+        Loan.objects.filter(borrower=user)
+        .select_related("pool__organization")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+
+
+def _long_date(value: datetime.date | datetime.datetime) -> str:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return date_format(value, "DATE_FORMAT")
+
+
+# ---------------------------------------------------------------------------------------
+# The pools
+
+
+@require_safe
+def pools(request: HttpRequest) -> HttpResponse:
+    """Every lendable pool, by organization, with how many devices are free now or when the
+    next one is; filtered by place and kind of device."""
+    districts = list(District.objects.filter(organizations__pools__in=lendable_pools()).distinct())
+    form = PoolFilterForm(request.GET or None, districts=districts)
+    filters = form.filters() if request.GET else {}
+    shown = lendable_pools()
+    if filters.get("district"):
+        shown = shown.filter(organization__district__slug=filters["district"])
+    if filters.get("kind"):
+        shown = shown.filter(
+            pk__in=lendable_pools().filter(device_types__kind=filters["kind"]).values("pk")
+        )
+    shown = list(
+        shown.select_related("organization__district", "location")
+        .prefetch_related("device_types")
+        .order_by("organization__name", "name")
+    )
+    outlook = services.lending_outlook(shown)
+    for pool in shown:
+        pool.outlook = outlook.get(pool.pk)
+    context = {"form": form, "pools": shown, "filtered": bool(filters)}
+    template = "lending/pool_list.html" + ("#results" if partial_request(request) else "")
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _pool_context(request: HttpRequest, pool: DevicePool) -> dict:
+    """What the pool page shows besides the form: the agreement, whether the person is
+    blocked, their place on the waiting list, and the outlook."""
+    user = request.user
+    context = {
+        "pool": pool,
+        "outlook": services.lending_outlook([pool]).get(pool.pk),
+        "agreement": services.current_agreement(pool.organization),
+        "due_example": services.due_date(pool, timezone.localdate()),
+        "blocked": "",
+        "entry": None,
+    }
+    if user.is_authenticated:
+        try:
+            services.ensure_not_blocked(user)
+        except services.Blocked as error:
+            context["blocked"] = str(error)
+        entry = WaitlistEntry.objects.active().filter(pool=pool, user=user).first()
+        if entry is not None:
+            entry.position = services.waitlist_position(entry)
+            entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
+        context["entry"] = entry
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+def pool(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pool: where and when to pick it up, the loan period, and the reserve form (with
+    the agreement to accept in the same step, when the person has not accepted it yet)."""
+    pool = get_object_or_404(
+        lendable_pools()
+        .select_related("organization", "location")
+        .prefetch_related("device_types"),
+        pk=pk,
+    )
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context = _pool_context(request, pool)
+    agreement = context["agreement"]
+    needs = (
+        request.user.is_authenticated
+        and agreement is not None
+        and services.needs_agreement(request.user, pool.organization)
+    )
+    outlook = context["outlook"]
+    form = LoanReservationForm(
+        request.POST or None,
+        pool=pool,
+        agreement=agreement if needs else None,
+        # The first day a device is free, so that most people only press "Reserve".
+        initial={"pickup_date": (outlook and outlook.next_free) or timezone.localdate()},
+    )
+    context.update(form=form, needs_agreement=needs)
+    if request.method == "GET":
+        return render(request, "lending/pool_detail.html", context)
+    if not form.is_valid():
+        return render(request, "lending/pool_detail.html", context, status=400)
+    if (repeated := once.claim(request)) is not None:
+        return repeated
+    try:
+        if needs:
+            services.accept_agreement(by=request.user, agreement=agreement)
+        reservation = services.reserve_loan(by=request.user, pool=pool, **form.reservation())
+    except booking_services.PoolExhausted as error:
+        form.add_error(None, error)
+        context["exhausted"] = True
+    except services.Blocked as error:
+        form.add_error(None, error)
+        context["blocked"] = str(error)
+    except DomainError as error:
+        form.add_error(None, error)
+    else:
+        once.done(request, reverse("lending:reservation", kwargs={"pk": reservation.pk}))
+        messages.success(
+            request,
+            _("Reserved: %(pool)s. Please pick it up on %(day)s.")
+            % {"pool": pool.name, "day": _long_date(reservation.start)},
+        )
+        return redirect("lending:reservation", pk=reservation.pk)
+    once.release(request)
+    return render(request, "lending/pool_detail.html", context, status=400)
+
+
+# ---------------------------------------------------------------------------------------
+# One reservation, cancelling it
+
+
+@require_safe
+@login_required
+def reservation(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = get_object_or_404(_my_reservations(request.user), pk=pk)
+    pickup = timezone.localtime(reservation.start).date()
+    now = timezone.now()
+    # Picked up: the loan's own due day (handed out late, set at the desk, renewed).
+    loan = reservation.loans.order_by("-due_at").first()
+    picked_up = loan is not None
+    due_day = (
+        services.last_day(loan.due_at) if picked_up else services.due_date(reservation.pool, pickup)
+    )
+    # A device held from the waiting list: picked up any day of the hold.
+    held = WaitlistEntry.objects.filter(
+        reservation=reservation, status=WaitlistEntry.Status.OFFERED
+    ).first()
+    return render(
+        request,
+        "lending/reservation_detail.html",
+        {
+            "reservation": reservation,
+            "pool": reservation.pool,
+            "pickup_date": pickup,
+            "pickup_by": services.last_day(held.hold_until) if held else None,
+            "due_date": due_day,
+            "can_cancel": reservation.is_active and not picked_up and reservation.end > now,
+            "picked_up": picked_up,
+        },
+    )
+
+
+@require_POST
+@login_required
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = get_object_or_404(_my_reservations(request.user), pk=pk)
+    try:
+        services.cancel_loan_reservation(by=request.user, reservation=reservation)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("lending:reservation", pk=reservation.pk)
+    messages.success(
+        request, _("Your reservation of %(pool)s is cancelled.") % {"pool": reservation.pool.name}
+    )
+    return redirect("lending:my_loans")
+
+
+# ---------------------------------------------------------------------------------------
+# My loans, renewing
+
+
+def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = None) -> dict:
+    user, now = request.user, timezone.now()
+    loans = _my_loans(user)
+    open_loans = list(loans.open().order_by("due_at", "pk"))
+    for loan in open_loans:
+        loan.refusal = (refused or {}).get(loan.pk, "")
+        loan.due_day = services.last_day(loan.due_at)
+    returned = list(
+        loans.filter(closed_at__isnull=False).order_by("-closed_at", "-pk")[:RETURNED_SHOWN]
+    )
+    to_pick_up = list(
+        _my_reservations(user)
+        .filter(status__in=booking_services.ACTIVE_STATUSES, end__gt=now, loans__isnull=True)
+        .order_by("start", "pk")
+    )
+    held = dict(
+        WaitlistEntry.objects.filter(
+            reservation__in=to_pick_up, status=WaitlistEntry.Status.OFFERED
+        ).values_list("reservation_id", "hold_until")
+    )
+    for reservation in to_pick_up:
+        reservation.pickup_date = timezone.localtime(reservation.start).date()
+        hold_until = held.get(reservation.pk)
+        reservation.pickup_by = services.last_day(hold_until) if hold_until else None
+    entries = list(
+        WaitlistEntry.objects.active()
+        .filter(user=user)
+        .select_related("pool__organization")
+        .in_order()
+    )
+    if entries:
+        positions = services.waitlist_positions(user)
+        for entry in entries:
+            entry.position = positions.get(entry.pk)
+            entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
+    return {
+        "open_loans": open_loans,
+        "returned": returned,
+        "to_pick_up": to_pick_up,
+        "entries": entries,
+        "blocked": any(loan.is_overdue(now) for loan in open_loans),
+        "now": now,
+    }
+
+
+def _render_my_loans(
+    request: HttpRequest, *, status: int = 200, refused: dict[int, str] | None = None
+) -> HttpResponse:
+    context = _my_loans_context(request, refused)
+    return render(request, "lending/my_loans.html", context, status=status)
+
+
+@require_safe
+@login_required
+def my_loans(request: HttpRequest) -> HttpResponse:
+    """Open loans (renew), reservations to pick up, waiting lists, the last returned loans."""
+    return _render_my_loans(request)
+
+
+def _render_loan(
+    request: HttpRequest, loan: Loan, *, refusal: str = "", renewed: str = ""
+) -> HttpResponse:
+    """The one loan's card, for htmx (200 even for a refusal: htmx swaps only 2xx)."""
+    loan = _my_loans(request.user).get(pk=loan.pk)
+    loan.refusal, loan.renewed = refusal, renewed
+    loan.due_day = services.last_day(loan.due_at)
+    context = {"loan": loan, "now": timezone.now()}
+    return render(request, "lending/my_loans.html#loan-card", context)
+
+
+@require_POST
+@login_required
+def renew(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = get_object_or_404(_my_loans(request.user), pk=pk)
+    try:
+        loan = services.renew(by=request.user, loan=loan)
+    except DomainError as error:
+        if partial_request(request):
+            return _render_loan(request, loan, refusal=str(error))
+        messages.error(request, str(error))
+        return _render_my_loans(request, status=409, refused={loan.pk: str(error)})
+    text = _("Renewed: %(pool)s is now due on %(day)s.") % {
+        "pool": loan.pool.name,
+        "day": _long_date(services.last_day(loan.due_at)),
+    }
+    if partial_request(request):
+        return _render_loan(request, loan, renewed=text)
+    messages.success(request, text)
+    return redirect("lending:my_loans")
+
+
+# ---------------------------------------------------------------------------------------
+# Waiting lists
+
+
+@require_POST
+@login_required
+def waitlist_join(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = get_object_or_404(lendable_pools(), pk=pk)
+    form = WaitlistForm(request.POST)
+    if not form.is_valid():
+        return render(request, "400.html", status=400)
+    try:
+        entry = services.join_waitlist(
+            by=request.user, pool=pool, quantity=form.cleaned_data["quantity"] or 1
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("lending:pool", pk=pool.pk)
+    messages.success(
+        request,
+        _(
+            "You are on the waiting list for %(pool)s: number %(position)d. When a device is "
+            "held for you, we send you an email."
+        )
+        % {"pool": pool.name, "position": services.waitlist_position(entry)},
+    )
+    return redirect("lending:my_loans")
+
+
+@require_POST
+@login_required
+def waitlist_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    # Not only lendable pools: a person can leave the list of a pool that stopped lending.
+    pool = get_object_or_404(
+        DevicePool.objects.filter(booking_scope=DevicePool.Scope.RESIDENTS), pk=pk
+    )
+    if not WaitlistEntry.objects.active().filter(pool=pool, user=request.user).exists():
+        messages.info(request, _("You are not on the waiting list for %(pool)s.") % {"pool": pool})
+        return redirect("lending:my_loans")
+    try:
+        services.leave_waitlist(by=request.user, pool=pool)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("You have left the waiting list for %(pool)s.") % {"pool": pool.name}
+        )
+    return redirect("lending:my_loans")
+
+
+# ---------------------------------------------------------------------------------------
+# Borrowing agreements
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def agreement(request: HttpRequest, pk: int) -> HttpResponse:
+    """The text; for a logged-in person who has not accepted the current version, the form
+    to accept it; otherwise when they accepted it."""
+    agreement = get_object_or_404(
+        BorrowingAgreement.objects.filter(organization__is_active=True).select_related(
+            "organization"
+        ),
+        pk=pk,
+    )
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    current = services.current_agreement(agreement.organization)
+    acceptance = None
+    if request.user.is_authenticated:
+        acceptance = AgreementAcceptance.objects.filter(
+            agreement=agreement, user=request.user
+        ).first()
+    form = None
+    if request.user.is_authenticated and acceptance is None and current == agreement:
+        form = AcceptAgreementForm(request.POST or None, agreement=agreement)
+    context = {
+        "agreement": agreement,
+        "current": current,
+        "acceptance": acceptance,
+        "form": form,
+        "next": _safe_next(request),
+    }
+    if request.method == "GET":
+        return render(request, "lending/agreement_detail.html", context)
+    if form is None:
+        messages.info(request, _("There is nothing to accept here."))
+        return redirect("lending:agreement", pk=agreement.pk)
+    if not form.is_valid():
+        return render(request, "lending/agreement_detail.html", context, status=400)
+    try:
+        services.accept_agreement(by=request.user, agreement=agreement)
+    except DomainError as error:
+        form.add_error(None, error)
+        return render(request, "lending/agreement_detail.html", context, status=400)
+    messages.success(
+        request,
+        _("You accepted “%(title)s” (version %(version)d).")
+        % {"title": agreement.title, "version": agreement.version},
+    )
+    return redirect(context["next"] or reverse("lending:agreement", kwargs={"pk": agreement.pk}))
