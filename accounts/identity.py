@@ -25,9 +25,13 @@ from typing import Any
 import requests
 from allauth.account.signals import user_logged_in
 from allauth.mfa.stages import AuthenticateStage as _AllauthAuthenticateStage
-from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, get_adapter
+from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.conf import settings
 from django.dispatch import Signal, receiver
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from . import mfa
 
@@ -116,13 +120,6 @@ def provider_logout_url(request, remembered: dict[str, Any] | None) -> str | Non
     for the provider the session logged in with; None where the provider offers none."""
     if not remembered:
         return None
-    from allauth.socialaccount.models import SocialApp
-    from allauth.socialaccount.providers.openid_connect.views import (
-        OpenIDConnectOAuth2Adapter,
-    )
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
     try:
         adapter = OpenIDConnectOAuth2Adapter(request, remembered["provider_id"])
         endpoint = adapter.openid_config.get("end_session_endpoint")
@@ -147,8 +144,6 @@ PAGES_POSTING_TO_PROVIDERS = frozenset(
 
 def provider_origins() -> list[str]:
     """The origins (scheme://host[:port]) of every configured identity provider."""
-    from allauth.socialaccount.adapter import get_adapter
-
     origins = set()
     for app in get_adapter().list_apps(None, provider="openid_connect"):
         parts = urllib.parse.urlsplit((app.settings or {}).get("server_url", ""))

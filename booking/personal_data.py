@@ -27,6 +27,7 @@ from accounts.privacy import PersonalData, register
 from devices.models import Device, DeviceEvent, DevicePool
 from devices.services import REASON_MAX_LENGTH
 
+from . import services
 from .models import CalendarToken, Loan, LoanItem, Reservation, Series
 
 ACTIVE = (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED)
@@ -140,8 +141,6 @@ def _cancel_open(user: User) -> None:
     lesson booking under way stays: it ends by itself, as an anonymous row. Pick-ups from a
     pool lent to residents and waiting lists are lending's (``lending.personal_data``, which
     runs its part in its own section)."""
-    from . import services
-
     now = timezone.now()
     for reservation in open_reservations(user, now).exclude(
         pool__booking_scope=DevicePool.Scope.RESIDENTS

@@ -37,6 +37,7 @@ from django.utils import timezone
 from accounts.models import User
 from booking.models import Loan, LoanItem, Reservation
 from booking.services import closed_dates, local_datetime
+from demo.data import devices as device_demo_data
 from demo.data import lending as data
 from demo.data import organizations as organization_demo_data
 from devices.models import Device, DeviceEvent, DevicePool
@@ -361,8 +362,6 @@ def _seed_agreements(
 
 
 def _pool_states(organizations: dict[str, Organization]) -> dict[tuple[str, str], PoolState]:
-    from demo.data import devices as device_demo_data
-
     added = {
         (entry["organization"], entry["name"]): entry["added"]
         for entry in device_demo_data.POOLS

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from booking.models import Loan, Reservation
 from booking.services.dates import last_day
 from core.mail import send_to_user
+
+from .models import WaitlistEntry
 
 
 def _pickup_by(hold_until):
@@ -16,8 +20,6 @@ def send_lending_email(kind: str, reservation_id: int) -> None:
     """A reserved loan: the pick-up day, the due date, where to go and what to bring."""
     if kind != "reserved":
         raise ValueError(kind)
-    from django.utils import timezone
-
     reservation = (
         Reservation.objects.select_related("pool__organization", "pool__location", "user")
         .filter(pk=reservation_id, status=Reservation.Status.CONFIRMED)
@@ -44,8 +46,6 @@ WAITLIST_KINDS = {"offered": "offered", "expired": "expired"}
 def send_waitlist_email(entry_id: int, kind: str) -> None:
     """Sent only while the entry is in the state the email speaks of: a person who left in
     the meantime hears nothing more."""
-    from .models import WaitlistEntry
-
     if kind not in WAITLIST_KINDS:
         raise ValueError(kind)
     entry = (

@@ -22,6 +22,7 @@ from booking import personal_data as booking_data
 from booking.personal_data import choice_label
 from devices.models import DevicePool
 
+from . import services
 from .models import AgreementAcceptance, LibraryCard, OverdueNotice, WaitlistEntry
 
 # --- what the person recorded at the desk (staff): booking's section, with the signatures ---
@@ -55,8 +56,6 @@ register(
 def _cancel_open(user: User) -> None:
     """Leave every waiting list (a device held for the person goes to the next one), then
     cancel the pick-ups that nothing was handed out for (on their day too)."""
-    from . import services
-
     now = timezone.now()
     pools = DevicePool.objects.filter(
         waitlist__user=user, waitlist__status__in=WaitlistEntry.ACTIVE
@@ -164,9 +163,7 @@ register(
 
 
 def export_waitlist(user: User) -> list[dict[str, Any]]:
-    from .services import waitlist_positions
-
-    positions = waitlist_positions(user)
+    positions = services.waitlist_positions(user)
     return [
         {
             "pool": row["pool__name"],

@@ -5,23 +5,23 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from booking.models import Loan
+from booking.services.reservations import offer_freed_devices
 from booking.signals import devices_freed, handed_out, loan_closed
 from devices.models import DevicePool
+
+from .models import WaitlistEntry
+from .tasks import offer_waitlist
 
 
 @receiver(devices_freed, sender=DevicePool, dispatch_uid="lending.offer_waitlist")
 def on_devices_freed(sender, pool_id: int, **kwargs) -> None:
     """Devices of a residents' pool came free: the waiting list gets them first."""
-    from .tasks import offer_waitlist
-
     offer_waitlist.enqueue(pool_id)
 
 
 @receiver(handed_out, sender=Loan, dispatch_uid="lending.waitlist_fulfilled")
 def on_handed_out(sender, loan: Loan, reservation, now, **kwargs) -> None:
     """The device held for a waiting person was picked up: the entry is fulfilled."""
-    from .models import WaitlistEntry
-
     WaitlistEntry.objects.filter(
         reservation=reservation, status=WaitlistEntry.Status.OFFERED
     ).update(status=WaitlistEntry.Status.FULFILLED, closed_at=now)
@@ -31,10 +31,6 @@ def on_handed_out(sender, loan: Loan, reservation, now, **kwargs) -> None:
 def on_loan_closed(sender, loan: Loan, **kwargs) -> None:
     """Back from an overdue loan, the borrower may borrow again: devices that were not held
     for them while they were blocked are offered now where they wait."""
-    from booking.services.reservations import offer_freed_devices
-
-    from .models import WaitlistEntry
-
     waited = DevicePool.objects.filter(
         waitlist__user_id=loan.borrower_id, waitlist__status=WaitlistEntry.Status.WAITING
     ).exclude(pk=loan.pool_id)

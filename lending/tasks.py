@@ -2,40 +2,44 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.tasks import task
+
+from devices.models import DevicePool
+
+from . import emails
+
+
+def _services():
+    # Services enqueue these tasks (imported at module level there); a task runs a service's
+    # work when it runs, so this one direction is imported late.
+    from . import services
+
+    return services
 
 
 @task()
 def offer_waitlist(pool_id: int) -> list[int]:
     """A device of a residents' pool came free: offer it to the next people waiting."""
-    from devices.models import DevicePool
-
-    from . import services
-
-    return [entry.pk for entry in services.offer_next(pool=DevicePool(pk=pool_id))]
+    return [entry.pk for entry in _services().offer_next(pool=DevicePool(pk=pool_id))]
 
 
 @task()
 def send_waitlist_email(entry_id: int, kind: str) -> None:
     """A device is held for a waiting person ("offered"), or the hold ran out ("expired")."""
-    from . import emails
-
     emails.send_waitlist_email(entry_id, kind)
 
 
 @task()
 def send_lending_email(kind: str, reservation_id: int) -> None:
     """A loan is reserved: where and when to pick it up, and what to bring."""
-    from . import emails
-
     emails.send_lending_email(kind, reservation_id)
 
 
 @task()
 def send_loan_notice(loan_id: int, kind: str, days: int) -> None:
     """A reminder before the due date, or an overdue notice after it."""
-    from . import emails
-
     emails.send_loan_notice(loan_id, kind, days)
 
 
@@ -43,10 +47,7 @@ def send_loan_notice(loan_id: int, kind: str, days: int) -> None:
 def send_overdue_notices(today: str | None = None) -> dict[str, int]:
     """The daily lending job: overdue reminders and notices, then expired waiting-list holds.
     ``today`` as an ISO date, for catching up a missed day."""
-    import datetime
-
-    from . import services
-
+    services = _services()
     summary = services.send_overdue_notices(
         today=datetime.date.fromisoformat(today) if today else None
     )
@@ -62,6 +63,4 @@ def send_overdue_notices(today: str | None = None) -> dict[str, int]:
 
 @task()
 def expire_waitlist_holds() -> int:
-    from . import services
-
-    return services.expire_holds()
+    return _services().expire_holds()

@@ -1,8 +1,7 @@
 """The shape of the code (issue #16): imports point one way, between apps and inside each
 app; no module reaches for another's private names; a function-level import says why.
 
-Parsed with ``ast``, nothing is imported. The lending and demo apps arrive at the merge of
-issue #16; a missing app is simply not there to check.
+Parsed with ``ast``, nothing is imported.
 """
 
 from __future__ import annotations
@@ -28,41 +27,6 @@ LAYERS = [
 ]
 TOP = ["config", "demo"]  # import anything; nothing imports them
 APPS = [app for app in LAYERS + TOP if (ROOT / app).is_dir()]
-
-# Modules that the parallel branches of issue #16 move or rewrite (the lending app, the demo
-# app). They may not be edited on this branch; the lead converts them at the merge and then
-# deletes these entries. Each entry: (module, the imported name or module).
-LENDING_AND_DEMO_AT_MERGE = {
-    # booking.services.rules is only the lending modules' shim of booking.services.policy.
-    ("booking.services.lending", "booking.services.dates._closes"),
-    ("booking.services.lending", "booking.services.loans._create_items"),
-    ("booking.services.lending", "booking.services.loans._locked_devices"),
-    ("booking.services.lending", "booking.services.rules._exhausted"),
-    ("booking.services.lending", "booking.services.rules._lock"),
-    ("booking.services.lending", "booking.services.rules._locked_pool"),
-    ("booking.services.lending", "booking.services.rules._per_person_error"),
-    ("booking.services.lending", "booking.services.rules._utc"),
-    ("booking.services.waitlist", "booking.services.lending._agreement_required"),
-    ("booking.services.waitlist", "booking.services.lending._ensure_lends"),
-    ("booking.services.waitlist", "booking.services.rules._lock"),
-    ("booking.services.waitlist", "booking.services.rules._locked_pool"),
-    ("booking.services.waitlist", "booking.services.rules._utc"),
-    ("booking.services.overdue", "booking.services.lending._due_day"),
-    # booking.emails stays in booking but uses a helper of the lending service.
-    ("booking.emails", "booking.services.lending._due_day"),
-}
-
-
-# Modules of the lending and demo apps (moved on other branches) whose function-level imports
-# this branch may not touch. The lead removes this set at the merge.
-FUNCTION_IMPORTS_AT_MERGE = {
-    "booking.demo_lending",
-    "booking.services.lending",
-    "booking.services.overdue",
-    "booking.services.waitlist",
-    "organizations.demo_data",
-    "organizations.management.commands.seed_demo",
-}
 
 
 @dataclass(frozen=True)
@@ -168,8 +132,6 @@ def test_no_module_imports_a_private_name_of_another():
             continue
         if f"{imp.target}.{imp.name}" in MODULES:  # a private module imported as such
             continue
-        if (imp.module, f"{imp.target}.{imp.name}") in LENDING_AND_DEMO_AT_MERGE:
-            continue
         private.append(f"{imp.module}:{imp.line} imports {imp.target}.{imp.name}")
     assert private == []
 
@@ -240,7 +202,6 @@ def test_function_level_imports_say_why():
         and not imp.in_ready
         and not imp.commented
         and imp.module.split(".")[-1] != "apps"
-        and imp.module not in FUNCTION_IMPORTS_AT_MERGE
         and not imp.target.startswith("__future__")
     ]
     assert silent == []
@@ -255,7 +216,5 @@ def test_apps_import_only_downwards():
         if target not in APPS or source == target or source in TOP:
             continue
         if target in TOP or LAYERS.index(target) > LAYERS.index(source):
-            if (imp.module, imp.target) in LENDING_AND_DEMO_AT_MERGE:
-                continue
             upward.append(f"{imp.module}:{imp.line} imports {imp.target}")
     assert upward == []

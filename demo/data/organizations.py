@@ -18,6 +18,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+
+from accounts.mfa import DEMO_TOTP_SECRET, ROLES_NEEDING_MFA, give_totp
+from accounts.models import User
+
 D = datetime.date
 T = datetime.time
 
@@ -713,12 +719,6 @@ FEATURED_LOGINS: list[tuple[str, str]] = [
 
 def seed_demo_totp(stdout) -> str:
     """Give every demo person with a role that needs 2FA the demo TOTP secret (idempotent)."""
-    from allauth.mfa.models import Authenticator
-    from django.conf import settings
-
-    from accounts.mfa import DEMO_TOTP_SECRET, ROLES_NEEDING_MFA, give_totp
-    from accounts.models import User
-
     if not settings.LERNPOOL_DEMO:
         return "Zwei-Faktor-Anmeldung: keine Demo, jede Person richtet ihre eigene ein."
     emails = [

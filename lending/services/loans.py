@@ -66,6 +66,7 @@ from ..models import (
     OverdueNotice,
     WaitlistEntry,
 )
+from ..tasks import send_lending_email
 from .errors import AgreementRequired, Blocked, RenewalRefused
 
 CARD_NUMBER_MAX_LENGTH = LibraryCard._meta.get_field("number").max_length
@@ -316,15 +317,15 @@ def reserve_loan(
     start = max(start, now)
     with transaction.atomic():
         pool = locked(pool)
-        capacity = pool.capacity()
-        if quantity > capacity:
+        in_service = pool.capacity()
+        if quantity > in_service:
             raise LimitExceeded(
                 ngettext(
                     "This pool has only %(count)d device in service.",
                     "This pool has only %(count)d devices in service.",
-                    capacity,
+                    in_service,
                 )
-                % {"count": capacity}
+                % {"count": in_service}
             )
         if pool.per_person_limit:
             mine = availability.peak_reserved(
@@ -351,8 +352,6 @@ def reserve_loan(
             pool=pool.pk,
             quantity=quantity,
         )
-    from ..tasks import send_lending_email
-
     transaction.on_commit(partial(send_lending_email.enqueue, "reserved", reservation.pk))
     return reservation
 

@@ -19,6 +19,7 @@ from booking.services.dates import last_day
 from devices.models import DevicePool
 
 from ..models import LendingPolicy, OverdueNotice
+from ..tasks import send_loan_notice
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,6 @@ def _record(loan: Loan, kind: str, days: int) -> bool:
 
 
 def _queue(loan: Loan, kind: str, days: int) -> None:
-    from ..tasks import send_loan_notice
-
     transaction.on_commit(partial(send_loan_notice.enqueue, loan.pk, kind, days))
 
 

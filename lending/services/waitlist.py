@@ -30,10 +30,12 @@ from booking.services.policy import (
     ensure_can_book,
     free_count,
 )
+from booking.tasks import send_reservation_email
 from core.locking import for_update, locked
 from devices.models import Device, DevicePool
 
 from ..models import LendingPolicy, WaitlistEntry
+from ..tasks import send_waitlist_email
 from .errors import WaitlistError
 from .loans import agreement_required, ensure_lends, ensure_not_blocked, needs_agreement
 
@@ -50,8 +52,6 @@ def _hold_span(
 
 
 def _email(entry_id: int, kind: str) -> None:
-    from ..tasks import send_waitlist_email
-
     transaction.on_commit(partial(send_waitlist_email.enqueue, entry_id, kind))
 
 
@@ -309,8 +309,6 @@ def release_no_shows(*, now: datetime.datetime | None = None) -> int:
     lies more than the organization's hold days back and that has no loan is cancelled, the
     person told once, and the device offered to the waiting list. Holds for waiting people
     end by their own ``hold_until`` (``expire_holds``). Returns how many were released."""
-    from booking.tasks import send_reservation_email
-
     now = as_utc(now or timezone.now())
     today = timezone.localtime(now).date()
     candidates = Reservation.objects.filter(

@@ -1,7 +1,7 @@
 """Every writer that holds a pool's devices goes through booking.capacity.hold: with hold
 refusing, each of them fails and writes no reservation. A writer that counted on its own
-would get past it. At the merge of issue #16 the lending writers (reserve a loan, the
-waiting list's offer, the library desk, renewals) join WRITERS."""
+would get past it. Lending's writers (a resident's reservation, the library desk, renewals,
+the waiting list's offer) are checked the same way in tests/lending/test_one_hold.py."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.mfa import DEMO_TOTP_SECRET
 from accounts.models import User
 from demo import seeders
 from demo.data import organizations as demo_data
@@ -224,8 +225,6 @@ def summary(seen: Counter[str], created: Counter[str]) -> str:
 
 
 def login_table() -> str:
-    from accounts.mfa import DEMO_TOTP_SECRET
-
     header = ("Rolle", "E-Mail", "Passwort")
     rows = [(role, email, demo_data.DEMO_PASSWORD) for role, email in demo_data.FEATURED_LOGINS]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(2)]
