@@ -1,7 +1,8 @@
 """The one way to hold a pool's devices.
 
 Every writer that makes a pool's devices scarcer (a teacher's booking, a weekly series, a
-course's meetings, an approval, a longer hand-out, and at the merge the lending writers)
+course's meetings, an approval, a longer hand-out; in lending a resident's reservation, a
+loan at the library desk, a renewal and the waiting list's offer)
 calls ``hold`` inside its transaction and writes right after it: the pool row is locked
 (core.locking), the peak of confirmed reservations is counted again, and a PoolExhausted
 says no. The caller then writes its rows in the same transaction, so no other writer of the
