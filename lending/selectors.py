@@ -46,7 +46,7 @@ def has_library_card(organization: Organization, person: User) -> bool:
 
 def _with_card_and_overdue(people, organization: Organization, now: datetime.datetime):
     cards = LibraryCard.objects.filter(organization=organization, user=OuterRef("pk"))
-    overdue = Loan.objects.open().filter(borrower=OuterRef("pk"), due_at__lt=now)
+    overdue = Loan.objects.overdue(now).filter(borrower=OuterRef("pk"))
     return people.annotate(
         card_number=Subquery(cards.values("number")[:1]),
         has_overdue=Exists(overdue.filter(pool__organization=organization)),
@@ -140,8 +140,8 @@ def waiting(organization: Organization, person: User) -> list[WaitlistEntry]:
 def overdue_elsewhere(organization: Organization, person: User, now: datetime.datetime) -> bool:
     """Whether the person has an overdue device of another organization."""
     return (
-        Loan.objects.open()
-        .filter(borrower=person, due_at__lt=now)
+        Loan.objects.overdue(now)
+        .filter(borrower=person)
         .exclude(pool__organization=organization)
         .exists()
     )

@@ -71,7 +71,7 @@ def locked_devices(device_ids: list[int], pool_id: int) -> list[Device]:
 def overdue_loans(user: User, *, now: datetime.datetime | None = None) -> QuerySet[Loan]:
     """The person's open loans (of any pool) that are past their due time."""
     now = now or timezone.now()
-    return Loan.objects.open().filter(borrower_id=user.pk, due_at__lt=now)
+    return Loan.objects.overdue(now).filter(borrower_id=user.pk)
 
 
 def _ensure_nothing_overdue(borrower: User, now: datetime.datetime) -> None:

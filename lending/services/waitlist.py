@@ -213,8 +213,8 @@ def offer_next(*, pool: DevicePool, now: datetime.datetime | None = None) -> lis
         # A person with an overdue device may not borrow: nothing is held for them, but they
         # keep their place until it is back.
         blocked = set(
-            Loan.objects.open()
-            .filter(due_at__lt=now, borrower_id__in=[entry.user_id for entry in waiting])
+            Loan.objects.overdue(now)
+            .filter(borrower_id__in=[entry.user_id for entry in waiting])
             .values_list("borrower_id", flat=True)
         )
         for entry in waiting:
