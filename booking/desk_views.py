@@ -29,7 +29,7 @@ from core.htmx import partial_request
 from core.mail import site_url
 from devices.models import Device, DevicePool
 from organizations.access import managed_organization
-from organizations.models import Membership, Organization
+from organizations.models import Organization
 
 from . import ical, selectors, services
 from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, due_at, find_devices
@@ -87,22 +87,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "scan": scan,
-        "to_hand_out": selectors.to_hand_out(pools, start, end, now),
-        "to_take_back": selectors.open_loans(pools).filter(
-            due_at__gte=max(start, now), due_at__lt=end
-        ),
-        # Grouped by pool on the page: a library sees which of its pools waits for what.
-        "overdue": selectors.open_loans(pools)
-        .overdue(now)
-        .order_by("pool__name", "pool_id", "due_at", "pk"),
-        "open_requests": Reservation.objects.filter(
-            pool__in=pools, status=Reservation.Status.REQUESTED
-        ).count(),
-        "shortfalls": Reservation.objects.confirmed()
-        .filter(pool__in=pools, shortfall=True, end__gt=now)
-        .annotate(in_service=selectors.in_service_count())
-        .select_related("pool", "user")
-        .order_by("start", "pk"),
+        **selectors.desk_day(pools, start, end, now),
         "now": now,
     }
     return render(request, "booking/desk.html", context, status=200 if valid else 400)
@@ -122,11 +107,7 @@ def _scan(
             % {"code": code},
         }
     device = found[0]
-    item = (
-        LoanItem.objects.filter(device=device, returned_at__isnull=True)
-        .select_related("loan")
-        .first()
-    )
+    item = selectors.open_item(device)
     if item is not None:
         return {"redirect": item.loan.get_absolute_url()}
     if device.pool_id is None:
@@ -167,11 +148,7 @@ def _requests_page(
     if slug:
         organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
         pools = pools.filter(organization=organization)
-    pending = (
-        Reservation.objects.filter(pool__in=pools, status=Reservation.Status.REQUESTED)
-        .select_related("user", "pool__organization")
-        .order_by("created_at", "pk")
-    )
+    pending = selectors.pending_requests(pools)
     page = Paginator(pending, REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     selectors.annotate_fit(shown)
@@ -289,7 +266,7 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"count": count, "person": reservation.user or _("a deleted account")},
             )
             return redirect(_next_url(request) or _desk_url(reservation.pool.organization.slug))
-    handed = LoanItem.objects.filter(loan__reservation=reservation).count()
+    handed = selectors.handed_out_count(reservation)
     chosen = {str(value) for value in form["devices"].value() or []}
     return render(
         request,
@@ -387,15 +364,7 @@ def pool_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     monday = _monday((valid and form.cleaned_data["date"]) or timezone.localdate())
     start, _end = _day_bounds(monday)
     _start, end = _day_bounds(monday + datetime.timedelta(days=6))
-    reservations = list(
-        Reservation.objects.filter(
-            pool=pool,
-            status__in=(Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED),
-        )
-        .overlapping(start, end)
-        .select_related("user")
-        .order_by("start", "pk")
-    )
+    reservations = selectors.week_of_pool(pool, start, end)
     key = services.pool_feed_key(user=request.user, pool=pool)
     feed_url = site_url(reverse("booking:pool_feed", kwargs={"key": key, "pk": pool.pk}))
     template = "booking/pool_calendar.html" + ("#week" if partial_request(request) else "")
@@ -432,17 +401,8 @@ def pool_feed(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         DevicePool.objects.managed_by(owner).select_related("organization"), pk=pk
     )
     since = timezone.now() - datetime.timedelta(days=FEED_DAYS_BACK)
-    reservations = (
-        Reservation.objects.filter(pool=pool, end__gte=since)
-        .exclude(status__in=(Reservation.Status.CANCELLED, Reservation.Status.DECLINED))
-        .select_related("pool__organization", "pool__location", "user")
-        .order_by("start", "pk")
-    )
-    members = set(
-        Membership.objects.filter(organization=pool.organization_id).values_list(
-            "user_id", flat=True
-        )
-    )
+    reservations = selectors.feed_of_pool(pool, since)
+    members = selectors.member_ids(pool.organization_id)
 
     def person(reservation: Reservation) -> str:
         own = reservation.user_id in members

@@ -104,3 +104,74 @@ def available_devices(pool: DevicePool):
         .select_related("device_type")
         .order_by("asset_tag")
     )
+
+
+def desk_day(pools, start, end, now) -> dict:
+    """What the desk of these pools shows for the day [start, end): hand-outs due, returns
+    due, overdue loans (grouped by pool on the page), open requests and shortfalls."""
+    return {
+        "to_hand_out": to_hand_out(pools, start, end, now),
+        "to_take_back": open_loans(pools).filter(due_at__gte=max(start, now), due_at__lt=end),
+        "overdue": open_loans(pools).overdue(now).order_by("pool__name", "pool_id", "due_at", "pk"),
+        "open_requests": Reservation.objects.filter(
+            pool__in=pools, status=Reservation.Status.REQUESTED
+        ).count(),
+        "shortfalls": Reservation.objects.confirmed()
+        .filter(pool__in=pools, shortfall=True, end__gt=now)
+        .annotate(in_service=in_service_count())
+        .select_related("pool", "user")
+        .order_by("start", "pk"),
+    }
+
+
+def open_item(device: Device) -> LoanItem | None:
+    """The device's item on an open loan, if it is out."""
+    return (
+        LoanItem.objects.filter(device=device, returned_at__isnull=True)
+        .select_related("loan")
+        .first()
+    )
+
+
+def pending_requests(pools):
+    """Requests waiting for a decision in these pools, oldest first."""
+    return (
+        Reservation.objects.filter(pool__in=pools, status=Reservation.Status.REQUESTED)
+        .select_related("user", "pool__organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def handed_out_count(reservation: Reservation) -> int:
+    """Devices ever handed out against the reservation (returned or not)."""
+    return LoanItem.objects.filter(loan__reservation=reservation).count()
+
+
+def week_of_pool(pool: DevicePool, start, end) -> list[Reservation]:
+    """The pool's requested and confirmed bookings that overlap [start, end)."""
+    return list(
+        Reservation.objects.filter(
+            pool=pool,
+            status__in=(Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED),
+        )
+        .overlapping(start, end)
+        .select_related("user")
+        .order_by("start", "pk")
+    )
+
+
+def feed_of_pool(pool: DevicePool, since):
+    """The pool's bookings for its calendar feed: from ``since`` on, without the cancelled
+    and declined ones."""
+    return (
+        Reservation.objects.filter(pool=pool, end__gte=since)
+        .exclude(status__in=(Reservation.Status.CANCELLED, Reservation.Status.DECLINED))
+        .select_related("pool__organization", "pool__location", "user")
+        .order_by("start", "pk")
+    )
+
+
+def member_ids(organization_id: int) -> set[int]:
+    return set(
+        Membership.objects.filter(organization=organization_id).values_list("user_id", flat=True)
+    )
