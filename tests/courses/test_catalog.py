@@ -183,6 +183,19 @@ def test_the_form_keeps_what_was_chosen(client, programme):
     assert 'value="Sicher"' in html
 
 
+def test_the_provider_list_has_every_provider_with_a_published_course(client, programme):
+    OrganizationFactory(name="Ohne Kurse", slug="ohne-kurse")
+    html = client.get(URL, {"organization": "vhs-miltenberg"}).content.decode()
+    assert '<label class="kern-label" for="id_organization">Provider' in html
+    select = html.split('<select name="organization"')[1].split("</select>")[0]
+    assert 'id="id_organization"' in select.split(">")[0]
+    assert '<option value="">All providers</option>' in select
+    assert '<option value="vhs-miltenberg" selected>VHS Miltenberg</option>' in select
+    providers = {course.organization_id for course in programme.values()}
+    assert select.count("<option") == 1 + len(providers)
+    assert "ohne-kurse" not in select
+
+
 def test_no_match_says_so(client, programme):
     response = client.get(URL, {"q": "Quantencomputer"})
     assert "No course matches these filters." in response.content.decode()
