@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .dates import EARLIEST_YEAR, LATEST_YEAR, in_sensible_years
@@ -48,3 +50,38 @@ class SensibleDateTimeField(forms.DateTimeField):
     def validate(self, value):
         super().validate(value)
         check_year(value)
+
+
+def _attributes(attrs: dict) -> str:
+    """HTML attributes as django/forms/widgets/attrs.html writes them: ``False`` leaves the
+    attribute out, ``True`` writes its name alone, anything else is escaped."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class LongSelect(forms.Select):
+    """A ``<select>`` written in Python: the same HTML as Django's ``Select`` (which renders
+    select_option.html and attrs.html through the template engine once per option), for
+    lists of hundreds of options such as the catalog's providers. Values, labels and
+    attributes are escaped as the templates escape them."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{conditional_escape(widget["name"])}"']
+        parts.append(_attributes(widget["attrs"]) + ">")
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                parts.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}"
+                    "</option>\n"  # select_option.html ends with a line break
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)

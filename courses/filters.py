@@ -42,12 +42,16 @@ def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
     """Published courses with a meeting still ahead, annotated with their counts and the
     start of their next meeting (``next_start``), soonest first."""
     now = now or timezone.now()
-    next_meeting = Meeting.objects.filter(course=OuterRef("pk"), end__gt=now).order_by("start")
+    ahead = Meeting.objects.filter(course=OuterRef("pk"), end__gt=now)
+    # A course has a next meeting exactly when a meeting of it ends after now: filtering on
+    # that (a semi-join the index on meetings' end serves) instead of on ``next_start`` keeps
+    # the correlated subqueries to the few courses still running, not every course ever
+    # published, and lets the paginator's count drop them altogether.
     return (
         Course.objects.published()
+        .filter(Exists(ahead))
         .with_counts()
-        .annotate(next_start=Subquery(next_meeting.values("start")[:1]))
-        .filter(next_start__isnull=False)
+        .annotate(next_start=Subquery(ahead.order_by("start").values("start")[:1]))
         .order_by("next_start", "title", "pk")
     )
 

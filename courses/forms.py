@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import check_year
+from core.forms import LongSelect, check_year
 from organizations.models import District, Organization
 
 from .filters import MAX_QUERY_LENGTH, CatalogFilter
@@ -24,7 +24,8 @@ def _date_field(label) -> forms.DateField:
 
 class CatalogFilterForm(forms.Form):
     """The catalog's filters. They live in the URL, so a filtered list can be shared and
-    bookmarked, and the API takes the same names."""
+    bookmarked, and the API takes the same names. The selects are ``LongSelect``s: the
+    same HTML without a template per option."""
 
     q = forms.CharField(
         label=_("Title"),
@@ -33,16 +34,28 @@ class CatalogFilterForm(forms.Form):
         widget=forms.SearchInput(attrs={"autocomplete": "off"}),
     )
     topic = forms.ChoiceField(
-        label=_("Topic"), required=False, choices=[("", _("All topics")), *Topic.choices]
+        label=_("Topic"),
+        required=False,
+        choices=[("", _("All topics")), *Topic.choices],
+        widget=LongSelect,
     )
     audience = forms.ChoiceField(
-        label=_("For whom"), required=False, choices=[("", _("Everyone")), *Audience.choices]
+        label=_("For whom"),
+        required=False,
+        choices=[("", _("Everyone")), *Audience.choices],
+        widget=LongSelect,
     )
     level = forms.ChoiceField(
-        label=_("Level"), required=False, choices=[("", _("All levels")), *Level.choices]
+        label=_("Level"),
+        required=False,
+        choices=[("", _("All levels")), *Level.choices],
+        widget=LongSelect,
     )
     language = forms.ChoiceField(
-        label=_("Language"), required=False, choices=[("", _("All languages")), *Language.choices]
+        label=_("Language"),
+        required=False,
+        choices=[("", _("All languages")), *Language.choices],
+        widget=LongSelect,
     )
     district = forms.ModelChoiceField(
         label=_("District"),
@@ -50,6 +63,7 @@ class CatalogFilterForm(forms.Form):
         queryset=District.objects.all(),
         to_field_name="slug",
         empty_label=_("All districts"),
+        widget=LongSelect,
     )
     organization = forms.ModelChoiceField(
         label=_("Provider"),
@@ -57,6 +71,7 @@ class CatalogFilterForm(forms.Form):
         queryset=Organization.objects.none(),
         to_field_name="slug",
         empty_label=_("All providers"),
+        widget=LongSelect,  # hundreds of providers in a region
     )
     date_from = _date_field(_("From"))
     date_to = _date_field(_("Until"))

@@ -345,7 +345,13 @@ class Meeting(models.Model):
                 condition=Q(start__lt=F("end")), name="meeting_start_before_end"
             ),
         ]
-        indexes = [models.Index(fields=["course", "start"], name="meeting_course_start")]
+        indexes = [
+            models.Index(fields=["course", "start"], name="meeting_course_start"),
+            # The catalog and its API keep the courses with a meeting ending after now
+            # (courses.filters.upcoming): a short range of this index, index-only, instead of
+            # reading every meeting ever held.
+            models.Index(fields=["end", "course"], name="meeting_end_course"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.course} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"

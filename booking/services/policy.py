@@ -7,7 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from devices.models import Device, DevicePool
 from organizations.models import Membership
 
 from .. import availability
-from ..models import Reservation
+from ..models import Loan, LoanItem, Reservation
 
 DECISION_REASON_MAX_LENGTH = Reservation._meta.get_field("decision_reason").max_length
 
@@ -281,15 +281,18 @@ def check_booking(
         raise error
 
 
-def overdue_filter(now: datetime.datetime, prefix: str = "") -> Q:
-    """Devices (or, with a prefix, rows joined to devices) in an open loan that is past due."""
-    return Q(
-        **{
-            f"{prefix}loan_items__returned_at__isnull": True,
-            f"{prefix}loan_items__loan__closed_at__isnull": True,
-            f"{prefix}loan_items__loan__due_at__lt": now,
-        }
-    )
+def overdue_items(now: datetime.datetime) -> QuerySet[LoanItem]:
+    """Loan items still out in a loan that is past due (``Loan.objects.overdue``). Only open
+    items: the partial unique index on ``LoanItem.device`` (``returned_at IS NULL``) finds
+    them, however many loans a device has had."""
+    return LoanItem.objects.filter(returned_at__isnull=True, loan__in=Loan.objects.overdue(now))
+
+
+def overdue_filter(now: datetime.datetime) -> Exists:
+    """Devices in an open loan that is past due. An ``Exists`` over the device's open loan
+    items, not a join to every item it ever had (which grows with history and needed a
+    ``COUNT(DISTINCT)``)."""
+    return Exists(overdue_items(now).filter(device_id=OuterRef("pk")))
 
 
 def lendable_capacity(pool: DevicePool, now: datetime.datetime | None = None) -> int:
@@ -297,8 +300,8 @@ def lendable_capacity(pool: DevicePool, now: datetime.datetime | None = None) ->
     coming back on time, so it cannot be promised to the next person. One query."""
     now = now or timezone.now()
     counts = Device.objects.filter(pool_id=pool.pk, status=Device.Status.IN_SERVICE).aggregate(
-        total=Count("pk", distinct=True),
-        overdue=Count("pk", filter=overdue_filter(now), distinct=True),
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue_filter(now)),
     )
     return counts["total"] - counts["overdue"]
 

@@ -15,7 +15,8 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -401,6 +402,17 @@ class PoolOutlook:
     waiting: int
 
 
+def _devices_in_service(overdue_at: datetime.datetime | None = None) -> Coalesce:
+    """How many devices of the outer pool are in service (with ``overdue_at``: and out past
+    their due date at that time), as a subquery. The overdue check looks at open loan items
+    only (``overdue_filter``), so the count does not grow with the pool's loan history."""
+    devices = Device.objects.filter(pool_id=OuterRef("pk"), status=Device.Status.IN_SERVICE)
+    if overdue_at is not None:
+        devices = devices.filter(overdue_filter(overdue_at))
+    counted = devices.order_by().values("pool_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), Value(0))
+
+
 def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, PoolOutlook]:
     """For each pool: devices in service, how many are free for a loan picked up today, the
     first pick-up day (within how far ahead the pool may be reserved, closed days skipped) with
@@ -417,17 +429,7 @@ def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, P
     loaded = list(
         DevicePool.objects.filter(pk__in=ids)
         .select_related("organization")
-        .annotate(
-            in_service=Count(
-                "devices", filter=Q(devices__status=Device.Status.IN_SERVICE), distinct=True
-            ),
-            overdue=Count(
-                "devices",
-                filter=Q(devices__status=Device.Status.IN_SERVICE)
-                & overdue_filter(now, "devices__"),
-                distinct=True,
-            ),
-        )
+        .annotate(in_service=_devices_in_service(), overdue=_devices_in_service(now))
     )
     horizon = {pool.pk: min(pool.max_days_ahead, OUTLOOK_MAX_DAYS) for pool in loaded}
     last_day = max(

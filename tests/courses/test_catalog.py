@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from courses import filters
+from courses.models import Course, Meeting
 from organizations.models import District
 from tests.factories import (
     CourseFactory,
@@ -62,6 +65,46 @@ def test_it_lists_published_courses_with_a_date_ahead_soonest_first(client):
     html = response.content.decode()
     assert "<h1" in html and 'role="search"' in html  # the whole page, with the form
     assert "3 courses" in html
+
+
+def upcoming_as_before(now) -> list[tuple[int, datetime.datetime]]:
+    """The catalog's courses and next dates as ``filters.upcoming`` chose them before it
+    filtered on a meeting ending after now: every published course, kept when its
+    correlated next meeting is not null."""
+    next_meeting = Meeting.objects.filter(course=OuterRef("pk"), end__gt=now).order_by("start")
+    return list(
+        Course.objects.published()
+        .annotate(next_start=Subquery(next_meeting.values("start")[:1]))
+        .filter(next_start__isnull=False)
+        .order_by("next_start", "title", "pk")
+        .values_list("pk", "next_start")
+    )
+
+
+def test_the_courses_and_their_order_are_those_of_the_next_meeting_subquery(db):
+    now = at(0, 12)
+    hour = datetime.timedelta(hours=1)
+    course_on(-10, -3, title="Vorbei")
+    course_on(-7, 7, title="Läuft, nächster Termin in einer Woche")
+    course_on(3, title="Bald")
+    course_on(3, title="Auch bald")  # the same start: by title
+    course_on(20, 40, title="Später")
+    course_on(5, title="Abgesagt", status="cancelled")
+    CourseFactory(title="Ohne Termine")
+    running_now = CourseFactory(title="Gerade jetzt")
+    MeetingFactory(course=running_now, start=now - hour, end=now + hour)
+    MeetingFactory(course=running_now, start=now + 48 * hour, end=now + 49 * hour)
+    ended_now = CourseFactory(title="Endet genau jetzt")
+    MeetingFactory(course=ended_now, start=now - hour, end=now)
+    for moment in (now, at(-8), at(3), at(30), at(50)):
+        expected = upcoming_as_before(moment)
+        shown = list(filters.upcoming(moment).values_list("pk", "next_start"))
+        assert shown == expected
+        assert filters.upcoming(moment).count() == len(expected)
+    listed = [pk for pk, _start in upcoming_as_before(now)]
+    assert listed[0] == running_now.pk  # its meeting runs now
+    assert ended_now.pk not in listed
+    assert len(listed) == 5
 
 
 def test_each_result_says_when_where_who_how_many_seats_and_what_it_costs(client):
@@ -181,6 +224,19 @@ def test_the_form_keeps_what_was_chosen(client, programme):
     html = client.get(URL, {"topic": "online_banking", "q": "Sicher"}).content.decode()
     assert 'value="online_banking" selected' in html
     assert 'value="Sicher"' in html
+
+
+def test_the_provider_list_has_every_provider_with_a_published_course(client, programme):
+    OrganizationFactory(name="Ohne Kurse", slug="ohne-kurse")
+    html = client.get(URL, {"organization": "vhs-miltenberg"}).content.decode()
+    assert '<label class="kern-label" for="id_organization">Provider' in html
+    select = html.split('<select name="organization"')[1].split("</select>")[0]
+    assert 'id="id_organization"' in select.split(">")[0]
+    assert '<option value="">All providers</option>' in select
+    assert '<option value="vhs-miltenberg" selected>VHS Miltenberg</option>' in select
+    providers = {course.organization_id for course in programme.values()}
+    assert select.count("<option") == 1 + len(providers)
+    assert "ohne-kurse" not in select
 
 
 def test_no_match_says_so(client, programme):
