@@ -51,60 +51,25 @@ class AcceptField(forms.BooleanField):
     }
 
 
-class LoanReservationForm(forms.Form):
-    """A pick-up day, how many devices (only when the pool allows more than one per person),
-    and the acceptance of the organization's agreement when the person has not accepted it.
-    Whether a device is free, and the pool's limits, are the service's to say."""
+class AgreementAcceptanceForm(forms.Form):
+    """The acceptance of the organization's agreement, in the same step as what the person
+    does (reserve, join a waiting list), when they have not accepted its current version.
+    ``ask_for_agreement(None)`` drops both fields."""
 
-    pickup_date = forms.DateField(
-        label=_("Pick-up day"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("The loan period begins on this day."),
-    )
-    quantity = forms.IntegerField(
-        label=_("Number of devices"), min_value=1, max_value=MAX_QUANTITY, initial=1
-    )
     agreement_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     accept = AcceptField(required=True)
 
-    def __init__(
-        self,
-        *args,
-        pool: DevicePool,
-        agreement: BorrowingAgreement | None = None,
-        **kwargs,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.pool = pool
+    def ask_for_agreement(self, agreement: BorrowingAgreement | None) -> None:
         self.agreement = agreement
-        today = timezone.localdate()
-        self.fields["pickup_date"].widget.attrs.update(
-            {"min": today.isoformat(), "autocomplete": "off"}
-        )
-        if pool.max_days_ahead:
-            last = today + datetime.timedelta(days=pool.max_days_ahead)
-            self.fields["pickup_date"].widget.attrs["max"] = last.isoformat()
-        if pool.per_person_limit == 1:
-            del self.fields["quantity"]
-        # Otherwise the form's bound only keeps absurd numbers out; the pool's own limit is
-        # the service's to check, with a message that names it.
         if agreement is None:
             del self.fields["accept"]
             del self.fields["agreement_version"]
-        else:
-            self.fields["accept"].label = _("I accept the “%(title)s” (version %(version)d).") % {
-                "title": agreement.title,
-                "version": agreement.version,
-            }
-            self.fields["agreement_version"].initial = agreement.version
-
-    def clean_pickup_date(self) -> datetime.date:
-        day = self.cleaned_data["pickup_date"]
-        if day < timezone.localdate():
-            raise forms.ValidationError(_("Choose today or a later day."))
-        if day.year > booking_services.LATEST_YEAR:
-            raise forms.ValidationError(_("Choose a day within the pool's booking horizon."))
-        return day
+            return
+        self.fields["accept"].label = _("I accept the “%(title)s” (version %(version)d).") % {
+            "title": agreement.title,
+            "version": agreement.version,
+        }
+        self.fields["agreement_version"].initial = agreement.version
 
     def clean(self) -> dict:
         data = super().clean()
@@ -119,6 +84,51 @@ class LoanReservationForm(forms.Form):
             )
         return data
 
+
+class LoanReservationForm(AgreementAcceptanceForm):
+    """A pick-up day, how many devices (only when the pool allows more than one per person),
+    and the acceptance of the organization's agreement when the person has not accepted it.
+    Whether a device is free, and the pool's limits, are the service's to say."""
+
+    pickup_date = forms.DateField(
+        label=_("Pick-up day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The loan period begins on this day."),
+    )
+    quantity = forms.IntegerField(
+        label=_("Number of devices"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
+
+    def __init__(
+        self,
+        *args,
+        pool: DevicePool,
+        agreement: BorrowingAgreement | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = pool
+        today = timezone.localdate()
+        self.fields["pickup_date"].widget.attrs.update(
+            {"min": today.isoformat(), "autocomplete": "off"}
+        )
+        if pool.max_days_ahead:
+            last = today + datetime.timedelta(days=pool.max_days_ahead)
+            self.fields["pickup_date"].widget.attrs["max"] = last.isoformat()
+        if pool.per_person_limit == 1:
+            del self.fields["quantity"]
+        # Otherwise the form's bound only keeps absurd numbers out; the pool's own limit is
+        # the service's to check, with a message that names it.
+        self.ask_for_agreement(agreement)
+
+    def clean_pickup_date(self) -> datetime.date:
+        day = self.cleaned_data["pickup_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later day."))
+        if day.year > booking_services.LATEST_YEAR:
+            raise forms.ValidationError(_("Choose a day within the pool's booking horizon."))
+        return day
+
     def reservation(self) -> dict:
         return {
             "pickup_date": self.cleaned_data["pickup_date"],
@@ -126,7 +136,10 @@ class LoanReservationForm(forms.Form):
         }
 
 
-class WaitlistForm(forms.Form):
+class WaitlistForm(AgreementAcceptanceForm):
+    """How many devices to wait for (from a refused reservation), and the acceptance of the
+    agreement when the person has not accepted it: joining is one step, like reserving."""
+
     quantity = forms.IntegerField(
         label=_("Number of devices"),
         min_value=1,
@@ -134,6 +147,12 @@ class WaitlistForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
+
+    def __init__(self, *args, agreement: BorrowingAgreement | None = None, **kwargs) -> None:
+        # Its own ids: the page may show the reserve form, with its own checkbox, beside it.
+        kwargs.setdefault("auto_id", "waitlist_%s")
+        super().__init__(*args, **kwargs)
+        self.ask_for_agreement(agreement)
 
 
 class AcceptAgreementForm(forms.Form):

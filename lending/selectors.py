@@ -18,6 +18,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.utils import timezone
 
 from accounts.models import User
 from booking.models import Loan, LoanItem, Reservation
@@ -155,3 +156,18 @@ def latest_acceptance(organization: Organization, person: User) -> AgreementAcce
         .order_by("-agreement__version", "-accepted_at")
         .first()
     )
+
+
+def next_return(pool: DevicePool, *, now: datetime.datetime | None = None) -> datetime.date | None:
+    """The day the next device of the pool is expected back: the earliest due day of its
+    open loans still to come (an overdue loan says nothing about when it comes back), or
+    None when no loan is open."""
+    now = now or timezone.now()
+    due = (
+        Loan.objects.open()
+        .filter(pool=pool, due_at__gte=now)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return last_day(due) if due is not None else None

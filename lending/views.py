@@ -31,7 +31,7 @@ from core.htmx import partial_request
 from devices.models import DevicePool
 from organizations.models import District
 
-from . import services
+from . import selectors, services
 from .forms import AcceptAgreementForm, LoanReservationForm, PoolFilterForm, WaitlistForm
 from .models import AgreementAcceptance, BorrowingAgreement, WaitlistEntry
 
@@ -128,34 +128,55 @@ def _pool_context(request: HttpRequest, pool: DevicePool) -> dict:
     return context
 
 
-@require_http_methods(["GET", "POST"])
-def pool(request: HttpRequest, pk: int) -> HttpResponse:
-    """The pool: where and when to pick it up, the loan period, and the reserve form (with
-    the agreement to accept in the same step, when the person has not accepted it yet)."""
-    pool = get_object_or_404(
+def _lendable_pool(pk: int) -> DevicePool:
+    return get_object_or_404(
         lendable_pools()
         .select_related("organization", "location")
         .prefetch_related("device_types"),
         pk=pk,
     )
-    if request.method == "POST" and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+
+
+def _pool_page_context(
+    request: HttpRequest, pool: DevicePool, *, reserve_data=None, waitlist_data=None
+) -> dict:
+    """The pool page with both of its forms, reserving and joining the waiting list; each
+    asks for the agreement in the same step when the person has not accepted it yet."""
     context = _pool_context(request, pool)
     agreement = context["agreement"]
     needs = (
         request.user.is_authenticated
         and agreement is not None
-        and services.needs_agreement(request.user, pool.organization)
+        and services.needs_agreement(request.user, pool.organization) is not None
     )
     outlook = context["outlook"]
-    form = LoanReservationForm(
-        request.POST or None,
-        pool=pool,
-        agreement=agreement if needs else None,
-        # The first day a device is free, so that most people only press "Reserve".
-        initial={"pickup_date": (outlook and outlook.next_free) or timezone.localdate()},
+    asked = agreement if needs else None
+    context.update(
+        form=LoanReservationForm(
+            reserve_data,
+            pool=pool,
+            agreement=asked,
+            # The first day a device is free, so that most people only press "Reserve".
+            initial={"pickup_date": (outlook and outlook.next_free) or timezone.localdate()},
+        ),
+        waitlist_form=WaitlistForm(waitlist_data, agreement=asked),
+        needs_agreement=needs,
+        # No day to reserve within the horizon: the waiting list is the one thing to offer.
+        nothing_free=bool(outlook) and not outlook.free_today and not outlook.next_free,
+        next_return=selectors.next_return(pool),
     )
-    context.update(form=form, needs_agreement=needs)
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+def pool(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pool: where and when to pick it up, the loan period, and the reserve form (with
+    the agreement to accept in the same step, when the person has not accepted it yet)."""
+    pool = _lendable_pool(pk)
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context = _pool_page_context(request, pool, reserve_data=request.POST or None)
+    form, agreement, needs = context["form"], context["agreement"], context["needs_agreement"]
     if request.method == "GET":
         return render(request, "lending/pool_detail.html", context)
     if not form.is_valid():
@@ -338,14 +359,26 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def waitlist_join(request: HttpRequest, pk: int) -> HttpResponse:
-    pool = get_object_or_404(lendable_pools(), pk=pk)
-    form = WaitlistForm(request.POST)
+    """Join the pool's waiting list; a person who has not accepted the library's agreement
+    accepts it in the same step (the checkbox beside the button), all or nothing."""
+    pool = _lendable_pool(pk)
+    context = _pool_page_context(request, pool, waitlist_data=request.POST)
+    form = context["waitlist_form"]
     if not form.is_valid():
-        return render(request, "400.html", status=400)
+        return render(request, "lending/pool_detail.html", context, status=400)
+    quantity = form.cleaned_data["quantity"] or 1
     try:
-        entry = services.join_waitlist(
-            by=request.user, pool=pool, quantity=form.cleaned_data["quantity"] or 1
-        )
+        if form.agreement is not None:
+            entry = services.accept_and_join_waitlist(
+                by=request.user, pool=pool, agreement=form.agreement, quantity=quantity
+            )
+        else:
+            entry = services.join_waitlist(by=request.user, pool=pool, quantity=quantity)
+    except services.AgreementRequired as error:
+        # Published while the page was open: show the new version with its checkbox.
+        context = _pool_page_context(request, pool)
+        context["join_refusal"] = str(error)
+        return render(request, "lending/pool_detail.html", context, status=409)
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("lending:pool", pk=pool.pk)

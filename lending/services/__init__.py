@@ -34,6 +34,7 @@ from .loans import (
 )
 from .overdue import NoticeSummary, send_overdue_notices
 from .waitlist import (
+    accept_and_join_waitlist,
     expire_holds,
     join_waitlist,
     leave_waitlist,
@@ -53,6 +54,7 @@ __all__ = [
     "RenewalRefused",
     "WaitlistError",
     "accept_agreement",
+    "accept_and_join_waitlist",
     "blocked_message",
     "cancel_loan_reservation",
     "current_agreement",

@@ -34,10 +34,16 @@ from booking.tasks import send_reservation_email
 from core.locking import for_update, locked
 from devices.models import Device, DevicePool
 
-from ..models import LendingPolicy, WaitlistEntry
+from ..models import BorrowingAgreement, LendingPolicy, WaitlistEntry
 from ..tasks import send_waitlist_email
 from .errors import WaitlistError
-from .loans import agreement_required, ensure_lends, ensure_not_blocked, needs_agreement
+from .loans import (
+    accept_agreement,
+    agreement_required,
+    ensure_lends,
+    ensure_not_blocked,
+    needs_agreement,
+)
 
 
 def _hold_span(
@@ -106,6 +112,19 @@ def join_waitlist(
             quantity=quantity,
         )
     return entry
+
+
+def accept_and_join_waitlist(
+    *, by: User, pool: DevicePool, agreement: BorrowingAgreement, quantity: int = 1
+) -> WaitlistEntry:
+    """Accept the agreement and join the waiting list in one step, all or nothing: when the
+    join is refused (already on the list, a device is free, blocked, the agreement is no
+    longer the current one) the acceptance is not kept either, so the person finds the page
+    as they left it, with the reason. ``join_waitlist`` still decides whether an
+    acceptance is needed."""
+    with transaction.atomic():
+        accept_agreement(by=by, agreement=agreement)
+        return join_waitlist(by=by, pool=pool, quantity=quantity)
 
 
 def _release(entry: WaitlistEntry, now: datetime.datetime) -> None:

@@ -629,6 +629,109 @@ def test_bad_waitlist_input_is_400(client, resident, full_pool):
     assert not WaitlistEntry.objects.exists()
 
 
+def test_a_resident_joins_and_accepts_the_agreement_in_one_step(
+    client, resident, full_pool, agreement
+):
+    client.force_login(resident)
+    page = client.get(reverse("lending:pool", args=[full_pool.pk])).content.decode()
+    waitlist = page[page.index('id="waitlist-heading"') :]
+
+    response = client.post(
+        reverse("lending:waitlist_join", args=[full_pool.pk]),
+        {"accept": "on", "agreement_version": 1},
+    )
+
+    # The agreement and its checkbox are in the waiting-list form itself.
+    assert "A lost device must be replaced." in waitlist
+    assert 'id="waitlist_accept"' in waitlist
+    assert "I accept the “Borrowing terms” (version 1)." in waitlist
+    assert response.status_code == 302 and response["Location"] == reverse("lending:my_loans")
+    assert WaitlistEntry.objects.active().get().user == resident
+    assert AgreementAcceptance.objects.filter(agreement=agreement, user=resident).exists()
+
+
+def test_joining_without_ticking_the_agreement_shows_it_and_writes_nothing(
+    client, resident, full_pool, agreement
+):
+    client.force_login(resident)
+    response = client.post(
+        reverse("lending:waitlist_join", args=[full_pool.pk]), {"agreement_version": 1}
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "A lost device must be replaced." in text
+    assert 'href="#waitlist_accept"' in text  # the error summary leads to the checkbox
+    assert 'id="waitlist_accept_error"' in text  # the error next to the checkbox
+    assert text.count("Please accept the borrowing agreement to continue.") >= 2
+    assert not WaitlistEntry.objects.exists()
+    assert not AgreementAcceptance.objects.exists()
+
+
+def test_a_refused_join_keeps_no_acceptance(client, resident, pool, agreement):
+    # A device is free: the service refuses the join, and the acceptance goes with it.
+    client.force_login(resident)
+    response = client.post(
+        reverse("lending:waitlist_join", args=[pool.pk]),
+        {"accept": "on", "agreement_version": 1},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("lending:pool", args=[pool.pk])
+    assert "A device is free: please reserve it instead." in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
+    assert not AgreementAcceptance.objects.exists()
+
+
+def test_an_agreement_changed_before_joining_must_be_read_again(
+    client, resident, full_pool, agreement
+):
+    BorrowingAgreementFactory(organization=full_pool.organization, version=2, title="New terms")
+    client.force_login(resident)
+    response = client.post(
+        reverse("lending:waitlist_join", args=[full_pool.pk]),
+        {"accept": "on", "agreement_version": 1},
+    )
+
+    assert response.status_code == 400
+    assert "I accept the “New terms” (version 2)." in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
+    assert not AgreementAcceptance.objects.exists()
+
+
+def test_once_accepted_joining_asks_nothing_more(client, resident, full_pool, agreement):
+    AgreementAcceptance.objects.create(agreement=agreement, user=resident)
+    client.force_login(resident)
+
+    page = client.get(reverse("lending:pool", args=[full_pool.pk])).content.decode()
+    response = client.post(reverse("lending:waitlist_join", args=[full_pool.pk]))
+
+    assert "I accept" not in page
+    assert response.status_code == 302
+    assert WaitlistEntry.objects.active().count() == 1
+
+
+def test_with_nothing_free_only_the_waiting_list_is_offered_with_the_next_return(
+    client, resident, full_pool
+):
+    client.force_login(resident)
+    with translation.override("en"):
+        day = date_format(timezone.localdate() + datetime.timedelta(days=40), "DATE_FORMAT")
+
+    text = client.get(reverse("lending:pool", args=[full_pool.pk])).content.decode()
+
+    assert 'id="reserve-heading"' not in text
+    assert "Join the waiting list" in text
+    assert f"The next device is expected back on {day}." in text
+
+
+def test_with_a_device_free_the_page_says_reserve_now(client, resident, pool, laptops):
+    client.force_login(resident)
+    text = client.get(reverse("lending:pool", args=[pool.pk])).content.decode()
+    assert "Reserve now" in text
+    assert "Join the waiting list" not in text
+
+
 def test_leaving_a_list_one_is_not_on_says_so(client, resident, pool):
     WaitlistEntryFactory(pool=pool, user=resident, status="left")
     client.force_login(resident)
