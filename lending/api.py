@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Body, Field, Path, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -138,6 +139,21 @@ class WaitlistOut(Schema):
     hold_until: datetime.datetime | None = None
 
 
+class AgreementToAccept(Schema):
+    id: int
+    title: str
+    version: int
+    url: str = Field(..., description="The page where the caller reads and accepts it.")
+
+
+class JoinRefused(Error):
+    agreement: AgreementToAccept | None = Field(
+        None,
+        description="Only when the refusal is an agreement the caller has not accepted yet: "
+        "accept it on its page (url), then join again.",
+    )
+
+
 # --- loans ----------------------------------------------------------------------------------
 
 
@@ -195,21 +211,38 @@ def _lendable_pool(pool_id: int) -> DevicePool:
 
 @router.post(
     "/pools/{pool_id}/waitlist",
-    response={201: WaitlistOut, **WRITE_ERRORS},
+    response={201: WaitlistOut, **WRITE_ERRORS, 409: JoinRefused},
     auth=token_or_session,
     operation_id="booking_lending_api_join_waitlist",
 )
 def join_waitlist(request: HttpRequest, pool_id: PathId, payload: Body[WaitlistIn | None] = None):
     """Wait for a device of a pool lent to residents (first come, first served). The body is
     optional (``{"quantity": 1}``). 409 when the caller is on the list already, a device is
-    free now (reserve it instead), or the caller may not borrow at the moment; 404 when the
-    pool is not lent to residents."""
+    free now (reserve it instead), or the caller may not borrow at the moment; also when the
+    caller has not accepted the library's current borrowing agreement, then with
+    ``agreement`` (its id, title, version and the page to accept it on). 404 when the pool is
+    not lent to residents."""
     pool = _lendable_pool(pool_id)
     quantity = payload.quantity if payload is not None else 1
     try:
         entry = services.join_waitlist(by=request.auth, pool=pool, quantity=quantity)
     except PermissionDenied:
         raise Http404 from None
+    except services.AgreementRequired as error:
+        agreement = error.agreement
+        url = reverse("lending:agreement", kwargs={"pk": agreement.pk})
+        return Status(
+            409,
+            {
+                "detail": str(error),
+                "agreement": {
+                    "id": agreement.pk,
+                    "title": agreement.title,
+                    "version": agreement.version,
+                    "url": request.build_absolute_uri(url),
+                },
+            },
+        )
     return Status(
         201,
         {

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.services import create_api_token
 from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device
+from lending import services
 from lending.models import AgreementAcceptance, WaitlistEntry
 from tests.factories import (
     BorrowingAgreementFactory,
@@ -227,6 +228,22 @@ def test_an_unaccepted_agreement_is_409_and_nothing_written(resident, full_pool)
     assert "borrowing agreement" in response.json()["detail"]
     assert not WaitlistEntry.objects.exists()
     assert not AgreementAcceptance.objects.exists()
+
+
+def test_the_409_for_an_agreement_says_which_one_and_where_to_accept_it(resident, full_pool):
+    agreement = BorrowingAgreementFactory(organization=full_pool.organization, title="Terms")
+    response = post_json(api(resident), f"/api/v1/pools/{full_pool.pk}/waitlist")
+
+    assert response.status_code == 409
+    assert response.json()["agreement"] == {
+        "id": agreement.pk,
+        "title": "Terms",
+        "version": agreement.version,
+        "url": f"http://testserver/lending/agreements/{agreement.pk}/",
+    }
+    # Accepted there, the same call joins.
+    services.accept_agreement(by=resident, agreement=agreement)
+    assert post_json(api(resident), f"/api/v1/pools/{full_pool.pk}/waitlist").status_code == 201
 
 
 @pytest.mark.parametrize(
