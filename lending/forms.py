@@ -126,7 +126,7 @@ class LoanReservationForm(AgreementAcceptanceForm):
         if day < timezone.localdate():
             raise forms.ValidationError(_("Choose today or a later day."))
         if day.year > booking_services.LATEST_YEAR:
-            raise forms.ValidationError(_("Choose a day within the pool's booking horizon."))
+            raise forms.ValidationError(_("Please choose an earlier day."))
         return day
 
     def reservation(self) -> dict:

@@ -187,8 +187,13 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
         if needs:
             services.accept_agreement(by=request.user, agreement=agreement)
         reservation = services.reserve_loan(by=request.user, pool=pool, **form.reservation())
-    except booking_services.PoolExhausted as error:
-        form.add_error(None, error)
+    except booking_services.PoolExhausted:
+        # booking's message speaks of the pool as staff do; residents know it by its name.
+        form.add_error(
+            None,
+            _("No device of %(pool)s is free for the whole loan period from that day.")
+            % {"pool": pool.name},
+        )
         context["exhausted"] = True
     except services.Blocked as error:
         form.add_error(None, error)

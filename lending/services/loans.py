@@ -253,23 +253,23 @@ def _check_pickup(pool: DevicePool, pickup_date: datetime.date, today: datetime.
     if pickup_date < earliest:
         raise LimitExceeded(
             ngettext(
-                "Devices of this pool must be reserved %(days)d day ahead, so the earliest "
+                "Devices of %(pool)s must be reserved %(days)d day ahead, so the earliest "
                 "pick-up day is %(earliest)s.",
-                "Devices of this pool must be reserved %(days)d days ahead, so the earliest "
+                "Devices of %(pool)s must be reserved %(days)d days ahead, so the earliest "
                 "pick-up day is %(earliest)s.",
                 notice_days(pool),
             )
-            % {"days": notice_days(pool), "earliest": _day(earliest)}
+            % {"pool": pool.name, "days": notice_days(pool), "earliest": _day(earliest)}
         )
     latest = today + datetime.timedelta(days=pool.max_days_ahead)
     if pickup_date > latest:
         raise LimitExceeded(
             ngettext(
-                "This pool can be reserved at most %(days)d day ahead, so until %(latest)s.",
-                "This pool can be reserved at most %(days)d days ahead, so until %(latest)s.",
+                "%(pool)s can be reserved at most %(days)d day ahead, so until %(latest)s.",
+                "%(pool)s can be reserved at most %(days)d days ahead, so until %(latest)s.",
                 pool.max_days_ahead,
             )
-            % {"days": pool.max_days_ahead, "latest": _day(latest)}
+            % {"pool": pool.name, "days": pool.max_days_ahead, "latest": _day(latest)}
         )
     closure = closed_dates(pool.organization, pickup_date, pickup_date).get(pickup_date)
     if closure is not None:
@@ -291,7 +291,7 @@ SUNDAY = 6
 
 def ensure_lends(pool: DevicePool) -> None:
     if pool.booking_scope != DevicePool.Scope.RESIDENTS or not pool.organization.lends_to_residents:
-        raise InvalidBooking(_("This pool does not lend devices to residents."))
+        raise InvalidBooking(_("%(pool)s is not lent to residents.") % {"pool": pool.name})
 
 
 def reserve_loan(
@@ -322,11 +322,11 @@ def reserve_loan(
         if quantity > in_service:
             raise LimitExceeded(
                 ngettext(
-                    "This pool has only %(count)d device in service.",
-                    "This pool has only %(count)d devices in service.",
+                    "%(pool)s has only %(count)d device in service.",
+                    "%(pool)s has only %(count)d devices in service.",
                     in_service,
                 )
-                % {"count": in_service}
+                % {"pool": pool.name, "count": in_service}
             )
         if pool.per_person_limit:
             mine = availability.peak_reserved(
@@ -510,27 +510,27 @@ def renew(*, by: User, loan: Loan, now: datetime.datetime | None = None) -> Loan
         if pool.booking_scope != DevicePool.Scope.RESIDENTS:
             raise RenewalRefused(_("Only loans to residents can be renewed."))
         if pool.max_renewals == 0:
-            raise RenewalRefused(_("Loans from this pool cannot be renewed."))
+            raise RenewalRefused(_("Loans of %(pool)s cannot be renewed.") % {"pool": pool.name})
         if loan.renewals >= pool.max_renewals:
             raise RenewalRefused(
                 ngettext(
-                    "You have renewed this loan %(count)d time, the most this pool allows.",
-                    "You have renewed this loan %(count)d times, the most this pool allows.",
+                    "You have renewed this loan %(count)d time, the most %(pool)s allows.",
+                    "You have renewed this loan %(count)d times, the most %(pool)s allows.",
                     loan.renewals,
                 )
-                % {"count": loan.renewals}
+                % {"count": loan.renewals, "pool": pool.name}
             )
         overdue = _overdue_with_devices(by, now)
         if overdue:
             raise RenewalRefused(blocked_message(overdue))
-        due = {"date": _day(last_day(loan.due_at))}
+        due = {"date": _day(last_day(loan.due_at)), "pool": pool.name}
         # Someone with a device held for them waits no more: the capacity check below keeps
         # their device theirs.
         if WaitlistEntry.objects.filter(pool=pool, status=WaitlistEntry.Status.WAITING).exists():
             raise RenewalRefused(
                 _(
-                    "Someone is waiting for a device of this pool, so this loan cannot be "
-                    "renewed. Please return it by %(date)s."
+                    "Someone is waiting for %(pool)s, so this loan cannot be renewed. Please "
+                    "return it by %(date)s."
                 )
                 % due
             )
@@ -544,7 +544,7 @@ def renew(*, by: User, loan: Loan, now: datetime.datetime | None = None) -> Loan
         except PoolExhausted:
             raise RenewalRefused(
                 _(
-                    "The devices of this pool are reserved for others after your due date, so "
+                    "The devices of %(pool)s are reserved for others after your due date, so "
                     "this loan cannot be renewed. Please return it by %(date)s."
                 )
                 % due

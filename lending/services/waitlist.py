@@ -82,20 +82,24 @@ def join_waitlist(
             status__in=[Device.Status.IN_SERVICE, Device.Status.IN_REPAIR]
         )
         if quantity > devices.count():
-            raise WaitlistError(_("This pool does not have that many devices."))
+            raise WaitlistError(
+                _("%(pool)s does not have that many devices.") % {"pool": pool.name}
+            )
         # The hold will be a reservation: no more than one person may have at a time.
         if pool.per_person_limit and quantity > pool.per_person_limit:
             raise WaitlistError(
                 ngettext(
-                    "You may have at most %(limit)d device of this pool at a time.",
-                    "You may have at most %(limit)d devices of this pool at a time.",
+                    "You may have at most %(limit)d device of %(pool)s at a time.",
+                    "You may have at most %(limit)d devices of %(pool)s at a time.",
                     pool.per_person_limit,
                 )
-                % {"limit": pool.per_person_limit}
+                % {"limit": pool.per_person_limit, "pool": pool.name}
             )
         active = WaitlistEntry.objects.filter(pool=pool, status__in=WaitlistEntry.ACTIVE)
         if active.filter(user=by).exists():
-            raise WaitlistError(_("You are already on the waiting list for this pool."))
+            raise WaitlistError(
+                _("You are already on the waiting list for %(pool)s.") % {"pool": pool.name}
+            )
         # Only people still waiting go before a newcomer: beside a device that is free and
         # held for nobody, a new entry would wait for a return that need not come.
         if not active.filter(status=WaitlistEntry.Status.WAITING).exists():
@@ -151,7 +155,9 @@ def leave_waitlist(
             .first()
         )
         if entry is None:
-            raise WaitlistError(_("You are not on the waiting list for this pool."))
+            raise WaitlistError(
+                _("You are not on the waiting list for %(pool)s.") % {"pool": pool.name}
+            )
         was_offered = entry.status == WaitlistEntry.Status.OFFERED
         if was_offered:
             _release(entry, now)

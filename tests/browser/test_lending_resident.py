@@ -86,8 +86,8 @@ def test_a_resident_reserves_a_laptop_on_a_phone_by_keyboard(
     # The live filter: htmx swaps the results and says how many there are.
     press(page, page.get_by_label("Kind of device"), "ArrowDown")  # → Tablet
     page.keyboard.press("Tab")
-    expect(page.locator("#results")).to_contain_text("0 device pools")
-    expect(page.locator("#live-announcer")).to_have_text("0 device pools found.")
+    expect(page.locator("#results")).to_contain_text("0 lending offers")
+    expect(page.locator("#live-announcer")).to_have_text("0 lending offers found.")
     audit.check(page)
     page.get_by_label("Kind of device").select_option("laptop")
     expect(page.locator("#results")).to_contain_text("Leih-Laptops")

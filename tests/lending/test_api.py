@@ -155,7 +155,7 @@ def test_renewing_past_the_limit_is_409_with_the_reason(resident, pool):
     response = post_json(api(resident), f"/api/v1/loans/{loan.pk}/renew")
 
     assert response.status_code == 409
-    assert "the most this pool allows" in response.json()["detail"]
+    assert "the most Leih-Laptops allows" in response.json()["detail"]
 
 
 def test_renewing_when_someone_waits_is_409(resident, pool):

@@ -257,7 +257,7 @@ def test_a_school_pool_does_not_lend_and_an_inactive_pool_is_not_bookable(reside
 def test_a_teacher_cannot_reserve_a_loan_from_the_own_school_pool(organization, teacher):
     school_pool = DevicePoolFactory(organization=organization)
     DeviceFactory(pool=school_pool)
-    with pytest.raises(InvalidBooking, match="does not lend devices to residents"):
+    with pytest.raises(InvalidBooking, match="is not lent to residents"):
         reserve(teacher, school_pool)
 
 
@@ -338,7 +338,7 @@ def test_a_renewal_past_the_limit_is_refused_with_the_count(loan, resident):
     lending_services.renew(by=resident, loan=loan, now=NOW)
     with pytest.raises(
         RenewalRefused,
-        match=re.escape("You have renewed this loan 1 time, the most this pool allows."),
+        match=re.escape("You have renewed this loan 1 time, the most Leih-Laptops allows."),
     ):
         lending_services.renew(by=resident, loan=loan, now=NOW)
     assert Loan.objects.get(pk=loan.pk).renewals == 1
@@ -359,7 +359,7 @@ def test_an_overdue_loan_cannot_be_renewed(loan, resident):
 
 def test_no_renewal_while_someone_is_waiting(loan, resident, pool):
     WaitlistEntryFactory(pool=pool)
-    with pytest.raises(RenewalRefused, match="Someone is waiting for a device of this pool"):
+    with pytest.raises(RenewalRefused, match="Someone is waiting for Leih-Laptops"):
         lending_services.renew(by=resident, loan=loan, now=NOW)
 
 
@@ -446,7 +446,7 @@ def test_a_school_does_not_lend_to_residents(resident):
     school_pool = LendingPoolFactory(organization=OrganizationFactory(kind="school"))
     device = DeviceFactory(pool=school_pool)
     staff = MembershipFactory(organization=school_pool.organization, role=Role.STAFF).user
-    with pytest.raises(DomainError, match="does not lend"):
+    with pytest.raises(DomainError, match="is not lent to residents"):
         lending_services.lend_at_desk(
             by=staff, pool=school_pool, borrower=resident, devices=[device]
         )

@@ -404,7 +404,7 @@ def test_nobody_waits_for_more_devices_than_one_person_may_borrow(
             by=librarian, pool=pool, borrower=UserFactory(), devices=[device]
         )
     anna = UserFactory()
-    with pytest.raises(WaitlistError, match="at most 1 device of this pool"):
+    with pytest.raises(WaitlistError, match="at most 1 device of Laptops zum Ausleihen"):
         lending_services.join_waitlist(by=anna, pool=pool, quantity=3)
     settings.LANGUAGE_CODE = "en"
     client.cookies.clear()
