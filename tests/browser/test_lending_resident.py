@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from booking.models import Loan, LoanItem, Reservation
-from lending.models import AgreementAcceptance
+from lending.models import AgreementAcceptance, WaitlistEntry
 from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,
@@ -20,6 +20,7 @@ from tests.factories import (
     LendingPoolFactory,
     LocationFactory,
     OrganizationFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -179,3 +180,50 @@ def test_reserving_works_without_javascript(
     expect(page).to_have_url(f"{live_server.url}/lending/reservations/{reservation.pk}/")
     expect(page.get_by_text("Please bring your ID card.")).to_be_visible()
     audit.check(page)
+
+
+def test_a_resident_joins_a_waiting_list_and_accepts_the_agreement_by_keyboard(
+    page, live_server, resident, pool, audit, log_in
+):
+    # Every laptop is out for longer than the pool may be reserved ahead.
+    now = timezone.now()
+    due = now + datetime.timedelta(days=40)
+    other = UserFactory()
+    reservation = Reservation.objects.create(
+        pool=pool, user=other, quantity=3, start=now - datetime.timedelta(hours=1), end=due
+    )
+    loan = Loan.objects.create(
+        pool=pool,
+        reservation=reservation,
+        borrower=other,
+        handed_out_at=now - datetime.timedelta(hours=1),
+        due_at=due,
+    )
+    for device in pool.devices.all():
+        LoanItem.objects.create(loan=loan, device=device)
+    log_in(page, resident)
+    in_english(page, audit)
+    page.goto(f"{live_server.url}/lending/{pool.pk}/")
+
+    # Nothing to reserve: only the waiting list, with the day the next laptop comes back.
+    expect(page.get_by_role("heading", name="Reserve")).to_have_count(0)
+    expect(page.get_by_text("The next device is expected back on")).to_be_visible()
+    audit.check(page)
+
+    press(page, page.get_by_role("button", name="Join the waiting list"))
+    expect(page.locator("#error-summary")).to_contain_text(
+        "Please accept the borrowing agreement to continue."
+    )
+    audit.check(page)
+    assert not WaitlistEntry.objects.exists()
+
+    press(page, page.get_by_label("I accept the “Borrowing terms” (version 1)."), "Space")
+    press(page, page.get_by_role("button", name="Join the waiting list"))
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("My loans")
+    expect(page.get_by_role("status").first).to_contain_text(
+        "You are on the waiting list for Leih-Laptops: number 1."
+    )
+    audit.check(page)
+    assert WaitlistEntry.objects.get().user == resident
+    assert AgreementAcceptance.objects.filter(user=resident).count() == 1
