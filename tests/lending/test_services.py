@@ -172,7 +172,7 @@ def test_the_per_person_limit_holds(resident, pool):
     pool.per_person_limit = 1
     pool.save()
     reserve(resident, pool, pickup=1)
-    with pytest.raises(LimitExceeded, match="at most 1 device of this pool at a time"):
+    with pytest.raises(LimitExceeded, match="at most 1 device of Leih-Laptops at a time"):
         reserve(resident, pool, pickup=5)
 
 
