@@ -46,7 +46,9 @@ def full_pool(library):
 def test_resident_pages_in_german_never_say_geraeteset(
     client, german, resident, pool, laptops, full_pool
 ):
-    BorrowingAgreementFactory(organization=pool.organization, title="Ausleihbedingungen")
+    agreement = BorrowingAgreementFactory(
+        organization=pool.organization, title="Ausleihbedingungen"
+    )
     make_loan(pool, resident, due_in_days=3)
     make_loan(pool, resident, closed=True)
     WaitlistEntryFactory(pool=full_pool, user=UserFactory())
@@ -61,6 +63,7 @@ def test_resident_pages_in_german_never_say_geraeteset(
         reverse("lending:pool", args=[pool.pk]),
         reverse("lending:pool", args=[full_pool.pk]),
         reverse("lending:my_loans"),
+        reverse("lending:agreement", args=[agreement.pk]),
     ]
     shown = {url: client.get(url) for url in urls}
     # The waiting list, refused without the checkbox, then joined.
