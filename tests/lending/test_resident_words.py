@@ -23,7 +23,7 @@ from tests.factories import (
 )
 from tests.lending.test_views import lend_everything, make_loan
 
-STAFF_WORD = "eräteset"  # Geräteset, Gerätesets, Gerätesetz never
+STAFF_WORD = "eräteset"  # Geräteset and Gerätesets, whatever the case of the G
 
 
 @pytest.fixture
