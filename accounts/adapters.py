@@ -16,9 +16,15 @@ from .mfa import needs_mfa
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Send allauth's emails in the recipient's preferred language."""
+        """Send allauth's emails in the recipient's preferred language, in Lernpool's layout
+        (templates/account/email/): the operator signs, links point to SITE_URL."""
         user = context.get("user")
         language = getattr(user, "preferred_language", None) or translation.get_language()
+        context = {
+            "operator": settings.LERNPOOL_OPERATOR,
+            "site_url": settings.LERNPOOL_SITE_URL,
+            **context,
+        }
         with translation.override(language):
             super().send_mail(template_prefix, email, context)
 

@@ -33,6 +33,11 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+# Titles and forms of address that are no name of their own (compared case-insensitively;
+# any word ending in "." counts as one too: "Dr.", "Prof.", "Dipl.-Ing.").
+GREETING_TITLES = frozenset({"dr", "prof", "herr", "frau", "mr", "mrs", "ms", "mx"})
+
+
 class User(AbstractUser):
     """A person. Logs in with the email address; roles come from memberships."""
 
@@ -79,6 +84,15 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+    def greeting_name(self) -> str:
+        """The name an email greets: the full name, or "" when the name is empty or only
+        titles ("Dr.", "Prof. Dr."), so that the email says "Guten Tag," rather than
+        "Hallo Dr.,". The first word alone would greet a title or a first name."""
+        words = self.name.split()
+        if all(word.endswith(".") or word.casefold() in GREETING_TITLES for word in words):
+            return ""
+        return " ".join(words)
 
     def role_names(self) -> frozenset[str]:
         """Every role the person holds anywhere, for the navigation. Cached per request object."""

@@ -269,7 +269,11 @@ def export_loans(user: User) -> list[dict[str, Any]]:
                 _device(item.device.name, item.device.asset_tag) for item in loan.items.all()
             ),
             "handed_out": loan.handed_out_at,
-            "due": loan.due_at,
+            # A resident's loan is due by a day (due_at is the midnight after it): the day,
+            # never that midnight's clock time, which would read as the next day.
+            "due": services.last_day(loan.due_at)
+            if loan.pool.booking_scope == DevicePool.Scope.RESIDENTS
+            else loan.due_at,
             "returned": loan.closed_at,
             "renewals": loan.renewals,
             "notes": "; ".join(item.note for item in loan.items.all() if item.note),

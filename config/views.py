@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, npgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -18,12 +18,27 @@ from accounts.services import report_barrier
 from organizations.models import Organization
 
 
+def _kind_count_label(kind: str, count: int) -> str:
+    """The word under a count on the home page: "1 Schule", "3 Schulen", "0 Schulen"."""
+    Kind = Organization.Kind
+    if kind == Kind.SCHOOL:
+        return npgettext("home page count", "School", "Schools", count)
+    if kind == Kind.LIBRARY:
+        return npgettext("home page count", "Library", "Libraries", count)
+    if kind == Kind.ADULT_EDUCATION:
+        return npgettext(
+            "home page count", "Adult-education centre", "Adult-education centres", count
+        )
+    return npgettext("home page count", "Other provider", "Other providers", count)
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     counts = dict(
         Organization.objects.public().values_list("kind").annotate(n=Count("pk")).order_by()
     )
-    kinds = [(label, counts.get(value, 0)) for value, label in Organization.Kind.choices]
+    kinds = [(value, counts.get(value, 0)) for value in Organization.Kind.values]
+    kinds = [(_kind_count_label(value, count), count) for value, count in kinds]
     memberships = []
     if request.user.is_authenticated:
         memberships = request.user.memberships.select_related("organization")

@@ -172,7 +172,8 @@ def export_waitlist(user: User) -> list[dict[str, Any]]:
             "status": choice_label(WaitlistEntry.Status.choices, row["status"]),
             "position": positions.get(row["pk"]) or None,
             "joined": row["created_at"],
-            "held_until": row["hold_until"],
+            # A hold runs to the end of a day (hold_until is the midnight after it): the day.
+            "held_until": services.last_day(row["hold_until"]) if row["hold_until"] else None,
             "closed": row["closed_at"],
         }
         for row in WaitlistEntry.objects.filter(user=user)

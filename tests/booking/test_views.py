@@ -865,3 +865,11 @@ def test_a_quantity_in_odd_digits_is_ignored_not_a_500(client, teacher, pool):
     client.force_login(teacher)
     response = client.get(f"/pools/{pool.pk}/book/", {"quantity": "²"})
     assert response.status_code == 200
+
+
+def test_in_german_the_booking_form_counts_devices_in_betrieb(client, teacher, pool, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    client.force_login(teacher)
+    html = client.get(f"/pools/{pool.pk}/book/").content.decode()
+    assert "30 Geräte in Betrieb." in html
+    assert "im Einsatz" not in html

@@ -163,7 +163,9 @@ def test_signing_up_leads_to_a_formal_confirmation_page_and_email(client, mailou
     assert_formal(message.subject)
     assert_formal(message.body)
     assert message.subject == "[Lernpool] Bitte bestätigen Sie Ihre E-Mail-Adresse"
-    assert "Vielen Dank, dass Sie" in message.body
+    assert message.body.startswith("Guten Tag Anna Neu,")
+    assert "Bitte bestätigen Sie die Adresse, indem Sie diesen Link öffnen:" in message.body
+    assert "Mit freundlichen Grüßen" in message.body
 
 
 @pytest.mark.django_db
@@ -178,13 +180,12 @@ def test_the_password_reset_email_is_formal(client, mailoutbox):
     assert message.to == [person.email]
     assert_formal(message.subject)
     assert_formal(message.body)
-    assert message.subject == "[Lernpool] E-Mail zum Zurücksetzen des Passworts"
+    assert message.subject == "[Lernpool] Neues Passwort festlegen"
     assert (
-        "Sie erhalten diese E-Mail, weil Sie oder eine andere Person das Zurücksetzen des "
-        "Passworts für Ihr Konto angefordert haben." in message.body
+        "jemand, vermutlich Sie, hat ein neues Passwort für Ihr Lernpool-Konto angefordert. "
+        "Um es festzulegen, öffnen Sie bitte diesen Link:" in message.body
     )
-    assert "Um Ihr Passwort zurückzusetzen, öffnen Sie bitte den folgenden Link." in message.body
-    assert "Vielen Dank, dass Sie" in message.body
+    assert "Mit freundlichen Grüßen" in message.body
 
 
 def test_the_overrides_win_over_allauths_own_catalogue():

@@ -35,3 +35,23 @@ def test_home_runs_a_constant_number_of_queries(
 
 def test_home_rejects_post(client):
     assert client.post("/").status_code == 405
+
+
+def test_home_counts_use_the_plural_in_german(client):
+    OrganizationFactory.create_batch(2, kind="library")
+    OrganizationFactory(kind="school")
+    client.cookies["django_language"] = "de"
+    html = client.get("/").content.decode()
+    assert '>2</p><p class="kern-body">Bibliotheken<' in html
+    assert '>1</p><p class="kern-body">Schule<' in html
+    assert '>0</p><p class="kern-body">Volkshochschulen<' in html
+
+
+def test_home_counts_use_the_plural_in_english(client):
+    OrganizationFactory.create_batch(2, kind="library")
+    OrganizationFactory(kind="school")
+    client.cookies["django_language"] = "en"
+    html = client.get("/").content.decode()
+    assert '>2</p><p class="kern-body">Libraries<' in html
+    assert '>1</p><p class="kern-body">School<' in html
+    assert '>0</p><p class="kern-body">Other providers<' in html

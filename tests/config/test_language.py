@@ -85,5 +85,5 @@ def test_account_emails_go_out_in_the_recipients_language(client, mailoutbox):
         response = client.post("/accounts/password/reset/", {"email": person.email})
         assert response.status_code == 302
     subjects = {message.to[0]: message.subject for message in mailoutbox}
-    assert "Password Reset" in subjects[english.email]
+    assert "Choose a new password" in subjects[english.email]
     assert "Passwort" in subjects[german.email]

@@ -73,7 +73,7 @@ def test_emails_go_out_in_the_recipients_language(
         enrol(english_resident, course, django_capture_on_commit_callbacks)
     (message,) = mailoutbox
     assert message.subject == "Enrolment confirmed: Online-Banking sicher nutzen"
-    assert message.body.startswith("Hello Anna,\n\nyou are enrolled in this course.")
+    assert message.body.startswith("Hello Anna Schmitt,\n\nyou are enrolled in this course.")
     assert "- Tuesday, 9. February 2027, 18:00–19:30" in message.body
     assert "Where: Raum 104, Pfaffengasse 7, Volkshochschule Aschaffenburg" in message.body
     assert "<" not in message.body  # no markup in the text part
@@ -91,7 +91,8 @@ def test_german_is_the_default_language_of_emails(
     (message,) = mailoutbox
     assert '<html lang="de">' in message.alternatives[0].content
     assert "Dienstag, 9. Februar 2027, 18:00–19:30" in message.body
-    assert message.body.startswith("Hallo Bernd,")
+    assert message.body.startswith("Guten Tag Bernd Weber,")
+    assert "\nTermine:\n" in message.body  # the course's dates, not "Daten"
     assert len(calendar_of(message).walk("VEVENT")) == 3
 
 
@@ -285,3 +286,25 @@ def test_the_course_cancelled_email_carries_the_dates_as_cancelled(
         f"course-meeting-{meeting.pk}@{settings.LERNPOOL_SITE_URL.split('://')[-1]}"
         for meeting in held.meetings.all()
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "greeting"),
+    [
+        ("Dr. Maria Müller", "de", "Guten Tag Dr. Maria Müller,"),
+        ("Dr.", "de", "Guten Tag,"),
+        ("Prof. Dr.", "de", "Guten Tag,"),
+        ("", "de", "Guten Tag,"),
+        ("Dr.", "en", "Hello,"),
+        ("Maria Müller", "en", "Hello Maria Müller,"),
+    ],
+)
+def test_an_email_greets_the_full_name_or_says_guten_tag(
+    course, name, language, greeting, django_capture_on_commit_callbacks, mailoutbox
+):
+    person = UserFactory(name=name, preferred_language=language)
+    enrol(person, course, django_capture_on_commit_callbacks)
+    (message,) = mailoutbox
+    assert message.body.startswith(greeting + "\n")
+    assert f"<p>{greeting}</p>" in message.alternatives[0][0]
+    assert "Hallo" not in message.body

@@ -452,3 +452,13 @@ def test_a_course_in_plain_german_is_german_to_search_engines(client, course):
 
     assert data["inLanguage"] == "de"
     assert data["hasCourseInstance"][0]["inLanguage"] == "de"
+
+
+def test_in_german_enrolling_and_cancelling_say_it_is_about_the_course(
+    client, course, resident, settings
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    client.force_login(resident)
+    assert "Sie sind für den Kurs angemeldet." in enrol(client, course).content.decode()
+    response = client.post(reverse("courses:cancel", args=[course.pk]), follow=True)
+    assert "Sie sind vom Kurs abgemeldet." in response.content.decode()

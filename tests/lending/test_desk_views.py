@@ -819,3 +819,20 @@ def test_the_desk_shows_the_last_day_of_a_hold(make_pool, client, library, libra
     url = reverse("lending_desk:resident", kwargs={"pk": anna.pk})
     html = client.get(url, {"organization": library.slug}).content.decode()
     assert f"a device is held until {date_format(last, 'SHORT_DATE_FORMAT')}" in html
+
+
+def test_in_german_the_desk_says_the_resident_returned_the_device(
+    client, librarian, library, lending_pool, laptops, erika, settings
+):
+    lend(lending_pool, erika, laptops[:1])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    client.force_login(librarian)
+    response = client.post(
+        "/desk/return/",
+        {"organization": library.slug, "code": "sb-lap-001", "condition": "complete"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Laptop 01 (SB-LAP-001) wurde von Erika Mustermann zurückgegeben." in html
+    assert "zurückgenommen" not in html
+    assert "Zurücknehmen" in html  # the staff's own action keeps its word

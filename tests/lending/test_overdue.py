@@ -91,6 +91,7 @@ def test_a_reminder_goes_out_once_two_days_before_the_due_date(loan, run, mailou
     assert "Return by: Feb. 15, 2027" in message.body
     assert loan.pool.organization.name in message.body
     assert "Mo–Fr 10–18 Uhr" in message.body
+    assert '<span lang="de">Mo–Fr 10–18 Uhr</span>' in message.alternatives[0][0]
 
 
 def test_a_missed_reminder_day_is_caught_up_before_the_due_date_only(loan, run, mailoutbox):

@@ -33,6 +33,7 @@ from tests.factories import (
     UserFactory,
     WaitlistEntryFactory,
 )
+from tests.html_lang import languages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -264,6 +265,7 @@ def test_a_resident_reserves_and_accepts_the_agreement_in_one_step(
     assert "Please bring your ID card." in page
     assert "Ausleihtheke EG" in page
     assert "Di–Fr 10–18 Uhr" in page
+    assert languages_of(page, "Di–Fr 10–18 Uhr") == {("de", None)}  # German on an English page
     with translation.override("en"):
         assert date_format(services.due_date(pool, tomorrow()), "DATE_FORMAT") in page
     assert "Cancel this reservation" in page
