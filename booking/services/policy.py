@@ -227,13 +227,13 @@ def per_person_error(pool: DevicePool, *, mine: int, quantity: int) -> LimitExce
         return None
     return LimitExceeded(
         ngettext(
-            "You may have at most %(limit)d device of this pool at a time; "
+            "You may have at most %(limit)d device of %(pool)s at a time; "
             "you have %(mine)d at that time already.",
-            "You may have at most %(limit)d devices of this pool at a time; "
+            "You may have at most %(limit)d devices of %(pool)s at a time; "
             "you have %(mine)d at that time already.",
             pool.per_person_limit,
         )
-        % {"limit": pool.per_person_limit, "mine": mine}
+        % {"limit": pool.per_person_limit, "pool": pool.name, "mine": mine}
     )
 
 

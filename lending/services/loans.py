@@ -332,18 +332,9 @@ def reserve_loan(
             mine = availability.peak_reserved(
                 pool.pk, start, end, user=by, statuses=ACTIVE_STATUSES
             )
-            if per_person_error(pool, mine=mine, quantity=quantity) is not None:
-                # booking's message speaks of "this pool" as staff do; residents know its name.
-                raise LimitExceeded(
-                    ngettext(
-                        "You may have at most %(limit)d device of %(pool)s at a time; "
-                        "you have %(mine)d at that time already.",
-                        "You may have at most %(limit)d devices of %(pool)s at a time; "
-                        "you have %(mine)d at that time already.",
-                        pool.per_person_limit,
-                    )
-                    % {"limit": pool.per_person_limit, "pool": pool.name, "mine": mine}
-                )
+            error = per_person_error(pool, mine=mine, quantity=quantity)
+            if error is not None:
+                raise error
         capacity.hold(pool=pool, start=start, end=end, quantity=quantity, now=now)
         reservation = Reservation.objects.create(
             pool=pool,

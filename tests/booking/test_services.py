@@ -238,7 +238,7 @@ def test_the_per_person_limit_counts_own_requests_and_bookings_at_that_time(teac
     with pytest.raises(LimitExceeded) as error:
         reserve(teacher, pool, 3, start=at(1, 8, 30), end=at(1, 9, 30))
     assert str(error.value) == (
-        "You may have at most 5 devices of this pool at a time; you have 3 at that time already."
+        f"You may have at most 5 devices of {pool.name} at a time; you have 3 at that time already."
     )
     reserve(teacher, pool, 2, start=at(1, 8, 30), end=at(1, 9, 30))
     reserve(teacher, pool, 5, start=at(1, 9, 30), end=at(1, 10))  # after the others end
