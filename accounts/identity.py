@@ -33,6 +33,8 @@ from django.dispatch import Signal, receiver
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from core.mail import site_url
+
 from . import mfa
 
 # Sent after a login through an identity provider, with ``user``, ``provider_id``, ``claims``
@@ -128,7 +130,7 @@ def provider_logout_url(request, remembered: dict[str, Any] | None) -> str | Non
         return None
     if not endpoint:
         return None
-    back = request.build_absolute_uri(reverse("home"))
+    back = site_url(reverse("home"))
     query = urlencode({"client_id": client_id, "post_logout_redirect_uri": back})
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 

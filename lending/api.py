@@ -22,6 +22,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from booking.models import Loan, LoanItem
 from core.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
+from core.mail import site_url
 from devices.models import DevicePool, DeviceType
 
 from . import services
@@ -239,7 +240,7 @@ def join_waitlist(request: HttpRequest, pool_id: PathId, payload: Body[WaitlistI
                     "id": agreement.pk,
                     "title": agreement.title,
                     "version": agreement.version,
-                    "url": request.build_absolute_uri(url),
+                    "url": site_url(url),
                 },
             },
         )

@@ -10,6 +10,7 @@ import pytest
 import requests
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -169,7 +170,7 @@ def test_logout_ends_the_session_and_offers_the_providers_logout(
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)
     assert href.startswith(oidc_provider.issuer)
     assert query["client_id"] == ["lernpool"]
-    assert query["post_logout_redirect_uri"] == ["http://testserver/"]
+    assert query["post_logout_redirect_uri"] == [f"{settings.LERNPOOL_SITE_URL}/"]
     # The provider knows the address: it asks the person to confirm the logout there.
     assert requests.get(href, timeout=10).status_code == 200
     # Offered once; a password login's logout goes home as before.

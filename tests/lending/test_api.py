@@ -6,6 +6,7 @@ import datetime
 import json
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -239,7 +240,7 @@ def test_the_409_for_an_agreement_says_which_one_and_where_to_accept_it(resident
         "id": agreement.pk,
         "title": "Terms",
         "version": agreement.version,
-        "url": f"http://testserver/lending/agreements/{agreement.pk}/",
+        "url": f"{settings.LERNPOOL_SITE_URL}/lending/agreements/{agreement.pk}/",
     }
     # Accepted there, the same call joins.
     services.accept_agreement(by=resident, agreement=agreement)

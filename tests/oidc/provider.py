@@ -20,6 +20,7 @@ from pathlib import Path
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
 from jwt.algorithms import RSAAlgorithm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,8 @@ class TestProvider:
                     "client_id": CLIENT_ID,
                     "client_secret": CLIENT_SECRET,
                     "redirect_uris": ["http://testserver/"],
-                    "post_logout_redirect_uris": ["http://testserver/"],
+                    # Lernpool sends people back to its SITE_URL after the provider's logout.
+                    "post_logout_redirect_uris": [f"{settings.LERNPOOL_SITE_URL}/"],
                     "token_endpoint_auth_method": "client_secret_post",
                 }
             ],
