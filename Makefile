@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: run setup demo test test-deps lint format messages ci sso-demo
+.PHONY: run setup demo test test-deps lint format messages ci sso-demo bench
 
 ## run: install, migrate a SQLite database, load the demo data, start http://127.0.0.1:8000
 run: setup demo
@@ -59,6 +59,16 @@ sso-demo: test-deps
 	OIDC_PORT=9000 OIDC_CONFIG=tests/oidc/demo.json \
 	  OIDC_PROVIDER_MODULE=$(CURDIR)/.cache/oidc/node_modules/oidc-provider/lib/index.js \
 	  node tests/oidc/provider.mjs
+
+## bench: every daily page over HTTP (gunicorn, wrk) against a minimal Django page, at region scale
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/lernpool_bench
+BENCH_SCALE ?= 1
+bench: setup
+	@command -v wrk >/dev/null || ($(APT_GET) update -qq && $(APT_GET) install -y -qq wrk)
+	@psql "$(BENCH_DB)" -Atc "SELECT 1 FROM booking_reservation LIMIT 1" >/dev/null 2>&1 || \
+	  DATABASE_URL=$(BENCH_DB) DJANGO_SETTINGS_MODULE=config.settings.dev \
+	  $(PY) bench/generate_region.py --scale $(BENCH_SCALE)
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/http_pages.py $(BENCH_ARGS)
 
 ## ci: what CI runs on a clean clone (lint, SQLite, then everything on PostgreSQL)
 ci:
