@@ -243,8 +243,13 @@ class LoanItem(models.Model):
         Device, on_delete=models.PROTECT, related_name="loan_items", verbose_name=_("device")
     )
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    # Who took the device back; empty while it is out (set by the return, never in a form).
     returned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     condition = models.CharField(
         _("condition"), max_length=20, choices=Condition.choices, blank=True
