@@ -71,8 +71,9 @@ def test_the_generator_fills_a_small_region_that_the_statistics_count(generated,
 @pytest.mark.postgres
 @pytest.mark.parametrize("model", GENERATED, ids=lambda model: model.__name__)
 def test_every_generated_row_is_one_the_app_accepts(generated, db, model):
-    """A sample (the first rows, a random few, one empty value per nullable field) passes full_clean(): the generator writes no
-    value the models' choices, validators or constraints would refuse."""
+    """A sample (the first rows, a random few, one empty value per nullable field) passes
+    full_clean(): the generator writes no value the models' choices, validators or constraints
+    would refuse."""
     rows = model.objects.all()
     assert rows.exists()
     sample = {*rows.order_by("pk")[:SAMPLE], *rows.order_by("?")[:SAMPLE]}
