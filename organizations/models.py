@@ -309,3 +309,110 @@ class Closure(models.Model):
     @property
     def last_day(self) -> datetime.date:
         return self.end - datetime.timedelta(days=1)
+
+
+class Weekday(models.IntegerChoices):
+    """Days of the week as Python numbers them (``date.weekday()``: Monday is 0)."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningSchedule(models.Model):
+    """An organization's weekly opening hours for a range of days (all year, or summer hours).
+
+    On a given day the narrowest schedule whose range holds the day applies, so summer hours
+    win over the all-year hours for their weeks. A weekday without intervals is a closed day.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="opening_schedules"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("The last day these hours apply.")
+    )
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["organization", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=F("valid_until")),
+                name="opening_schedule_from_before_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(self.organization)
+
+    def covers(self, day: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+    @property
+    def span_days(self) -> float:
+        """How many days the range holds (unbounded: infinite), to find the narrowest."""
+        if self.valid_from is None or self.valid_until is None:
+            return float("inf")
+        return (self.valid_until - self.valid_from).days + 1
+
+
+class OpeningInterval(models.Model):
+    """One opening interval of a weekday (Tue 10:00–13:00); a day may have several."""
+
+    schedule = models.ForeignKey(
+        OpeningSchedule, on_delete=models.CASCADE, related_name="intervals"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening interval")
+        verbose_name_plural = _("opening intervals")
+        ordering = ["schedule", "weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")), name="opening_interval_opens_before_closes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class SpecialHours(models.Model):
+    """One-off hours on one day ("24.12. 10–12"): they replace the weekly hours and any
+    closure of that day. Several rows on one day are several intervals."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="special_hours"
+    )
+    day = models.DateField(_("day"))
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("special opening hours")
+        verbose_name_plural = _("special opening hours")
+        ordering = ["organization", "day", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")), name="special_hours_opens_before_closes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d.%m.%Y} {self.opens:%H:%M}–{self.closes:%H:%M}"

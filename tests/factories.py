@@ -13,8 +13,11 @@ from organizations.models import (
     LessonPeriod,
     Location,
     Membership,
+    OpeningInterval,
+    OpeningSchedule,
     Organization,
     Role,
+    SpecialHours,
 )
 
 PASSWORD = "correct horse battery staple"
@@ -115,6 +118,44 @@ class ClosureFactory(factory.django.DjangoModelFactory):
     name = "Geschlossen"
     start = datetime.date(2026, 12, 24)
     end = datetime.date(2027, 1, 7)
+
+
+# A library closed on Sunday and Monday, with a lunch break on Tuesday and Thursday.
+LIBRARY_WEEK = {1: "10-13,14-18", 2: "10-18", 3: "10-13,14-19", 4: "10-18", 5: "10-13"}
+
+
+def _times(text: str) -> list[tuple[datetime.time, datetime.time]]:
+    """ "10-13,14:30-18" → [(10:00, 13:00), (14:30, 18:00)]."""
+
+    def time(part: str) -> datetime.time:
+        hour, _, minute = part.partition(":")
+        return datetime.time(int(hour), int(minute or 0))
+
+    return [tuple(map(time, span.split("-"))) for span in text.split(",") if span]
+
+
+def give_hours(
+    organization, week: dict[int, str], valid_from=None, valid_until=None, name=""
+) -> OpeningSchedule:
+    """Weekly opening hours: {weekday (Monday 0): "10-13,14-18"}; weekdays left out are
+    closed."""
+    schedule = OpeningSchedule.objects.create(
+        organization=organization, name=name, valid_from=valid_from, valid_until=valid_until
+    )
+    OpeningInterval.objects.bulk_create(
+        OpeningInterval(schedule=schedule, weekday=weekday, opens=opens, closes=closes)
+        for weekday, text in week.items()
+        for opens, closes in _times(text)
+    )
+    return schedule
+
+
+def give_special_hours(organization, day: datetime.date, text: str, note="") -> None:
+    """One-off hours on a day ("10-12")."""
+    SpecialHours.objects.bulk_create(
+        SpecialHours(organization=organization, day=day, opens=opens, closes=closes, note=note)
+        for opens, closes in _times(text)
+    )
 
 
 class DeviceTypeFactory(factory.django.DjangoModelFactory):

@@ -6,20 +6,8 @@ import datetime
 
 from django.utils import timezone
 
+from organizations.hours import closes  # noqa: F401 (the one rule, re-exported)
 from organizations.models import Closure, Organization
-
-
-def closes(closure: Closure, organization: Organization) -> bool:
-    """Whether a closure (from a query over the organizations in question and the region)
-    applies to the organization; mirrors ClosureQuerySet.for_organization."""
-    if closure.organization_id is not None:
-        return closure.organization_id == organization.pk
-    if closure.kind == Closure.Kind.PUBLIC_HOLIDAY:
-        return True
-    return (
-        closure.kind == Closure.Kind.SCHOOL_HOLIDAY
-        and organization.kind == Organization.Kind.SCHOOL
-    )
 
 
 def closed_dates(
