@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A visitor who just wrote reads from the primary, not the replica (core/replica.py).
+    "core.replica.RecentWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A NUL byte in any query or form value, or an overlong URL, is a 400/414 before any view.
@@ -110,6 +112,22 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Short OLTP queries: PostgreSQL's JIT compiles for longer than they run (bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+
+# A streaming replica (hot standby) of the primary, for the heavy read-only work: reports,
+# open data, the public catalog (core/replica.py says what reads from it and when not).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        CONN_HEALTH_CHECKS=True,
+        TEST={"MIRROR": "default"},
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {}).update({"connect_timeout": 3})
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# Seconds a visitor reads from the primary after a write; seconds before a replica that did
+# not answer is tried again.
+LERNPOOL_REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+LERNPOOL_REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
