@@ -297,6 +297,10 @@ if LERNPOOL_ACCESSIBILITY["status"] not in ("full", "partial"):
 # The public address of this installation, for links in emails and calendar feeds.
 LERNPOOL_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# `manage.py backup`: where the daily pg_dump goes, and for how many days backups are kept.
+LERNPOOL_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+LERNPOOL_BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+
 # Locks in booking.services; only tests/concurrency turns them off, to show the race.
 LERNPOOL_BOOKING_LOCKS = True
 

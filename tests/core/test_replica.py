@@ -20,7 +20,6 @@ import socket
 import subprocess
 import tempfile
 import time
-from types import MethodType
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,6 +34,8 @@ from reports.figures import build_report
 from reports.periods import range_period
 from reports.scope import organization_scope
 from tests.factories import DeviceFactory, DevicePoolFactory
+
+from .databases import extra_alias
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("english_pages")]
 
@@ -167,24 +168,9 @@ def standby(django_db_setup, django_db_blocker):
 def with_replica(standby, transactional_db, django_db_blocker):
     """The ``replica`` alias points at the standby's copy of the test database (added after
     pytest-django's database fixture, so that the test may query it)."""
-    connections.settings[REPLICA] = {
-        **connections[DEFAULT_DB_ALIAS].settings_dict,
-        "HOST": "127.0.0.1",
-        "PORT": str(standby.port),
-        "CONN_MAX_AGE": 0,
-    }
-    # Django's test case lets a test connect only to the aliases that existed when its
-    # database fixture ran (it patches ensure_connection on the class); this one is newer.
-    replica_connection = connections[REPLICA]
-    replica_connection.ensure_connection = MethodType(
-        django_db_blocker._real_ensure_connection, replica_connection
-    )
-    replica.forget_replica_down()
-    yield standby
-    if REPLICA in connections:
-        connections[REPLICA].close()
-        del connections[REPLICA]
-    del connections.settings[REPLICA]
+    with extra_alias(REPLICA, django_db_blocker, HOST="127.0.0.1", PORT=str(standby.port)):
+        replica.forget_replica_down()
+        yield standby
     replica.forget_replica_down()
 
 
