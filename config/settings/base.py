@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the time and database queries of the whole request, by view (/metrics).
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # A visitor who just wrote reads from the primary, not the replica (core/replica.py).
@@ -296,6 +298,14 @@ if LERNPOOL_ACCESSIBILITY["status"] not in ("full", "partial"):
 
 # The public address of this installation, for links in emails and calendar feeds.
 LERNPOOL_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# /metrics answers only to these networks (Prometheus), and only to requests that did not
+# come through the reverse proxy. /readyz is "not ready" when a ready task has waited longer
+# than READY_TASK_AGE_LIMIT seconds (config/monitoring.py).
+LERNPOOL_METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+LERNPOOL_READY_TASK_AGE_LIMIT = env.int("READY_TASK_AGE_LIMIT", default=600)
 
 # `manage.py backup`: where the daily pg_dump goes, and for how many days backups are kept.
 LERNPOOL_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
