@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id for every request (X-Request-ID), and with LOG_FORMAT=json a log event each.
+    "core.logging.RequestLogMiddleware",
     # First: the time and database queries of the whole request, by view (/metrics).
     "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -354,6 +356,9 @@ LERNPOOL_RETENTION = {
 
 # Every handler hides email addresses ("[email]"): logs are kept longer and read by more
 # people than the data itself. Django's own loggers go through the root handler.
+LERNPOOL_LOG_FORMAT = env("LOG_FORMAT", default="text")
+if LERNPOOL_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -363,7 +368,8 @@ LOGGING = {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_emails"]},
@@ -383,3 +389,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+if LERNPOOL_LOG_FORMAT == "json":
+    # JSON lines (core/logging.py): one event per request and per task. The task event has
+    # the outcome and any traceback, so Django's own lines about each task are left out.
+    for handler in LOGGING["handlers"].values():
+        handler["formatter"] = "json"
+    LOGGING["loggers"]["django.tasks"] = {"level": "CRITICAL"}
