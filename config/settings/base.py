@@ -309,6 +309,17 @@ LERNPOOL_METRICS_ALLOWED_NETWORKS = env.list(
 )
 LERNPOOL_READY_TASK_AGE_LIMIT = env.int("READY_TASK_AGE_LIMIT", default=600)
 
+# API rate limits (core/throttling.py) as "<requests>/<s|m|h|d>": every API request per client
+# address, requests with a token or session per token or person, and the open-data
+# statistics (API and CSV) per address. NUM_PROXIES: how many proxies add to X-Forwarded-For
+# in front of the app (0: the client talks to the app directly; prod.py: 1).
+LERNPOOL_API_RATES = {
+    "address": env("API_RATE_PER_ADDRESS", default="300/m"),
+    "token": env("API_RATE_PER_TOKEN", default="120/m"),
+    "open_data": env("API_RATE_OPEN_DATA", default="30/m"),
+}
+NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 # `manage.py backup`: where the daily pg_dump goes, and for how many days backups are kept.
 LERNPOOL_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 LERNPOOL_BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)

@@ -44,6 +44,8 @@ STORAGES = {
 
 # TLS ends at the reverse proxy, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address is the one the proxy added last to X-Forwarded-For (API rate limits).
+NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=1)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Probes and Prometheus talk to the app server directly, over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^readyz$", r"^metrics$"]
