@@ -117,6 +117,20 @@ else:
     # Short OLTP queries: PostgreSQL's JIT compiles for longer than they run (bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
+
+
+def behind_pgbouncer(database: dict) -> None:
+    """PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer) hands each transaction any
+    server connection: no server-side cursors (one would live in another connection than its
+    next fetch), and no startup options, which PgBouncer refuses (set jit off on the database
+    instead: ALTER DATABASE … SET jit = off). The app keeps no other session state."""
+    if env("DATABASE_POOLER", default="") == "pgbouncer":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.get("OPTIONS", {}).pop("options", None)
+
+
+behind_pgbouncer(DATABASES["default"])
+
 # A streaming replica (hot standby) of the primary, for the heavy read-only work: reports,
 # open data, the public catalog (core/replica.py says what reads from it and when not).
 if env("DATABASE_REPLICA_URL", default=""):

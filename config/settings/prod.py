@@ -4,7 +4,7 @@ Required in the environment: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, EMAIL_URL.
 """
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, behind_pgbouncer, env
 
 DEBUG = False
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=False)
@@ -17,6 +17,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES["default"] = env.db("DATABASE_URL")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+behind_pgbouncer(DATABASES["default"])
 
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587
 _email = env.email_url("EMAIL_URL")
