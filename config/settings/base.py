@@ -118,7 +118,6 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 
-
 def behind_pgbouncer(database: dict) -> None:
     """PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer) hands each transaction any
     server connection: no server-side cursors (one would live in another connection than its
