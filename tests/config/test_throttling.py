@@ -96,3 +96,11 @@ def test_the_api_document_declares_429_with_retry_after(client):
     document = client.get("/api/v1/openapi.json").json()
     answer = document["paths"]["/api/v1/statistics"]["get"]["responses"]["429"]
     assert "Retry-After" in answer["headers"]
+
+
+def test_the_429_answer_is_in_german_by_default(client, rates, settings):
+    settings.LANGUAGE_CODE = "de"
+    rates["address"] = "1/m"
+    client.get("/api/v1/health")
+    response = client.get("/api/v1/health", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.json() == {"detail": "Zu viele Anfragen. Bitte warten Sie einen Moment."}
