@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    # Type hints only: the logging configuration imports this module while settings load.
     from django.http import HttpRequest, HttpResponse
 
 # Anything that looks like local@domain.tld is hidden, also URL-encoded (local%40domain.tld,
@@ -67,6 +68,7 @@ task_logger = logging.getLogger("lernpool.task")
 
 
 def json_logs() -> bool:
+    # Not at the top: the logging configuration imports this module while settings load.
     from django.conf import settings
 
     return getattr(settings, "LERNPOOL_LOG_FORMAT", "text") == "json"
@@ -103,6 +105,8 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Not at the top: the logging configuration imports this module while settings
+        # load, before the database layer that core.metrics needs.
         from core.metrics import METHODS, view_name
 
         sent = request.META.get(REQUEST_ID_HEADER, "")
