@@ -36,6 +36,7 @@ test: setup test-deps
 # (vnu.jar from the npm package vnu-jar, into .cache/vnu), which checks the HTML that every
 # browser test's pages were served with. The single sign-on tests run a real OpenID provider,
 # the npm package oidc-provider, with node on loopback (tests/oidc/provider.mjs), from .cache/oidc.
+# tests/core/test_pgbouncer.py runs the app through Debian's pgbouncer (transaction mode).
 VNU_VERSION := 26.9.27
 OIDC_PROVIDER_VERSION := 9.13.3
 OIDC_PROVIDER := .cache/oidc/node_modules/oidc-provider/package.json
@@ -44,7 +45,7 @@ test-deps:
 	@# Only what is missing: Debian's npm conflicts with a Node.js that brings its own npm.
 	@missing=""; \
 	  for pair in chromium:chromium pdftotext:poppler-utils zbarimg:zbar-tools \
-	      java:default-jre-headless npm:npm; do \
+	      java:default-jre-headless npm:npm pgbouncer:pgbouncer; do \
 	    command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; \
 	  done; \
 	  test -z "$$missing" || ($(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing)

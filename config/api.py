@@ -8,13 +8,14 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from accounts.api import router as accounts_router
 from booking.api import router as booking_router
 from booking.desk_api import router as desk_router
 from core.dates import EARLIEST_YEAR, LATEST_YEAR
 from core.errors import DomainError
+from core.throttling import api_throttles
 from courses.api import router as courses_router
 from devices.api import router as devices_router
 from lending import desk_api  # noqa: F401  (adds POST /loans to lending's router)
@@ -97,6 +98,15 @@ def _declare_request_errors(operation: dict) -> None:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     operation["responses"].setdefault(400, {"description": "Bad Request", **error})
     operation["responses"].setdefault(414, {"description": "URI Too Long", **error})
+    # core.throttling: per address, per token, and for the open-data statistics.
+    operation["responses"].setdefault(
+        429,
+        {
+            "description": "Too Many Requests: wait the seconds of the Retry-After header.",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            **error,
+        },
+    )
 
 
 api = LernpoolAPI(
@@ -108,6 +118,7 @@ api = LernpoolAPI(
     ),
     urls_namespace="api",
     docs_url="/docs",
+    throttle=api_throttles(),
 )
 
 
@@ -125,6 +136,14 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request, {"detail": _("Authentication required: send a valid API token.")}, status=401
+    )
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds Retry-After to this answer.
+    return api.create_response(
+        request, {"detail": _("Too many requests. Please wait a moment.")}, status=429
     )
 
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 
-from . import views
+from . import monitoring, views
 from .api import api
 
 # The admin has no login of its own: the site's login (throttled, with 2FA) is the way in.
@@ -46,6 +46,8 @@ urlpatterns = [
     path("opendata/", include("reports.opendata_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("readyz", monitoring.readyz, name="readyz"),
+    path("metrics", monitoring.metrics, name="metrics"),
 ]
 
 handler400 = "core.error_views.bad_request"

@@ -7,3 +7,11 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.tasks.signals import task_finished, task_started
+
+        from . import logging
+
+        task_started.connect(logging.task_started, dispatch_uid="lernpool-task-started")
+        task_finished.connect(logging.task_finished, dispatch_uid="lernpool-task-finished")

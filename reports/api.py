@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from core.api import ValidationErrors
+from core.throttling import open_data_throttles
 
 from . import opendata
 
@@ -120,7 +121,12 @@ def statistics_out(statistics: opendata.Statistics) -> dict:
     }
 
 
-@router.get("/statistics", response={200: StatisticsOut, 422: ValidationErrors}, auth=None)
+@router.get(
+    "/statistics",
+    response={200: StatisticsOut, 422: ValidationErrors},
+    auth=None,
+    throttle=open_data_throttles(),
+)
 def statistics(request: HttpRequest, query: Query[StatisticsQuery]):
     """Anonymised usage statistics per organization and month (open data, no personal data).
 

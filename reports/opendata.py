@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from booking.models import Loan, Reservation
 from core import spreadsheet
 from core.dates import local_datetime
+from core.replica import reading_from_replica
 from courses.models import Attendance, Course, Enrollment, Meeting
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import District, Organization
@@ -230,49 +231,51 @@ def build_statistics(
     *, scope: Scope, period: Period, now: datetime.datetime | None = None
 ) -> Statistics:
     """The open-data rows of ``scope`` in ``period``: one per organization and month, zeros
-    included, ordered by district, organization and month."""
-    now = now or timezone.now()
-    organizations = _organizations(scope)
-    ids = [organization.pk for organization in organizations]
-    months = period.months()
-    start = local_datetime(period.start, datetime.time())
-    end = local_datetime(period.end, datetime.time())
-    rows: list[StatisticsRow] = []
-    figures = _figures(ids, period, months, start, end, now) if ids else {}
-    for organization in organizations:
-        for month in months:
-            key = (organization.pk, month)
-            reserved, available = figures["utilization"].get(key, (0.0, 0.0))
-            enrolments = figures["enrolments"].get(key, 0)
-            expected = figures["expected"].get(key, 0)
-            present = figures["present"].get(key, 0)
-            attendance = None
-            # With the enrolments published, an exact rate gives away how many were present
-            # and how many were absent: left out when either of them is a small count.
-            if (
-                expected
-                and not 0 < enrolments < SMALL_COUNT_LIMIT
-                and not 0 < present < SMALL_COUNT_LIMIT
-                and not 0 < expected - present < SMALL_COUNT_LIMIT
-            ):
-                attendance = round(100 * present / expected)
-            rows.append(
-                StatisticsRow(
-                    organization_id=organization.pk,
-                    organization=organization.name,
-                    organization_kind=organization.kind,
-                    district=organization.district.name,
-                    month=month,
-                    devices_in_service=figures["devices"].get(key, 0),
-                    utilization=round(100 * reserved / available) if available else None,
-                    bookings=public_count(figures["bookings"].get(key, 0)),
-                    loans=public_count(figures["loans"].get(key, 0)),
-                    courses=figures["courses"].get(key, 0),
-                    meetings=figures["meetings"].get(key, 0),
-                    enrolments=public_count(enrolments),
-                    attendance=attendance,
+    included, ordered by district, organization and month. Read from the replica where
+    there is one (core.replica)."""
+    with reading_from_replica():
+        now = now or timezone.now()
+        organizations = _organizations(scope)
+        ids = [organization.pk for organization in organizations]
+        months = period.months()
+        start = local_datetime(period.start, datetime.time())
+        end = local_datetime(period.end, datetime.time())
+        rows: list[StatisticsRow] = []
+        figures = _figures(ids, period, months, start, end, now) if ids else {}
+        for organization in organizations:
+            for month in months:
+                key = (organization.pk, month)
+                reserved, available = figures["utilization"].get(key, (0.0, 0.0))
+                enrolments = figures["enrolments"].get(key, 0)
+                expected = figures["expected"].get(key, 0)
+                present = figures["present"].get(key, 0)
+                attendance = None
+                # With the enrolments published, an exact rate gives away how many were present
+                # and how many were absent: left out when either of them is a small count.
+                if (
+                    expected
+                    and not 0 < enrolments < SMALL_COUNT_LIMIT
+                    and not 0 < present < SMALL_COUNT_LIMIT
+                    and not 0 < expected - present < SMALL_COUNT_LIMIT
+                ):
+                    attendance = round(100 * present / expected)
+                rows.append(
+                    StatisticsRow(
+                        organization_id=organization.pk,
+                        organization=organization.name,
+                        organization_kind=organization.kind,
+                        district=organization.district.name,
+                        month=month,
+                        devices_in_service=figures["devices"].get(key, 0),
+                        utilization=round(100 * reserved / available) if available else None,
+                        bookings=public_count(figures["bookings"].get(key, 0)),
+                        loans=public_count(figures["loans"].get(key, 0)),
+                        courses=figures["courses"].get(key, 0),
+                        meetings=figures["meetings"].get(key, 0),
+                        enrolments=public_count(enrolments),
+                        attendance=attendance,
+                    )
                 )
-            )
     return Statistics(scope=scope, period=period, license=open_data_license(), rows=rows)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from core.throttling import open_data_throttles, refuse_if_throttled
+
 from . import opendata
 
 
@@ -12,7 +14,10 @@ from . import opendata
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     """``/opendata/statistics.csv?period=…&scope=…``: public, no login. A bad period or scope
     is a 422 with the reason as plain text. The licence goes in a ``Link: rel="license"``
-    header (RFC 8288), so the CSV stays plain."""
+    header (RFC 8288), so the CSV stays plain. Throttled like the API's statistics."""
+    refused = refuse_if_throttled(request, open_data_throttles())
+    if refused is not None:
+        return refused
     try:
         period = opendata.public_period(request.GET.get("period", ""))
         scope = opendata.public_scope(request.GET.get("scope", "region"))

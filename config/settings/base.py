@@ -48,8 +48,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id for every request (X-Request-ID), and with LOG_FORMAT=json a log event each.
+    "core.logging.RequestLogMiddleware",
+    # First: the time and database queries of the whole request, by view (/metrics).
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A visitor who just wrote reads from the primary, not the replica (core/replica.py).
+    "core.replica.RecentWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A NUL byte in any query or form value, or an overlong URL, is a 400/414 before any view.
@@ -110,6 +116,35 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Short OLTP queries: PostgreSQL's JIT compiles for longer than they run (bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+
+
+def behind_pgbouncer(database: dict) -> None:
+    """PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer) hands each transaction any
+    server connection: no server-side cursors (one would live in another connection than its
+    next fetch), and no startup options, which PgBouncer refuses (set jit off on the database
+    instead: ALTER DATABASE … SET jit = off). The app keeps no other session state."""
+    if env("DATABASE_POOLER", default="") == "pgbouncer":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.get("OPTIONS", {}).pop("options", None)
+
+
+behind_pgbouncer(DATABASES["default"])
+
+# A streaming replica (hot standby) of the primary, for the heavy read-only work: reports,
+# open data, the public catalog (core/replica.py says what reads from it and when not).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        CONN_HEALTH_CHECKS=True,
+        TEST={"MIRROR": "default"},
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {}).update({"connect_timeout": 3})
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# Seconds a visitor reads from the primary after a write; seconds before a replica that did
+# not answer is tried again.
+LERNPOOL_REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+LERNPOOL_REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -279,6 +314,29 @@ if LERNPOOL_ACCESSIBILITY["status"] not in ("full", "partial"):
 # The public address of this installation, for links in emails and calendar feeds.
 LERNPOOL_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# /metrics answers only to these networks (Prometheus), and only to requests that did not
+# come through the reverse proxy. /readyz is "not ready" when a ready task has waited longer
+# than READY_TASK_AGE_LIMIT seconds (config/monitoring.py).
+LERNPOOL_METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+LERNPOOL_READY_TASK_AGE_LIMIT = env.int("READY_TASK_AGE_LIMIT", default=600)
+
+# API rate limits (core/throttling.py) as "<requests>/<s|m|h|d>": every API request per client
+# address, requests with a token or session per token or person, and the open-data
+# statistics (API and CSV) per address. NUM_PROXIES: how many proxies add to X-Forwarded-For
+# in front of the app (0: the client talks to the app directly; prod.py: 1).
+LERNPOOL_API_RATES = {
+    "address": env("API_RATE_PER_ADDRESS", default="300/m"),
+    "token": env("API_RATE_PER_TOKEN", default="120/m"),
+    "open_data": env("API_RATE_OPEN_DATA", default="30/m"),
+}
+NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# `manage.py backup`: where the daily pg_dump goes, and for how many days backups are kept.
+LERNPOOL_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+LERNPOOL_BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+
 # Locks in booking.services; only tests/concurrency turns them off, to show the race.
 LERNPOOL_BOOKING_LOCKS = True
 
@@ -322,6 +380,9 @@ LERNPOOL_RETENTION = {
 
 # Every handler hides email addresses ("[email]"): logs are kept longer and read by more
 # people than the data itself. Django's own loggers go through the root handler.
+LERNPOOL_LOG_FORMAT = env("LOG_FORMAT", default="text")
+if LERNPOOL_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -331,7 +392,8 @@ LOGGING = {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_emails"]},
@@ -351,3 +413,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+if LERNPOOL_LOG_FORMAT == "json":
+    # JSON lines (core/logging.py): one event per request and per task. The task event has
+    # the outcome and any traceback, so Django's own lines about each task are left out.
+    for handler in LOGGING["handlers"].values():
+        handler["formatter"] = "json"
+    LOGGING["loggers"]["django.tasks"] = {"level": "CRITICAL"}

@@ -4,7 +4,7 @@ Required in the environment: SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, EMAIL_URL.
 """
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, behind_pgbouncer, env
 
 DEBUG = False
 LERNPOOL_DEMO = env.bool("LERNPOOL_DEMO", default=False)
@@ -17,6 +17,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES["default"] = env.db("DATABASE_URL")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+behind_pgbouncer(DATABASES["default"])
 
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587
 _email = env.email_url("EMAIL_URL")
@@ -44,7 +45,11 @@ STORAGES = {
 
 # TLS ends at the reverse proxy, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address is the one the proxy added last to X-Forwarded-For (API rate limits).
+NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=1)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Probes and Prometheus talk to the app server directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.replica import reading_from_replica
 from reports.periods import Period
 from reports.scope import Scope
 
@@ -84,32 +85,34 @@ def build_report(
 ) -> Report:
     """Every figure of the scope over the period and the period before it, and the months.
     The number of queries does not grow with the number of reservations, loans or
-    enrolments. ``progress(percent, message)`` is told how far it got."""
-    progress = progress or _no_progress
-    now = now or timezone.now()
-    organizations = scope.organizations()
-    previous = period.previous()
-    progress(5, _("Counting device hours"))
-    devices, device_months = device_figures(
-        organizations, period, now=now, calendars=build_calendars(organizations, period)
-    )
-    progress(40, _("Counting courses"))
-    courses, course_months = course_figures(organizations, period, now=now)
-    progress(55, _("Counting the previous period"))
-    previous_devices, _months = device_figures(organizations, previous, now=now)
-    progress(85, _("Counting the previous period's courses"))
-    previous_courses, _months = course_figures(organizations, previous, now=now)
-    progress(100, _("Done"))
-    return Report(
-        scope=scope,
-        period=period,
-        generated_at=now,
-        devices=devices,
-        courses=courses,
-        previous_devices=previous_devices,
-        previous_courses=previous_courses,
-        trend=_trend(period, device_months, course_months),
-    )
+    enrolments. ``progress(percent, message)`` is told how far it got. It reads from the
+    replica where there is one (core.replica)."""
+    with reading_from_replica():
+        progress = progress or _no_progress
+        now = now or timezone.now()
+        organizations = scope.organizations()
+        previous = period.previous()
+        progress(5, _("Counting device hours"))
+        devices, device_months = device_figures(
+            organizations, period, now=now, calendars=build_calendars(organizations, period)
+        )
+        progress(40, _("Counting courses"))
+        courses, course_months = course_figures(organizations, period, now=now)
+        progress(55, _("Counting the previous period"))
+        previous_devices, _months = device_figures(organizations, previous, now=now)
+        progress(85, _("Counting the previous period's courses"))
+        previous_courses, _months = course_figures(organizations, previous, now=now)
+        progress(100, _("Done"))
+        return Report(
+            scope=scope,
+            period=period,
+            generated_at=now,
+            devices=devices,
+            courses=courses,
+            previous_devices=previous_devices,
+            previous_courses=previous_courses,
+            trend=_trend(period, device_months, course_months),
+        )
 
 
 def _trend(

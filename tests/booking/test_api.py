@@ -747,8 +747,12 @@ def test_the_schema_lists_the_booking_paths_with_every_status(client):
         },
     }
     for (path, method), statuses in expected.items():
-        # 400 and 414 are declared on every operation (config.api, the request-input checks).
-        assert set(paths[path][method]["responses"]) == statuses | {"400", "414"}, (path, method)
+        # 400 and 414 are declared on every operation (config.api, the request-input checks),
+        # and 429 (core.throttling, the rate limits).
+        assert set(paths[path][method]["responses"]) == statuses | {"400", "414", "429"}, (
+            path,
+            method,
+        )
     conflict = paths["/api/v1/reservations"]["post"]["responses"]["409"]
     assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("/Conflict")
     assert "free" in schema["components"]["schemas"]["Conflict"]["properties"]

@@ -3,12 +3,16 @@ settings' SITE_URL, never the host a request named (#15)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
-from ..factories import DeviceFactory, DevicePoolFactory
+from ..factories import CourseFactory, DeviceFactory, DevicePoolFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +71,55 @@ def test_qr_labels_point_to_the_site_url(client, staff, organization, tmp_path):
         text=True,
     ).stdout.split()
     assert codes == [f"{SITE}/d/{device.label_code}"], (codes, text)
+
+
+def test_the_address_confirmation_link_after_sign_up_uses_the_site_url(client, mailoutbox):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "neu@example.org",
+            "password1": "ein langes Passwort 2026",
+            "password2": "ein langes Passwort 2026",
+            "privacy": "on",
+        },
+        HTTP_HOST="other.example",
+    )
+    assert response.status_code in (200, 302)
+    (message,) = mailoutbox
+    links = re.findall(r"https?://[^\s\"<>]+", message.body)
+    assert links and all(link.startswith(SITE + "/") for link in links), links
+
+
+def _future_course():
+    course = CourseFactory(title="Tablet-Kurs", published_at=timezone.now())
+    start = timezone.now() + datetime.timedelta(days=7)
+    MeetingFactory(course=course, start=start, end=start + datetime.timedelta(hours=2))
+    return course
+
+
+def test_a_course_page_and_the_api_give_its_address_from_the_site_url(client):
+    course = _future_course()
+    html = client.get(course.get_absolute_url(), HTTP_HOST="other.example").content.decode()
+    assert f'"url": "{SITE}{course.get_absolute_url()}"' in html.replace("\\u002F", "/")
+    assert "other.example" not in html
+    answer = client.get(f"/api/v1/courses/{course.pk}", HTTP_HOST="other.example").json()
+    assert answer["url"] == f"{SITE}{course.get_absolute_url()}"
+    ics = client.get("/api/v1/courses.ics", HTTP_HOST="other.example").content.decode()
+    assert f"URL:{SITE}{course.get_absolute_url()}" in ics.replace("\r\n ", "")
+
+
+def test_no_code_builds_an_absolute_url_from_the_request():
+    """The request's host is only compared against (is a redirect target on this site?);
+    an absolute address always comes from core.mail.site_url / SITE_URL."""
+    root = Path(settings.BASE_DIR)
+    offenders = []
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        if parts[0] in {".venv", "tests", "bench", "node_modules"} or parts[0].startswith("."):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "build_absolute_uri" in line or (
+                "get_host()" in line and "allowed_hosts={request.get_host()}" not in line
+            ):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []

@@ -352,6 +352,10 @@ def test_every_status_is_declared_in_the_schema(client):
         ("/api/v1/enrollments", "get"): {"200", "401", "422"},
     }
     for (path, method), statuses in declared.items():
-        # 400 and 414 are declared on every operation (config.api, the request-input checks).
-        assert set(paths[path][method]["responses"]) == statuses | {"400", "414"}, (path, method)
+        # 400 and 414 are declared on every operation (config.api, the request-input checks),
+        # and 429 (core.throttling, the rate limits).
+        assert set(paths[path][method]["responses"]) == statuses | {"400", "414", "429"}, (
+            path,
+            method,
+        )
     assert "text/calendar" in paths["/api/v1/courses.ics"]["get"]["responses"]["200"]["content"]

@@ -96,6 +96,8 @@ PUBLIC = {
     "api:openapi-json": "API schema",
     "api:openapi-view": "API docs",
     "api:api-root": "API root",
+    "readyz": "readiness probe: whether the database, migrations and task queue are fine",
+    "metrics": "Prometheus: counts only, and only to METRICS_ALLOWED_NETWORKS (not via proxy)",
     "admin:login": "login page of the admin",
     "admin:logout": "logs out only oneself",
     "admin:password_change": "changes only one's own password (staff only)",
