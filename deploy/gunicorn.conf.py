@@ -22,8 +22,6 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 # On reload and stop, a worker gets this long to finish the request it is serving.
 graceful_timeout = 30
-# nginx keeps connections to gunicorn open for a few seconds (upstream keepalive).
-keepalive = 5
 # A worker is replaced after this many requests (and a random few more, so they do not all
 # restart at once): memory a long-running process gathers is given back.
 max_requests = 2000
