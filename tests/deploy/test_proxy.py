@@ -264,7 +264,7 @@ def test_a_mixed_load_through_two_instances_has_no_errors_and_no_overbooking(
             headers={"Authorization": f"Bearer {secret}"},
         ).status_code
 
-    with ThreadPoolExecutor(max_workers=TEACHERS + 8) as pool_of_threads:
+    with ThreadPoolExecutor(max_workers=2 * TEACHERS) as pool_of_threads:
         browsing = [pool_of_threads.submit(browse, n) for n in range(TEACHERS)]
         booking = [pool_of_threads.submit(book, secret) for secret in secrets]
         booked = Counter(future.result() for future in booking)
