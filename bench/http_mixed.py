@@ -14,8 +14,9 @@ once, each behind its own nginx, and take turns under ``wrk`` (HTTPS, keep-alive
 
 The load is every daily page of bench/http_pages.py in turn (anonymous pages, the API, and
 the signed-in pages of a teacher, a library's staff member, a provider and a resident),
-so each connection walks through all of them. Prints requests/s, p50/p95 latency and the
-non-2xx answers of each set-up, and the ratios to one instance. Only reads, apart from the
+so each connection walks through all of them. Prints requests/s (the mean of the rounds, and
+each round's), p50/p95 latency and the non-2xx answers of each set-up, and the ratios to one
+instance. Only reads, apart from the
 sessions it makes and the cache rows pages write.
 """
 
@@ -140,7 +141,10 @@ def main() -> None:
             for _round in range(args.rounds):
                 for label, url in urls.items():
                     runs[label].append(wrk(url, args.duration, args.connections, script))
-            print(f"{'set-up':<22} {'req/s':>7} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} non-2xx")
+            print(
+                f"{'set-up':<22} {'req/s':>7} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} "
+                "non-2xx  req/s of each round"
+            )
             first = None
             for label, measured in runs.items():
                 rps = sum(run.rps for run in measured) / len(measured)
@@ -149,7 +153,8 @@ def main() -> None:
                     f"{label:<22} {rps:7.1f} {rps / first:6.2f} "
                     f"{max(run.p50_ms for run in measured):7.1f} "
                     f"{max(run.p95_ms for run in measured):7.1f} "
-                    f"{sum(run.bad for run in measured)}",
+                    f"{sum(run.bad for run in measured):7d}  "
+                    + " ".join(f"{run.rps:.1f}" for run in measured),
                     flush=True,
                 )
     finally:
