@@ -282,3 +282,17 @@ def test_a_mixed_load_through_two_instances_has_no_errors_and_no_overbooking(
     took = [b - a for a, b in zip(before, after, strict=True)]
     assert sum(took) == TEACHERS
     assert min(took) > 0, took
+
+
+def test_limits_of_the_proxy_leave_the_app_its_own_answers(production):
+    browser = production.session()
+    # An overlong address reaches the app (nginx's header buffers are large enough), which
+    # answers in the API's JSON shape rather than with nginx's HTML page.
+    response = browser.get(f"{production.url}/api/v1/courses?q={'a' * 8100}")
+    assert response.status_code == 414
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
+    # A body beyond nginx's 10 MB never reaches an app server.
+    response = browser.post(f"{production.url}/api/v1/reservations", data=b"x" * (11 * 2**20))
+    assert response.status_code == 413
+    assert "<center>nginx</center>" in response.text  # nginx's page, not the app's JSON
