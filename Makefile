@@ -1,13 +1,17 @@
 # Lernpool: `make run` sets everything up and starts the demo; `make test` runs every test.
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(PYTHON) -m uv
+# uv: `python3 -m uv` where pip may install it (pyenv's Python), otherwise uv in a throwaway
+# virtual environment, for a Debian Python that refuses `pip install` (PEP 668).
+UV_VERSION := 0.13.9
+UV_VENV := .cache/uv-venv
+UV = $(if $(wildcard $(UV_VENV)/bin/uv),$(UV_VENV)/bin/uv,$(PYTHON) -m uv)
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: run setup demo test test-deps lint format messages ci sso-demo bench
+.PHONY: run setup uv demo test test-deps lint format messages ci sso-demo bench
 
 ## run: install, migrate a SQLite database, load the demo data, start http://127.0.0.1:8000
 run: setup demo
@@ -17,11 +21,31 @@ run: setup demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## setup: Python 3.12 (from .python-version), the locked dependencies, gettext, translations
-setup:
+setup: uv
 	@command -v msgfmt >/dev/null || ($(APT_GET) update -qq && $(APT_GET) install -y -qq gettext)
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==0.13.9"
+	@$(UV) python find >/dev/null 2>&1 || $(UV) python install --quiet 2>/dev/null || { \
+	  echo ""; \
+	  echo "Lernpool needs Python 3.12 or 3.13 (.python-version asks for $$(cat .python-version));"; \
+	  echo "none was found on this machine, and uv could not download one. Any of these helps:"; \
+	  echo "  - Debian 13 or Ubuntu 24.04: their python3 (3.13, 3.12) is enough: apt install python3"; \
+	  echo "  - pyenv (https://github.com/pyenv/pyenv): pyenv install 3.12 (.python-version picks it)"; \
+	  echo "  - uv with access to GitHub: $(UV) python install 3.12"; \
+	  echo "Then run make again."; \
+	  exit 1; }
 	$(UV) sync --frozen --quiet
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+# uv itself: `python3 -m uv` if it is there or pip may install it; else (PEP 668: "externally
+# managed environment") in .cache/uv-venv, made with python3 -m venv (Debian's python3-venv).
+uv:
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: apt install python3"; exit 1; }
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || test -x $(UV_VENV)/bin/uv || \
+	  $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)" 2>/dev/null || { \
+	    echo "$(PYTHON) refuses pip install (PEP 668): uv goes into $(UV_VENV)"; \
+	    $(PYTHON) -c "import ensurepip" 2>/dev/null || \
+	      ($(APT_GET) update -qq && $(APT_GET) install -y -qq python3-venv); \
+	    rm -rf $(UV_VENV) && $(PYTHON) -m venv $(UV_VENV) && \
+	    $(UV_VENV)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
 
 demo:
 	$(PY) manage.py migrate --no-input -v 0
@@ -37,6 +61,8 @@ test: setup test-deps
 # browser test's pages were served with. The single sign-on tests run a real OpenID provider,
 # the npm package oidc-provider, with node on loopback (tests/oidc/provider.mjs), from .cache/oidc.
 # tests/core/test_pgbouncer.py runs the app through Debian's pgbouncer (transaction mode).
+# The deployment tests (tests/deploy) run Debian's nginx with deploy/'s site and openssl's
+# self-signed certificate on loopback.
 VNU_VERSION := 26.9.27
 OIDC_PROVIDER_VERSION := 9.13.3
 OIDC_PROVIDER := .cache/oidc/node_modules/oidc-provider/package.json
@@ -45,7 +71,7 @@ test-deps:
 	@# Only what is missing: Debian's npm conflicts with a Node.js that brings its own npm.
 	@missing=""; \
 	  for pair in chromium:chromium pdftotext:poppler-utils zbarimg:zbar-tools \
-	      java:default-jre-headless npm:npm pgbouncer:pgbouncer; do \
+	      java:default-jre-headless npm:npm pgbouncer:pgbouncer nginx:nginx openssl:openssl; do \
 	    command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; \
 	  done; \
 	  test -z "$$missing" || ($(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing)

@@ -324,14 +324,14 @@ LERNPOOL_READY_TASK_AGE_LIMIT = env.int("READY_TASK_AGE_LIMIT", default=600)
 
 # API rate limits (core/throttling.py) as "<requests>/<s|m|h|d>": every API request per client
 # address, requests with a token or session per token or person, and the open-data
-# statistics (API and CSV) per address. NUM_PROXIES: how many proxies add to X-Forwarded-For
+# statistics (API and CSV) per address. TRUSTED_PROXY_COUNT: how many proxies add to X-Forwarded-For
 # in front of the app (0: the client talks to the app directly; prod.py: 1).
 LERNPOOL_API_RATES = {
     "address": env("API_RATE_PER_ADDRESS", default="300/m"),
     "token": env("API_RATE_PER_TOKEN", default="120/m"),
     "open_data": env("API_RATE_OPEN_DATA", default="30/m"),
 }
-NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+NINJA_NUM_PROXIES = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # `manage.py backup`: where the daily pg_dump goes, and for how many days backups are kept.
 LERNPOOL_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")

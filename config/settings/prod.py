@@ -19,22 +19,24 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 behind_pgbouncer(DATABASES["default"])
 
-# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587; filemail:///var/spool/lernpool
+# writes every email into that directory instead (a staging installation, the deploy tests).
 _email = env.email_url("EMAIL_URL")
-MAILERS = {
-    "default": {
-        "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": {
-            "host": _email.get("EMAIL_HOST", "localhost"),
-            "port": _email.get("EMAIL_PORT", 25),
-            "username": _email.get("EMAIL_HOST_USER", ""),
-            "password": _email.get("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": _email.get("EMAIL_USE_TLS", False),
-            "use_ssl": _email.get("EMAIL_USE_SSL", False),
-            "timeout": 20,
-        },
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    _email_options = {
+        "host": _email.get("EMAIL_HOST") or "localhost",
+        "port": _email.get("EMAIL_PORT") or 25,
+        "username": _email.get("EMAIL_HOST_USER", ""),
+        "password": _email.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": _email.get("EMAIL_USE_TLS", False),
+        "use_ssl": _email.get("EMAIL_USE_SSL", False),
+        "timeout": 20,
     }
-}
+elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    _email_options = {"file_path": "/" + _email["EMAIL_FILE_PATH"]}
+else:
+    _email_options = {}
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -45,8 +47,12 @@ STORAGES = {
 
 # TLS ends at the reverse proxy, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The client's address is the one the proxy added last to X-Forwarded-For (API rate limits).
-NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=1)
+# The proxies in front of gunicorn that set X-Forwarded-For (deploy/nginx: one, which replaces
+# whatever the client sent): allauth's login limits and the API's rate limits count per client
+# address, not per proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Probes and Prometheus talk to the app server directly, over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^readyz$", r"^metrics$"]
