@@ -297,6 +297,7 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _STYLE = re.compile(r'\sstyle="([^"]*)"')
 _TITLE_DESC = re.compile(r"\s*<(title|desc)>.*?</\1>", re.DOTALL)
 _ID = re.compile(r'\sid="([^"]+)"')
+_FONT = re.compile(r'font-family="LernpoolSans[^"]*"')
 _URL = re.compile(r"url\(#([^)]+)\)")
 
 
@@ -308,6 +309,8 @@ def _presentation_attributes(match: re.Match) -> str:
     for declaration in match.group(1).split(";"):
         name, _sep, value = declaration.partition(":")
         name, value = name.strip(), value.strip()
+        # reportlab writes "fill: None"; as an attribute only "none" means no fill.
+        value = "none" if value == "None" else value
         if name and value:
             attributes.append(f'{name}="{escape(value, {chr(34): "&quot;"})}"')
     return (" " + " ".join(attributes)) if attributes else ""
@@ -320,6 +323,9 @@ def to_svg(drawing: Drawing, *, prefix: str, labelledby: str) -> str:
     svg = _PROLOGUE.sub("", svg, count=1)
     svg = _TITLE_DESC.sub("", svg)
     svg = _STYLE.sub(_presentation_attributes, svg)
+    # Drawn in the pages' own font (Fira Sans, which the page and the PDF serve themselves)
+    # rather than under the name reportlab measured the text with.
+    svg = _FONT.sub('font-family="Fira Sans, sans-serif"', svg)
     svg = _ID.sub(lambda m: f' id="{prefix}-{m.group(1)}"', svg)
     svg = _URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", svg)
     svg = svg.replace(
