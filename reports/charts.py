@@ -58,8 +58,16 @@ class Chart:
     def caption_id(self) -> str:
         return f"chart-{self.key}-caption"
 
+    @property
+    def alt(self) -> str:
+        """The chart's text alternative (the SVG's ``<title>``, the PDF figure's /Alt)."""
+        chart = _("Chart: %(title)s") % {"title": self.title}
+        return f"{chart}. {_('The table below the chart has the same figures.')}"
+
     def svg(self) -> str:
-        return to_svg(self.drawing, prefix=f"chart-{self.key}", labelledby=self.caption_id)
+        return to_svg(
+            self.drawing, prefix=f"chart-{self.key}", labelledby=self.caption_id, title=self.alt
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,9 +324,10 @@ def _presentation_attributes(match: re.Match) -> str:
     return (" " + " ".join(attributes)) if attributes else ""
 
 
-def to_svg(drawing: Drawing, *, prefix: str, labelledby: str) -> str:
+def to_svg(drawing: Drawing, *, prefix: str, labelledby: str, title: str = "") -> str:
     """The drawing as an inline ``<svg role="img">`` labelled by the caption with the id
-    ``labelledby``; its own ids get ``prefix`` so several charts share one page."""
+    ``labelledby``, with ``title`` as its ``<title>`` (the tagged PDF's alternative text of
+    the figure); its own ids get ``prefix`` so several charts share one page."""
     svg = renderSVG.drawToString(drawing)
     svg = _PROLOGUE.sub("", svg, count=1)
     svg = _TITLE_DESC.sub("", svg)
@@ -334,4 +343,8 @@ def to_svg(drawing: Drawing, *, prefix: str, labelledby: str) -> str:
         'class="report-chart__svg" ',
         1,
     )
+    if title:
+        svg = re.sub(
+            r"(<svg\b[^>]*>)", lambda m: f"{m.group(1)}<title>{escape(title)}</title>", svg, count=1
+        )
     return svg.strip()
