@@ -1,5 +1,5 @@
-"""The report's charts, drawn once with reportlab.graphics: into the PDF as drawings, into
-the HTML page as inline SVG (renderSVG).
+"""The report's charts, drawn once with reportlab.graphics and put into the report page as
+inline SVG (renderSVG); the PDF is rendered from that page, so it shows the same SVG.
 
 Readable in black and white: grey bars with black outlines, lines told apart by dash
 pattern and marker shape (and a legend that shows both), value axes from zero with a
