@@ -29,6 +29,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 # can reach the network; /static/… under it is read from disk.
 BASE_URL = "https://lernpool.invalid/"
 PDF_VARIANT = "pdf/ua-1"
+# Letters Fira Sans lacks (Arabic in residents' names) come from the DejaVu Sans Condensed
+# that the reportlab PDFs use (core/fonts), never from whatever the system has.
+FONTS = Path(__file__).resolve().parent / "fonts"
+FALLBACK_FONTS_URL = BASE_URL + "core-fonts/"
+FALLBACK_FONTS = {"DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf"}
 
 
 class StaticFilesFetcher(URLFetcher):
@@ -38,13 +43,17 @@ class StaticFilesFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         static = BASE_URL.rstrip("/") + settings.STATIC_URL
+        path = None
         if url.startswith(static):
             path = finders.find(url.removeprefix(static).split("?")[0].split("#")[0])
-            if path:
-                # Answered under its own address, so that the URLs inside a stylesheet
-                # (fonts) resolve under /static/ as well.
-                content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, _read(path), {"Content-Type": content_type})
+        elif url.startswith(FALLBACK_FONTS_URL):
+            name = url.removeprefix(FALLBACK_FONTS_URL)
+            path = str(FONTS / name) if name in FALLBACK_FONTS else None
+        if path:
+            # Answered under its own address, so that the URLs inside a stylesheet (fonts)
+            # resolve under /static/ as well.
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, _read(path), {"Content-Type": content_type})
         raise ValueError(f"Documents load nothing from outside the app's static files: {url}")
 
 

@@ -198,3 +198,17 @@ def test_the_certificate_has_a_line_to_sign_at_the_foot_of_its_page(course, tmp_
     ).stdout
     top = float(re.search(r'yMin="([\d.]+)"[^>]*>Signature<', words).group(1))
     assert top > 842 * 2 / 3
+
+
+def test_an_arabic_name_prints_in_the_apps_own_fonts(course, tmp_path):
+    from tests.tagged_pdf import read_back
+
+    content = render_certificates([_certificate(course, "ليلى حداد")], verify_url=_verify)
+
+    (page,) = _pages(content, tmp_path)
+    assert "ليلى حداد" in page or "ﺣﺪاد" in page or "حداد" in page
+    fonts = {name.split("+")[-1] for name, _embedded in read_back(content).fonts}
+    # Fira Sans, and for the Arabic letters the fallback (DejaVu from core/fonts, named so by
+    # the stylesheet), nothing the system happens to have.
+    assert any(name.startswith("Lernpool-Fallback") for name in fonts)
+    assert all(name.startswith(("Fira-Sans", "Lernpool-Fallback")) for name in fonts)
