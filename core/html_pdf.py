@@ -12,6 +12,7 @@ Print layouts at exact positions (label sheets, sign-in sheets) stay with report
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mimetypes
 from functools import cache
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from fontTools.ttLib import woff2
@@ -45,7 +47,8 @@ class StaticFilesFetcher(URLFetcher):
         static = BASE_URL.rstrip("/") + settings.STATIC_URL
         path = None
         if url.startswith(static):
-            path = finders.find(url.removeprefix(static).split("?")[0].split("#")[0])
+            with contextlib.suppress(SuspiciousFileOperation):  # ../ out of the static dirs
+                path = finders.find(url.removeprefix(static).split("?")[0].split("#")[0])
         elif url.startswith(FALLBACK_FONTS_URL):
             name = url.removeprefix(FALLBACK_FONTS_URL)
             path = str(FONTS / name) if name in FALLBACK_FONTS else None
