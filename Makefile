@@ -20,9 +20,16 @@ run: setup demo
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## setup: Python 3.12 (from .python-version), the locked dependencies, gettext, translations
+## setup: Python 3.12 (from .python-version), the locked dependencies, gettext, Pango, translations
+# WeasyPrint (the tagged PDFs: reports, certificates, agreements) needs Debian's Pango and HarfBuzz.
+PDF_LIBS := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 \
+  libharfbuzz-subset.so.0:libharfbuzz-subset0
 setup: uv
 	@command -v msgfmt >/dev/null || ($(APT_GET) update -qq && $(APT_GET) install -y -qq gettext)
+	@missing=""; for pair in $(PDF_LIBS); do \
+	    /sbin/ldconfig -p | grep -q "$${pair%%:*}" || missing="$$missing $${pair#*:}"; \
+	  done; \
+	  test -z "$$missing" || ($(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing)
 	@$(UV) python find >/dev/null 2>&1 || $(UV) python install --quiet 2>/dev/null || { \
 	  echo ""; \
 	  echo "Lernpool needs Python 3.12 or 3.13 (.python-version asks for $$(cat .python-version));"; \

@@ -1,6 +1,9 @@
-"""The fonts of every PDF Lernpool writes (labels, agreements, sign-in sheets, certificates,
-reports). reportlab's built-in Helvetica knows only Western European letters; residents'
-names are also Turkish, Polish, Ukrainian, Russian or Arabic. DejaVu Sans Condensed (vendored in
+"""The fonts of the PDFs Lernpool draws with reportlab (label sheets, sign-in sheets; the
+report charts measure their text with them). The documents rendered from HTML
+(core/html_pdf.py) embed the pages' own Fira Sans instead.
+
+reportlab's built-in Helvetica knows only Western European letters; residents' names are
+also Turkish, Polish, Ukrainian, Russian or Arabic. DejaVu Sans Condensed (vendored in
 core/fonts, under its free licence) covers them."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""PDFs of the provider pages, drawn with reportlab: the sign-in sheet of a meeting and the
-certificates of participation (one A4 page each, with a QR code of the public page that
-verifies it).
+"""PDFs of the provider pages: the sign-in sheet of a meeting, a print layout drawn with
+reportlab, and the certificates of participation, documents people read, rendered as tagged
+PDF/UA-1 from templates/courses/certificates_pdf.html (one A4 page each, with a signature
+line and a QR code of the public page that verifies it).
 
 Texts are in the active language (the reader's). Nothing here touches the database: pass
 what is printed.
@@ -8,30 +9,23 @@ what is printed.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from reportlab.graphics import renderSVG
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    KeepTogether,
-    PageBreak,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core import pdf_fonts
+from core import html_pdf, pdf_fonts
 
 from .models import Certificate, Course, Meeting
 
@@ -47,14 +41,7 @@ QR_SIZE = 38 * mm
 _BASE = ParagraphStyle("base", fontName=REGULAR, fontSize=11, leading=15)
 _SMALL = ParagraphStyle("small", parent=_BASE, fontSize=9, leading=12, textColor=colors.grey)
 _TITLE = ParagraphStyle("title", parent=_BASE, fontName=BOLD, fontSize=18, leading=23)
-_BOLD = ParagraphStyle("bold", parent=_BASE, fontName=BOLD)
 _CELL = ParagraphStyle("cell", parent=_BASE, fontSize=11, leading=13)
-_CENTER = ParagraphStyle("center", parent=_BASE, alignment=TA_CENTER, fontSize=13, leading=18)
-_CERT_TITLE = ParagraphStyle(
-    "cert-title", parent=_CENTER, fontName=BOLD, fontSize=26, leading=32, spaceAfter=6 * mm
-)
-_HOLDER = ParagraphStyle("holder", parent=_CENTER, fontName=BOLD, fontSize=22, leading=28)
-_COURSE = ParagraphStyle("course", parent=_CENTER, fontName=BOLD, fontSize=16, leading=21)
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -159,7 +146,8 @@ def _page_number(canvas, document) -> None:
 # Certificates
 
 
-def _qr(url: str) -> Drawing:
+def _qr(url: str) -> str:
+    """The QR code of ``url`` as an SVG ``data:`` address for an ``<img>``."""
     # Level M survives a creased or smudged printout; the border is the quiet zone.
     widget = QrCodeWidget(url, barLevel="M", barBorder=4)
     left, bottom, right, top = widget.getBounds()
@@ -169,7 +157,8 @@ def _qr(url: str) -> Drawing:
         transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0],
     )
     drawing.add(widget)
-    return drawing
+    svg = renderSVG.drawToString(drawing).encode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def _hours(certificate: Certificate) -> str:
@@ -187,68 +176,26 @@ def _dates(certificate: Certificate) -> str:
     }
 
 
-def _certificate_page(certificate: Certificate, url: str) -> list:
-    issued = timezone.localtime(certificate.issued_at)
-    verification = Table(
-        [
-            [
-                _qr(url),
-                [
-                    _p(
-                        _("Verify this certificate"),
-                        ParagraphStyle("v", parent=_BASE, fontName=BOLD),
-                    ),
-                    _p(_("Scan the code or open:"), _SMALL),
-                    _p(url, _SMALL),
-                    Spacer(0, 2 * mm),
-                    _p(_("Verification code: %(code)s") % {"code": certificate.code}, _BASE),
-                ],
-            ]
-        ],
-        colWidths=[QR_SIZE + 4 * mm, PAGE_WIDTH - 2 * MARGIN - QR_SIZE - 4 * mm],
-    )
-    verification.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    return [
-        Spacer(0, 18 * mm),
-        _p(certificate.provider_name, ParagraphStyle("org", parent=_CENTER, fontSize=12)),
-        Spacer(0, 12 * mm),
-        _p(_("Certificate of participation"), _CERT_TITLE),
-        _p(_("This confirms that"), _CENTER),
-        Spacer(0, 4 * mm),
-        _p(certificate.holder_name or _("Name erased"), _HOLDER),
-        Spacer(0, 4 * mm),
-        _p(_("took part in the course"), _CENTER),
-        Spacer(0, 3 * mm),
-        _p(certificate.course_title, _COURSE),
-        Spacer(0, 4 * mm),
-        _p(f"{_dates(certificate)} · {_hours(certificate)}", _CENTER),
-        _p(
-            _("Provider: %(provider)s") % {"provider": certificate.provider_name},
-            _CENTER,
-        ),
-        Spacer(0, 10 * mm),
-        _p(_("Issued on %(day)s") % {"day": _day(issued)}, _CENTER),
-        Spacer(0, 30 * mm),
-        KeepTogether([verification]),
-    ]
-
-
 def render_certificates(
     certificates: Iterable[Certificate], *, verify_url: Callable[[str], str]
 ) -> bytes:
-    """One A4 page per certificate. ``verify_url(code)`` is the public page's full address,
-    which the QR code holds. Raises ``ValueError`` for none."""
+    """One A4 page per certificate, as tagged PDF. ``verify_url(code)`` is the public page's
+    full address, which the QR code holds. Raises ``ValueError`` for none."""
     certificates = list(certificates)
     if not certificates:
         raise ValueError("No certificates to print.")
-    buffer = io.BytesIO()
-    title = _("Certificate of participation")
-    subject = certificates[0].course_title
-    document = _document(buffer, title=f"{title}: {subject}", subject=subject)
-    story: list = []
-    for index, certificate in enumerate(certificates):
-        if index:
-            story.append(PageBreak())
-        story += _certificate_page(certificate, verify_url(certificate.code))
-    document.build(story)
-    return buffer.getvalue()
+    pages = []
+    for certificate in certificates:
+        url = verify_url(certificate.code)
+        pages.append(
+            {
+                "certificate": certificate,
+                "url": url,
+                "qr": _qr(url),
+                "dates": _dates(certificate),
+                "hours": _hours(certificate),
+                "issued": _day(timezone.localtime(certificate.issued_at)),
+            }
+        )
+    context = {"pages": pages, "subject": certificates[0].course_title}
+    return html_pdf.render_pdf("courses/certificates_pdf.html", context)

@@ -1,5 +1,5 @@
-"""The report's charts, drawn once with reportlab.graphics: into the PDF as drawings, into
-the HTML page as inline SVG (renderSVG).
+"""The report's charts, drawn once with reportlab.graphics and put into the report page as
+inline SVG (renderSVG); the PDF is rendered from that page, so it shows the same SVG.
 
 Readable in black and white: grey bars with black outlines, lines told apart by dash
 pattern and marker shape (and a legend that shows both), value axes from zero with a
@@ -58,8 +58,16 @@ class Chart:
     def caption_id(self) -> str:
         return f"chart-{self.key}-caption"
 
+    @property
+    def alt(self) -> str:
+        """The chart's text alternative (the SVG's ``<title>``, the PDF figure's /Alt)."""
+        chart = _("Chart: %(title)s") % {"title": self.title}
+        return f"{chart}. {_('The table below the chart has the same figures.')}"
+
     def svg(self) -> str:
-        return to_svg(self.drawing, prefix=f"chart-{self.key}", labelledby=self.caption_id)
+        return to_svg(
+            self.drawing, prefix=f"chart-{self.key}", labelledby=self.caption_id, title=self.alt
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,6 +305,7 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _STYLE = re.compile(r'\sstyle="([^"]*)"')
 _TITLE_DESC = re.compile(r"\s*<(title|desc)>.*?</\1>", re.DOTALL)
 _ID = re.compile(r'\sid="([^"]+)"')
+_FONT = re.compile(r'font-family="LernpoolSans[^"]*"')
 _URL = re.compile(r"url\(#([^)]+)\)")
 
 
@@ -308,18 +317,24 @@ def _presentation_attributes(match: re.Match) -> str:
     for declaration in match.group(1).split(";"):
         name, _sep, value = declaration.partition(":")
         name, value = name.strip(), value.strip()
+        # reportlab writes "fill: None"; as an attribute only "none" means no fill.
+        value = "none" if value == "None" else value
         if name and value:
             attributes.append(f'{name}="{escape(value, {chr(34): "&quot;"})}"')
     return (" " + " ".join(attributes)) if attributes else ""
 
 
-def to_svg(drawing: Drawing, *, prefix: str, labelledby: str) -> str:
+def to_svg(drawing: Drawing, *, prefix: str, labelledby: str, title: str = "") -> str:
     """The drawing as an inline ``<svg role="img">`` labelled by the caption with the id
-    ``labelledby``; its own ids get ``prefix`` so several charts share one page."""
+    ``labelledby``, with ``title`` as its ``<title>`` (the tagged PDF's alternative text of
+    the figure); its own ids get ``prefix`` so several charts share one page."""
     svg = renderSVG.drawToString(drawing)
     svg = _PROLOGUE.sub("", svg, count=1)
     svg = _TITLE_DESC.sub("", svg)
     svg = _STYLE.sub(_presentation_attributes, svg)
+    # Drawn in the pages' own font (Fira Sans, which the page and the PDF serve themselves)
+    # rather than under the name reportlab measured the text with.
+    svg = _FONT.sub('font-family="Fira Sans, sans-serif"', svg)
     svg = _ID.sub(lambda m: f' id="{prefix}-{m.group(1)}"', svg)
     svg = _URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", svg)
     svg = svg.replace(
@@ -328,4 +343,8 @@ def to_svg(drawing: Drawing, *, prefix: str, labelledby: str) -> str:
         'class="report-chart__svg" ',
         1,
     )
+    if title:
+        svg = re.sub(
+            r"(<svg\b[^>]*>)", lambda m: f"{m.group(1)}<title>{escape(title)}</title>", svg, count=1
+        )
     return svg.strip()

@@ -411,6 +411,9 @@ LOGGING = {
         # runserver's request lines carry query strings (a search for an email address).
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # WeasyPrint's progress and its font unpacking talk at INFO level on every PDF.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 if LERNPOOL_LOG_FORMAT == "json":

@@ -7,6 +7,7 @@ Uses poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg) from the syste
 from __future__ import annotations
 
 import datetime
+import re
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -165,3 +166,49 @@ def test_names_in_every_alphabet_of_the_region_print_as_they_are(course, tmp_pat
     certificate = render_certificates([_certificate(course, "Олена Коваленко")], verify_url=_verify)
     (page,) = _pages(certificate, tmp_path)
     assert "Олена Коваленко" in page
+
+
+def test_the_certificate_is_a_tagged_pdf_with_its_qr_code_as_a_described_figure(course):
+    from tests.tagged_pdf import read_back
+
+    pdf = read_back(render_certificates([_certificate(course)], verify_url=_verify))
+
+    assert pdf.tagged
+    assert pdf.title == "Certificate of participation: Sicher online einkaufen"
+    assert pdf.display_doc_title
+    assert pdf.lang == "en"
+    assert pdf.tags["H1"] == 1
+    assert pdf.figure_alts == [
+        "Verify this certificate: https://lernpool.example.org/certificates/ABCD234567/"
+    ]
+    assert pdf.fonts and not pdf.unembedded_fonts
+
+
+def test_the_certificate_has_a_line_to_sign_at_the_foot_of_its_page(course, tmp_path):
+    (page,) = _pages(render_certificates([_certificate(course)], verify_url=_verify), tmp_path)
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+
+    signature = lines.index("Signature")
+    assert lines[signature + 1] == "Kronberg-Gymnasium"
+    assert lines.index("Issued on March 24, 2027") < signature
+    # The signature line sits in the lower third of the A4 page (842 pt high), room above it.
+    path = tmp_path / "document.pdf"  # written by _pages
+    words = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    top = float(re.search(r'yMin="([\d.]+)"[^>]*>Signature<', words).group(1))
+    assert top > 842 * 2 / 3
+
+
+def test_an_arabic_name_prints_in_the_apps_own_fonts(course, tmp_path):
+    from tests.tagged_pdf import read_back
+
+    content = render_certificates([_certificate(course, "ليلى حداد")], verify_url=_verify)
+
+    (page,) = _pages(content, tmp_path)
+    assert "ليلى حداد" in page or "ﺣﺪاد" in page or "حداد" in page
+    fonts = {name.split("+")[-1] for name, _embedded in read_back(content).fonts}
+    # Fira Sans, and for the Arabic letters the fallback (DejaVu from core/fonts, named so by
+    # the stylesheet), nothing the system happens to have.
+    assert any(name.startswith("Lernpool-Fallback") for name in fonts)
+    assert all(name.startswith(("Fira-Sans", "Lernpool-Fallback")) for name in fonts)

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from lending.agreement_pdf import render_agreement
@@ -70,14 +71,19 @@ def test_staff_print_the_agreement_with_the_residents_name(
     assert "I have read and accept these conditions." in text
     lines = lines_of(response.content, tmp_path)
     assert "Name Erika Mustermann" in lines
-    assert lines[-2:] == ["Date", "Signature"]
+    assert lines[-3:] == ["Date", "Signature", "Leihbedingungen für Laptops Page 1 of 1"]
 
 
 def test_without_a_person_the_name_line_is_empty(client, librarian, agreement, tmp_path):
     client.force_login(librarian)
     response = client.get(f"/desk/agreements/{agreement.pk}.pdf")
     assert response.status_code == 200
-    assert lines_of(response.content, tmp_path)[-3:] == ["Name", "Date", "Signature"]
+    assert lines_of(response.content, tmp_path)[-4:] == [
+        "Name",
+        "Date",
+        "Signature",
+        "Leihbedingungen für Laptops Page 1 of 1",
+    ]
 
 
 def test_a_long_agreement_runs_over_several_pages(agreement, tmp_path):
@@ -133,3 +139,17 @@ def test_the_agreement_pdf_with_a_user_that_is_no_plain_number_is_a_404(
     url = reverse("lending_desk:agreement_pdf", kwargs={"pk": agreement.pk})
     response = client.get(url, {"user": user})
     assert response.status_code == 404
+
+
+def test_the_agreement_is_a_tagged_pdf_in_the_readers_language(agreement):
+    from tests.tagged_pdf import read_back
+
+    with translation.override("en"):
+        pdf = read_back(render_agreement(agreement, name="Erika Mustermann"))
+
+    assert pdf.tagged
+    assert pdf.title == "Leihbedingungen für Laptops (v3)"
+    assert pdf.display_doc_title
+    assert pdf.lang == "en"
+    assert pdf.tags["H1"] == 1
+    assert pdf.fonts and not pdf.unembedded_fonts

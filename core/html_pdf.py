@@ -1,0 +1,97 @@
+"""Documents people read (reports, certificates, borrowing agreements) as tagged PDF/UA-1,
+rendered by WeasyPrint from an HTML template: the structure a screen reader needs (language,
+title, headings, tables with header cells, figures with alternative text, bookmarks) comes
+from the HTML itself.
+
+Templates extend ``pdf/document.html``, which brings the fonts of the pages (Fira Sans from
+KERN UX, embedded) and the print stylesheet ``css/pdf.css``. Stylesheets, fonts and images
+are read from the app's own static files; nothing is fetched over the network.
+
+Print layouts at exact positions (label sheets, sign-in sheets) stay with reportlab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import mimetypes
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from fontTools.ttLib import woff2
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# The documents' own address: a name that resolves nowhere, so that no URL in a template
+# can reach the network; /static/… under it is read from disk.
+BASE_URL = "https://lernpool.invalid/"
+PDF_VARIANT = "pdf/ua-1"
+# Letters Fira Sans lacks (Arabic in residents' names) come from the DejaVu Sans Condensed
+# that the reportlab PDFs use (core/fonts), never from whatever the system has.
+FONTS = Path(__file__).resolve().parent / "fonts"
+FALLBACK_FONTS_URL = BASE_URL + "core-fonts/"
+FALLBACK_FONTS = {"DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf"}
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serves the app's static files (and ``data:`` URLs) to WeasyPrint, refuses the rest."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        static = BASE_URL.rstrip("/") + settings.STATIC_URL
+        path = None
+        if url.startswith(static):
+            with contextlib.suppress(SuspiciousFileOperation):  # ../ out of the static dirs
+                path = finders.find(url.removeprefix(static).split("?")[0].split("#")[0])
+        elif url.startswith(FALLBACK_FONTS_URL):
+            name = url.removeprefix(FALLBACK_FONTS_URL)
+            path = str(FONTS / name) if name in FALLBACK_FONTS else None
+        if path:
+            # Answered under its own address, so that the URLs inside a stylesheet (fonts)
+            # resolve under /static/ as well.
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, _read(path), {"Content-Type": content_type})
+        raise ValueError(f"Documents load nothing from outside the app's static files: {url}")
+
+
+@cache
+def _read(path: str) -> bytes:
+    """A static file's bytes; a WOFF2 font unpacked once per process (unpacking the fonts
+    took half the time of a short document)."""
+    content = Path(path).read_bytes()
+    if content[:4] == b"wOF2":
+        unpacked = io.BytesIO()
+        woff2.decompress(io.BytesIO(content), unpacked)
+        content = unpacked.getvalue()
+    return content
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def page_counter() -> str:
+    """The CSS ``content`` of "Page x of y" in the active language."""
+    marker = "\x00"
+    text = _("Page %(number)s of %(total)s") % {"number": marker + "1", "total": marker + "2"}
+    parts = []
+    for index, piece in enumerate(text.split(marker)):
+        if index:
+            parts.append("counter(page)" if piece[0] == "1" else "counter(pages)")
+            piece = piece[1:]
+        if piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """The template rendered in the active language, as tagged PDF/UA-1 bytes."""
+    html = render_to_string(template_name, {**context, "page_counter": page_counter()})
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher())
+    return document.write_pdf(pdf_variant=PDF_VARIANT)

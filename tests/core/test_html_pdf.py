@@ -1,0 +1,46 @@
+"""The HTML → tagged PDF path every document takes: it reads only the app's own files, and
+numbers its pages in the reader's language."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from core import html_pdf
+from core.html_pdf import BASE_URL, StaticFilesFetcher
+
+
+def test_the_renderer_reads_the_apps_static_files():
+    response = StaticFilesFetcher().fetch(f"{BASE_URL}static/css/pdf.css")
+
+    assert b"@page" in response.read()
+    assert response.content_type == "text/css"
+
+
+def test_a_woff2_font_is_handed_over_unpacked():
+    url = f"{BASE_URL}static/vendor/kern-ux/fonts/fira-sans/FiraSans-Regular.woff2"
+
+    assert StaticFilesFetcher().fetch(url).read()[:4] == b"\x00\x01\x00\x00"  # TrueType
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/logo.png",
+        "http://127.0.0.1:8000/static/css/pdf.css",
+        "file:///etc/passwd",
+        f"{BASE_URL}static/../config/settings/base.py",
+        f"{BASE_URL}core-fonts/../html_pdf.py",
+        f"{BASE_URL}media/anything.png",
+    ],
+)
+def test_nothing_else_is_fetched(url):
+    with pytest.raises(ValueError):
+        StaticFilesFetcher().fetch(url)
+
+
+def test_page_numbers_are_in_the_readers_language():
+    with translation.override("de"):
+        assert html_pdf.page_counter() == '"Seite " counter(page) " von " counter(pages)'
+    with translation.override("en"):
+        assert html_pdf.page_counter() == '"Page " counter(page) " of " counter(pages)'
