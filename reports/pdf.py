@@ -157,6 +157,11 @@ def _column_widths(data, texts: int) -> list[float]:
         max(number_width, needed[i]) if column.is_number else 0.0
         for i, column in enumerate(data.columns)
     ]
+    # Many number columns (the per-pool table has ten) are squeezed to leave the names a
+    # quarter of the width: a header word may then break, the names never vanish.
+    if sum(widths) > CONTENT_WIDTH * 0.75:
+        factor = CONTENT_WIDTH * 0.75 / sum(widths)
+        widths = [width * factor for width in widths]
     rest = (CONTENT_WIDTH - sum(widths)) / max(texts, 1)
     return [
         width if column.is_number else rest
