@@ -178,13 +178,14 @@ def _by_org_month(rows, organization_key: str, value_key: str = "n") -> dict:
 
 def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
     """Devices in service per organization at the end of each month, as the report counts
-    them (reports.figures.devices._status_counts): those added before the month ended, with
-    today's status wound back through the status changes since. Two queries."""
+    them (reports.figures.devices._status_counts): the devices of its pools added before the
+    month ended, with today's status wound back through the status changes since. Two
+    queries."""
     ends = {month: local_datetime(_next_month(month), datetime.time()) for month in months}
     counts: dict = defaultdict(int)
     rows = (
-        Device.objects.filter(organization_id__in=ids, status=Device.Status.IN_SERVICE)
-        .values("organization_id")
+        Device.objects.filter(pool__organization_id__in=ids, status=Device.Status.IN_SERVICE)
+        .values(owner=F("pool__organization_id"))
         .annotate(
             **{
                 f"m{index}": Count("pk", filter=Q(created_at__lt=ends[month]))
@@ -195,15 +196,17 @@ def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
     )
     for row in rows:
         for index, month in enumerate(months):
-            counts[row["organization_id"], month] += row[f"m{index}"]
+            counts[row["owner"], month] += row[f"m{index}"]
     # A change after the month's end is undone: +1 if the device left service, -1 if it came
     # into service.
     undo = Case(When(from_status=Device.Status.IN_SERVICE, then=Value(1)), default=Value(0)) - Case(
         When(to_status=Device.Status.IN_SERVICE, then=Value(1)), default=Value(0)
     )
     changes = (
-        DeviceEvent.objects.filter(device__organization_id__in=ids, kind=DeviceEvent.Kind.STATUS)
-        .values(organization_id=F("device__organization_id"))
+        DeviceEvent.objects.filter(
+            device__pool__organization_id__in=ids, kind=DeviceEvent.Kind.STATUS
+        )
+        .values(owner=F("device__pool__organization_id"))
         .annotate(
             **{
                 f"m{index}": Sum(
@@ -218,7 +221,7 @@ def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
     )
     for row in changes:
         for index, month in enumerate(months):
-            counts[row["organization_id"], month] += row[f"m{index}"] or 0
+            counts[row["owner"], month] += row[f"m{index}"] or 0
     return {key: max(count, 0) for key, count in counts.items()}
 
 
@@ -234,6 +237,9 @@ def build_statistics(
     now = now or timezone.now()
     organizations = _organizations(scope)
     ids = [organization.pk for organization in organizations]
+    asked = period
+    # As in the reports: up to today, never a planned booking of a day still to come.
+    period = period.up_to(timezone.localdate(now))
     months = period.months()
     start = local_datetime(period.start, datetime.time())
     end = local_datetime(period.end, datetime.time())
@@ -273,7 +279,7 @@ def build_statistics(
                     attendance=attendance,
                 )
             )
-    return Statistics(scope=scope, period=period, license=open_data_license(), rows=rows)
+    return Statistics(scope=scope, period=asked, license=open_data_license(), rows=rows)
 
 
 def _figures(ids, period, months, start, end, now) -> dict[str, dict]:
