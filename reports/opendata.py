@@ -176,12 +176,16 @@ def _by_org_month(rows, organization_key: str, value_key: str = "n") -> dict:
     return {(row[organization_key], _month_date(row["month"])): row[value_key] for row in rows}
 
 
-def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
+def _devices_in_service(ids: list[int], months: list[datetime.date], until: datetime.date) -> dict:
     """Devices in service per organization at the end of each month, as the report counts
     them (reports.figures.devices._status_counts): the devices of its pools added before the
     month ended, with today's status wound back through the status changes since. Two
     queries."""
-    ends = {month: local_datetime(_next_month(month), datetime.time()) for month in months}
+    # The end of each month, or of the period when it ends in the month (today, while the
+    # month runs).
+    ends = {
+        month: local_datetime(min(_next_month(month), until), datetime.time()) for month in months
+    }
     counts: dict = defaultdict(int)
     rows = (
         Device.objects.filter(pool__organization_id__in=ids, status=Device.Status.IN_SERVICE)
@@ -365,7 +369,7 @@ def _figures(ids, period, months, start, end, now) -> dict[str, dict]:
         .annotate(n=Count("pk"))
     )
     return {
-        "devices": _devices_in_service(ids, months),
+        "devices": _devices_in_service(ids, months, period.end),
         "utilization": utilization_by_org_month(ids, period),
         "bookings": _by_org_month(bookings.order_by(), "pool__organization_id"),
         "loans": _by_org_month(loans.order_by(), "pool__organization_id"),
