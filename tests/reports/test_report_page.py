@@ -9,6 +9,7 @@ import re
 from html import unescape
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -179,3 +180,14 @@ def test_the_region_page_needs_the_same_queries_however_many_organizations(
     with django_assert_max_num_queries(53):
         response = client.get(f"{reverse('reports:report')}?period={WEEK_KEY}&scope=region")
     assert response.status_code == 200
+
+
+def test_a_running_month_says_up_to_today_and_compares_as_many_days(
+    client, region_admin, report_world
+):
+    with time_machine.travel(at(4, 12), tick=False):
+        html = page(client, region_admin, scope="region", period="2026-03", language="de")
+
+    assert re.search(r"März 2026, bis heute, 04\.03\.", html)
+    assert "Februar 2026 (01.02.2026–04.02.2026)" in html
+    assert "Der Zeitraum läuft noch: Gezählt ist bis heute, 04.03.2026." in html
