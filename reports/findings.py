@@ -32,7 +32,7 @@ def findings(report) -> list[str]:
             % {"day": date_format(report.counted.last_day, "SHORT_DATE_FORMAT")}
         )
     if devices.utilization is not None:
-        if report.has_previous_data and before.utilization is not None:
+        if before.has_data and before.utilization is not None:
             sentences.append(
                 _(
                     "The device pools were used %(value)s of the time "

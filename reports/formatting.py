@@ -216,15 +216,13 @@ def sections(report) -> list[Section]:
     devices, before = report.devices, report.previous_devices
     courses, earlier = report.courses, report.previous_courses
 
-    comparable = report.has_previous_data
-
     def device(key: str, label: str, unit: str = "") -> Figure:
         value, previous = getattr(devices, key), getattr(before, key)
-        return Figure(key, label, value, previous, unit, comparable)
+        return Figure(key, label, value, previous, unit, before.has_data)
 
     def course(key: str, label: str, unit: str = "") -> Figure:
         value, previous = getattr(courses, key), getattr(earlier, key)
-        return Figure(key, label, value, previous, unit, comparable)
+        return Figure(key, label, value, previous, unit, earlier.has_data)
 
     return [
         Section(

@@ -224,5 +224,14 @@ class Report:
             ("attendance_rate", _("Attendance"), c.attendance_rate, pc.attendance_rate, "%"),
             ("certificates", _("Certificates"), c.certificates, pc.certificates, ""),
         ]
-        compare = self.has_previous_data
-        return [KeyFigure(*row, comparable=compare) for row in rows]
+        # The device figures compare where the previous period had devices, bookings or
+        # loans; the course figures where it had courses (a provider's first year of courses
+        # has nothing to compare with, even if it lent devices the year before).
+        course_keys = {"courses", "enrolments", "fill_rate", "attendance_rate", "certificates"}
+        return [
+            KeyFigure(
+                *row,
+                comparable=(pc.has_data if row[0] in course_keys else pd.has_data),
+            )
+            for row in rows
+        ]

@@ -191,3 +191,18 @@ def test_a_running_month_says_up_to_today_and_compares_as_many_days(
     assert re.search(r"März 2026, bis heute, 04\.03\.", html)
     assert "Februar 2026 (01.02.2026–04.02.2026)" in html
     assert "Der Zeitraum läuft noch: Gezählt ist bis heute, 04.03.2026." in html
+
+
+def test_a_first_year_of_courses_has_nothing_to_compare_while_the_devices_do(report_world):
+    """The library's courses began in March, its laptops were there in February."""
+    report = build_report(
+        scope=organization_scope(report_world.library),
+        period=month_period(datetime.date(2026, 3, 1)),
+        now=at(31, 12),
+    )
+    with translation.override("en"):
+        figures = {figure.key: figure for figure in report.key_figures()}
+
+    assert figures["devices_in_service"].comparable
+    assert not figures["courses"].comparable
+    assert not figures["enrolments"].comparable
