@@ -47,10 +47,14 @@ from demo.data.lending import RESIDENTS
 from demo.lending import demo_users, ensure_people
 from devices.models import Device, DevicePool
 from organizations.models import Location, Organization, Role
+from reports.periods import school_year_of
 
 SEED = 20261127
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
+# Last school year's programme is centred on this many days after its 1 August (mid-December),
+# so that its runs (weeks -9 to +8 around it, plus their meetings) end before 31 July.
+LAST_YEAR_FROM_START = datetime.timedelta(days=135)
 
 
 @dataclass
@@ -93,12 +97,34 @@ def seed(stdout: TextIO, *, now: datetime.datetime | None = None) -> str:
         }
         planner = _Planner(now, organizations, locations, pools, users, residents)
         planned = [planner.plan(run) for run in data.RUNS]
+        planned += [planner.plan(run, last_year=True) for run in last_years_runs()]
         _write(planned, now)
         return _summary(
             Course.objects.filter(organization__in=organizations.values()),
             now=now,
             created=len(planned),
         )
+
+
+def last_years_runs() -> list[dict[str, Any]]:
+    """The programme of the school year before, for the reports' comparison: every published
+    run once more, without the featured demo people (what they see is this year's), and
+    without the waiting list (a course that is over has none)."""
+    left_out = ("people", "waitlist_people", "waiting", "promoted", "registration_closes_in")
+    return [
+        {key: value for key, value in run.items() if key not in left_out}
+        for run in data.RUNS
+        if run.get("state", Course.Status.PUBLISHED) == Course.Status.PUBLISHED
+    ]
+
+
+def last_school_years_monday(today: datetime.date) -> datetime.date:
+    """The Monday from which the school year before today's is planned: in its autumn, so
+    that its runs (nine weeks before to nine weeks after, as this year's are around today)
+    all fall inside it, whatever the day of seeding."""
+    year = school_year_of(today) - 1
+    day = datetime.date(year, 8, 1) + LAST_YEAR_FROM_START
+    return day - DAY * day.weekday()
 
 
 def _summary(courses, *, now: datetime.datetime, created: int) -> str:
@@ -164,8 +190,11 @@ class _Planner:
         self.locations = locations
         self.pools = pools
         self.users = users
+        self.last_years_monday = last_school_years_monday(self.today)
         self.closed = {
-            slug: closed_dates(organization, self.monday - DAY * 100, self.monday + DAY * 140)
+            slug: closed_dates(
+                organization, self.last_years_monday - DAY * 100, self.monday + DAY * 140
+            )
             for slug, organization in organizations.items()
         }
         # Everyone who may fill a course, in a fixed order; teachers apart. The featured demo
@@ -193,7 +222,9 @@ class _Planner:
             raise CommandError(f"demo/data/courses.py names an unknown user: {key}")
         return self.users[key]
 
-    def plan(self, run: dict[str, Any]) -> PlannedCourse:
+    def plan(self, run: dict[str, Any], *, last_year: bool = False) -> PlannedCourse:
+        """One run as a course: this school year's around today, or (``last_year``) the same
+        run in the school year before, all of it over."""
         rng = self.rng
         template = {
             **data.TEMPLATES[run["template"]],
@@ -204,7 +235,8 @@ class _Planner:
         location = self.locations.get((slug, run["location"]))
         if location is None:
             raise CommandError(f"demo/data/courses.py names an unknown room: {run['location']}")
-        first = self.monday + DAY * (7 * run["weeks"] + run["day"])
+        monday = self.last_years_monday if last_year else self.monday
+        first = monday + DAY * (7 * run["weeks"] + run["day"])
         start_time, end_time = run["time"]
         meetings = [
             (local_datetime(day, start_time), local_datetime(day, end_time))
@@ -259,7 +291,10 @@ class _Planner:
             course.cancel_reason = run.get("cancel_reason", "")
             course.minimum_checked_at = course.cancelled_at - HOUR * 20
         if pool is not None and state != Course.Status.DRAFT:
-            self._check_devices(pool, meetings, course.devices_needed)
+            if last_year and not self._devices_free(pool, meetings, course.devices_needed):
+                course.pool, course.devices_needed = None, 0  # taught without the pool then
+            else:
+                self._check_devices(pool, meetings, course.devices_needed)
         enrollments = []
         if state != Course.Status.DRAFT:
             closes = min(
@@ -268,6 +303,13 @@ class _Planner:
             enrollments = self._enrollments(run, course, published_at, closes)
         named = {self.person(key).pk for key in run.get("people", [])}
         return PlannedCourse(course, meetings, enrollments, staff, named)
+
+    def _devices_free(self, pool: DevicePool, meetings, quantity: int) -> bool:
+        return all(
+            sum(q for s, e, q in self.load[pool.pk] if s < end and start < e) + quantity
+            <= free_count(pool, start, end)
+            for start, end in meetings
+        )
 
     def _check_devices(self, pool: DevicePool, meetings, quantity: int) -> None:
         for start, end in meetings:

@@ -22,15 +22,32 @@ from core import spreadsheet
 
 from . import formatting
 
-TABLES = ("figures", "pools", "lending", "types", "peaks", "topics", "audiences", "trend")
+TABLES = (
+    "figures",
+    "districts",
+    "organizations",
+    "pools",
+    "lending",
+    "handouts",
+    "types",
+    "peaks",
+    "topics",
+    "audiences",
+    "trend",
+)
+# Only in the report of a district or the region.
+AREA_TABLES = ("districts", "organizations")
 
 
 def table_titles() -> dict[str, str]:
     """Each table's title, as on the page (for the download links)."""
     return {
         "figures": _("Figures against the previous period"),
+        "districts": _("Per district"),
+        "organizations": _("Per organization"),
         "pools": _("Use per device pool"),
-        "lending": _("Lending per device pool"),
+        "lending": _("Loans to residents per device pool"),
+        "handouts": _("Hand-outs of teachers' bookings per device pool"),
         "types": _("Use per device type"),
         "peaks": _("Busiest days"),
         "topics": _("Courses by topic"),
@@ -50,13 +67,22 @@ def _rows(report, key: str) -> list[list[str]]:
                 title,
                 figure.label,
                 formatting.plain(figure.value, figure.unit),
-                formatting.plain(figure.previous, figure.unit),
+                figure.previous_plain,
                 formatting.unit_text(figure.unit),
             ]
             for title, figure in rows
         ]
-    table = formatting.tables(report)[key]
+    table = formatting.tables(report).get(key)
+    if table is None:  # a district's or the region's table, asked of one organization's
+        return []
     return [[column.csv_label for column in table.columns], *table.csv_rows()]
+
+
+def tables_of(report) -> tuple[str, ...]:
+    """The tables a report has: the area tables only at district and region scope."""
+    if report.scope.kind == "organization":
+        return tuple(key for key in TABLES if key not in AREA_TABLES)
+    return TABLES
 
 
 def render_table(report, key: str) -> bytes:
@@ -70,7 +96,7 @@ def render_zip(report, *, scope_key: str, period_key: str) -> bytes:
     """Every table of the report, one CSV file each, in one ZIP."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for key in TABLES:
+        for key in tables_of(report):
             archive.writestr(filename(scope_key, period_key, "csv", key), render_table(report, key))
     return buffer.getvalue()
 

@@ -75,9 +75,12 @@ def display(value: Any, unit: str = "") -> str:
     return f"{number} {suffix}" if suffix else number
 
 
-def change(value: Any, previous: Any, unit: str = "") -> str:
+def change(value: Any, previous: Any, unit: str = "", *, comparable: bool = True) -> str:
     """The difference to the previous period: in percentage points for rates, in the
-    figure's own unit otherwise; "–" when either is missing."""
+    figure's own unit otherwise; "–" when either is missing; "no comparison data" when the
+    previous period has no data at all (a difference to it would mean nothing)."""
+    if not comparable:
+        return _("no comparison data")
     if value is None or previous is None:
         return "–"
     difference = scaled(value, unit) - scaled(previous, unit)
@@ -103,6 +106,7 @@ class Figure:
     value: Any
     previous: Any
     unit: str = ""
+    comparable: bool = True  # False: the previous period has no data
 
     @property
     def display(self) -> str:
@@ -110,11 +114,15 @@ class Figure:
 
     @property
     def previous_display(self) -> str:
-        return display(self.previous, self.unit)
+        return display(self.previous if self.comparable else None, self.unit)
+
+    @property
+    def previous_plain(self) -> str:
+        return plain(self.previous if self.comparable else None, self.unit)
 
     @property
     def change(self) -> str:
-        return change(self.value, self.previous, self.unit)
+        return change(self.value, self.previous, self.unit, comparable=self.comparable)
 
 
 @dataclass
@@ -128,6 +136,7 @@ class Section:
 class Column:
     label: str
     unit: str = ""
+    key: str = ""  # what ``?sort=`` names it by (sortable tables only)
 
     @property
     def is_number(self) -> bool:
@@ -147,6 +156,25 @@ class DataTable:
     title: str
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
+    sortable: bool = False
+    sorted_by: str = ""  # the key of the column the rows are sorted by ("": as built)
+    descending: bool = False
+    # (column, sort link, aria-sort value, hint) per column of a sortable table (reports.html)
+    headers: list = field(default_factory=list)
+
+    def sort(self, column_key: str, *, descending: bool = False) -> bool:
+        """Sort the rows by the column with ``column_key`` (rows without a value last);
+        False, and the rows as they were, when the table has no such column."""
+        keys = [column.key for column in self.columns]
+        if not self.sortable or not column_key or column_key not in keys:
+            return False
+        index = keys.index(column_key)
+        present = [row for row in self.rows if row[index] is not None]
+        missing = [row for row in self.rows if row[index] is None]
+        present.sort(key=lambda row: _sort_key(row[index]), reverse=descending)
+        self.rows = present + missing
+        self.sorted_by, self.descending = column_key, descending
+        return True
 
     def display_rows(self) -> list[list[str]]:
         return [
@@ -165,10 +193,21 @@ class DataTable:
         ]
 
 
+def _sort_key(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
 def summary(report) -> list[Figure]:
     """The one-page summary: the report's key figures with the previous period's."""
     return [
-        Figure(figure.key, str(figure.label), figure.value, figure.previous, figure.unit)
+        Figure(
+            figure.key,
+            str(figure.label),
+            figure.value,
+            figure.previous,
+            figure.unit,
+            figure.comparable,
+        )
         for figure in report.key_figures()
     ]
 
@@ -178,28 +217,34 @@ def sections(report) -> list[Section]:
     courses, earlier = report.courses, report.previous_courses
 
     def device(key: str, label: str, unit: str = "") -> Figure:
-        return Figure(key, label, getattr(devices, key), getattr(before, key), unit)
+        value, previous = getattr(devices, key), getattr(before, key)
+        return Figure(key, label, value, previous, unit, before.has_data)
 
     def course(key: str, label: str, unit: str = "") -> Figure:
-        return Figure(key, label, getattr(courses, key), getattr(earlier, key), unit)
+        value, previous = getattr(courses, key), getattr(earlier, key)
+        return Figure(key, label, value, previous, unit, earlier.has_data)
 
     return [
         Section(
             "devices",
             _("Devices"),
             [
-                device("in_service", _("Devices in service")),
-                device("in_repair", _("Devices in repair")),
-                device("lost", _("Devices lost")),
-                device("retired", _("Devices retired")),
+                device("in_service", _("Devices in service at the end of the period")),
+                device("avg_in_service", _("Devices in service on average over the period")),
+                device("in_repair", _("Devices in repair at the end of the period")),
+                device("lost", _("Devices lost at the end of the period")),
+                device("retired", _("Devices retired at the end of the period")),
                 device("reserved_hours", _("Reserved device-hours"), "h"),
                 device("available_hours", _("Available device-hours"), "h"),
                 device("utilization", _("Utilization"), "%"),
                 device("bookings_by_teachers", _("Bookings by teachers")),
+                device("handouts", _("Hand-outs of teachers' bookings")),
+                device("avg_handout_hours", _("Average hand-out length"), "h"),
+                device("handouts_overdue_rate", _("Hand-outs returned late"), "%"),
                 device("loans_to_residents", _("Loans to residents")),
                 device("avg_loan_days", _("Average loan length"), "days"),
-                device("overdue_rate", _("Returned late"), "%"),
-                device("damage_rate", _("Returned damaged"), "%"),
+                device("overdue_rate", _("Loans returned late"), "%"),
+                device("damage_rate", _("Devices returned damaged"), "%"),
                 device("shortfalls", _("Shortfalls")),
             ],
         ),
@@ -241,21 +286,80 @@ def _group_table(key: str, title: str, first: str, groups) -> DataTable:
     )
 
 
+def _area_table(key: str, title: str, first: str, rows, *, district: bool) -> DataTable:
+    """Per organization or per district: the same figures as the summary, summed the same
+    way, sortable on the page."""
+    columns = [Column(first, TEXT, "name")]
+    if district:
+        columns.append(Column(_("District"), TEXT, "district"))
+    columns += [
+        Column(_("Devices in service"), "", "devices"),
+        Column(_("Utilization"), "%", "utilization"),
+        Column(_("Bookings by teachers"), "", "bookings"),
+        Column(_("Hand-outs"), "", "handouts"),
+        Column(_("Loans to residents"), "", "loans"),
+        Column(_("Courses"), "", "courses"),
+        Column(_("Enrolments"), "", "enrolments"),
+        Column(_("Attendance"), "%", "attendance"),
+    ]
+    return DataTable(
+        key,
+        title,
+        columns,
+        [
+            [row.name]
+            + ([row.district] if district else [])
+            + [
+                row.in_service,
+                row.utilization,
+                row.bookings_by_teachers,
+                row.handouts,
+                row.loans_to_residents,
+                row.courses,
+                row.enrolments,
+                row.attendance_rate,
+            ]
+            for row in rows
+        ],
+        sortable=True,
+    )
+
+
 def tables(report) -> dict[str, DataTable]:
+    """Every table of the report. The per-pool table has every pool, so its devices,
+    bookings, hand-outs and loans add up to the summary's; the lending table has the pools
+    lent to residents, the hand-out table the others, each with the same rates as the
+    summary."""
     devices, courses = report.devices, report.courses
     pools = devices.pools
-    return {
+    result = {}
+    if report.scope.kind != "organization":
+        result["districts"] = _area_table(
+            "districts", _("Per district"), _("District"), report.districts, district=False
+        )
+        result["organizations"] = _area_table(
+            "organizations",
+            _("Per organization"),
+            _("Organization"),
+            report.organizations,
+            district=True,
+        )
+    result |= {
         "pools": DataTable(
             "pools",
             _("Use per device pool"),
             [
                 Column(_("Pool"), TEXT),
                 Column(_("Organization"), TEXT),
-                Column(_("Devices")),
+                Column(_("Devices in service at the end"), ""),
+                Column(_("Devices in service on average"), ""),
                 Column(_("Reserved"), "h"),
                 Column(_("Available"), "h"),
                 Column(_("Utilization"), "%"),
-                Column(_("Bookings")),
+                Column(_("Bookings by teachers")),
+                Column(_("Hand-outs")),
+                Column(_("Loans to residents")),
+                Column(_("Returned damaged"), "%"),
                 Column(_("Shortfalls")),
             ],
             [
@@ -263,10 +367,14 @@ def tables(report) -> dict[str, DataTable]:
                     p.pool,
                     str(p.organization),
                     p.capacity,
+                    round(p.avg_in_service, 1),
                     p.reserved_hours,
                     p.available_hours,
                     p.utilization,
-                    p.bookings,
+                    p.bookings_by_teachers,
+                    p.handouts,
+                    p.loans_to_residents,
+                    p.damage_rate,
                     p.shortfalls,
                 ]
                 for p in pools
@@ -274,18 +382,50 @@ def tables(report) -> dict[str, DataTable]:
         ),
         "lending": DataTable(
             "lending",
-            _("Lending per device pool"),
+            _("Loans to residents per device pool"),
             [
                 Column(_("Pool"), TEXT),
-                Column(_("Loans")),
+                Column(_("Organization"), TEXT),
+                Column(_("Loans to residents")),
                 Column(_("Average loan length"), "days"),
                 Column(_("Returned late"), "%"),
                 Column(_("Returned damaged"), "%"),
             ],
             [
-                [p.pool, p.loans, p.avg_loan_days, p.overdue_rate, p.damage_rate]
+                [
+                    p.pool,
+                    str(p.organization),
+                    p.loans_to_residents,
+                    p.avg_loan_days,
+                    p.overdue_rate,
+                    p.damage_rate,
+                ]
                 for p in pools
-                if p.loans
+                if p.residents and (p.loans_to_residents or p.damage_rate is not None)
+            ],
+        ),
+        "handouts": DataTable(
+            "handouts",
+            _("Hand-outs of teachers' bookings per device pool"),
+            [
+                Column(_("Pool"), TEXT),
+                Column(_("Organization"), TEXT),
+                Column(_("Hand-outs")),
+                Column(_("Average hand-out length"), "h"),
+                Column(_("Returned late"), "%"),
+                Column(_("Returned damaged"), "%"),
+            ],
+            [
+                [
+                    p.pool,
+                    str(p.organization),
+                    p.handouts,
+                    p.avg_handout_hours,
+                    p.handouts_overdue_rate,
+                    p.damage_rate,
+                ]
+                for p in pools
+                if not p.residents and (p.handouts or p.damage_rate is not None)
             ],
         ),
         "types": DataTable(
@@ -319,17 +459,27 @@ def tables(report) -> dict[str, DataTable]:
             [
                 Column(_("Month"), MONTH),
                 Column(_("Utilization"), "%"),
-                Column(_("Bookings")),
-                Column(_("Loans")),
+                Column(_("Bookings by teachers")),
+                Column(_("Hand-outs")),
+                Column(_("Loans to residents")),
                 Column(_("Enrolments")),
                 Column(_("Attendance"), "%"),
             ],
             [
-                [m.month, m.utilization, m.bookings, m.loans, m.enrolments, m.attendance_rate]
+                [
+                    m.month,
+                    m.utilization,
+                    m.bookings,
+                    m.handouts,
+                    m.loans,
+                    m.enrolments,
+                    m.attendance_rate,
+                ]
                 for m in report.trend
             ],
         ),
     }
+    return result
 
 
 def definitions() -> list[tuple[str, str]]:
@@ -351,38 +501,50 @@ def definitions() -> list[tuple[str, str]]:
         (
             _("Devices in service"),
             _(
-                "Devices in service, in repair, lost and retired are counted at the end of "
-                "the period. For the available hours, the devices in service on each day are "
-                "worked out from the devices' history of status changes."
+                "The devices of the organizations' device pools (a device in no pool cannot "
+                "be booked or lent). At the end of the period: in service, in repair, lost "
+                "and retired on its last day. On average: the devices in service on each day "
+                "of the period, added up and divided by its days; they are worked out from "
+                "the devices' history of status changes."
             ),
         ),
         (
             _("Bookings by teachers"),
             _(
                 "Confirmed bookings starting in the period, of pools that are not lent to "
-                "residents, without the bookings made for course dates."
+                "residents, without the bookings made for course dates. Planned bookings "
+                "after today are not counted."
+            ),
+        ),
+        (
+            _("Hand-outs of teachers' bookings"),
+            _(
+                "Devices handed out for a booking of a pool that is not lent to residents, "
+                "in the period. Average hand-out length: from hand-out to return, in hours, "
+                "of the hand-outs that ended in the period."
             ),
         ),
         (
             _("Loans to residents"),
-            _("Loans handed out in the period from pools lent to residents."),
-        ),
-        (
-            _("Average loan length"),
-            _("From hand-out to return, in days, of the loans that ended in the period."),
-        ),
-        (
-            _("Returned late"),
             _(
-                "Loans handed out in the period that came back after their due date or are "
-                "still out past it, divided by the loans handed out."
+                "Loans handed out in the period from pools lent to residents. Average loan "
+                "length: from hand-out to return, in days, of the loans that ended in the "
+                "period."
             ),
         ),
         (
-            _("Returned damaged"),
+            _("Loans returned late"),
             _(
-                "Devices returned in the period damaged or with missing parts, divided by "
-                "the devices returned."
+                "Loans to residents handed out in the period that came back after their due "
+                "date or are still out past it, divided by the loans to residents handed out. "
+                "The tables count hand-outs of teachers' bookings the same way."
+            ),
+        ),
+        (
+            _("Devices returned damaged"),
+            _(
+                "Devices returned in the period (from any pool) damaged or with missing "
+                "parts, divided by the devices returned."
             ),
         ),
         (
@@ -419,8 +581,10 @@ def definitions() -> list[tuple[str, str]]:
             _("Previous period"),
             _(
                 "The period of the same length just before: the month before, the school "
-                "year before, or as many days before. Changes of rates are in percentage "
-                "points."
+                "year before, or as many days before. A period that is still running is "
+                "counted up to today, and the previous one over as many days. Changes of "
+                "rates are in percentage points. Where the previous period has no data, "
+                "there is nothing to compare with."
             ),
         ),
     ]

@@ -177,15 +177,20 @@ def _by_org_month(rows, organization_key: str, value_key: str = "n") -> dict:
     return {(row[organization_key], _month_date(row["month"])): row[value_key] for row in rows}
 
 
-def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
+def _devices_in_service(ids: list[int], months: list[datetime.date], until: datetime.date) -> dict:
     """Devices in service per organization at the end of each month, as the report counts
-    them (reports.figures.devices._status_counts): those added before the month ended, with
-    today's status wound back through the status changes since. Two queries."""
-    ends = {month: local_datetime(_next_month(month), datetime.time()) for month in months}
+    them (reports.figures.devices._status_counts): the devices of its pools added before the
+    month ended, with today's status wound back through the status changes since. Two
+    queries."""
+    # The end of each month, or of the period when it ends in the month (today, while the
+    # month runs).
+    ends = {
+        month: local_datetime(min(_next_month(month), until), datetime.time()) for month in months
+    }
     counts: dict = defaultdict(int)
     rows = (
-        Device.objects.filter(organization_id__in=ids, status=Device.Status.IN_SERVICE)
-        .values("organization_id")
+        Device.objects.filter(pool__organization_id__in=ids, status=Device.Status.IN_SERVICE)
+        .values(owner=F("pool__organization_id"))
         .annotate(
             **{
                 f"m{index}": Count("pk", filter=Q(created_at__lt=ends[month]))
@@ -196,15 +201,17 @@ def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
     )
     for row in rows:
         for index, month in enumerate(months):
-            counts[row["organization_id"], month] += row[f"m{index}"]
+            counts[row["owner"], month] += row[f"m{index}"]
     # A change after the month's end is undone: +1 if the device left service, -1 if it came
     # into service.
     undo = Case(When(from_status=Device.Status.IN_SERVICE, then=Value(1)), default=Value(0)) - Case(
         When(to_status=Device.Status.IN_SERVICE, then=Value(1)), default=Value(0)
     )
     changes = (
-        DeviceEvent.objects.filter(device__organization_id__in=ids, kind=DeviceEvent.Kind.STATUS)
-        .values(organization_id=F("device__organization_id"))
+        DeviceEvent.objects.filter(
+            device__pool__organization_id__in=ids, kind=DeviceEvent.Kind.STATUS
+        )
+        .values(owner=F("device__pool__organization_id"))
         .annotate(
             **{
                 f"m{index}": Sum(
@@ -219,7 +226,7 @@ def _devices_in_service(ids: list[int], months: list[datetime.date]) -> dict:
     )
     for row in changes:
         for index, month in enumerate(months):
-            counts[row["organization_id"], month] += row[f"m{index}"] or 0
+            counts[row["owner"], month] += row[f"m{index}"] or 0
     return {key: max(count, 0) for key, count in counts.items()}
 
 
@@ -231,12 +238,15 @@ def build_statistics(
     *, scope: Scope, period: Period, now: datetime.datetime | None = None
 ) -> Statistics:
     """The open-data rows of ``scope`` in ``period``: one per organization and month, zeros
-    included, ordered by district, organization and month. Read from the replica where
-    there is one (core.replica)."""
+    included, ordered by district, organization and month.
+    Read from the replica where there is one (core.replica)."""
     with reading_from_replica():
         now = now or timezone.now()
         organizations = _organizations(scope)
         ids = [organization.pk for organization in organizations]
+        asked = period
+        # As in the reports: up to today, never a planned booking of a day still to come.
+        period = period.up_to(timezone.localdate(now))
         months = period.months()
         start = local_datetime(period.start, datetime.time())
         end = local_datetime(period.end, datetime.time())
@@ -276,7 +286,7 @@ def build_statistics(
                         attendance=attendance,
                     )
                 )
-    return Statistics(scope=scope, period=period, license=open_data_license(), rows=rows)
+        return Statistics(scope=scope, period=asked, license=open_data_license(), rows=rows)
 
 
 def _figures(ids, period, months, start, end, now) -> dict[str, dict]:
@@ -362,7 +372,7 @@ def _figures(ids, period, months, start, end, now) -> dict[str, dict]:
         .annotate(n=Count("pk"))
     )
     return {
-        "devices": _devices_in_service(ids, months),
+        "devices": _devices_in_service(ids, months, period.end),
         "utilization": utilization_by_org_month(ids, period),
         "bookings": _by_org_month(bookings.order_by(), "pool__organization_id"),
         "loans": _by_org_month(loans.order_by(), "pool__organization_id"),

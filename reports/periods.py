@@ -8,6 +8,7 @@ that change on 1 February.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass
@@ -104,6 +105,12 @@ class Period:
             months.append(month)
             month = _first_of_next_month(month)
         return months
+
+    def up_to(self, day: datetime.date) -> Period:
+        """The same period ending with ``day`` at the latest (empty when it starts later):
+        what can be counted of it on ``day``. Its key and label stay the period's."""
+        end = min(self.end, max(self.start, day + datetime.timedelta(days=1)))
+        return dataclasses.replace(self, end=end)
 
     def contains(self, day: datetime.date) -> bool:
         return self.start <= day < self.end

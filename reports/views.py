@@ -167,6 +167,9 @@ def report(request: HttpRequest) -> HttpResponse:
         pdf_url=f"{reverse('reports:pdf')}?{query_string}",
         csv_url=f"{reverse('reports:csv')}?{query_string}",
         zip_url=f"{reverse('reports:zip')}?{query_string}",
+        page_url=f"{reverse('reports:report')}?{query_string}",
+        sort=request.GET.get("sort", ""),
+        order=request.GET.get("order", ""),
     )
     return render(request, "reports/report.html", context)
 
@@ -194,6 +197,8 @@ def _file(request: HttpRequest, kind: str) -> HttpResponse:
     if needs_background(scope, period):
         return _large(request, scope, period)
     built = build_report(scope=scope, period=period)
+    if kind == "csv" and table not in csv_export.tables_of(built):
+        raise Http404  # a district's or the region's table, asked of one organization's
     if kind == "pdf":
         content, content_type = pdf.render_pdf(built), "application/pdf"
     elif kind == "zip":

@@ -287,6 +287,8 @@ LERNPOOL_OPERATOR = {
     "email": env("OPERATOR_EMAIL", default="lernpool@example.org"),
     "phone": env("OPERATOR_PHONE", default=""),
     "privacy_officer": env("OPERATOR_PRIVACY_OFFICER", default=""),
+    # A static file's path (e.g. "img/operator-logo.svg"), shown on reports; none by default.
+    "logo": env("OPERATOR_LOGO", default=""),
 }
 
 # The accessibility statement (/accessibility/): whether Lernpool is fully or partially

@@ -70,13 +70,15 @@ def course_figures(
     ).filter(Exists(in_period))
     published = offered.filter(status=PUBLISHED)
 
-    by_group: dict[tuple[str, str], dict[str, int]] = defaultdict(_counter)
+    # Grouped by (topic, audience, organization): the topic and audience tables and the
+    # per-organization table add up the same groups.
+    by_group: dict[tuple[str, str, int], dict[str, int]] = defaultdict(_counter)
     for row in (
-        offered.values("topic", "audience", "status")
+        offered.values("topic", "audience", "organization", "status")
         .annotate(n=Count("pk"), seats=Sum("capacity"))
         .order_by()
     ):
-        group = by_group[row["topic"], row["audience"]]
+        group = by_group[row["topic"], row["audience"], row["organization"]]
         group["courses"] += row["n"]
         if row["status"] == PUBLISHED:
             group["seats"] += row["seats"] or 0
@@ -84,11 +86,17 @@ def course_figures(
             group["cancelled_courses"] += row["n"]
     for row in (
         Enrollment.objects.filter(course__in=published.values("pk"))
-        .values("status", topic=F("course__topic"), audience=F("course__audience"))
+        .values(
+            "status",
+            topic=F("course__topic"),
+            audience=F("course__audience"),
+            organization=F("course__organization"),
+        )
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        by_group[row["topic"], row["audience"]][f"enrolments_{row['status']}"] += row["n"]
+        group = by_group[row["topic"], row["audience"], row["organization"]]
+        group[f"enrolments_{row['status']}"] += row["n"]
 
     months = {month: MonthlyCourses() for month in period.months()}
     held = Meeting.objects.filter(
@@ -99,7 +107,10 @@ def course_figures(
     )
     for row in (
         held.values(
-            month=_local_month("start"), topic=F("course__topic"), audience=F("course__audience")
+            month=_local_month("start"),
+            topic=F("course__topic"),
+            audience=F("course__audience"),
+            organization=F("course__organization"),
         )
         .annotate(
             meetings=Count("pk", distinct=True),
@@ -107,8 +118,9 @@ def course_figures(
         )
         .order_by()
     ):
-        by_group[row["topic"], row["audience"]]["meetings"] += row["meetings"]
-        by_group[row["topic"], row["audience"]]["expected"] += row["expected"]
+        group = by_group[row["topic"], row["audience"], row["organization"]]
+        group["meetings"] += row["meetings"]
+        group["expected"] += row["expected"]
         months[row["month"]].expected += row["expected"]
     for row in (
         Attendance.objects.filter(
@@ -118,11 +130,12 @@ def course_figures(
             month=_local_month("meeting__start"),
             topic=F("meeting__course__topic"),
             audience=F("meeting__course__audience"),
+            organization=F("meeting__course__organization"),
         )
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        by_group[row["topic"], row["audience"]]["present"] += row["n"]
+        by_group[row["topic"], row["audience"], row["organization"]]["present"] += row["n"]
         months[row["month"]].present += row["n"]
 
     # The trend counts a course's enrolments in the month of its first meeting in the period,
@@ -159,6 +172,7 @@ def course_figures(
         certificates=certificates,
         by_topic=_groups(by_group, 0, Topic),
         by_audience=_groups(by_group, 1, Audience),
+        by_organization=_by_organization(by_group),
     )
     return figures, months
 
@@ -171,7 +185,9 @@ def _sum(groups) -> dict[str, int]:
     return total
 
 
-def _groups(by_group: dict[tuple[str, str], dict[str, int]], index: int, choices) -> list[GroupRow]:
+def _groups(
+    by_group: dict[tuple[str, str, int], dict[str, int]], index: int, choices
+) -> list[GroupRow]:
     rows = []
     for key, label in choices.choices:
         total = _sum(values for group, values in by_group.items() if group[index] == key)
@@ -189,3 +205,20 @@ def _groups(by_group: dict[tuple[str, str], dict[str, int]], index: int, choices
             )
         )
     return rows
+
+
+def _by_organization(by_group: dict[tuple[str, str, int], dict[str, int]]) -> dict[int, dict]:
+    """Per organization: its courses, enrolments and the counts of its attendance rate."""
+    totals: dict[int, dict[str, int]] = defaultdict(_counter)
+    for (_topic, _audience, organization), values in by_group.items():
+        for name, value in values.items():
+            totals[organization][name] += value
+    return {
+        organization: {
+            "courses": values["courses"],
+            "enrolments": values[ENROLLED],
+            "present": values["present"],
+            "expected": values["expected"],
+        }
+        for organization, values in totals.items()
+    }

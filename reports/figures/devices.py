@@ -41,6 +41,7 @@ from .calendar import Calendars, bounds, build_calendars, days_of, seconds_of_da
 from .data import DeviceFigures, PoolRow, TypeRow, rate
 
 HOUR = 3600
+DAY = 86400
 PEAK_DAYS = 5
 RESIDENTS = DevicePool.Scope.RESIDENTS
 IN_SERVICE = Device.Status.IN_SERVICE
@@ -221,29 +222,33 @@ def _in_service_changes(pool_ids: QuerySet, period: Period) -> dict[int, dict]:
 
 def available_usage(
     usage: Usage, pools: Iterable[_Pool], calendars: Calendars, changes: dict[int, dict]
-) -> dict[int, int]:
+) -> dict[int, tuple[int, float]]:
     """Add the available device-seconds per pool and month to ``usage``: each open day's
     window × the pool's devices in service on that day. Returns each pool's devices in
-    service at the end of the period."""
+    service at the end of the period and their average over the period's days."""
     period = calendars.period
     capacities = {}
     for pool in pools:
         calendar = calendars[pool.organization_id]
         pool_changes = changes.get(pool.pk, {})
         running = 0
+        device_days = 0
         for day in days_of(period):
             running += pool_changes.get(day, 0)
+            device_days += max(running, 0)
             if day in calendar.open_days:
                 usage.available[pool.pk, _month(day)] += max(running, 0) * calendar.window_seconds
-        capacities[pool.pk] = max(running, 0)
+        capacities[pool.pk] = (max(running, 0), device_days / max(period.days, 1))
     return capacities
 
 
-def _status_counts(organizations: QuerySet[Organization], at: datetime.datetime) -> dict[str, int]:
-    """Devices of the organizations per status at ``at``: those added by then, with today's
-    status wound back through the status changes since."""
+def _status_counts(pool_ids: QuerySet, at: datetime.datetime) -> dict[str, int]:
+    """Devices of the pools per status at ``at``: those added by then, with today's status
+    wound back through the status changes since. The devices of the scope are those of its
+    organizations' pools, so the figures add up to the per-pool table (a device in no pool
+    cannot be booked or lent)."""
     counts = defaultdict(int)
-    owned = Device.objects.filter(organization__in=organizations.values("pk"), created_at__lt=at)
+    owned = Device.objects.filter(pool__in=pool_ids, created_at__lt=at)
     for row in owned.values("status").annotate(n=Count("pk")).order_by():
         counts[row["status"]] += row["n"]
     for row in (
@@ -267,7 +272,8 @@ class MonthlyDevices:
     reserved: float = 0.0
     available: float = 0.0
     bookings: int = 0
-    loans: int = 0
+    loans: int = 0  # loans to residents
+    handouts: int = 0  # hand-outs of teachers' bookings
 
 
 def device_figures(
@@ -321,10 +327,13 @@ def device_figures(
         .annotate(loans=Count("pk"), overdue=Count("pk", filter=overdue))
         .order_by()
     ):
-        per_pool[row["pool"]]["loans"] += row["loans"]
-        per_pool[row["pool"]]["overdue"] += row["overdue"]
-        if pools[row["pool"]].residents:
-            months[row["month"]].loans += row["loans"]
+        # A loan from a pool lent to residents is a loan to a resident; from any other pool
+        # it is the hand-out of a teacher's booking: two figures with two names.
+        kind = "loans" if pools[row["pool"]].residents else "handouts"
+        per_pool[row["pool"]][kind] += row["loans"]
+        per_pool[row["pool"]][f"{kind}_overdue"] += row["overdue"]
+        month = months[row["month"]]
+        setattr(month, kind, getattr(month, kind) + row["loans"])
 
     for row in (
         Loan.objects.filter(pool__in=pool_ids, closed_at__gte=start, closed_at__lt=end)
@@ -332,8 +341,9 @@ def device_figures(
         .annotate(closed=Count("pk"), length=Sum(F("closed_at") - F("handed_out_at")))
         .order_by()
     ):
-        per_pool[row["pool"]]["closed"] += row["closed"]
-        per_pool[row["pool"]]["loan_days"] += _days(row["length"])
+        kind = "loans" if pools[row["pool"]].residents else "handouts"
+        per_pool[row["pool"]][f"{kind}_closed"] += row["closed"]
+        per_pool[row["pool"]][f"{kind}_seconds"] += _seconds(row["length"])
 
     for row in (
         LoanItem.objects.filter(
@@ -346,53 +356,68 @@ def device_figures(
         per_pool[row["pool"]]["returned"] += row["returned"]
         per_pool[row["pool"]]["damaged"] += row["damaged"]
 
+    for pool in pool_list:
+        per_pool[pool.pk]["avg_in_service"] = capacities[pool.pk][1]
     kinds = _kinds(pool_ids, end)
-    rows = [_pool_row(pool, per_pool[pool.pk], capacities[pool.pk], kinds) for pool in pool_list]
-    residents = [per_pool[pool.pk] for pool in pool_list if pool.residents]
-    statuses = _status_counts(organizations, end)
-    reserved = sum(values["reserved"] for values in per_pool.values())
-    available = sum(values["available"] for values in per_pool.values())
+    rows = [_pool_row(pool, per_pool[pool.pk], capacities[pool.pk][0], kinds) for pool in pool_list]
+    statuses = _status_counts(pool_ids, end)
     figures = DeviceFigures(
         in_service=statuses.get(Device.Status.IN_SERVICE, 0),
         in_repair=statuses.get(Device.Status.IN_REPAIR, 0),
         lost=statuses.get(Device.Status.LOST, 0),
         retired=statuses.get(Device.Status.RETIRED, 0),
-        reserved_hours=_hours(reserved),
-        available_hours=_hours(available),
-        utilization=rate(reserved, available),
-        bookings_by_teachers=int(sum(values["bookings"] for values in per_pool.values())),
-        loans_to_residents=int(sum(values["loans"] for values in residents)),
-        avg_loan_days=rate(
-            sum(values["loan_days"] for values in residents),
-            sum(values["closed"] for values in residents),
-        ),
-        overdue_rate=rate(
-            sum(values["overdue"] for values in residents),
-            sum(values["loans"] for values in residents),
-        ),
-        damage_rate=rate(
-            sum(values["damaged"] for values in per_pool.values()),
-            sum(values["returned"] for values in per_pool.values()),
-        ),
-        shortfalls=int(sum(values["shortfalls"] for values in per_pool.values())),
-        peak_days=_peak_days(usage.reserved_by_day),
         pools=rows,
+        peak_days=_peak_days(usage.reserved_by_day),
         by_type=_by_type(pool_list, per_pool, kinds),
+        pool_counts={pool.pk: per_pool[pool.pk] for pool in pool_list},
+        **totals(per_pool.values()),
     )
     return figures, months
+
+
+def totals(values: Iterable[dict[str, float]]) -> dict:
+    """The summed figures of some pools (every pool of a scope, or one organization's), each
+    rate with the same numerator and denominator as the per-pool rows: one definition for
+    the summary, the per-organization and the per-pool tables."""
+    total: dict[str, float] = defaultdict(float)
+    for pool_values in values:
+        for name, value in pool_values.items():
+            total[name] += value
+    return {
+        "avg_in_service": round(total["avg_in_service"], 1),
+        "reserved_hours": _hours(total["reserved"]),
+        "available_hours": _hours(total["available"]),
+        "utilization": rate(total["reserved"], total["available"]),
+        "bookings_by_teachers": int(total["bookings"]),
+        "handouts": int(total["handouts"]),
+        "avg_handout_hours": _rounded(
+            rate(total["handouts_seconds"], total["handouts_closed"]), HOUR
+        ),
+        "handouts_overdue_rate": rate(total["handouts_overdue"], total["handouts"]),
+        "loans_to_residents": int(total["loans"]),
+        "avg_loan_days": _rounded(rate(total["loans_seconds"], total["loans_closed"]), DAY),
+        "overdue_rate": rate(total["loans_overdue"], total["loans"]),
+        "damage_rate": rate(total["damaged"], total["returned"]),
+        "shortfalls": int(total["shortfalls"]),
+    }
 
 
 def _hours(seconds: float) -> float:
     return round(seconds / HOUR, 2)
 
 
-def _days(length) -> float:
-    """A summed duration as days: a timedelta, or microseconds where SQLite returns a number."""
+def _seconds(length) -> float:
+    """A summed duration in seconds: a timedelta, or microseconds where SQLite returns a
+    number."""
     if length is None:
         return 0.0
     if isinstance(length, datetime.timedelta):
-        return length.total_seconds() / 86400
-    return float(length) / 86400 / 1_000_000
+        return length.total_seconds()
+    return float(length) / 1_000_000
+
+
+def _rounded(seconds: float | None, unit: int) -> float | None:
+    return None if seconds is None else seconds / unit
 
 
 def _peak_days(by_day: dict[datetime.date, float]) -> list[tuple[datetime.date, float]]:
@@ -451,18 +476,12 @@ def _pool_row(
     return PoolRow(
         pool_id=pool.pk,
         pool=pool.name,
+        organization_id=pool.organization_id,
         organization=pool.organization,
+        residents=pool.residents,
         kinds=", ".join(labels),
         capacity=capacity,
-        reserved_hours=_hours(values["reserved"]),
-        available_hours=_hours(values["available"]),
-        utilization=rate(values["reserved"], values["available"]),
-        bookings=int(values["bookings"]),
-        loans=int(values["loans"]),
-        avg_loan_days=rate(values["loan_days"], values["closed"]),
-        overdue_rate=rate(values["overdue"], values["loans"]),
-        damage_rate=rate(values["damaged"], values["returned"]),
-        shortfalls=int(values["shortfalls"]),
+        **totals([values]),
     )
 
 

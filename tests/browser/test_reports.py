@@ -149,3 +149,33 @@ def test_without_javascript_the_status_page_refreshes_by_a_link(
 
     expect(page.get_by_role("link", name="Download as PDF")).to_be_visible()
     audit.check(page)
+
+
+def test_a_region_admin_reads_the_findings_and_sorts_the_organizations_by_keyboard(
+    page,
+    live_server,
+    region_admin,
+    audit,
+    log_in,
+):
+    """The region's week: the findings come first, the table per organization sorts by its
+    column links (no script needed), and the sorted column says so to screen readers."""
+    log_in(page, region_admin)
+    _in_english(page, audit)
+    page.goto(f"{live_server.url}/reports/view/?period=2026-03-02..2026-03-08&scope=region")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Usage report: Whole region")
+    findings = page.get_by_role("region", name="Key findings")
+    expect(findings.get_by_text("There were 5 bookings by teachers.")).to_be_visible()
+    audit.check(page)
+
+    table = page.locator('table[data-table="organizations"]')
+    link = table.locator('a[href*="sort=organizations.utilization"]')
+    expect(link).to_contain_text("sort in descending order")
+    link.focus()
+    page.keyboard.press("Enter")
+
+    table = page.locator('table[data-table="organizations"]')
+    expect(table.locator('th[aria-sort="descending"]')).to_contain_text("Utilization")
+    expect(table.locator('th[aria-sort="descending"]')).to_contain_text("sort in ascending order")
+    expect(table.locator("tbody th").first).to_have_text("Stadtbücherei Miltenberg")
+    audit.check(page)

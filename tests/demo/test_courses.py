@@ -53,7 +53,12 @@ def programme(seeded_region, db) -> str:
 
 
 def counted():
-    return Course.objects.with_counts()
+    """This school year's programme (the one around today); last school year's is apart."""
+    return Course.objects.with_counts().filter(first_start__gt=timezone.now() - LAST_YEAR)
+
+
+# The runs go back nine weeks from today; last school year's lie months further back.
+LAST_YEAR = datetime.timedelta(days=120)
 
 
 def test_about_forty_courses_across_the_providers_over_the_coming_months(programme):
@@ -314,7 +319,8 @@ def test_the_summary_is_one_german_line_and_seeding_again_adds_nothing(programme
 def test_per_person_no_double_enrolment(programme):
     pairs = Counter(Enrollment.objects.values_list("course", "user"))
     assert max(pairs.values()) == 1
-    per_person = Enrollment.objects.values("user").annotate(n=Count("pk"))
+    this_year = Enrollment.objects.filter(course__in=counted().values("pk"))
+    per_person = this_year.values("user").annotate(n=Count("pk"))
     assert max(row["n"] for row in per_person) <= 8
     by_user = defaultdict(set)
     for user, course in Enrollment.objects.filter(~Q(status="cancelled")).values_list(
@@ -322,3 +328,27 @@ def test_per_person_no_double_enrolment(programme):
     ):
         by_user[user].add(course)
     assert len(by_user) >= 60
+
+
+def test_last_school_year_had_the_published_programme_all_of_it_over(programme):
+    """So that a report of last school year has courses, enrolments, attendance and
+    certificates, and this school year's report a comparison."""
+    from demo.courses import last_years_runs
+    from reports.periods import parse_period
+
+    now = timezone.now()
+    last_year = parse_period("last-school-year")
+    start = timezone.make_aware(datetime.datetime.combine(last_year.start, datetime.time()))
+    end = timezone.make_aware(datetime.datetime.combine(last_year.end, datetime.time()))
+    courses = Course.objects.with_counts().filter(first_start__gte=start, first_start__lt=end)
+
+    assert courses.count() == len(last_years_runs()) >= 30
+    assert not courses.exclude(status=Course.Status.PUBLISHED).exists()
+    assert not Meeting.objects.filter(course__in=courses, end__gte=min(end, now)).exists()
+    assert Attendance.objects.filter(meeting__course__in=courses, present=True).exists()
+    assert Certificate.objects.filter(enrollment__course__in=courses).exists()
+    assert not Enrollment.objects.filter(
+        course__in=courses, status=Enrollment.Status.WAITLISTED
+    ).exists()
+    providers = set(courses.values_list("organization", flat=True))
+    assert providers == set(counted().values_list("organization", flat=True))

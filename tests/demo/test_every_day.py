@@ -259,10 +259,15 @@ def agreements_and_cards(now: datetime.datetime) -> str:
 
 
 def courses_programme(now: datetime.datetime) -> str:
-    courses = Course.objects.with_counts()
+    everything = Course.objects.with_counts()
+    # The programme around today; last school year's runs lie months further back.
+    courses = everything.filter(first_start__gt=now - datetime.timedelta(days=120))
     total = courses.count()
     if not 30 <= total <= 50:
         return f"{total} courses, the README says about 40"
+    last_year = everything.filter(first_start__lte=now - datetime.timedelta(days=120))
+    if last_year.count() < 30:
+        return f"{last_year.count()} courses last school year, the README promises its programme"
     upcoming = courses.filter(status="published", first_start__gt=now)
     if not upcoming.filter(waiting_count__gt=0).exists():
         return "no upcoming course is full with a waiting list"

@@ -26,10 +26,12 @@ WEEK_KEY = "2026-03-02..2026-03-08"
 SCHOOL = "org:kronberg-gymnasium"
 
 
-def download(client, user, language: str = "en", table: str = "figures") -> bytes:
+def download(
+    client, user, language: str = "en", table: str = "figures", scope: str = SCHOOL
+) -> bytes:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.force_login(user)
-    query = f"period={WEEK_KEY}&scope={SCHOOL}&table={table}"
+    query = f"period={WEEK_KEY}&scope={scope}&table={table}"
     response = client.get(f"{reverse('reports:csv')}?{query}")
     assert response.status_code == 200
     return response.content
@@ -52,14 +54,22 @@ def test_it_is_utf8_with_a_bom_and_semicolons(client, org_admin, report_world):
 
 @pytest.mark.parametrize("key", csv_export.TABLES)
 def test_every_table_is_tidy_one_header_row_and_rows_of_its_width(
-    client, org_admin, report_world, key
+    client, region_admin, report_world, key
 ):
     """What pandas.read_csv and a spreadsheet's import need: the first line is the header (of
     distinct, non-empty names), every line has its width, and no line is empty."""
-    all_rows = rows(download(client, org_admin, table=key))
+    all_rows = rows(download(client, region_admin, table=key, scope="region"))
     header = all_rows[0]
     assert all(header) and len(set(header)) == len(header), header
     assert all(len(row) == len(header) for row in all_rows), key
+    assert all(any(cell for cell in row) for row in all_rows), key
+
+
+def test_an_organizations_report_has_no_table_per_district(client, org_admin, report_world):
+    client.force_login(org_admin)
+    for key in csv_export.AREA_TABLES:
+        query = f"period={WEEK_KEY}&scope={SCHOOL}&table={key}"
+        assert client.get(f"{reverse('reports:csv')}?{query}").status_code == 404
 
 
 def test_the_zip_holds_every_table_as_its_own_file(client, org_admin, report_world):
@@ -71,7 +81,7 @@ def test_the_zip_holds_every_table_as_its_own_file(client, org_admin, report_wor
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         names = archive.namelist()
         assert [name.rsplit("-", 1)[1] for name in names] == [
-            f"{key}.csv" for key in csv_export.TABLES
+            f"{key}.csv" for key in csv_export.TABLES if key not in csv_export.AREA_TABLES
         ]
         pools = archive.read(next(name for name in names if name.endswith("-pools.csv")))
     assert pools == download(client, org_admin, language="de", table="pools")
@@ -97,6 +107,9 @@ def test_no_cell_of_the_report_csv_is_a_formula(
     for key in csv_export.TABLES:
         query = f"period={WEEK_KEY}&scope={scope}&table={key}"
         response = client.get(f"{reverse('reports:csv')}?{query}")
+        if scope_kind == "org" and key in csv_export.AREA_TABLES:
+            assert response.status_code == 404
+            continue
         assert response.status_code == 200, key
         for row in rows(response.content):
             for cell in row:
@@ -117,7 +130,7 @@ def test_the_figures_are_the_reports(client, org_admin, report_world):
                 section.title,
                 figure.label,
                 formatting.plain(figure.value, figure.unit),
-                formatting.plain(figure.previous, figure.unit),
+                figure.previous_plain,
                 formatting.unit_text(figure.unit),
             ]
             for section in formatting.sections(report)
@@ -155,14 +168,31 @@ def test_the_tables_have_their_headers(client, org_admin, report_world):
     assert pools[0] == [
         "Pool",
         "Organization",
-        "Devices",
+        "Devices in service at the end",
+        "Devices in service on average",
         "Reserved (h)",
         "Available (h)",
         "Utilization (%)",
-        "Bookings",
+        "Bookings by teachers",
+        "Hand-outs",
+        "Loans to residents",
+        "Returned damaged (%)",
         "Shortfalls",
     ]
-    assert pools[1] == ["iPad-Koffer 1", "Kronberg-Gymnasium", "2", "4.3", "12.0", "35.4", "5", "1"]
+    assert pools[1] == [
+        "iPad-Koffer 1",
+        "Kronberg-Gymnasium",
+        "2",
+        "2",
+        "4.3",
+        "12.0",
+        "35.4",
+        "5",
+        "0",
+        "0",
+        "",
+        "1",
+    ]
     trend = table(client, org_admin, "trend")
     assert trend[0][0] == "Month"
     assert trend[1][0] == "2026-03"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -63,7 +64,7 @@ FIGURE_ROW = re.compile(
 
 def _figure_rows(html: str) -> list[tuple[str, ...]]:
     """(key, label, this period, previous, change) of each figure row on the page."""
-    return FIGURE_ROW.findall(html)
+    return [tuple(unescape(cell) for cell in row) for row in FIGURE_ROW.findall(html)]
 
 
 def make_run(user, **fields) -> ReportRun:

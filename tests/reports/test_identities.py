@@ -1,0 +1,200 @@
+"""The identities a reader of a report checks with a pocket calculator, at organization,
+district and region scope: the summary's devices are the per-pool table's added up (and the
+per-organization and per-district tables'), so are its bookings, hand-outs and loans; the
+rates of the summary are those of the tables' counts; and a figure is the same on the page,
+in the CSV and in the open data."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from html import unescape
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from booking.models import Loan, LoanItem
+from reports import csv_export
+from reports.figures import build_report
+from reports.opendata import build_statistics
+from reports.periods import month_period
+from reports.scope import district_scope, organization_scope, region_scope
+from tests.factories import DeviceFactory, DevicePoolFactory
+
+from .conftest import ADDED, at
+
+pytestmark = pytest.mark.django_db
+
+MARCH = month_period(datetime.date(2026, 3, 1))
+NOW = at(31, 12)  # after March: nothing of it is still to come
+
+
+def _scopes(world):
+    return {
+        "organization": organization_scope(world.school),
+        "district": district_scope(world.library.district),
+        "region": region_scope(),
+    }
+
+
+@pytest.fixture
+def world(report_world):
+    """The small world, plus a device in no pool (it is in no table, so in no figure) and a
+    second pool at the school whose teachers' bookings are handed out."""
+    DeviceFactory(organization=report_world.school, pool=None, created_at=ADDED)
+    second = DevicePoolFactory(organization=report_world.school, name="Laptopwagen")
+    laptop = DeviceFactory(pool=second, created_at=ADDED)
+    loan = Loan.objects.create(
+        pool=second, handed_out_at=at(9, 8), due_at=at(9, 10), closed_at=at(9, 9, 30)
+    )
+    LoanItem.objects.create(loan=loan, device=laptop, returned_at=at(9, 9, 30))
+    return report_world
+
+
+def test_a_hand_out_is_not_a_loan_to_a_resident_and_lasts_hours(world):
+    devices = build_report(scope=organization_scope(world.school), period=MARCH, now=NOW).devices
+
+    assert (devices.handouts, devices.loans_to_residents) == (1, 0)
+    assert devices.avg_handout_hours == 1.5
+    assert devices.avg_loan_days is None
+    assert devices.overdue_rate is None
+
+
+@pytest.mark.parametrize("kind", ["organization", "district", "region"])
+def test_the_summary_adds_up_the_tables(world, kind):
+    report = build_report(scope=_scopes(world)[kind], period=MARCH, now=NOW)
+    devices, pools = report.devices, report.devices.pools
+
+    assert devices.in_service == sum(pool.capacity for pool in pools) > 0
+    assert devices.avg_in_service == pytest.approx(sum(pool.avg_in_service for pool in pools))
+    assert devices.bookings_by_teachers == sum(pool.bookings_by_teachers for pool in pools)
+    assert devices.handouts == sum(pool.handouts for pool in pools)
+    assert devices.loans_to_residents == sum(pool.loans_to_residents for pool in pools)
+    assert devices.reserved_hours == pytest.approx(sum(pool.reserved_hours for pool in pools))
+    lent = [pool for pool in pools if pool.residents and pool.loans_to_residents]
+    if lent:
+        late = sum(pool.overdue_rate * pool.loans_to_residents for pool in lent)
+        assert devices.overdue_rate == pytest.approx(late / devices.loans_to_residents)
+    assert sum(row.bookings for row in report.trend) == devices.bookings_by_teachers
+    assert sum(row.loans for row in report.trend) == devices.loans_to_residents
+    assert sum(row.handouts for row in report.trend) == devices.handouts
+    for rows in (report.organizations, report.districts):
+        if kind == "organization":
+            assert rows == []
+            continue
+        assert sum(row.in_service for row in rows) == devices.in_service
+        assert sum(row.bookings_by_teachers for row in rows) == devices.bookings_by_teachers
+        assert sum(row.loans_to_residents for row in rows) == devices.loans_to_residents
+        assert sum(row.courses for row in rows) == report.courses.offered
+        assert sum(row.enrolments for row in rows) == report.courses.enrolments
+
+
+def test_the_region_names_every_organization_and_the_loans_table_names_the_library(world):
+    report = build_report(scope=region_scope(), period=MARCH, now=NOW)
+
+    assert [row.name for row in report.organizations] == [
+        "Kronberg-Gymnasium",
+        "Stadtbücherei Miltenberg",
+    ]
+    assert {row.name for row in report.districts} == {
+        world.school.district.name,
+        world.library.district.name,
+    }
+    assert [(pool.pool, pool.organization) for pool in report.devices.pools if pool.residents] == [
+        ("Leih-Laptops", "Stadtbücherei Miltenberg")
+    ]
+
+
+# --- page, CSV and open data ------------------------------------------------------------
+
+
+def _table_rows(html: str, key: str) -> list[list[str]]:
+    table = re.search(rf'<table[^>]*data-table="{key}">(.*?)</table>', html, re.S)
+    assert table, key
+    body = table[1].split("<tbody", 1)[1]
+    return [
+        [
+            unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def _summary(html: str, key: str) -> str:
+    match = re.search(rf'<tr data-figure="{key}">\s*<th[^>]*>.*?</th>\s*<td[^>]*>(.*?)</td>', html)
+    assert match, key
+    return match[1]
+
+
+def _number(text: str) -> float:
+    return float(text.split(" ")[0].replace(",", ""))
+
+
+def _csv(client, scope_key: str, table: str) -> list[list[str]]:
+    query = f"period=2026-03&scope={scope_key}&table={table}"
+    response = client.get(f"{reverse('reports:csv')}?{query}")
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+@pytest.mark.parametrize("kind", ["organization", "district", "region"])
+def test_the_same_figure_on_the_page_in_the_csv_and_in_the_open_data(
+    client, region_admin, world, kind
+):
+    scope = _scopes(world)[kind]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(region_admin)
+    page = client.get(f"{reverse('reports:report')}?period=2026-03&scope={scope.key}")
+    assert page.status_code == 200
+    html = page.content.decode()
+
+    devices = int(_number(_summary(html, "devices_in_service")))
+    bookings = int(_number(_summary(html, "bookings")))
+    loans = int(_number(_summary(html, "loans")))
+    pool_rows = _table_rows(html, "pools")
+    assert devices == sum(int(_number(row[2])) for row in pool_rows)
+    assert bookings == sum(int(_number(row[7])) for row in pool_rows)
+    assert loans == sum(int(_number(row[9])) for row in pool_rows)
+    if kind != "organization":
+        organization_rows = _table_rows(html, "organizations")
+        assert devices == sum(int(_number(row[2])) for row in organization_rows)
+        assert loans == sum(int(_number(row[6])) for row in organization_rows)
+
+    figures = _csv(client, scope.key, "figures")
+    summary = {row[1]: row[2] for row in figures if row[0] == "Summary"}
+    assert int(summary["Devices in service at the end of the period"]) == devices
+    assert int(summary["Bookings by teachers"]) == bookings
+    assert int(summary["Loans to residents"]) == loans
+    pools = _csv(client, scope.key, "pools")
+    assert sum(int(row[2]) for row in pools[1:]) == devices
+    assert sum(int(row[9]) for row in pools[1:]) == loans
+    for table in csv_export.TABLES:
+        if kind == "organization" and table in csv_export.AREA_TABLES:
+            continue
+        assert len(_csv(client, scope.key, table)[0]) > 1, table
+
+    statistics = build_statistics(scope=scope, period=MARCH).rows
+    assert sum(row.devices_in_service for row in statistics) == devices
+    published = [row.bookings for row in statistics]
+    if all(isinstance(count, int) for count in published):
+        assert sum(published) == bookings
+
+
+def test_a_running_month_counts_the_same_days_in_the_report_and_the_open_data(world):
+    """On Tuesday 3 March, March is counted up to that day in both: Wednesday's booking is
+    planned, not use."""
+    now = at(3, 12)
+    report = build_report(scope=region_scope(), period=MARCH, now=now)
+    statistics = build_statistics(scope=region_scope(), period=MARCH, now=now).rows
+
+    assert report.is_running
+    assert report.counted.last_day == datetime.date(2026, 3, 3)
+    assert report.previous_counted.start == datetime.date(2026, 2, 1)
+    assert report.previous_counted.last_day == datetime.date(2026, 2, 3)
+    assert sum(row.devices_in_service for row in statistics) == report.devices.in_service
+    assert report.devices.bookings_by_teachers == 4  # Monday 2, Tuesday 2
+    assert [row.month for row in report.trend] == [datetime.date(2026, 3, 1)]
