@@ -43,11 +43,12 @@ def unindexed_reads(queryset) -> list[str]:
     bad = []
     for node in nodes(plan):
         relation = node.get("Relation Name")
-        if node["Node Type"] == "Seq Scan" and relation in TABLES:
+        if relation not in TABLES:
+            continue
+        if node["Node Type"] == "Seq Scan":
             bad.append(f"Seq Scan on {relation}")
-        if node["Node Type"] in ("Index Scan", "Index Only Scan") and relation in TABLES:
-            if "Index Cond" not in node:
-                bad.append(f"{node['Node Type']} of all of {node['Index Name']}")
+        elif node["Node Type"] in ("Index Scan", "Index Only Scan") and "Index Cond" not in node:
+            bad.append(f"{node['Node Type']} of all of {node['Index Name']}")
     return bad
 
 
