@@ -1,5 +1,5 @@
-"""Helpers for pages with many rows of bookings: each row's dates formatted in one pass and
-its links built without a ``reverse()`` each.
+"""Helpers for pages with many rows of bookings: each row's dates formatted in one pass
+(row links: ``{% pk_url %}`` of core's ``rowtags``).
 
 ``{% include %}`` of a small template and a dozen ``|date`` filters per row made a teacher's
 "Meine Buchungen" spend most of its time in the template engine (bench/README.md).
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 
 from django import template
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html
@@ -19,8 +18,6 @@ from django.utils.translation import gettext
 from booking.services import last_day
 
 register = template.Library()
-
-_MARKER = 9_081_726_354  # a primary key no row has, replaced by the row's own
 
 
 def _short_date() -> str:
@@ -56,18 +53,6 @@ def status_tone(status: str) -> str:
     return {"confirmed": "success", "requested": "warning", "declined": "danger"}.get(
         status, "info"
     )
-
-
-@register.simple_tag(takes_context=True)
-def pk_url(context: template.Context, name: str, pk: int) -> str:
-    """``{% url name pk %}`` for many rows: the pattern is reversed once per rendering (with a
-    marker for the key), and each row only puts its own key in."""
-    # The outermost state of the rendering: a {% partial %} or {% include %} pushes its own.
-    cache = context.render_context.dicts[0].setdefault("pk_url", {})
-    if name not in cache:
-        cache[name] = reverse(name, args=[_MARKER]).split(str(_MARKER))
-    before, after = cache[name]
-    return f"{before}{int(pk)}{after}"
 
 
 @register.filter
