@@ -113,7 +113,6 @@ def test_a_person_at_the_desk_reads_as_before(language, person):
 )
 def test_pk_url_builds_the_url_reverse_builds(name):
     rows = [1, 7, 42, 90817263540, 123456]
-    rendered = render(
-        "{% load rowtags %}{% for pk in rows %}{% pk_url name pk %} {% endfor %}", rows=rows, name=name
-    )
+    source = "{% load rowtags %}{% for pk in rows %}{% pk_url name pk %} {% endfor %}"
+    rendered = render(source, rows=rows, name=name)
     assert rendered.split() == [reverse(name, args=[pk]) for pk in rows]
