@@ -5,7 +5,8 @@
 
 Takes the same pages and signed-in people as ``http_pages.py`` (under the production
 settings), requests each through Django's test client a few times to warm up and then
-``--requests`` times, and prints the median per request, the SQL's share, the queries, the
+``--requests`` times, and prints the median per request (wall clock, and the CPU time of
+this process, which a loaded machine disturbs less), the SQL's share, the queries, the
 template engine's share (``Template.render`` under cProfile) and how many ``{% include %}``,
 ``reverse()`` and date formattings one request makes. With ``--profile N`` it also prints the
 N functions with the most time of their own. It only reads (apart from the sessions).
@@ -68,7 +69,7 @@ def main() -> None:
 
     from bench.bench_reports import sql_timer
 
-    print(f"{'page':<18} {'ms':>6} {'SQL ms':>7} {'queries':>7} {'tmpl ms':>8} "
+    print(f"{'page':<18} {'ms':>6} {'CPU ms':>6} {'SQL ms':>7} {'queries':>7} {'tmpl ms':>8} "
           f"{'include':>7} {'reverse':>7} {'dates':>6} {'KiB':>5}")  # fmt: skip
     for page in pages:
         client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
@@ -77,12 +78,13 @@ def main() -> None:
         for _run in range(WARM_UP):
             response = client.get(page.url)
             assert response.status_code == 200, (page.url, response.status_code)
-        totals, sqls = [], []
+        totals, cpus, sqls = [], [], []
         for _run in range(args.requests):
             with sql_timer() as timer:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 client.get(page.url)
                 totals.append(time.perf_counter() - started)
+                cpus.append(time.process_time() - cpu)
             sqls.append(timer.seconds)
         profiler = cProfile.Profile()
         profiler.enable()
@@ -98,6 +100,7 @@ def main() -> None:
         profiled = sum(row[2] for row in stats.stats.values())
         print(
             f"{page.label:<18} {statistics.median(totals) * 1000:6.1f} "
+            f"{statistics.median(cpus) * 1000:6.1f} "
             f"{statistics.median(sqls) * 1000:7.1f} {timer.queries:7} "
             f"{template_seconds / 5 * 1000:8.1f} {include // 5:7} {reverses // 5:7} "
             f"{dates // 5:6} {len(response.content) / 1024:5.0f}   "
