@@ -101,13 +101,14 @@ def _week(pool: DevicePool, monday: datetime.date) -> dict:
         local_datetime(monday + datetime.timedelta(days=7), datetime.time(0)),
     )
     capacity, now, today = pool.capacity(), timezone.now(), timezone.localdate()
+    reserve_url = reverse("booking:reserve", kwargs={"pk": pool.pk})  # once, not per cell
     rows = []
     for label, start_time, end_time in slots:
         row = Row(label)
         for day in days:
             start, end = local_datetime(day, start_time), local_datetime(day, end_time)
             free = max(capacity - availability.peak_in(intervals, start, end), 0)
-            url = _prefill_url(pool, **_times(start, end))
+            url = f"{reserve_url}?{urlencode(_times(start, end))}"
             row.cells.append(Cell(start, end, free, closed.get(day, ""), start < now, url))
         rows.append(row)
     this_monday = today - datetime.timedelta(days=today.weekday())

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -85,3 +86,24 @@ class LongSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)
+
+
+class _PlainChoices(BaseChoiceIterator):
+    """The empty choice, then ``(key, label)`` rows; read when iterated, as Django's own
+    ``ModelChoiceIterator`` is (``Select`` peeks at the first choice without a query)."""
+
+    def __init__(self, field: forms.ModelChoiceField, label: str):
+        self.field, self.label = field, label
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.field.queryset.values_list(self.field.to_field_name or "pk", self.label)
+
+
+def plain_choices(field: forms.ModelChoiceField, label: str) -> None:
+    """Let ``field``'s widget list ``(key, label)`` pairs read in one plain query, instead of
+    a model instance per option read through a server-side cursor (300 providers cost the
+    catalog more than its courses). ``label`` names the field ``str()`` of the model shows;
+    the field still validates against its queryset. Call it after setting the queryset."""
+    field.widget.choices = _PlainChoices(field, label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import LongSelect, check_year
+from core.forms import LongSelect, check_year, plain_choices
 from organizations.models import District, Organization
 
 from .filters import MAX_QUERY_LENGTH, CatalogFilter
@@ -84,6 +84,8 @@ class CatalogFilterForm(forms.Form):
         self.fields["organization"].queryset = Organization.objects.filter(
             pk__in=Course.objects.published().values("organization")
         ).order_by("name")
+        plain_choices(self.fields["organization"], "name")
+        plain_choices(self.fields["district"], "name")
 
     def clean_date_from(self):
         return check_year(self.cleaned_data.get("date_from"))

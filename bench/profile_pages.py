@@ -1,0 +1,115 @@
+"""Where a daily page's time goes, in-process: time per request, its SQL, and a cProfile.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lernpool_bench \\
+        .venv/bin/python bench/profile_pages.py --only "Meine Buchungen,desk" [--profile 25]
+
+Takes the same pages and signed-in people as ``http_pages.py`` (under the production
+settings), requests each through Django's test client a few times to warm up and then
+``--requests`` times, and prints the median per request (wall clock, and the CPU time of
+this process, which a loaded machine disturbs less), the SQL's share, the queries, the
+template engine's share (``Template.render`` under cProfile) and how many ``{% include %}``,
+``reverse()`` and date formattings one request makes. With ``--profile N`` it also prints the
+N functions with the most time of their own. It only reads (apart from the sessions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.http_pages import PROD_ENV, people_and_pages  # noqa: E402
+
+WARM_UP = 3
+
+
+def calls(stats: pstats.Stats, function) -> tuple[int, float]:
+    """Calls and cumulative seconds of ``function`` in the profile."""
+    code = function.__code__
+    for (filename, line, _name), (_cc, nc, _tt, ct, _callers) in stats.stats.items():
+        if filename == code.co_filename and line == code.co_firstlineno:
+            return nc, ct
+    return 0, 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--only", default="", help="comma-separated page labels")
+    parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
+    args = parser.parse_args()
+    if "bench" not in os.environ.get("DATABASE_URL", ""):
+        raise SystemExit("Set DATABASE_URL to a generated region database (its name has 'bench').")
+    os.environ.update(PROD_ENV)
+    if "STATIC_ROOT" not in os.environ:  # the manifest storage needs collected files
+        os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="lernpool-profile-static-")
+        command = [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"]
+        subprocess.run(command, cwd=ROOT, check=True)
+    sessions, pages, _org = people_and_pages()
+    if args.only:
+        wanted = {label.strip() for label in args.only.split(",")}
+        pages = [page for page in pages if page.label in wanted]
+
+    from django.conf import settings
+    from django.template.base import Template
+    from django.template.loader_tags import IncludeNode
+    from django.test import Client
+    from django.urls import base as urls
+    from django.utils import dateformat
+
+    from bench.bench_reports import sql_timer
+
+    print(f"{'page':<18} {'ms':>6} {'CPU ms':>6} {'SQL ms':>7} {'queries':>7} {'tmpl ms':>8} "
+          f"{'include':>7} {'reverse':>7} {'dates':>6} {'KiB':>5}")  # fmt: skip
+    for page in pages:
+        client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
+        if page.who:
+            client.cookies[settings.SESSION_COOKIE_NAME] = sessions[page.who]
+        for _run in range(WARM_UP):
+            response = client.get(page.url)
+            assert response.status_code == 200, (page.url, response.status_code)
+        totals, cpus, sqls = [], [], []
+        for _run in range(args.requests):
+            with sql_timer() as timer:
+                started, cpu = time.perf_counter(), time.process_time()
+                client.get(page.url)
+                totals.append(time.perf_counter() - started)
+                cpus.append(time.process_time() - cpu)
+            sqls.append(timer.seconds)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _run in range(5):
+            client.get(page.url)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        include = calls(stats, IncludeNode.render)[0]
+        reverses = calls(stats, urls.reverse)[0]
+        dates = calls(stats, dateformat.format)[0]
+        # The outermost Template.render's cumulative time is the whole rendering.
+        template_seconds = calls(stats, Template.render)[1]
+        profiled = sum(row[2] for row in stats.stats.values())
+        print(
+            f"{page.label:<18} {statistics.median(totals) * 1000:6.1f} "
+            f"{statistics.median(cpus) * 1000:6.1f} "
+            f"{statistics.median(sqls) * 1000:7.1f} {timer.queries:7} "
+            f"{template_seconds / 5 * 1000:8.1f} {include // 5:7} {reverses // 5:7} "
+            f"{dates // 5:6} {len(response.content) / 1024:5.0f}   "
+            f"(profiled {profiled / 5 * 1000:.0f} ms)",
+            flush=True,
+        )
+        if args.profile:
+            stats.sort_stats("tottime").print_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
