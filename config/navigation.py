@@ -1,4 +1,6 @@
-"""The main navigation: at most six top-level items for anyone, the rest grouped.
+"""The main navigation: at most six top-level items for anyone, the rest grouped. The
+person's own controls (log in, my account, log out) sit in the header beside the language
+switch, visible on every screen without opening the menu.
 
 Built here rather than in the base template so that what a role sees can be tested and
 counted, and so that the current section (the link whose address is the longest start of
@@ -23,8 +25,6 @@ class NavLink:
     label: str
     url: str
     current: str = ""  # "page" on the page itself, "true" anywhere below it, else ""
-    logout: bool = False  # the log-out link is a POST form, not a link
-    with_next: bool = False  # the log-in link brings the person back to this page
 
 
 @dataclass
@@ -58,7 +58,6 @@ def _items_for(user) -> list[NavLink | NavGroup]:
             _link(_("Courses"), "courses:catalog"),
             _link(_("Borrow a device"), "lending:pools"),
             _link(_("Organizations"), "organizations:directory"),
-            _link(_("Log in"), "account_login", with_next=True),
             _link(_("Sign up"), "account_signup"),
         ]
     roles = user.role_names()
@@ -97,14 +96,8 @@ def _items_for(user) -> list[NavLink | NavGroup]:
                 _link(_("Administration"), "admin:index") if user.is_staff else None,
             )
         )
-    items.append(
-        _group(
-            "account",
-            _("My account"),
-            _link(_("Account and settings"), "accounts:profile"),
-            _link(_("Log out"), "account_logout", logout=True),
-        )
-    )
+    elif user.is_staff:  # Django's admin site, for its own staff without a role here
+        items.append(_link(_("Administration"), "admin:index"))
     return [item for item in items if item is not None]
 
 
@@ -113,7 +106,6 @@ def _mark_current(items: list[NavLink | NavGroup], path: str) -> None:
         link
         for item in items
         for link in (item.links if isinstance(item, NavGroup) else [item])
-        if not link.logout
     ]
     # The home page and the start page are current only on themselves.
     only_themselves = {reverse("home"), reverse("start")}

@@ -165,7 +165,7 @@ def test_no_role_sees_more_than_six_top_level_items(client, request, person, org
 
     items = _top_level_items(client.get("/organizations/").content.decode())
 
-    assert 4 <= len(items) <= 6, items
+    assert 3 <= len(items) <= 6, items
 
 
 def test_management_pages_are_grouped_under_one_item(client, org_admin):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from courses.models import Certificate, Enrollment
+from tests.browser.conftest import nav_link
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
@@ -128,7 +129,7 @@ def test_a_resident_finds_a_course_by_keyboard_enrols_and_cancels(
     assert enrollment.status == "confirmed"
     assert enrollment.answers["Bringen Sie ein Gerät mit?"] == "Ja, ein Tablet"
 
-    page.get_by_role("link", name="My courses").focus()
+    nav_link(page, "My courses").focus()
     page.keyboard.press("Enter")
     expect(
         page.get_by_role("row", name=re.compile("Online-Banking sicher nutzen"))

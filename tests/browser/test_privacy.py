@@ -77,12 +77,12 @@ def test_a_resident_downloads_their_data_and_deletes_their_account(
     expect(page.get_by_role("status")).to_contain_text(
         "Your account and all your data have been deleted."
     )
-    nav = page.get_by_role("navigation", name="Main navigation")
-    expect(nav.get_by_role("link", name="Log in")).to_be_visible()
+    header = page.get_by_role("banner")
+    expect(header.get_by_role("link", name="Log in")).to_be_visible()
     audit.check(page)
     assert not User.objects.filter(email=email).exists()
 
-    nav.get_by_role("link", name="Log in").click()
+    header.get_by_role("link", name="Log in").click()
     audit.check(page)
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
