@@ -103,9 +103,7 @@ def _items_for(user) -> list[NavLink | NavGroup]:
 
 def _mark_current(items: list[NavLink | NavGroup], path: str) -> None:
     links = [
-        link
-        for item in items
-        for link in (item.links if isinstance(item, NavGroup) else [item])
+        link for item in items for link in (item.links if isinstance(item, NavGroup) else [item])
     ]
     # The home page and the start page are current only on themselves.
     only_themselves = {reverse("home"), reverse("start")}
