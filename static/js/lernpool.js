@@ -17,4 +17,41 @@
       region.focus();
     }
   });
+
+  // The groups of the main navigation are <details> and open without this; with it, one
+  // group is open at a time, and Escape or a click elsewhere closes it (focus goes back to
+  // the group's button on Escape).
+  var groups = function () {
+    return document.querySelectorAll(".site-nav__disclosure[open]");
+  };
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.classList || !opened.classList.contains("site-nav__disclosure") || !opened.open) {
+      return;
+    }
+    groups().forEach(function (group) {
+      if (group !== opened) {
+        group.open = false;
+      }
+    });
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    groups().forEach(function (group) {
+      var hadFocus = group.contains(document.activeElement);
+      group.open = false;
+      if (hadFocus) {
+        group.querySelector("summary").focus();
+      }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    groups().forEach(function (group) {
+      if (!group.contains(event.target)) {
+        group.open = false;
+      }
+    });
+  });
 })();
