@@ -227,4 +227,5 @@ def nav_link(page, name: str, *, exact: bool = False):
     import re
 
     nav = page.get_by_role("navigation", name=re.compile("^(Main navigation|Hauptnavigation)$"))
-    return open_menu_to(page, nav.get_by_role("link", name=name, exact=exact))
+    link = nav.get_by_role("link", name=name, exact=exact, include_hidden=True)
+    return open_menu_to(page, link)

@@ -138,10 +138,17 @@ def test_a_resident_finds_a_course_by_keyboard_enrols_and_cancels(
     page.go_back()
     audit.check(page)
 
-    page.get_by_role("button", name="Cancel my enrolment").focus()
+    page.get_by_role("link", name="Cancel my enrolment").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel your enrolment?")
+    expect(page.locator("#main")).to_contain_text("Your seat in “Online-Banking sicher nutzen”")
+    audit.check(page)
+    page.get_by_role("button", name="Yes, cancel").focus()
     page.keyboard.press("Enter")
     expect(
-        page.get_by_role("status").filter(has_text="Your enrolment is cancelled.")
+        page.get_by_role("status").filter(
+            has_text="You are no longer enrolled in the course “Online-Banking sicher nutzen”."
+        )
     ).to_be_visible()
     audit.check(page)
     enrollment.refresh_from_db()
