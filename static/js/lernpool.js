@@ -54,4 +54,41 @@
       }
     });
   });
+
+  // Returning a set at the desk: Enter in the scan field ticks the scanned device in place,
+  // keeps the focus in the field for the next scan and says what was ticked. Without this,
+  // the same Enter sends the form and the server ticks it (booking.desk_views._scanned).
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || field.id !== "id_return_scan") {
+      return;
+    }
+    var form = field.closest("[data-return-scan]");
+    var code = field.value.trim().toUpperCase();
+    if (!form || !code) {
+      return;
+    }
+    var found = null;
+    form.querySelectorAll("[data-codes]").forEach(function (item) {
+      if (item.getAttribute("data-codes").split(" ").indexOf(code) !== -1) {
+        found = item;
+      }
+    });
+    if (!found) {
+      return; // the server says what is wrong with the code
+    }
+    event.preventDefault();
+    found.querySelector("input[type=checkbox]").checked = true;
+    var ticked = [];
+    form.querySelectorAll("[data-codes]").forEach(function (item) {
+      if (item.querySelector("input[type=checkbox]").checked) {
+        ticked.push(item.getAttribute("data-device"));
+      }
+    });
+    var status = document.getElementById("scan-status");
+    status.textContent = status.getAttribute("data-ticked-template") + " " + ticked.join(", ") +
+      " (" + ticked.length + "/" + form.querySelectorAll("[data-codes]").length + ")";
+    field.value = "";
+    field.focus();
+  });
 })();
