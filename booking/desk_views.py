@@ -306,7 +306,8 @@ def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(loan.items.select_related("device__device_type").order_by("device__asset_tag"))
     out = [item for item in items if item.returned_at is None]
     scan = request.POST.get("scan", "").strip() if request.method == "POST" else ""
-    if scan:
+    if scan or (request.method == "POST" and request.POST.get("tick")):
+        # The scan field's own button (and Enter in it) only ticks; it never records.
         return _scanned(request, loan, items, out, scan)
     form = ReturnForm(request.POST if request.method == "POST" else None, items=out)
     all_complete = request.method == "POST" and request.POST.get("all_complete") == "1"

@@ -53,6 +53,14 @@ def test_an_unknown_scan_says_so(client, staff, loan):
     assert open_items() == 3
 
 
+def test_the_tick_button_with_an_empty_scan_field_records_nothing(client, staff, loan):
+    client.force_login(staff)
+    data = _return_data(loan, **{"KRG-IPAD-001": ("complete", "")}) | {"tick": "1", "scan": ""}
+    response = client.post(f"/desk/loans/{loan.pk}/", data)
+    assert response.status_code == 400
+    assert open_items() == 3
+
+
 def test_all_the_others_come_back_complete_in_one_action_with_one_damaged(client, staff, loan):
     client.force_login(staff)
     data = _return_data(loan, **{"KRG-IPAD-002": ("damaged", "Display gesprungen")})
