@@ -44,13 +44,6 @@ class AccountAdapter(DefaultAccountAdapter):
             for stage in super().get_login_stages()
         ]
 
-    def get_login_redirect_url(self, request) -> str:
-        """Each person lands on the page they use most (config.start_views); a ``next``
-        parameter still wins (allauth reads it before asking here)."""
-        from config.start_views import start_url
-
-        return start_url(request.user)
-
     def logout(self, request) -> None:
         """After logging out of Lernpool, the person is offered to log out at the identity
         provider they logged in with (accounts.identity), on the next page."""

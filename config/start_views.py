@@ -1,4 +1,5 @@
-"""Each person's start page: where the login takes them, and the navigation's "Start".
+"""Each person's start page: where the login takes them (LOGIN_REDIRECT_URL; a ``next``
+parameter still wins), and the navigation's "Start".
 
 Teachers land on their bookings, staff on the desk's day, course providers on their
 courses, admins on their organizations' overview, residents on their loans and courses.
