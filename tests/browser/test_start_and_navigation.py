@@ -200,3 +200,47 @@ def test_the_daily_lists_do_not_scroll_sideways_at_320_px(
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW[0]
     audit.check(page)
     page.screenshot(path=SCREENSHOTS / f"narrow-{role}.png", full_page=True)
+
+
+def test_a_return_of_twenty_with_one_damaged_takes_three_actions(
+    page, live_server, organization, people, audit, log_in
+):
+    from booking import services
+
+    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 2")
+    devices = [
+        DeviceFactory(pool=pool, asset_tag=f"KRG-IPAD-{number:03}") for number in range(1, 21)
+    ]
+    start, end = _today_slot()
+    booking = ReservationFactory(
+        pool=pool, user=people["teacher"], start=start, end=end, quantity=20
+    )
+    loan = services.hand_out(by=people["staff"], reservation=booking, devices=devices)
+    log_in(page, people["staff"])
+    page.set_viewport_size(dict(zip(("width", "height"), PHONE, strict=True)))
+    page.goto(f"{live_server.url}/desk/loans/{loan.pk}/")
+    scan = page.get_by_label("Zurückgebrachtes Gerät scannen")
+    expect(scan).to_be_focused()
+    audit.check(page)
+
+    # A scan ticks its device and the field keeps the focus for the next one.
+    scan.fill("krg-ipad-003")
+    scan.press("Enter")
+    expect(page.locator("#scan-status")).to_contain_text("KRG-IPAD-003 (1/20)")
+    expect(scan).to_be_focused()
+    expect(scan).to_have_value("")
+    third = loan.items.get(device__asset_tag="KRG-IPAD-003")
+    expect(page.locator(f"#id_returned_{third.pk}")).to_be_checked()
+    page.screenshot(path=SCREENSHOTS / "return-scan-390.png", full_page=True)
+
+    # One damaged, the other nineteen complete: three actions.
+    damaged = loan.items.get(device__asset_tag="KRG-IPAD-007")
+    page.locator(f"#item-{damaged.pk}").get_by_label("Beschädigt").check()  # 1
+    page.locator(f"#id_note_{damaged.pk}").fill("Display gesprungen")  # 2
+    page.get_by_role("button", name="Alle übrigen vollständig zurück").click()  # 3
+    expect(page.get_by_role("status").first).to_contain_text("20")
+    audit.check(page)
+    loan.refresh_from_db()
+    assert loan.closed_at is not None
+    conditions = list(loan.items.values_list("condition", flat=True))
+    assert conditions.count("damaged") == 1 and conditions.count("complete") == 19
