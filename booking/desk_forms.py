@@ -177,6 +177,15 @@ class HandOutForm(forms.Form):
         return list(chosen.values())
 
 
+def item_for_code(items: list[LoanItem], code: str) -> LoanItem | None:
+    """The loan item whose device has ``code`` as its label code or asset tag (any case)."""
+    key = code.strip().upper()
+    for item in items:
+        if key and key in (item.device.label_code, item.device.asset_tag.upper()):
+            return item
+    return None
+
+
 class ReturnForm(forms.Form):
     """One "returned" checkbox, a condition and a note for each device still out."""
 
@@ -214,8 +223,30 @@ class ReturnForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.data.get("rest_complete"):
+            # "All the others came back complete": every device still out is returned, each
+            # in the condition chosen for it (complete unless marked otherwise).
+            for item in self.items:
+                data[f"returned_{item.pk}"] = True
+                if not data.get(f"condition_{item.pk}"):
+                    data[f"condition_{item.pk}"] = LoanItem.Condition.COMPLETE
         chosen = [item for item in self.items if data.get(f"returned_{item.pk}")]
-        if not chosen:
+        for item in self.items:
+            if item in chosen:
+                continue
+            note = (data.get(f"note_{item.pk}") or "").strip()
+            condition = data.get(f"condition_{item.pk}")
+            if note or (condition and condition != LoanItem.Condition.COMPLETE):
+                # Never drop what someone wrote about a device: ask for the tick instead.
+                self.add_error(
+                    f"returned_{item.pk}",
+                    _(
+                        "%(device)s has a note or a damage but is not ticked as returned. "
+                        "Tick it if it came back, or clear the note."
+                    )
+                    % {"device": item.device.asset_tag},
+                )
+        if not chosen and not self.errors:
             raise forms.ValidationError(_("Choose at least one device that came back."))
         for item in chosen:
             condition = data.get(f"condition_{item.pk}")

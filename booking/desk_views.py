@@ -32,7 +32,15 @@ from organizations.access import managed_organization
 from organizations.models import Organization
 
 from . import ical, selectors, services
-from .desk_forms import DecisionForm, DeskForm, HandOutForm, ReturnForm, due_at, find_devices
+from .desk_forms import (
+    DecisionForm,
+    DeskForm,
+    HandOutForm,
+    ReturnForm,
+    due_at,
+    find_devices,
+    item_for_code,
+)
 from .models import Loan, LoanItem, Reservation
 
 REQUESTS_PAGE_SIZE = 50
@@ -297,6 +305,10 @@ def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
     )
     items = list(loan.items.select_related("device__device_type").order_by("device__asset_tag"))
     out = [item for item in items if item.returned_at is None]
+    scan = request.POST.get("scan", "").strip() if request.method == "POST" else ""
+    if scan or (request.method == "POST" and request.POST.get("tick")):
+        # The scan field's own button (and Enter in it) only ticks; it never records.
+        return _scanned(request, loan, items, out, scan)
     form = ReturnForm(request.POST if request.method == "POST" else None, items=out)
     all_complete = request.method == "POST" and request.POST.get("all_complete") == "1"
     if all_complete or (request.method == "POST" and form.is_valid()):
@@ -311,6 +323,10 @@ def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _return_message(returns))
             return redirect(_desk_url(loan.pool.organization.slug))
+    return _render_return(request, loan, items, out, form, status=400 if form.errors else 200)
+
+
+def _render_return(request, loan, items, out, form, *, status=200, **extra) -> HttpResponse:
     return render(
         request,
         "booking/loan_return.html",
@@ -321,8 +337,33 @@ def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
             "returned": [item for item in items if item.returned_at is not None],
             "out": out,
             "overdue": loan.is_overdue(),
+            **extra,
         },
-        status=400 if form.errors else 200,
+        status=status,
+    )
+
+
+def _scanned(request, loan, items, out, code: str) -> HttpResponse:
+    """A device scanned into the return form: it is ticked, what was entered stays, nothing
+    is recorded yet (the page without JavaScript; with it, lernpool.js ticks in place)."""
+    initial = {}
+    for item in out:
+        initial[f"returned_{item.pk}"] = bool(request.POST.get(f"returned_{item.pk}"))
+        initial[f"condition_{item.pk}"] = request.POST.get(f"condition_{item.pk}", "complete")
+        note = request.POST.get(f"note_{item.pk}", "")
+        initial[f"note_{item.pk}"] = note[: services.NOTE_MAX_LENGTH]
+    item = item_for_code(out, code)
+    if item is not None:
+        initial[f"returned_{item.pk}"] = True
+        message = _("%(device)s ticked as returned.") % {"device": item.device.asset_tag}
+    else:
+        message = _("No device still out on this loan has the label or asset tag “%(code)s”.") % {
+            "code": code[:40]
+        }
+    form = ReturnForm(initial=initial, items=out)
+    status = 200 if item is not None else 400
+    return _render_return(
+        request, loan, items, out, form, status=status, scan_message=message, scan_found=item
     )
 
 

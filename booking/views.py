@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import once
+from core.confirm import confirm_page
 from core.dates import in_sensible_years, local_datetime
 from core.errors import DomainError
 from core.htmx import partial_request
@@ -30,6 +31,7 @@ from core.mail import site_url
 from devices.models import DevicePool
 
 from . import availability, ical, services
+from .describe import describe_dates, when_text
 from .forms import ReservationForm, initial_from_query, parse_date, period_label
 from .models import CalendarToken, Reservation
 
@@ -368,27 +370,42 @@ def reservation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def reservation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """scope=one cancels this booking; scope=rest this and every later date of its series."""
+    """scope=one cancels this booking; scope=rest this and every later date of its series.
+    GET asks first, naming every date that goes; POST cancels."""
     reservation = _reservation(request, pk)
-    scope = request.POST.get("scope", "one")
+    scope = request.POST.get("scope") or request.GET.get("scope") or "one"
     if scope not in ("one", "rest"):
         return render(request, "400.html", status=400)
+    periods = _periods(reservation.pool)
+    dates = [reservation]
+    if scope == "rest" and reservation.series_id:  # (without one, the service says so)
+        rest = services.rest_of_series(reservation, now=timezone.now())
+        dates = list(rest.select_related("pool").order_by("start", "pk")) or dates
+    what = describe_dates(dates, periods)
+    if request.method == "GET":
+        return confirm_page(
+            request,
+            title=_("Cancel this and all later dates?")
+            if scope == "rest"
+            else _("Cancel this booking?"),
+            what=what,
+            details=[when_text(date, periods) for date in dates[1:]],
+            fields={"scope": scope},
+            confirm_label=_("Yes, cancel"),
+            back_url=reservation.get_absolute_url(),
+        )
     try:
         if scope == "rest":
-            count = services.cancel_rest_of_series(by=request.user, reservation=reservation)
-            messages.success(
-                request,
-                ngettext("%(count)d date cancelled.", "%(count)d dates cancelled.", count)
-                % {"count": count},
-            )
+            services.cancel_rest_of_series(by=request.user, reservation=reservation)
         else:
             services.cancel(by=request.user, reservation=reservation)
-            messages.success(request, _("Booking cancelled."))
     except DomainError as error:
         messages.error(request, str(error))
+    else:
+        messages.success(request, _("Cancelled: %(what)s.") % {"what": what})
     return redirect("booking:my_bookings")
 
 

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from .navigation import main_navigation
 
 
 def site(request: HttpRequest) -> dict:
     """What every page needs to know about the installation and the person looking at it."""
     user = getattr(request, "user", None)
     roles = user.role_names() if user is not None and user.is_authenticated else frozenset()
-    return {"operator": settings.LERNPOOL_OPERATOR, "nav_roles": roles}
+    person = user or AnonymousUser()
+    return {
+        "operator": settings.LERNPOOL_OPERATOR,
+        "nav_roles": roles,
+        "main_nav": SimpleLazyObject(lambda: main_navigation(person, request.path)),
+    }

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 
-from . import monitoring, views
+from . import monitoring, start_views, views
 from .api import api
 
 # The admin has no login of its own: the site's login (throttled, with 2FA) is the way in.
@@ -12,6 +12,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", start_views.start, name="start"),
     path("imprint/", views.imprint, name="imprint"),
     path("privacy/", views.privacy, name="privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),

@@ -19,11 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import spreadsheet
+from core.confirm import confirm_page
 from core.dates import local_datetime
 from core.errors import DomainError
 from core.htmx import partial_request
@@ -211,7 +213,9 @@ def course_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(
-                request, _("The course is cancelled; everyone enrolled or waiting is emailed.")
+                request,
+                _("The course “%(course)s” is cancelled; everyone enrolled or waiting is emailed.")
+                % {"course": course.title},
             )
             return redirect("provide:course", pk=course.pk)
     counts = course.enrollments.exclude(status=Enrollment.Status.CANCELLED).count()
@@ -281,16 +285,41 @@ def meetings_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("provide:course", kwargs={"pk": course.pk}) + "#meetings")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def meeting_remove(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    """GET asks, naming the date and who is told; POST removes it (services.remove_meeting)."""
     course = _managed_course(request, pk)
     meeting = get_object_or_404(course.meetings, pk=meeting_pk)
+    start, end = timezone.localtime(meeting.start), timezone.localtime(meeting.end)
+    what = _("%(course)s: the date %(day)s, %(start)s–%(end)s") % {
+        "course": course.title,
+        "day": date_format(start, "D d.m.Y"),
+        "start": f"{start:%H:%M}",
+        "end": f"{end:%H:%M}",
+    }
+    if request.method == "GET":
+        told = 0
+        if course.status == Course.Status.PUBLISHED:
+            told = course.enrollments.exclude(status=Enrollment.Status.CANCELLED).count()
+        note = ngettext(
+            "%(count)d person enrolled or waiting is emailed.",
+            "%(count)d people enrolled or waiting are emailed.",
+            told,
+        ) % {"count": told}
+        return confirm_page(
+            request,
+            title=_("Remove this date?"),
+            what=what,
+            note=note if told else "",
+            confirm_label=_("Yes, remove the date"),
+            back_url=reverse("provide:course", kwargs={"pk": course.pk}) + "#meetings",
+        )
     try:
         services.remove_meeting(by=request.user, meeting=meeting)
     except DomainError as error:
         return _dashboard(request, course, status=400, publish_error=error)
-    messages.success(request, _("Date removed."))
+    messages.success(request, _("Removed: %(what)s.") % {"what": what})
     return redirect(reverse("provide:course", kwargs={"pk": course.pk}) + "#meetings")
 
 

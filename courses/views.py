@@ -14,11 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import once
+from core.confirm import confirm_page
 from core.errors import DomainError
 from core.htmx import partial_request
 from core.mail import site_url
@@ -158,23 +160,53 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(course)
 
 
-@require_POST
+def _first_meeting_text(course: Course) -> str:
+    first = course.meetings.order_by("start").first()
+    if first is None:
+        return ""
+    start = timezone.localtime(first.start)
+    return date_format(start, "D d.m.Y") + f", {start:%H:%M}"
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks, naming the course and whether a seat or a waiting place goes; POST cancels."""
     course = _course(request, pk)
     enrollment = get_object_or_404(
         Enrollment.objects.filter(course=course, user=request.user, status__in=ACTIVE)
     )
+    waiting = enrollment.status == Enrollment.Status.WAITLISTED
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if request.method == "GET":
+        names = {"course": course.title, "when": _first_meeting_text(course)}
+        return confirm_page(
+            request,
+            title=_("Leave the waiting list?") if waiting else _("Cancel your enrolment?"),
+            what=(
+                _("Your place on the waiting list of “%(course)s” (from %(when)s)")
+                if waiting
+                else _("Your seat in “%(course)s” (from %(when)s)")
+            )
+            % names,
+            fields={"next": back} if back else {},
+            confirm_label=_("Yes, leave the waiting list") if waiting else _("Yes, cancel"),
+            back_url=back or course.get_absolute_url(),
+        )
     try:
         services.cancel_enrollment(by=request.user, enrollment=enrollment)
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Your enrolment is cancelled."))
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect(course)
+        done = (
+            _("You have left the waiting list of “%(course)s”.")
+            if waiting
+            else _("You are no longer enrolled in the course “%(course)s”.")
+        )
+        messages.success(request, done % {"course": course.title})
+    return redirect(back or course)
 
 
 @require_safe

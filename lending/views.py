@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from booking import services as booking_services
 from booking.models import Loan, LoanItem, Reservation
 from core import once
+from core.confirm import confirm_page
 from core.errors import DomainError
 from core.htmx import partial_request
 from devices.models import DevicePool
@@ -247,10 +248,24 @@ def reservation(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks, naming the pool, its library and the pick-up day; POST cancels."""
     reservation = get_object_or_404(_my_reservations(request.user), pk=pk)
+    what = _("%(pool)s at %(organization)s, pick up from %(day)s") % {
+        "pool": reservation.pool.name,
+        "organization": reservation.pool.organization.name,
+        "day": _long_date(reservation.start),
+    }
+    if request.method == "GET":
+        return confirm_page(
+            request,
+            title=_("Cancel this reservation?"),
+            what=what,
+            confirm_label=_("Yes, cancel"),
+            back_url=reverse("lending:reservation", kwargs={"pk": reservation.pk}),
+        )
     try:
         services.cancel_loan_reservation(by=request.user, reservation=reservation)
     except DomainError as error:
@@ -398,16 +413,30 @@ def waitlist_join(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lending:my_loans")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def waitlist_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks, naming the pool and the place on its list; POST leaves the list."""
     # Not only lendable pools: a person can leave the list of a pool that stopped lending.
     pool = get_object_or_404(
-        DevicePool.objects.filter(booking_scope=DevicePool.Scope.RESIDENTS), pk=pk
+        DevicePool.objects.filter(booking_scope=DevicePool.Scope.RESIDENTS).select_related(
+            "organization"
+        ),
+        pk=pk,
     )
     if not WaitlistEntry.objects.active().filter(pool=pool, user=request.user).exists():
         messages.info(request, _("You are not on the waiting list for %(pool)s.") % {"pool": pool})
         return redirect("lending:my_loans")
+    if request.method == "GET":
+        return confirm_page(
+            request,
+            title=_("Leave the waiting list?"),
+            what=_("Your place on the waiting list for %(pool)s at %(organization)s")
+            % {"pool": pool.name, "organization": pool.organization.name},
+            note=_("If you join again later, you start at the end of the list."),
+            confirm_label=_("Yes, leave the waiting list"),
+            back_url=reverse("lending:my_loans"),
+        )
     try:
         services.leave_waitlist(by=request.user, pool=pool)
     except DomainError as error:

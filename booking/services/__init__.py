@@ -63,6 +63,7 @@ from .reservations import (
     pool_feed_owner,
     reserve,
     reset_calendar_token,
+    rest_of_series,
     update_shortfalls,
 )
 from .series import (
@@ -124,6 +125,7 @@ __all__ = [
     "pool_feed_owner",
     "reserve",
     "reset_calendar_token",
+    "rest_of_series",
     "return_items",
     "series_dates",
     "update_shortfalls",

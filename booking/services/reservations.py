@@ -8,7 +8,7 @@ import secrets
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import date_format
@@ -200,6 +200,16 @@ def _recheck_shortfalls(pool_id: int) -> None:
         transaction.on_commit(partial(check_shortfall.enqueue, pool_id))
 
 
+def rest_of_series(reservation: Reservation, *, now: datetime.datetime) -> QuerySet[Reservation]:
+    """This date and every later one of its series that can still be cancelled: what
+    ``cancel_rest_of_series`` cancels (and what its confirmation page lists)."""
+    return Reservation.objects.filter(
+        series_id=reservation.series_id,
+        start__gte=max(reservation.start, now),
+        status__in=(Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED),
+    ).exclude(loans__isnull=False)
+
+
 def cancel_rest_of_series(
     *, by: User, reservation: Reservation, now: datetime.datetime | None = None
 ) -> int:
@@ -209,13 +219,7 @@ def cancel_rest_of_series(
         raise NotCancellable(_("This booking is not part of a series."))
     now = now or timezone.now()
     with transaction.atomic():
-        rest = for_update(
-            Reservation.objects.filter(
-                series_id=reservation.series_id,
-                start__gte=max(reservation.start, now),
-                status__in=(Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED),
-            ).exclude(loans__isnull=False)
-        )
+        rest = for_update(rest_of_series(reservation, now=now))
         ids = list(rest.values_list("pk", flat=True))
         if not ids:
             raise NotCancellable(_("No later dates of this series are left to cancel."))

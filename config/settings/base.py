@@ -187,7 +187,7 @@ LERNPOOL_SIGN_LANGUAGE_VIDEO_DIR = Path(
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start"  # config.start_views: each role's own start page
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

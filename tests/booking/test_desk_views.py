@@ -210,7 +210,7 @@ def test_the_desk_shows_todays_hand_outs_returns_overdue_requests_and_shortfalls
     assert "1 request waits" in requests and "/desk/requests/" in requests
     shortfalls = html.split('id="shortfalls-heading"')[1].split("</section>")[0]
     assert "Sven Knapp" in shortfalls and "mailto:sven@example.org" in shortfalls
-    assert '<td class="kern-table__cell">5</td>' in shortfalls  # booked 5, 5 in service
+    assert 'data-label="In service now">5</td>' in shortfalls  # booked 5, 5 in service
 
 
 def test_the_desk_shows_another_day(client, staff, pool, teacher, devices):

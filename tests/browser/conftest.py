@@ -209,3 +209,23 @@ def log_in(live_server, password, audit, enter_code):
         audit.check(page)
 
     return log_in
+
+
+def open_menu_to(page, link):
+    """Open what hides ``link`` in the main navigation, as a person does: the menu button on
+    a phone, then the link's group ("Verwaltung", "Meins", …). Returns the link."""
+    summaries = link.locator("xpath=ancestor::details/summary")
+    for index in range(summaries.count()):  # outermost first
+        summary = summaries.nth(index)
+        if summary.is_visible() and summary.locator("xpath=..").get_attribute("open") is None:
+            summary.click()
+    return link
+
+
+def nav_link(page, name: str, *, exact: bool = False):
+    """A link of the main navigation (German or English), its menu and group opened."""
+    import re
+
+    nav = page.get_by_role("navigation", name=re.compile("^(Main navigation|Hauptnavigation)$"))
+    link = nav.get_by_role("link", name=name, exact=exact, include_hidden=True)
+    return open_menu_to(page, link)

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from booking.models import Loan
 from devices.models import Device
+from tests.browser.conftest import nav_link
 from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -211,7 +212,7 @@ def test_staff_decline_a_request_and_the_teacher_reads_why(
 
     log_in(page, asker)
     page.get_by_role("button", name="English").click()
-    page.get_by_role("link", name="My bookings").click()
+    nav_link(page, "My bookings").click()
     audit.check(page)
     page.get_by_role("link", name=day.strftime("%m/%d/%Y"), exact=False).first.click()
     expect(page.get_by_role("main")).to_contain_text("The case is being set up that day.")

@@ -160,12 +160,12 @@ def test_a_teacher_books_once_and_weekly_and_cancels_a_date_by_keyboard(
     assert series.reservations.count() == count
     assert not series.reservations.filter(start__date=studientag).exists()
 
-    # Cancel the second date of the series.
+    # Cancel the second date of the series: the confirmation names it, then it goes.
     second = first + datetime.timedelta(weeks=1)
     press(
         page,
         page.get_by_role(
-            "button",
+            "link",
             name=re.compile(
                 r"^Cancel \w+, "
                 # Playwright writes the pattern between slashes: slashes inside are escaped
@@ -173,7 +173,16 @@ def test_a_teacher_books_once_and_weekly_and_cancels_a_date_by_keyboard(
             ),
         ),
     )
-    expect(page.get_by_role("status").first).to_contain_text("Booking cancelled.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this booking?")
+    expect(page.locator("#main")).to_contain_text(f"iPad-Koffer 1, Tue {second:%d.%m.} periods 3–4")
+    audit.check(page)
+    assert series.reservations.filter(status="cancelled").count() == 0
+    press(page, page.get_by_role("button", name="Yes, cancel"))
+    expect(page.get_by_role("status").first).to_contain_text(
+        re.compile(
+            r"Cancelled: (.+, )?" + re.escape(f"iPad-Koffer 1, Tue {second:%d.%m.} periods 3–4.")
+        )
+    )
     audit.check(page)
     statuses = dict(
         (timezone.localtime(r.start).date(), r.status) for r in series.reservations.all()

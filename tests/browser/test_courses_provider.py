@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from core.dates import local_datetime
 from courses.models import Attendance, Course
+from tests.browser.conftest import nav_link
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
@@ -111,8 +112,7 @@ def test_staff_create_a_course_with_a_weekly_series_and_publish_it(
     log_in(page, staff)
     _in_english(page, audit)
 
-    nav = page.get_by_role("navigation", name="Main navigation")
-    nav.get_by_role("link", name="Run courses").click()
+    nav_link(page, "Run courses").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Courses")
     audit.check(page)
     page.get_by_role("link", name="New course").click()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from courses.models import Certificate, Enrollment
+from tests.browser.conftest import nav_link
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
@@ -128,7 +129,7 @@ def test_a_resident_finds_a_course_by_keyboard_enrols_and_cancels(
     assert enrollment.status == "confirmed"
     assert enrollment.answers["Bringen Sie ein Gerät mit?"] == "Ja, ein Tablet"
 
-    page.get_by_role("link", name="My courses").focus()
+    nav_link(page, "My courses").focus()
     page.keyboard.press("Enter")
     expect(
         page.get_by_role("row", name=re.compile("Online-Banking sicher nutzen"))
@@ -137,10 +138,17 @@ def test_a_resident_finds_a_course_by_keyboard_enrols_and_cancels(
     page.go_back()
     audit.check(page)
 
-    page.get_by_role("button", name="Cancel my enrolment").focus()
+    page.get_by_role("link", name="Cancel my enrolment").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel your enrolment?")
+    expect(page.locator("#main")).to_contain_text("Your seat in “Online-Banking sicher nutzen”")
+    audit.check(page)
+    page.get_by_role("button", name="Yes, cancel").focus()
     page.keyboard.press("Enter")
     expect(
-        page.get_by_role("status").filter(has_text="Your enrolment is cancelled.")
+        page.get_by_role("status").filter(
+            has_text="You are no longer enrolled in the course “Online-Banking sicher nutzen”."
+        )
     ).to_be_visible()
     audit.check(page)
     enrollment.refresh_from_db()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import nav_link
 from tests.factories import DeviceFactory, DevicePoolFactory, DeviceTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +34,7 @@ def test_staff_filter_the_inventory_with_the_keyboard(
     page, live_server, staff, password, inventory, audit, log_in
 ):
     log_in(page, staff)
-    page.get_by_role("link", name="Inventar").click()
+    nav_link(page, "Inventar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inventar")
     audit.check(page)
     page.get_by_label("Inventarnummer, Seriennummer oder Name").focus()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from booking.models import Loan, LoanItem, Reservation
 from lending.models import AgreementAcceptance, WaitlistEntry
+from tests.browser.conftest import nav_link
 from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,
@@ -80,7 +81,7 @@ def test_a_resident_reserves_a_laptop_on_a_phone_by_keyboard(
     log_in(page, resident)
     in_english(page, audit)
 
-    press(page, page.get_by_role("link", name="Borrow a device"))
+    press(page, nav_link(page, "Borrow a device"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Borrow a device")
     expect(page.get_by_text("3 free now")).to_be_visible()
     audit.check(page)
@@ -125,7 +126,7 @@ def test_a_resident_reserves_a_laptop_on_a_phone_by_keyboard(
     # Nothing overflows sideways on the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    press(page, page.get_by_role("link", name="My loans").first)
+    press(page, nav_link(page, "My loans"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My loans")
     expect(page.get_by_role("link", name="Leih-Laptops")).to_be_visible()
     audit.check(page)

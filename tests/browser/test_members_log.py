@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from organizations.models import Membership, Role
+from tests.browser.conftest import nav_link
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +28,7 @@ def test_an_org_admin_makes_a_teacher_staff_and_sees_it_in_the_log(
     expect(page.get_by_role("link", name="My account")).to_be_visible()
     audit.check(page)
 
-    page.get_by_role("link", name="Members").click()
+    nav_link(page, "Members").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Members")
     audit.check(page)
     row = page.get_by_role("row").filter(has_text="Tom Lehrer")
@@ -44,7 +45,7 @@ def test_an_org_admin_makes_a_teacher_staff_and_sees_it_in_the_log(
     audit.check(page)
     assert Membership.objects.get(pk=teacher.pk).role == Role.STAFF
 
-    page.get_by_role("link", name="Log", exact=True).click()
+    nav_link(page, "Log", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log")
     audit.check(page)
     page.get_by_label("What").select_option(label="Members and roles")

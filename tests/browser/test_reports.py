@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from reports.models import ReportRun
 from reports.periods import period_choices
 from reports.tasks import build_report_file
+from tests.browser.conftest import nav_link
 from tests.reports.conftest import report_world  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("report_world")]
@@ -43,7 +44,7 @@ def test_an_org_admin_reads_last_school_years_report_and_downloads_the_pdf(
 ):
     log_in(page, org_admin)
     _in_english(page, audit)
-    page.get_by_role("link", name="Reports").click()
+    nav_link(page, "Reports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
     audit.check(page)
 

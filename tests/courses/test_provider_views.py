@@ -232,7 +232,7 @@ def test_logged_out_people_are_sent_to_log_in(client, course):
         ("put", "/manage/courses/{course}/cancel/"),
         ("get", "/manage/courses/{course}/copy/"),
         ("get", "/manage/courses/{course}/meetings/"),
-        ("get", "/manage/courses/{course}/meetings/{meeting}/remove/"),
+        ("put", "/manage/courses/{course}/meetings/{meeting}/remove/"),
         ("put", "/manage/courses/{course}/meetings/{meeting}/attendance/"),
         ("post", "/manage/courses/{course}/participants/"),
         ("post", "/manage/courses/{course}/participants.csv"),
@@ -481,9 +481,13 @@ def test_bad_dates_are_a_400_and_nothing_is_added(client, staff, course, changes
     assert course.meetings.count() == 1
 
 
-def test_staff_remove_a_date(client, staff, course):
+def test_staff_remove_a_date_after_a_confirmation_that_names_it(client, staff, course):
     meeting = course.meetings.get()
     client.force_login(staff)
+    asked = client.get(f"/manage/courses/{course.pk}/meetings/{meeting.pk}/remove/")
+    assert asked.status_code == 200
+    assert course.title in asked.content.decode()
+    assert course.meetings.exists()
     response = client.post(f"/manage/courses/{course.pk}/meetings/{meeting.pk}/remove/")
     assert response.status_code == 302
     assert not course.meetings.exists()

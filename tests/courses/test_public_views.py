@@ -299,7 +299,8 @@ def test_cancelling_frees_the_seat_for_the_first_waiting(client, course, residen
         course=course, status="waitlisted", waitlisted_at=timezone.now(), confirmed_at=None
     )
     response = client.post(reverse("courses:cancel", args=[course.pk]), follow=True)
-    assert "Your enrolment is cancelled." in response.content.decode()
+    done = f"You are no longer enrolled in the course “{course.title}”."
+    assert done in response.content.decode()
     assert Enrollment.objects.get(user=resident).status == "cancelled"
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
@@ -321,7 +322,8 @@ def test_cancelling_without_an_enrolment_is_404(client, course, resident):
     client.force_login(resident)
     url = reverse("courses:cancel", args=[course.pk])
     assert client.post(url).status_code == 404
-    assert client.get(url).status_code == 405
+    assert client.get(url).status_code == 404
+    assert client.put(url).status_code == 405
 
 
 def test_cancelling_goes_back_to_a_page_of_this_site_only(client, course, resident):
@@ -461,4 +463,4 @@ def test_in_german_enrolling_and_cancelling_say_it_is_about_the_course(
     client.force_login(resident)
     assert "Sie sind für den Kurs angemeldet." in enrol(client, course).content.decode()
     response = client.post(reverse("courses:cancel", args=[course.pk]), follow=True)
-    assert "Sie sind vom Kurs abgemeldet." in response.content.decode()
+    assert f"Sie sind vom Kurs „{course.title}“ abgemeldet." in response.content.decode()

@@ -446,7 +446,7 @@ def test_others_cannot_cancel_a_reservation(client, reservation):
 def test_reservation_pages_refuse_wrong_methods(client, resident, reservation):
     client.force_login(resident)
     assert client.post(reverse("lending:reservation", args=[reservation.pk])).status_code == 405
-    assert client.get(reverse("lending:cancel", args=[reservation.pk])).status_code == 405
+    assert client.put(reverse("lending:cancel", args=[reservation.pk])).status_code == 405
 
 
 # --- my loans -------------------------------------------------------------------------------
@@ -752,7 +752,7 @@ def test_waiting_lists_of_other_pools_are_404(client, resident, library):
 def test_waiting_lists_need_post(client, resident, pool):
     client.force_login(resident)
     assert client.get(reverse("lending:waitlist_join", args=[pool.pk])).status_code == 405
-    assert client.get(reverse("lending:waitlist_leave", args=[pool.pk])).status_code == 405
+    assert client.put(reverse("lending:waitlist_leave", args=[pool.pk])).status_code == 405
 
 
 # --- agreements -----------------------------------------------------------------------------
