@@ -104,7 +104,28 @@ class RoleForm(forms.Form):
 
 # --- Opening hours ---------------------------------------------------------------------------
 
-TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+# Plain text, not type="time": "10", "10:00", "10.00" and "1000" are all typed in a moment,
+# the same way in every browser and language (a time picker's segments and AM/PM are not).
+TIME_WIDGET = forms.TimeInput(
+    attrs={"size": "5", "maxlength": "8", "autocomplete": "off", "spellcheck": "false"},
+    format="%H:%M",
+)
+
+
+class ClockField(forms.TimeField):
+    """A time of day as people type it: "10", "9:30", "9.30", "0930", "10 Uhr"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip().lower().removesuffix("uhr").strip().replace(".", ":")
+            if text.isdigit() and len(text) in (3, 4):
+                text = f"{text[:-2]}:{text[-2:]}"
+            elif text.isdigit() and len(text) <= 2:
+                text = f"{text}:00"
+            value = text
+        return super().to_python(value)
+
+
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Two intervals a day cover a lunch break; a third is rare enough for the special hours.
 SLOTS = (1, 2)
@@ -128,7 +149,9 @@ class WeekFields:
 
     @property
     def errors(self) -> list[str]:
-        return self.form.errors.get(f"{self.prefix}_closed", [])
+        """The row's errors: of its times, and of the day as a whole."""
+        keys = ["closed"] + [f"{end}{n}" for n in SLOTS for end in ("opens", "closes")]
+        return [error for key in keys for error in self.form.errors.get(f"{self.prefix}_{key}", [])]
 
 
 class OpeningHoursForm(forms.Form):
@@ -160,12 +183,12 @@ class OpeningHoursForm(forms.Form):
                     label=_("closed"), required=False
                 )
                 for n in SLOTS:
-                    self.fields[f"{week}_{day}_opens{n}"] = forms.TimeField(
+                    self.fields[f"{week}_{day}_opens{n}"] = ClockField(
                         label=_("%(day)s, opens (%(n)s)") % {"day": name, "n": n},
                         required=False,
                         widget=TIME_WIDGET,
                     )
-                    self.fields[f"{week}_{day}_closes{n}"] = forms.TimeField(
+                    self.fields[f"{week}_{day}_closes{n}"] = ClockField(
                         label=_("%(day)s, closes (%(n)s)") % {"day": name, "n": n},
                         required=False,
                         widget=TIME_WIDGET,
@@ -263,8 +286,8 @@ class OpeningHoursForm(forms.Form):
 
 class SpecialHoursForm(forms.Form):
     day = forms.DateField(label=_("Day"), required=False, widget=DATE_WIDGET)
-    opens = forms.TimeField(label=_("Opens"), required=False, widget=TIME_WIDGET)
-    closes = forms.TimeField(label=_("Closes"), required=False, widget=TIME_WIDGET)
+    opens = ClockField(label=_("Opens"), required=False, widget=TIME_WIDGET)
+    closes = ClockField(label=_("Closes"), required=False, widget=TIME_WIDGET)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=200, help_text=_("e.g. Christmas Eve")
     )

@@ -111,6 +111,20 @@ def _hours_forms(request, organization: Organization, today) -> tuple:
     )
 
 
+def _as_typed_cleanly(form, formset, today) -> tuple:
+    """The previewed values again, written as the page writes them ("1800" → "18:00")."""
+    values = {name: form.cleaned_data.get(name) for name in form.fields}
+    rows = [
+        {name: special.cleaned_data.get(name) for name in special.fields}
+        for special in formset
+        if "hours" in special.cleaned_data
+    ]
+    return (
+        OpeningHoursForm(initial=values, today=today),
+        SpecialHoursFormSet(prefix="special", initial=rows, form_kwargs={"today": today}),
+    )
+
+
 def _preview(user, organization: Organization, changes: dict):
     """What the hours would look like: the same service, rolled back."""
     with transaction.atomic():
@@ -140,6 +154,7 @@ def hours_edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if "preview" in request.POST:
                 preview = _preview(request.user, organization, changes)
+                form, formset = _as_typed_cleanly(form, formset, today)
             else:
                 services.set_opening_hours(by=request.user, organization=organization, **changes)
                 messages.success(request, _("The opening hours are saved."))

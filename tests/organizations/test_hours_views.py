@@ -380,3 +380,37 @@ def test_the_page_runs_a_constant_number_of_queries(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(organization.get_absolute_url())
+
+
+def test_times_are_read_as_people_type_them(client, staff, organization):
+    client.force_login(staff)
+    data = post_data({})
+    data.update(
+        {
+            "regular_0_closed": "",
+            "regular_0_opens1": "9.30",
+            "regular_0_closes1": "1230",
+            "regular_0_opens2": "14",
+            "regular_0_closes2": "18 Uhr",
+        }
+    )
+    assert client.post(url(organization), data).status_code == 302
+    assert intervals(organization) == [(0, T(9, 30), T(12, 30)), (0, T(14), T(18))]
+
+
+def test_a_time_that_is_no_time_is_named_in_the_summary(client, staff, organization):
+    client.force_login(staff)
+    response = client.post(url(organization), post_data({2: ["25:00-26:00"]}))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Wöchentliche Öffnungszeiten, Mittwoch: Bitte eine gültige Uhrzeit eingeben." in html
+    assert not OpeningSchedule.objects.exists()
+
+
+def test_the_preview_writes_the_times_back_cleanly(client, staff, organization):
+    client.force_login(staff)
+    data = post_data({}, preview="1")
+    data.update({"regular_4_closed": "", "regular_4_opens1": "9", "regular_4_closes1": "1800"})
+    html = client.post(url(organization), data).content.decode()
+    assert 'name="regular_4_opens1" value="09:00"' in html
+    assert 'name="regular_4_closes1" value="18:00"' in html
