@@ -61,6 +61,7 @@ class WeekRow:
     weekday: int
     name: str
     intervals: list[Interval]
+    today: bool = False
 
     @property
     def hours(self) -> str:
@@ -189,7 +190,11 @@ def _weeks(calendar: OpeningCalendar, today: datetime.date) -> list[Week]:
         by_day: dict[int, list[Interval]] = {day: [] for day in range(7)}
         for interval in schedule.intervals.all():
             by_day[interval.weekday].append(Interval(interval.opens, interval.closes))
-        rows = [WeekRow(day, str(Weekday(day).label), by_day[day]) for day in range(7)]
+        current = schedule is calendar.schedule_on(today)
+        rows = [
+            WeekRow(day, str(Weekday(day).label), by_day[day], current and day == today.weekday())
+            for day in range(7)
+        ]
         weeks.append(Week(schedule, rows))
     return weeks
 

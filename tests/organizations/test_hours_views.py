@@ -19,6 +19,8 @@ from ..factories import LIBRARY_WEEK, ClosureFactory, give_hours, give_special_h
 pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
+# From a weekday's name (today's says so, hidden) to its hours in the week table.
+ROW = r"(?: <span[^>]*>[^<]*</span>)?</th><td[^>]*>"
 # A Tuesday in December 2026, before Christmas.
 TUESDAY_NOON = datetime.datetime(2026, 12, 15, 12, 0, tzinfo=BERLIN)
 T = datetime.time
@@ -270,7 +272,7 @@ def test_the_page_says_it_is_open_now_and_until_when(client, organization):
     give_hours(organization, LIBRARY_WEEK)
     html = page(client, organization)
     assert "Jetzt geöffnet bis 13:00 Uhr" in html
-    assert re.search(r"Dienstag</th><td[^>]*>10:00–13:00, 14:00–18:00", html)
+    assert re.search(rf"Dienstag{ROW}10:00–13:00, 14:00–18:00", html)
     assert re.search(r"Montag</th><td[^>]*>geschlossen", html)
 
 
@@ -308,7 +310,7 @@ def test_the_page_in_english(client, organization, english_pages):
     give_hours(organization, LIBRARY_WEEK)
     html = page(client, organization)
     assert "Open now until 13:00" in html
-    assert re.search(r"Tuesday</th><td[^>]*>10:00–13:00, 14:00–18:00", html)
+    assert re.search(rf"Tuesday{ROW}10:00–13:00, 14:00–18:00", html)
 
 
 def test_without_hours_the_page_shows_only_the_notes(client, organization):
@@ -414,3 +416,17 @@ def test_the_preview_writes_the_times_back_cleanly(client, staff, organization):
     html = client.post(url(organization), data).content.decode()
     assert 'name="regular_4_opens1" value="09:00"' in html
     assert 'name="regular_4_closes1" value="18:00"' in html
+
+
+def test_a_schools_holidays_are_one_line_and_today_is_marked(client, organization):
+    give_hours(organization, {day: "7:30-16" for day in range(5)})
+    ClosureFactory(
+        organization=None,
+        kind=Closure.Kind.SCHOOL_HOLIDAY,
+        name="Weihnachtsferien",
+        start=datetime.date(2026, 12, 24),
+        end=datetime.date(2027, 1, 7),
+    )
+    html = page(client, organization)
+    assert "Do 24.12.2026 – Mi 06.01.2027: geschlossen (<span>Weihnachtsferien</span>)" in html
+    assert re.search(r'<tr class="opening-hours__today"><th[^>]*>Dienstag <span', html)
