@@ -32,11 +32,14 @@ def hours_to_free_text(apps, schema_editor):
     """Back to text: the open-ended weekly hours first, then the notes."""
     Organization = apps.get_model("organizations", "Organization")
     OpeningSchedule = apps.get_model("organizations", "OpeningSchedule")
+    OpeningInterval = apps.get_model("organizations", "OpeningInterval")
     for schedule in OpeningSchedule.objects.filter(
         valid_from__isnull=True, valid_until__isnull=True
-    ).prefetch_related("intervals"):
+    ):
         week = {}
-        for interval in sorted(schedule.intervals.all(), key=lambda i: (i.weekday, i.opens)):
+        for interval in OpeningInterval.objects.filter(schedule_id=schedule.pk).order_by(
+            "weekday", "opens"
+        ):
             week.setdefault(interval.weekday, []).append((interval.opens, interval.closes))
         organization = Organization.objects.get(pk=schedule.organization_id)
         text = "\n".join(part for part in (week_as_text(week), organization.opening_hours) if part)

@@ -147,3 +147,43 @@ def test_the_reverse_puts_the_hours_back_into_the_text():
         "So geschlossen",
         "Bitte klingeln",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_runs_forward_and_back_on_the_real_schema():
+    """Back to 0004 (opening hours as tables, text not yet read), a row written through the
+    historical model, forward: hours and notes; back again: the text has the hours."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([target])
+        return executor.loader.project_state([target]).apps
+
+    leaf = ("organizations", "0005_opening_hours_from_free_text")
+    old_apps = migrate(("organizations", "0004_opening_hours"))
+    District = old_apps.get_model("organizations", "District")
+    Organization = old_apps.get_model("organizations", "Organization")
+    district = District.objects.create(name="Stadt", slug="stadt")
+    Organization.objects.create(
+        name="Bücherei",
+        slug="buecherei",
+        kind="library",
+        district=district,
+        opening_hours="Di–Fr 10–18 Uhr\nSa 10-13\nBitte klingeln",
+    )
+    migrate(leaf)
+    from organizations.models import Organization as Current
+
+    organization = Current.objects.get(slug="buecherei")
+    assert organization.opening_hours == "Bitte klingeln"
+    assert calendar_for(
+        organization, datetime.date(2027, 3, 27), datetime.date(2027, 3, 27)
+    ).bounds(datetime.date(2027, 3, 27)) == (T(10), T(13))
+    old_apps = migrate(("organizations", "0004_opening_hours"))
+    text = old_apps.get_model("organizations", "Organization").objects.get().opening_hours
+    assert text.splitlines()[1:3] == ["Di 10:00-18:00", "Mi 10:00-18:00"]
+    assert text.endswith("Bitte klingeln")
+    migrate(leaf)
