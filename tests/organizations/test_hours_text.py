@@ -187,3 +187,46 @@ def test_the_migration_runs_forward_and_back_on_the_real_schema():
     assert text.splitlines()[1:3] == ["Di 10:00-18:00", "Mi 10:00-18:00"]
     assert text.endswith("Bitte klingeln")
     migrate(leaf)
+
+
+# The demo libraries' free text before the hours became data, and their hours as data now.
+DEMO_TEXTS = {
+    "stadtbibliothek-aschaffenburg": (
+        "Montag geschlossen\n"
+        "Dienstag, Mittwoch, Freitag 10:00–18:00 Uhr\n"
+        "Donnerstag 10:00–19:00 Uhr\n"
+        "Samstag 10:00–14:00 Uhr"
+    ),
+    "stadtbibliothek-alzenau": (
+        "Dienstag und Donnerstag 14:00–18:00 Uhr\n"
+        "Mittwoch und Freitag 10:00–13:00 Uhr\n"
+        "Samstag 10:00–12:00 Uhr"
+    ),
+    "stadtbuecherei-obernburg": (
+        "Dienstag 15:00–18:00 Uhr\nDonnerstag 10:00–12:00 und 15:00–18:00 Uhr\n"
+        "Samstag 10:00–12:00 Uhr"
+    ),
+    "stadtbuecherei-miltenberg": (
+        "Dienstag bis Freitag 14:00–18:00 Uhr\nMittwoch zusätzlich 10:00–12:00 Uhr\n"
+        "Samstag 10:00–13:00 Uhr"
+    ),
+}
+
+
+@pytest.mark.parametrize("slug", DEMO_TEXTS)
+def test_the_libraries_texts_read_as_their_hours(slug):
+    from demo.data.organizations import HOURS
+
+    assert parse_opening_hours(DEMO_TEXTS[slug]).week == HOURS[slug]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Servicebüro Montag bis Donnerstag 9:00–12:30 und 14:00–17:00 Uhr\nFreitag 9:00–12:30 Uhr",
+        "Montag bis Donnerstag 9:00–12:00 Uhr\nDigitalsprechstunde Mittwoch 14:00–16:00 Uhr",
+        "Geschäftsstelle Montag bis Freitag 9:00–12:00 Uhr",
+    ],
+)
+def test_the_providers_texts_stay_as_notes(text):
+    assert parse_opening_hours(text) is None
