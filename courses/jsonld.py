@@ -7,16 +7,13 @@ Content Security Policy does not apply to it. Like ``json_script``, the JSON esc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+
+from core.jsonld import script  # noqa: F401 (the page's block, shared with organizations)
 
 from .models import Course, Meeting
-
-_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 def _place(course: Course) -> dict:
@@ -89,14 +86,6 @@ def course_data(
         "provider": provider,
         "hasCourseInstance": [instance],
     }
-
-
-def script(data: dict) -> SafeString:
-    """The ``<script type="application/ld+json">`` element, safe to put into a page."""
-    cleaned = {key: value for key, value in data.items() if value is not None}
-    text = json.dumps(cleaned, ensure_ascii=False).translate(_ESCAPES)
-    # Safe: every "<", ">" and "&" is escaped above, as django.utils.html.json_script does.
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
 
 
 def _language_tag(language: str) -> str:

@@ -52,8 +52,12 @@ def register() -> None:
             "organizations.claimed_role_kept": _(
                 "Role kept although the identity provider no longer grants it (last admin)"
             ),
+            "organizations.hours_changed": _("Opening hours changed"),
         },
-        groups={"members": (50, pgettext_lazy("log group", "Members and roles"))},
+        groups={
+            "members": (50, pgettext_lazy("log group", "Members and roles")),
+            "hours": (55, pgettext_lazy("log group", "Opening hours")),
+        },
         group_actions={
             "members": (
                 "organizations.member_added",
@@ -62,6 +66,7 @@ def register() -> None:
                 "organizations.role_claimed",
                 "organizations.claimed_role_removed",
                 "organizations.claimed_role_kept",
-            )
+            ),
+            "hours": ("organizations.hours_changed",),
         },
     )

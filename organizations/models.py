@@ -95,11 +95,13 @@ class Organization(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # The opening hours themselves are data (OpeningSchedule, SpecialHours); this text says
+    # what the data cannot (appointments, the returns box, …).
     opening_hours = models.TextField(
-        _("opening hours"),
+        _("notes on opening hours"),
         max_length=1000,
         blank=True,
-        help_text=_("One line per day or group of days."),
+        help_text=_("What the opening hours above cannot say, e.g. appointments by phone."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     retention_days = models.PositiveSmallIntegerField(

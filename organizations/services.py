@@ -1,4 +1,4 @@
-"""Members and roles: who belongs to an organization, and as what.
+"""Members and roles: who belongs to an organization, and as what; and its opening hours.
 
 Every write to Membership from the web goes through here. Changes of one organization's
 members run one at a time (the organization row is locked), so that two admins demoting each
@@ -7,8 +7,12 @@ other at once cannot leave it without an admin.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
@@ -16,7 +20,15 @@ from accounts.models import User
 from core.errors import DomainError
 from core.locking import lock, locked
 
-from .models import Membership, Organization, Role
+from .hours_text import overlapping
+from .models import (
+    Membership,
+    OpeningInterval,
+    OpeningSchedule,
+    Organization,
+    Role,
+    SpecialHours,
+)
 
 
 class MembershipError(DomainError):
@@ -237,3 +249,168 @@ def sync_claimed_roles(*, user: User, provider_id: str, claims: dict, config: di
                     provider=provider_id,
                 )
                 membership.delete()
+
+
+# --- Opening hours ---------------------------------------------------------------------------
+
+Interval = tuple[datetime.time, datetime.time]
+# The longest range of a seasonal schedule (summer hours): beyond that it is the weekly hours.
+SEASON_MAX_DAYS = 366
+
+
+class OpeningHoursError(DomainError):
+    """The opening hours cannot be saved as given."""
+
+
+@dataclass(frozen=True)
+class SeasonalHours:
+    """Weekly hours for a range of days (summer hours), both ends included."""
+
+    valid_from: datetime.date
+    valid_until: datetime.date
+    week: dict[int, list[Interval]]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class OneOffHours:
+    """Special hours on one day ("24.12. 10–12", Christmas Eve)."""
+
+    day: datetime.date
+    opens: datetime.time
+    closes: datetime.time
+    note: str = ""
+
+
+def ensure_manages(user: User, organization: Organization) -> None:
+    """The organization's staff and admins (and region admins) keep its opening hours."""
+    if not Organization.objects.managed_by(user).filter(pk=organization.pk).exists():
+        raise PermissionDenied
+
+
+def intervals_problem(intervals: list[Interval]) -> str | None:
+    """What is wrong with one day's intervals, in words (None: nothing)."""
+    for opens, closes in intervals:
+        if not opens < closes:
+            return _("The closing time %(closes)s is not after the opening time %(opens)s.") % {
+                "opens": f"{opens:%H:%M}",
+                "closes": f"{closes:%H:%M}",
+            }
+    if overlapping(sorted(intervals)):
+        return _("The times overlap; please give the second time after the first one ends.")
+    return None
+
+
+def season_problem(
+    valid_from: datetime.date, valid_until: datetime.date, today: datetime.date
+) -> str | None:
+    if valid_until < valid_from:
+        return _("The last day of the seasonal hours is before their first day.")
+    if valid_until < today:
+        return _("These seasonal hours are already over; please choose days from today on.")
+    if (valid_until - valid_from).days >= SEASON_MAX_DAYS:
+        return _("Seasonal hours last one year at most; for longer, change the weekly hours.")
+    return None
+
+
+def one_off_problem(hours: OneOffHours, today: datetime.date) -> str | None:
+    if hours.day < today:
+        return _("Special hours can only be set from today on.")
+    return intervals_problem([(hours.opens, hours.closes)])
+
+
+def _check_hours(
+    week: dict[int, list[Interval]],
+    seasonal: SeasonalHours | None,
+    special: list[OneOffHours],
+    today: datetime.date,
+) -> None:
+    weeks = [week] + ([seasonal.week] if seasonal else [])
+    for each in weeks:
+        for day, intervals in each.items():
+            if day not in range(7):
+                raise OpeningHoursError(_("Please choose a weekday."))
+            if problem := intervals_problem(intervals):
+                raise OpeningHoursError(problem)
+    if seasonal and (problem := season_problem(seasonal.valid_from, seasonal.valid_until, today)):
+        raise OpeningHoursError(problem)
+    by_day: dict[datetime.date, list[Interval]] = {}
+    for hours in special:
+        if problem := one_off_problem(hours, today):
+            raise OpeningHoursError(problem)
+        by_day.setdefault(hours.day, []).append((hours.opens, hours.closes))
+    for day, intervals in by_day.items():
+        if intervals_problem(intervals):
+            raise OpeningHoursError(
+                _("The special hours of %(day)s overlap.") % {"day": f"{day:%d.%m.%Y}"}
+            )
+
+
+def _schedule(organization: Organization, week: dict[int, list[Interval]], **fields) -> None:
+    schedule = OpeningSchedule.objects.create(organization=organization, **fields)
+    OpeningInterval.objects.bulk_create(
+        OpeningInterval(schedule=schedule, weekday=day, opens=opens, closes=closes)
+        for day, intervals in sorted(week.items())
+        for opens, closes in sorted(intervals)
+    )
+
+
+def set_opening_hours(
+    *,
+    by: User,
+    organization: Organization,
+    week: dict[int, list[Interval]],
+    seasonal: SeasonalHours | None = None,
+    special: list[OneOffHours] = (),
+    notes: str = "",
+    today: datetime.date | None = None,
+) -> Organization:
+    """Replace the organization's opening hours from today on: the weekly hours (weekday,
+    Monday 0 → intervals; a weekday left out is closed; no intervals at all: hours not
+    known), at most one seasonal schedule, the special hours from today on, and the notes.
+    Hours that ended before today stay as they were (the past is not rewritten)."""
+    ensure_manages(by, organization)
+    today = today or timezone.localdate()
+    week = {day: intervals for day, intervals in week.items() if intervals}
+    special = list(special)
+    _check_hours(week, seasonal, special, today)
+    if len(notes) > 1000:
+        raise OpeningHoursError(_("Please keep the notes under 1000 characters."))
+    with transaction.atomic():
+        organization = _lock(organization)
+        OpeningSchedule.objects.filter(organization=organization).exclude(
+            valid_until__lt=today
+        ).delete()
+        if week:
+            _schedule(organization, week)
+        if seasonal:
+            _schedule(
+                organization,
+                seasonal.week,
+                name=seasonal.name,
+                valid_from=seasonal.valid_from,
+                valid_until=seasonal.valid_until,
+            )
+        SpecialHours.objects.filter(organization=organization, day__gte=today).delete()
+        SpecialHours.objects.bulk_create(
+            SpecialHours(
+                organization=organization,
+                day=hours.day,
+                opens=hours.opens,
+                closes=hours.closes,
+                note=hours.note,
+            )
+            for hours in special
+        )
+        organization.opening_hours = notes.strip()
+        organization.save(update_fields=["opening_hours"])
+        log_action(
+            by,
+            "organizations.hours_changed",
+            organization,
+            organization_id=organization.pk,
+            open_weekdays=sorted(week),
+            seasonal=bool(seasonal),
+            special_days=len({hours.day for hours in special}),
+        )
+    return organization

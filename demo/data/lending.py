@@ -14,39 +14,22 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from demo.data import organizations as organization_data
+
 T = datetime.time
 
 # --- The libraries ------------------------------------------------------------------------
 
 # When the desk is staffed: weekday (0 = Monday) → opening windows. Hand-outs and returns in
-# the demo happen inside these; it mirrors the opening hours in demo/data/organizations.py.
+# the demo happen inside these: the libraries' opening hours in demo/data/organizations.py.
 OPENING: dict[str, dict[int, list[tuple[T, T]]]] = {
-    "stadtbibliothek-aschaffenburg": {
-        1: [(T(10), T(18))],
-        2: [(T(10), T(18))],
-        3: [(T(10), T(19))],
-        4: [(T(10), T(18))],
-        5: [(T(10), T(14))],
-    },
-    "stadtbibliothek-alzenau": {
-        1: [(T(14), T(18))],
-        2: [(T(10), T(13))],
-        3: [(T(14), T(18))],
-        4: [(T(10), T(13))],
-        5: [(T(10), T(12))],
-    },
-    "stadtbuecherei-obernburg": {
-        1: [(T(15), T(18))],
-        3: [(T(10), T(12)), (T(15), T(18))],
-        5: [(T(10), T(12))],
-    },
-    "stadtbuecherei-miltenberg": {
-        1: [(T(14), T(18))],
-        2: [(T(10), T(12)), (T(14), T(18))],
-        3: [(T(14), T(18))],
-        4: [(T(14), T(18))],
-        5: [(T(10), T(13))],
-    },
+    slug: organization_data.HOURS[slug]
+    for slug in (
+        "stadtbibliothek-aschaffenburg",
+        "stadtbibliothek-alzenau",
+        "stadtbuecherei-obernburg",
+        "stadtbuecherei-miltenberg",
+    )
 }
 
 POLICIES: dict[str, dict[str, Any]] = {

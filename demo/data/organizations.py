@@ -136,10 +136,7 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "email": "stadtbibliothek@aschaffenburg.example.org",
         "phone": "069 90009 111",
         "opening_hours": (
-            "Montag geschlossen\n"
-            "Dienstag, Mittwoch, Freitag 10:00–18:00 Uhr\n"
-            "Donnerstag 10:00–19:00 Uhr\n"
-            "Samstag 10:00–14:00 Uhr"
+            "Rückgabe auch außerhalb der Öffnungszeiten am Medienrückgabe-Automaten im Foyer."
         ),
         "locations": [
             {
@@ -181,8 +178,7 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "email": "info@vhs-aschaffenburg.example.org",
         "phone": "069 90009 121",
         "opening_hours": (
-            "Servicebüro Montag bis Donnerstag 9:00–12:30 und 14:00–17:00 Uhr\n"
-            "Freitag 9:00–12:30 Uhr"
+            "Anmeldung zu Kursen auch online und telefonisch; Kurse finden auch abends statt."
         ),
         "locations": [
             {
@@ -220,7 +216,7 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "email": "seniorenbuero@aschaffenburg.example.org",
         "phone": "069 90009 131",
         "opening_hours": (
-            "Montag bis Donnerstag 9:00–12:00 Uhr\nDigitalsprechstunde Mittwoch 14:00–16:00 Uhr"
+            "Digitalsprechstunde ohne Anmeldung, Einzeltermine nach telefonischer Absprache."
         ),
         "locations": [
             {
@@ -303,11 +299,7 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "city": "Alzenau",
         "email": "bibliothek@alzenau.example.org",
         "phone": "069 90009 151",
-        "opening_hours": (
-            "Dienstag und Donnerstag 14:00–18:00 Uhr\n"
-            "Mittwoch und Freitag 10:00–13:00 Uhr\n"
-            "Samstag 10:00–12:00 Uhr"
-        ),
+        "opening_hours": "Rückgabekasten neben dem Eingang, rund um die Uhr.",
         "locations": [
             {
                 "name": "Ausleihtheke",
@@ -384,10 +376,7 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "city": "Obernburg a.Main",
         "email": "buecherei@obernburg.example.org",
         "phone": "069 90009 171",
-        "opening_hours": (
-            "Dienstag 15:00–18:00 Uhr\nDonnerstag 10:00–12:00 und 15:00–18:00 Uhr\n"
-            "Samstag 10:00–12:00 Uhr"
-        ),
+        "opening_hours": ("In den Sommerferien zwei Wochen Sommerpause (siehe Schließtage). "),
         "locations": [
             {
                 "name": "Ausleihtheke",
@@ -410,10 +399,7 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "city": "Miltenberg",
         "email": "stadtbuecherei@miltenberg.example.org",
         "phone": "069 90009 172",
-        "opening_hours": (
-            "Dienstag bis Freitag 14:00–18:00 Uhr\nMittwoch zusätzlich 10:00–12:00 Uhr\n"
-            "Samstag 10:00–13:00 Uhr"
-        ),
+        "opening_hours": "Klingel am Seiteneingang; im Leseraum nur nach Absprache.",
         "locations": [
             {
                 "name": "Ausleihtheke",
@@ -444,7 +430,10 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "city": "Miltenberg",
         "email": "info@vhs-miltenberg.example.org",
         "phone": "069 90009 181",
-        "opening_hours": "Geschäftsstelle Montag bis Freitag 9:00–12:00 Uhr",
+        "opening_hours": (
+            "Die Geschäftsstelle berät auch telefonisch; Kurse finden abends und "
+            "am Wochenende statt."
+        ),
         "locations": [
             {
                 "name": "EDV-Raum",
@@ -459,6 +448,87 @@ ORGANIZATIONS: list[dict[str, Any]] = [
             },
         ],
     },
+]
+
+# Opening hours (weekday, 0 = Monday → intervals); a weekday left out is closed. The free-text
+# "opening_hours" of an organization keeps only what these cannot say.
+SCHOOL_DAYS = {day: [(T(7, 30), T(16, 0))] for day in range(5)}
+HOURS: dict[str, dict[int, list[tuple[T, T]]]] = {
+    "kronberg-gymnasium": SCHOOL_DAYS,
+    "gs-schweinheim": SCHOOL_DAYS,
+    "spessart-gymnasium-alzenau": SCHOOL_DAYS,
+    "mittelschule-hoesbach": SCHOOL_DAYS,
+    "hsg-erlenbach": SCHOOL_DAYS,
+    "realschule-erlenbach": SCHOOL_DAYS,
+    # Libraries: closed on Sunday and Monday (Obernburg also on Wednesday and Friday).
+    "stadtbibliothek-aschaffenburg": {
+        1: [(T(10), T(18))],
+        2: [(T(10), T(18))],
+        3: [(T(10), T(19))],
+        4: [(T(10), T(18))],
+        5: [(T(10), T(14))],
+    },
+    "stadtbibliothek-alzenau": {
+        1: [(T(14), T(18))],
+        2: [(T(10), T(13))],
+        3: [(T(14), T(18))],
+        4: [(T(10), T(13))],
+        5: [(T(10), T(12))],
+    },
+    "stadtbuecherei-obernburg": {
+        1: [(T(15), T(18))],
+        3: [(T(10), T(12)), (T(15), T(18))],
+        5: [(T(10), T(12))],
+    },
+    "stadtbuecherei-miltenberg": {
+        1: [(T(14), T(18))],
+        2: [(T(10), T(12)), (T(14), T(18))],
+        3: [(T(14), T(18))],
+        4: [(T(14), T(18))],
+        5: [(T(10), T(13))],
+    },
+    # Providers: their offices (courses may run in the evening on purpose).
+    "vhs-aschaffenburg": {
+        **{day: [(T(9), T(12, 30)), (T(14), T(17))] for day in range(4)},
+        4: [(T(9), T(12, 30))],
+    },
+    "seniorenbuero-aschaffenburg": {
+        0: [(T(9), T(12))],
+        1: [(T(9), T(12))],
+        2: [(T(9), T(12)), (T(14), T(16))],
+        3: [(T(9), T(12))],
+    },
+    "vhs-miltenberg": {day: [(T(9), T(12))] for day in range(5)},
+}
+
+# Summer hours: the vhs office is open mornings only in the school summer holidays 2027.
+SEASONAL_HOURS: list[dict[str, Any]] = [
+    {
+        "organization": "vhs-aschaffenburg",
+        "name": "Sommeröffnungszeiten",
+        "valid_from": D(2027, 8, 2),
+        "valid_until": D(2027, 9, 10),
+        "hours": {day: [(T(9), T(12, 30))] for day in range(5)},
+    },
+]
+
+# One-off special hours: Christmas Eve and New Year's Eve at the libraries.
+SPECIAL_HOURS: list[dict[str, Any]] = [
+    {"organization": slug, "day": day, "opens": T(10), "closes": T(12), "note": note}
+    for slug in (
+        "stadtbibliothek-aschaffenburg",
+        "stadtbibliothek-alzenau",
+        "stadtbuecherei-obernburg",
+        "stadtbuecherei-miltenberg",
+    )
+    for day, note in (
+        (D(2025, 12, 24), "Heiligabend"),
+        (D(2025, 12, 31), "Silvester"),
+        (D(2026, 12, 24), "Heiligabend"),
+        (D(2026, 12, 31), "Silvester"),
+        (D(2027, 12, 24), "Heiligabend"),
+        (D(2027, 12, 31), "Silvester"),
+    )
 ]
 
 # Region-wide closures (organization=None). Public holidays close everyone; school holidays

@@ -13,14 +13,18 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from demo.data import organizations as demo_data
 from demo.data.organizations import DEMO_PASSWORD
+from organizations.hours import calendars_for
 from organizations.models import (
     Closure,
     District,
     LessonPeriod,
     Location,
     Membership,
+    OpeningInterval,
+    OpeningSchedule,
     Organization,
     Role,
+    SpecialHours,
 )
 from tests.demo.conftest import seed_once
 
@@ -48,7 +52,18 @@ def output(seeded_once, db) -> str:
 
 
 def counts() -> dict[str, int]:
-    models = (District, Organization, Location, LessonPeriod, Closure, User, Membership)
+    models = (
+        District,
+        Organization,
+        Location,
+        LessonPeriod,
+        Closure,
+        User,
+        Membership,
+        OpeningSchedule,
+        OpeningInterval,
+        SpecialHours,
+    )
     counted = {model.__name__: model.objects.count() for model in models}
     counted["EmailAddress"] = EmailAddress.objects.count()
     return counted
@@ -131,8 +146,30 @@ def test_the_region_is_the_city_and_both_districts(output):
     for organization in Organization.objects.all():
         assert organization.locations.exists(), organization
         assert organization.description and organization.phone and organization.postal_code
-        if organization.kind != Organization.Kind.SCHOOL:
-            assert organization.opening_hours_lines(), organization
+        assert organization.opening_schedules.exists(), organization
+
+
+def test_every_organization_has_realistic_opening_hours(output):
+    monday, christmas_eve = datetime.date(2026, 12, 7), datetime.date(2026, 12, 24)
+    week = [monday + datetime.timedelta(days=n) for n in range(7)]
+    calendars = calendars_for(Organization.objects.all(), monday, datetime.date(2027, 9, 30))
+    for organization in Organization.objects.all():
+        calendar = calendars[organization.pk]
+        open_days = {day.weekday() for day in week if calendar.is_open(day)}
+        if organization.kind == Organization.Kind.LIBRARY:
+            assert not open_days & {0, 6}, organization  # closed on Sunday and Monday
+            assert [(i.opens, i.closes) for i in calendar.intervals(christmas_eve)] == [
+                (datetime.time(10), datetime.time(12))
+            ], organization
+        elif organization.kind == Organization.Kind.SCHOOL:
+            assert open_days == {0, 1, 2, 3, 4}, organization
+            assert calendar.bounds(monday) == (datetime.time(7, 30), datetime.time(16))
+            assert not calendar.is_open(christmas_eve)  # school holidays
+        else:
+            assert open_days and not open_days & {5, 6}, organization
+    vhs = calendars[Organization.objects.get(slug="vhs-aschaffenburg").pk]
+    assert vhs.bounds(datetime.date(2027, 8, 3)) == (datetime.time(9), datetime.time(12, 30))
+    assert vhs.bounds(datetime.date(2027, 9, 14)) == (datetime.time(9), datetime.time(17))
 
 
 def test_contact_data_reaches_no_real_person(output):

@@ -27,8 +27,11 @@ from organizations.models import (
     LessonPeriod,
     Location,
     Membership,
+    OpeningInterval,
+    OpeningSchedule,
     Organization,
     Role,
+    SpecialHours,
 )
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -45,6 +48,8 @@ LABELS = {
     "locations": "Orte",
     "lesson_periods": "Unterrichtsstunden",
     "closures": "Schließzeiten",
+    "opening_hours": "Öffnungszeiten",
+    "special_hours": "Sonderöffnungszeiten",
     "users": "Personen",
     "memberships": "Rollen",
 }
@@ -78,6 +83,7 @@ class Command(BaseCommand):
             created: Counter[str] = Counter()
             organizations = seed_organizations(seen, created)
             seed_closures(organizations, seen, created)
+            seed_opening_hours(organizations, seen, created)
             seed_users(organizations, seen, created)
             # The apps above organizations (devices, booking, courses …) add their part.
             app_summaries = [seeder(self.stdout) for seeder in seeders.seeders()]
@@ -185,6 +191,57 @@ def seed_closures(
     for entry in demo_data.ORGANIZATION_CLOSURES:
         organization = organizations[entry["organization"]]
         _closure(organization, Closure.Kind.CLOSED, entry, seen, created)
+
+
+def _weekly_hours(
+    organization: Organization,
+    week: dict,
+    seen: Counter[str],
+    created: Counter[str],
+    *,
+    name: str = "",
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+) -> None:
+    schedule, was_created = OpeningSchedule.objects.get_or_create(
+        organization=organization, name=name, valid_from=valid_from, valid_until=valid_until
+    )
+    wanted = sorted((day, opens, closes) for day, spans in week.items() for opens, closes in spans)
+    held = sorted(schedule.intervals.values_list("weekday", "opens", "closes"))
+    if held != wanted:  # seeding again changes nothing that is already as in the data
+        schedule.intervals.all().delete()
+        OpeningInterval.objects.bulk_create(
+            OpeningInterval(schedule=schedule, weekday=day, opens=opens, closes=closes)
+            for day, opens, closes in wanted
+        )
+    _count(seen, created, "opening_hours", was_created)
+
+
+def seed_opening_hours(
+    organizations: dict[str, Organization], seen: Counter[str], created: Counter[str]
+) -> None:
+    """Weekly hours for every organization, summer hours and the special hours of Christmas
+    Eve and New Year's Eve."""
+    for slug, week in demo_data.HOURS.items():
+        _weekly_hours(organizations[slug], week, seen, created)
+    for entry in demo_data.SEASONAL_HOURS:
+        _weekly_hours(
+            organizations[entry["organization"]],
+            entry["hours"],
+            seen,
+            created,
+            name=entry["name"],
+            valid_from=entry["valid_from"],
+            valid_until=entry["valid_until"],
+        )
+    for entry in demo_data.SPECIAL_HOURS:
+        _special, was_created = SpecialHours.objects.update_or_create(
+            organization=organizations[entry["organization"]],
+            day=entry["day"],
+            opens=entry["opens"],
+            defaults={"closes": entry["closes"], "note": entry["note"]},
+        )
+        _count(seen, created, "special_hours", was_created)
 
 
 def seed_users(
