@@ -6,6 +6,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from organizations.hours import (
     OpeningCalendar,
@@ -21,16 +22,30 @@ DUE_SLACK_DAYS = 31
 def closed_dates(
     organization: Organization, first: datetime.date, until: datetime.date
 ) -> dict[datetime.date, str]:
-    """The organization's closed days in [first, until] with the closure's name. One query."""
-    days: dict[datetime.date, str] = {}
-    for closure in Closure.objects.for_organization(organization).overlapping(
-        first, until + datetime.timedelta(days=1)
-    ):
-        day = max(closure.start, first)
-        while day < closure.end and day <= until:
-            days.setdefault(day, closure.name)
-            day += datetime.timedelta(days=1)
-    return days
+    """The organization's closed days in [first, until], each with why: the closure's name,
+    or that the day is not an opening (school) day by its weekly hours. The opening
+    calendar decides (``organizations.hours``); without hours on record only closures close
+    a day. Four queries."""
+    calendar = calendar_for(organization, first, until)
+    return {
+        day: calendar.closure_on(day) or not_open_label(organization)
+        for day in _days(first, until)
+        if not calendar.is_open(day)
+    }
+
+
+def _days(first: datetime.date, last: datetime.date):
+    day = first
+    while day <= last:
+        yield day
+        day += datetime.timedelta(days=1)
+
+
+def not_open_label(organization: Organization) -> str:
+    """Why a day without a closure is closed: it has no opening hours that day."""
+    if organization.kind == Organization.Kind.SCHOOL:
+        return gettext("no school day")
+    return gettext("no opening hours")
 
 
 def closure_on(
