@@ -316,11 +316,11 @@ def _check_pickup(
         }
         if words["reason"]:
             raise LimitExceeded(
-                _("%(organization)s is closed on %(date)s (%(reason)s). Next open day: %(next)s.")
+                _("%(organization)s is closed on %(date)s (%(reason)s). Next open day: %(next)s")
                 % words
             )
         raise LimitExceeded(
-            _("%(organization)s is closed on %(date)s. Next open day: %(next)s.") % words
+            _("%(organization)s is closed on %(date)s. Next open day: %(next)s") % words
         )
     return calendar
 

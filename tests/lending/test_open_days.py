@@ -302,3 +302,42 @@ def test_random_hours_loan_periods_and_holds_never_end_on_a_closed_day(db):
             reminded = reminder_day(cal, due, 1)
             assert reminded < due and cal.is_open(reminded)
             assert not any(cal.open_days(reminded + DAY, due - DAY))
+
+
+def test_the_api_reserves_only_on_open_days_and_names_the_next_one(pool, resident):
+    url = f"/api/v1/pools/{pool.pk}/reservations"
+    with time_machine.travel(at(CLOCK_CHANGE, 12), tick=False):
+        client = api(resident)
+        response = post_json(client, url, {"pickup_date": "2027-03-29"})
+        assert response.status_code == 409
+        assert response.json()["detail"] == (
+            "Stadtbibliothek Aschaffenburg ist am Montag, 29.03. geschlossen. "
+            "Nächster Öffnungstag: Mittwoch, 31.03."
+        )
+        assert not Reservation.objects.exists()
+        response = post_json(client, url, {"pickup_date": "2027-04-03", "quantity": 1})
+        assert response.status_code == 201, response.content
+        # 3.4. + 14 days is Saturday 17.4., open.
+        assert response.json()["due_date"] == "2027-04-17"
+        pool.loan_period_days = 16  # 19.4. is a Monday: due on Tuesday 20.4.
+        pool.save()
+        response = post_json(client, url, {"pickup_date": "2027-04-03"})
+        assert response.json()["due_date"] == "2027-04-20"
+        assert last_day(Reservation.objects.latest("pk").end) == datetime.date(2027, 4, 20)
+
+
+def test_the_api_reservation_refuses_bad_input_outsiders_and_other_methods(
+    pool, resident, organization
+):
+    url = f"/api/v1/pools/{pool.pk}/reservations"
+    client = api(resident)
+    for body in ({}, {"pickup_date": "soon"}, {"pickup_date": "2027-03-31", "quantity": 0}):
+        assert post_json(client, url, body).status_code == 422
+    assert client.get(url).status_code == 405
+    school_pool = LendingPoolFactory(organization=organization, booking_scope="teachers")
+    response = post_json(
+        client, f"/api/v1/pools/{school_pool.pk}/reservations", {"pickup_date": "2027-03-31"}
+    )
+    assert response.status_code == 404
+    assert Client().post(url, "{}", content_type="application/json").status_code == 401
+    assert not Reservation.objects.exists()
