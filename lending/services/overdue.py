@@ -82,6 +82,10 @@ def _reminder(
     due = last_day(loan.due_at)
     if not days or (OverdueNotice.Kind.REMINDER, days) in sent:
         return 0
+    # Far from the due day nothing is due yet (no reminder lies a month of closed days before
+    # it): no need to read the calendar that far ahead.
+    if (due - today).days > days + 31:
+        return 0
     remind_on = reminder_day(calendar, due, days)
     # Late (the job missed the day) is still fine until the due date, on a day the
     # organization is open; a loan that started after its reminder day was handed out with
