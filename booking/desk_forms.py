@@ -21,6 +21,8 @@ from .services import (
     NOTE_MAX_LENGTH,
     ItemReturn,
     end_of_day,
+    last_day,
+    loan_due_at,
 )
 
 # A barcode or QR scanner types a code and Enter; people type spaces, commas or semicolons.
@@ -145,8 +147,7 @@ class HandOutForm(forms.Form):
             self.fields["due_date"] = DueDateField(
                 label=_("Due on"),
                 required=False,
-                initial=timezone.localdate()
-                + datetime.timedelta(days=reservation.pool.loan_period_days),
+                initial=last_day(loan_due_at(reservation.pool, timezone.now())),
                 help_text=_("Empty: the pool's loan period from today."),
             )
 

@@ -29,6 +29,7 @@ from core.errors import DomainError
 from core.htmx import partial_request
 from core.mail import site_url
 from devices.models import DevicePool
+from organizations.hours import OpeningCalendar, calendar_for
 
 from . import availability, ical, services
 from .describe import describe_dates, when_text
@@ -78,6 +79,8 @@ class Cell:
     closure: str
     past: bool
     url: str
+    # Outside the organization's opening hours on an open day: not offered.
+    outside_hours: bool = False
 
 
 @dataclass
@@ -86,17 +89,52 @@ class Row:
     cells: list[Cell] = field(default_factory=list)
 
 
-def _week(pool: DevicePool, monday: datetime.date) -> dict:
-    """The grid of free devices: a row per lesson period (or hour), a column per day. Two
-    queries for the reservations of the whole week, one for the closures."""
-    school = pool.organization.kind == pool.organization.Kind.SCHOOL
-    days = [monday + datetime.timedelta(days=offset) for offset in range(5 if school else 6)]
-    periods = _periods(pool)
-    slots = [(period_label(p), p.start, p.end) for p in periods] or [
+def _hour_slots(calendar: OpeningCalendar, days: list[datetime.date]) -> list[tuple]:
+    """The hours of the week's rows: from the earliest opening to the latest closing of the
+    week's open days (its opening hours), or 08–20 when the hours are not known."""
+    bounds = [b for b in map(calendar.bounds, days) if b is not None]
+    hours = HOURS
+    if bounds:
+        first = min(opens for opens, _closes in bounds).hour
+        last = max(closes.hour + (1 if closes.minute else 0) for _opens, closes in bounds)
+        hours = range(first, last)
+    return [
         (f"{hour:02}:00–{hour + 1:02}:00", datetime.time(hour), datetime.time(hour + 1))
-        for hour in HOURS
+        if hour < 23
+        else (f"{hour:02}:00–24:00", datetime.time(hour), datetime.time.max)
+        for hour in hours
     ]
-    closed = services.closed_dates(pool.organization, days[0], days[-1])
+
+
+def _within_hours(calendar: OpeningCalendar, day: datetime.date, start, end) -> bool:
+    """Whether [start, end) of the day lies within one of its opening intervals (always,
+    when its hours are not known)."""
+    intervals = calendar.intervals(day)
+    if intervals is None:
+        return True
+    return any(i.opens <= start and end <= i.closes for i in intervals)
+
+
+def _week(pool: DevicePool, monday: datetime.date) -> dict:
+    """The grid of free devices: a row per lesson period (or hour of the opening hours), a
+    column per day; periods only on the school's open days, hours only within the opening
+    hours. Two queries for the reservations of the whole week, four for its calendar."""
+    school = pool.organization.kind == pool.organization.Kind.SCHOOL
+    week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
+    calendar = calendar_for(pool.organization, week[0], week[-1])
+    # Monday to Friday (a school) or Saturday, and any further day the organization opens.
+    days = [
+        day
+        for day in week
+        if day.weekday() < (5 if school else 6) or (calendar.known and calendar.is_open(day))
+    ]
+    periods = _periods(pool)
+    slots = [(period_label(p), p.start, p.end) for p in periods] or _hour_slots(calendar, days)
+    closed = {
+        day: calendar.closure_on(day) or services.not_open_label(pool.organization)
+        for day in days
+        if not calendar.is_open(day)
+    }
     intervals = availability.reserved_intervals(
         pool.pk,
         local_datetime(monday, datetime.time(0)),
@@ -111,7 +149,12 @@ def _week(pool: DevicePool, monday: datetime.date) -> dict:
             start, end = local_datetime(day, start_time), local_datetime(day, end_time)
             free = max(capacity - availability.peak_in(intervals, start, end), 0)
             url = f"{reserve_url}?{urlencode(_times(start, end))}"
-            row.cells.append(Cell(start, end, free, closed.get(day, ""), start < now, url))
+            cell = Cell(start, end, free, closed.get(day, ""), start < now, url)
+            # Lesson periods are the school's own times; hours follow the opening hours.
+            cell.outside_hours = not periods and not _within_hours(
+                calendar, day, start_time, end_time
+            )
+            row.cells.append(cell)
         rows.append(row)
     this_monday = today - datetime.timedelta(days=today.weekday())
     return {
@@ -121,6 +164,7 @@ def _week(pool: DevicePool, monday: datetime.date) -> dict:
         "last_day": days[-1],
         "capacity": capacity,
         "uses_periods": bool(periods),
+        "hours_known": calendar.known,
         "previous_week": (monday - datetime.timedelta(days=7)).isoformat(),
         "next_week": (monday + datetime.timedelta(days=7)).isoformat(),
         "is_this_week": monday == this_monday,

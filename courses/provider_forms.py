@@ -171,6 +171,12 @@ class MeetingsForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+    outside_hours_ok = forms.BooleanField(
+        label=_("The course meets outside the opening hours"),
+        required=False,
+        help_text=_("Tick it for dates outside the venue's opening hours, in the evening say."),
+    )
+
     def clean_first_date(self) -> datetime.date:
         return check_year(self.cleaned_data["first_date"])
 
@@ -208,6 +214,10 @@ class MeetingsForm(forms.Form):
             "until": data.get("until") if not data.get("count") else None,
             "interval_weeks": data["interval_weeks"],
         }
+
+    @property
+    def outside_hours_confirmed(self) -> bool:
+        return bool(self.cleaned_data.get("outside_hours_ok"))
 
 
 class CancelCourseForm(forms.Form):

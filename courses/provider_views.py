@@ -262,10 +262,18 @@ def meetings_add(request: HttpRequest, pk: int) -> HttpResponse:
                 course=course,
                 start=local_datetime(data["first_date"], data["start_time"]),
                 end=local_datetime(data["first_date"], data["end_time"]),
+                outside_hours_confirmed=form.outside_hours_confirmed,
             )
             added = 1
         elif "confirm" in request.POST:
-            added = len(services.add_meetings(by=request.user, course=course, **form.series()))
+            added = len(
+                services.add_meetings(
+                    by=request.user,
+                    course=course,
+                    outside_hours_confirmed=form.outside_hours_confirmed,
+                    **form.series(),
+                )
+            )
         else:
             plan = services.plan_meetings(course=course, **form.series())
             return _dashboard(
@@ -274,6 +282,7 @@ def meetings_add(request: HttpRequest, pk: int) -> HttpResponse:
                 meetings_form=form,
                 plan=plan,
                 plan_count=sum(1 for planned in plan if not planned.closure_name),
+                plan_outside_hours=any(planned.outside_hours for planned in plan),
             )
     except DomainError as error:
         form.add_error(None, error)

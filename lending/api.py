@@ -21,7 +21,14 @@ from ninja import Body, Field, Path, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from booking.models import Loan, LoanItem
-from core.api import Error, JsonObject, ValidationErrors, WholeNumber, token_or_session
+from core.api import (
+    Error,
+    JsonObject,
+    SensibleDate,
+    ValidationErrors,
+    WholeNumber,
+    token_or_session,
+)
 from core.mail import site_url
 from devices.models import DevicePool, DeviceType
 
@@ -128,6 +135,27 @@ class LoanPagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=10**9)
 
 
+class LoanReservationIn(JsonObject):
+    pickup_date: SensibleDate = Field(
+        ...,
+        description="The day to pick the devices up (YYYY-MM-DD): a day the library is open; "
+        "a closed day is a 409 naming the next open one.",
+    )
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY), WholeNumber] = 1
+
+
+class LoanReservationOut(Schema):
+    id: int
+    pool_id: int
+    quantity: int
+    pickup_date: datetime.date
+    due_date: datetime.date = Field(
+        ...,
+        description="The day the devices are due back, when picked up on pickup_date: the "
+        "loan period, moved to the next day the library is open.",
+    )
+
+
 class WaitlistIn(JsonObject):
     quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY), WholeNumber] = 1
 
@@ -210,6 +238,57 @@ def _lendable_pool(pool_id: int) -> DevicePool:
     )
 
 
+def _agreement_refusal(error: services.AgreementRequired) -> Status:
+    agreement = error.agreement
+    url = reverse("lending:agreement", kwargs={"pk": agreement.pk})
+    return Status(
+        409,
+        {
+            "detail": str(error),
+            "agreement": {
+                "id": agreement.pk,
+                "title": agreement.title,
+                "version": agreement.version,
+                "url": site_url(url),
+            },
+        },
+    )
+
+
+@router.post(
+    "/pools/{pool_id}/reservations",
+    response={201: LoanReservationOut, **WRITE_ERRORS, 409: JoinRefused},
+    auth=token_or_session,
+    operation_id="booking_lending_api_reserve",
+)
+def reserve(request: HttpRequest, pool_id: PathId, payload: LoanReservationIn):
+    """Reserve devices of a pool lent to residents for pick-up on a day (the same rules as the
+    pool's page). 409 with the reason when the day is closed (naming the next open day), too
+    early or too far ahead, nothing is free, or the caller may not borrow at the moment; also
+    when the caller has not accepted the library's current borrowing agreement, then with
+    ``agreement``. 404 when the pool is not lent to residents."""
+    pool = _lendable_pool(pool_id)
+    try:
+        reservation = services.reserve_loan(
+            by=request.auth, pool=pool, pickup_date=payload.pickup_date, quantity=payload.quantity
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except services.AgreementRequired as error:
+        return _agreement_refusal(error)
+    pickup = timezone.localtime(reservation.start).date()
+    return Status(
+        201,
+        {
+            "id": reservation.pk,
+            "pool_id": pool.pk,
+            "quantity": reservation.quantity,
+            "pickup_date": pickup,
+            "due_date": services.last_day(reservation.end),
+        },
+    )
+
+
 @router.post(
     "/pools/{pool_id}/waitlist",
     response={201: WaitlistOut, **WRITE_ERRORS, 409: JoinRefused},
@@ -230,20 +309,7 @@ def join_waitlist(request: HttpRequest, pool_id: PathId, payload: Body[WaitlistI
     except PermissionDenied:
         raise Http404 from None
     except services.AgreementRequired as error:
-        agreement = error.agreement
-        url = reverse("lending:agreement", kwargs={"pk": agreement.pk})
-        return Status(
-            409,
-            {
-                "detail": str(error),
-                "agreement": {
-                    "id": agreement.pk,
-                    "title": agreement.title,
-                    "version": agreement.version,
-                    "url": site_url(url),
-                },
-            },
-        )
+        return _agreement_refusal(error)
     return Status(
         201,
         {

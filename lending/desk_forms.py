@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.desk_forms import MAX_SCANNED_CODES, DueDateField, split_codes
 from booking.models import LoanItem
-from booking.services import NOTE_MAX_LENGTH
+from booking.services import NOTE_MAX_LENGTH, last_day, loan_due_at
 
 from .models import LibraryCard
 
@@ -20,8 +20,9 @@ CODE_MAX_LENGTH = 60
 CARD_MAX_LENGTH = LibraryCard._meta.get_field("number").max_length
 
 
-def default_due_date(loan_period_days: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=loan_period_days)
+def default_due_date(pool) -> datetime.date:
+    """The pool's loan period from today, moved to the next day the organization is open."""
+    return last_day(loan_due_at(pool, timezone.now()))
 
 
 def _no_nul(value: str) -> str:

@@ -130,7 +130,7 @@ def _resident_page(
     if lend_form is None:
         lend_form = LendForm(pools=pools, needs_agreement=needs_agreement, has_card=bool(card))
         if len(pool_list) == 1:  # one pool: its loan period is the default
-            lend_form.initial["due_date"] = default_due_date(pool_list[0].loan_period_days)
+            lend_form.initial["due_date"] = default_due_date(pool_list[0])
     to_pick_up = selectors.to_pick_up(organization, person, now)
     if not to_pick_up and not lend_form.errors and card_form is None:
         # Nothing reserved: the next scan is a device to lend.

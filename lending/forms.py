@@ -104,10 +104,20 @@ class LoanReservationForm(AgreementAcceptanceForm):
         *args,
         pool: DevicePool,
         agreement: BorrowingAgreement | None = None,
+        pickup_days: tuple[datetime.date, ...] = (),
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.pool = pool
+        # The open days, offered as suggestions; a plain date input without them still works,
+        # and the service refuses a closed day on submit, naming the next open one.
+        self.pickup_days = pickup_days
+        if pickup_days:
+            self.fields["pickup_date"].widget.attrs["list"] = "pickup-days"
+            self.fields["pickup_date"].help_text = _(
+                "The loan period begins on this day. Pick-up is possible on days "
+                "%(organization)s is open; the suggestions list them."
+            ) % {"organization": pool.organization.name}
         today = timezone.localdate()
         self.fields["pickup_date"].widget.attrs.update(
             {"min": today.isoformat(), "autocomplete": "off"}

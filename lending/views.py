@@ -159,6 +159,7 @@ def _pool_page_context(
             agreement=asked,
             # The first day a device is free, so that most people only press "Reserve".
             initial={"pickup_date": (outlook and outlook.next_free) or timezone.localdate()},
+            pickup_days=outlook.pickup_days if outlook else (),
         ),
         waitlist_form=WaitlistForm(waitlist_data, agreement=asked),
         needs_agreement=needs,

@@ -489,10 +489,13 @@ def definitions() -> list[tuple[str, str]]:
             _("Utilization"),
             _(
                 "Reserved device-hours divided by available device-hours. Available: every "
-                "open day (not a closure day of the organization, which for schools includes "
-                "school holidays; Monday to Friday for schools, Monday to Saturday for others) "
-                "times the day's opening window (schools: start of the first to end of the last "
-                "lesson period; others 08:00–20:00) times the devices in service. Devices in "
+                "open day (a day the organization is open by its opening hours and not a "
+                "closure day, which for schools includes school holidays; without opening hours "
+                "on record Monday to Friday for schools, Monday to Saturday for others) times "
+                "the day's opening window (schools: start of the first to end of the last "
+                "lesson period; libraries and providers: their opening hours, from the earliest "
+                "opening to the latest closing; without opening hours on record 08:00–20:00) "
+                "times the devices in service. Devices in "
                 "repair or lost are not available. Reserved: devices times hours of each "
                 "confirmed booking inside the open days' windows, so a 14-day loan counts only "
                 "its hours within opening windows."

@@ -20,6 +20,7 @@ from .dates import (
     closed_dates,
     end_of_school_year,
     last_day,
+    not_open_label,
 )
 from .loans import (
     NOTE_MAX_LENGTH,
@@ -119,6 +120,7 @@ __all__ = [
     "loan_due_at",
     "local_datetime",
     "needs_approval",
+    "not_open_label",
     "offer_freed_devices",
     "plan_series",
     "pool_feed_key",

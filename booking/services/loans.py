@@ -24,6 +24,7 @@ from .. import capacity
 from ..models import Loan, LoanItem, Reservation
 from ..selectors import available_devices
 from ..signals import handed_out, loan_closed
+from .dates import due_day, last_day, lending_calendar
 from .policy import (
     HandOutError,
     ReturnError,
@@ -105,9 +106,11 @@ def create_items(loan: Loan, device_ids: list[int]) -> None:
 
 def loan_due_at(pool: DevicePool, now: datetime.datetime) -> datetime.datetime:
     """When a loan to a resident that starts now is due: the end of the day that is the
-    loan period after today (local)."""
+    loan period after today (local), moved to the next day the organization is open."""
     today = timezone.localtime(now).date()
-    return end_of_day(today + datetime.timedelta(days=pool.loan_period_days))
+    due = today + datetime.timedelta(days=pool.loan_period_days)
+    calendar = lending_calendar(pool.organization, today, due)
+    return end_of_day(due_day(pool.loan_period_days, today, calendar))
 
 
 def checked_due_at(
@@ -122,6 +125,12 @@ def checked_due_at(
     due_at = as_utc(due_at)
     if due_at <= now:
         raise HandOutError(_("The due date must be in the future."))
+    # A day staff chose on which the organization is closed moves to its next open day,
+    # like the pool's own due date (which is the latest).
+    chosen = last_day(due_at)
+    calendar = lending_calendar(pool.organization, chosen, chosen)
+    if not calendar.is_open(chosen):
+        due_at = as_utc(end_of_day(calendar.roll_forward(chosen)))
     latest = loan_due_at(pool, now)
     if due_at > latest:
         raise HandOutError(

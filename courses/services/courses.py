@@ -21,6 +21,7 @@ from booking import availability
 from booking import services as booking
 from core.errors import DomainError
 from devices.models import DevicePool
+from organizations.hours import OpeningCalendar, calendar_for
 from organizations.models import Location, Organization
 
 from ..models import Course, Enrollment, Meeting
@@ -181,12 +182,67 @@ def save_course(
 @dataclass
 class PlannedMeeting:
     """One date of a planned series; ``closure_name`` is set when the day is closed (then
-    no meeting is made)."""
+    no meeting is made); ``outside_hours`` when it lies outside the venue's opening hours
+    (then the provider confirms it)."""
 
     date: datetime.date
     start: datetime.datetime
     end: datetime.datetime
     closure_name: str | None = None
+    outside_hours: bool = False
+
+
+class OutsideOpeningHours(CourseError):
+    """A date lies outside the venue's opening hours and the provider has not confirmed it
+    (courses may meet in the evening on purpose)."""
+
+
+def venue_organization(course: Course) -> Organization:
+    """Whose opening hours a meeting falls in: the venue's organization, else the course's."""
+    if course.location_id is not None:
+        return course.location.organization
+    return course.organization
+
+
+def _within_hours(
+    calendar: OpeningCalendar, start: datetime.datetime, end: datetime.datetime
+) -> bool:
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    intervals = calendar.intervals(local_start.date())
+    if intervals is None:  # hours not known: nothing to confirm
+        return True
+    return local_start.date() == local_end.date() and any(
+        i.opens <= local_start.time() and local_end.time() <= i.closes for i in intervals
+    )
+
+
+def outside_opening_hours(
+    course: Course, times: list[tuple[datetime.datetime, datetime.datetime]]
+) -> list[datetime.datetime]:
+    """The starts of the meetings that lie outside the venue's opening hours (none when its
+    hours are not known). Four queries."""
+    if not times:
+        return []
+    days = [timezone.localdate(start) for start, _end in times]
+    calendar = calendar_for(venue_organization(course), min(days), max(days))
+    return [start for start, end in times if not _within_hours(calendar, start, end)]
+
+
+def _ensure_confirmed(
+    course: Course, times: list[tuple[datetime.datetime, datetime.datetime]], confirmed: bool
+) -> None:
+    outside = outside_opening_hours(course, times)
+    if outside and not confirmed:
+        raise OutsideOpeningHours(
+            _(
+                "Outside the opening hours of %(venue)s: %(dates)s. If the course meets then "
+                "on purpose, confirm it with “The course meets outside the opening hours”."
+            )
+            % {
+                "venue": venue_organization(course).name,
+                "dates": ", ".join(local_text(start) for start in outside),
+            }
+        )
 
 
 def plan_meetings(
@@ -225,16 +281,24 @@ def plan_meetings(
             )
         days.append(day)
         day += step
-    closed = booking.closed_dates(course.organization, days[0], days[-1])
-    return [
+    # Closures skip a date; a day outside the venue's opening hours is asked about, not
+    # skipped (a Saturday workshop, an evening course).
+    closures = calendar_for(course.organization, days[0], days[-1])
+    plan = [
         PlannedMeeting(
             date=day,
             start=booking.local_datetime(day, start_time),
             end=booking.local_datetime(day, end_time),
-            closure_name=closed.get(day),
+            closure_name=closures.closure_on(day),
         )
         for day in days
     ]
+    outside = set(
+        outside_opening_hours(course, [(p.start, p.end) for p in plan if p.closure_name is None])
+    )
+    for planned in plan:
+        planned.outside_hours = planned.start in outside
+    return plan
 
 
 def _meeting_problem(course: Course, start: datetime.datetime, end: datetime.datetime, now):
@@ -306,8 +370,10 @@ def add_meetings(
     until: datetime.date | None = None,
     interval_weeks: int = 1,
     now: datetime.datetime | None = None,
+    outside_hours_confirmed: bool = False,
 ) -> list[Meeting]:
-    """Add the planned dates that are not closed (see plan_meetings)."""
+    """Add the planned dates that are not closed (see plan_meetings); dates outside the
+    venue's opening hours only when the provider confirmed them."""
     ensure_manages(by, course.organization_id)
     now = now or timezone.now()
     plan = plan_meetings(
@@ -322,6 +388,7 @@ def add_meetings(
     times = [(planned.start, planned.end) for planned in plan if planned.closure_name is None]
     if not times:
         raise CourseError(_("The provider is closed on every one of these dates."))
+    _ensure_confirmed(course, times, outside_hours_confirmed)
     with transaction.atomic():
         course = locked_course(course)
         meetings = _create_meetings(by=by, course=course, times=times, now=now)
@@ -342,10 +409,14 @@ def add_meeting(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime | None = None,
+    outside_hours_confirmed: bool = False,
 ) -> Meeting:
-    """One more date (closures are not checked: staff chose this day on purpose)."""
+    """One more date (closures are not checked: staff chose this day on purpose; a time
+    outside the venue's opening hours is, unless confirmed)."""
     ensure_manages(by, course.organization_id)
     now = now or timezone.now()
+    if timezone.is_aware(start) and timezone.is_aware(end) and start < end:
+        _ensure_confirmed(course, [(start, end)], outside_hours_confirmed)
     with transaction.atomic():
         course = locked_course(course)
         (meeting,) = _create_meetings(by=by, course=course, times=[(start, end)], now=now)

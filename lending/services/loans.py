@@ -26,7 +26,13 @@ from accounts.audit import log_action
 from accounts.models import User
 from booking import availability, capacity
 from booking.models import Loan, LoanItem, Reservation
-from booking.services.dates import closed_dates, closes, last_day
+from booking.services.dates import (
+    DUE_SLACK_DAYS,
+    due_day,
+    format_day,
+    last_day,
+    lending_calendar,
+)
 from booking.services.loans import (
     ItemReturn,
     checked_due_at,
@@ -58,7 +64,8 @@ from core.errors import DomainError
 from core.locking import for_update, locked
 from devices.models import Device, DevicePool
 from organizations import people
-from organizations.models import Closure, Organization
+from organizations.hours import OpeningCalendar, calendars_for
+from organizations.models import Organization
 
 from ..models import (
     AgreementAcceptance,
@@ -222,17 +229,39 @@ def ensure_not_blocked(user: User, *, now: datetime.datetime | None = None) -> N
 # --- reserving a loan -------------------------------------------------------------------
 
 
-def due_date(pool: DevicePool, pickup_date: datetime.date) -> datetime.date:
-    """D: the day by whose end a device picked up on ``pickup_date`` is due."""
-    return pickup_date + datetime.timedelta(days=pool.loan_period_days)
+def pickup_calendar(pool: DevicePool, first: datetime.date, last: datetime.date) -> OpeningCalendar:
+    """The opening calendar of the pool's organization, for pick-up and due days in
+    [first, last] (and the days a due date may move to). Four queries."""
+    return lending_calendar(pool.organization, first, last)
+
+
+def due_date(
+    pool: DevicePool, pickup_date: datetime.date, calendar: OpeningCalendar | None = None
+) -> datetime.date:
+    """D: the day by whose end a device picked up on ``pickup_date`` is due: the loan period
+    in calendar days, moved to the next day the organization is open."""
+    if calendar is None:
+        calendar = pickup_calendar(
+            pool, pickup_date, pickup_date + datetime.timedelta(days=pool.loan_period_days)
+        )
+    return due_day(pool.loan_period_days, pickup_date, calendar)
 
 
 def loan_span(
-    pool: DevicePool, pickup_date: datetime.date
+    pool: DevicePool, pickup_date: datetime.date, calendar: OpeningCalendar | None = None
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """The reservation of a loan picked up on P: [P 00:00, D+1 00:00) local, in UTC."""
     start = end_of_day(pickup_date - datetime.timedelta(days=1))
-    return as_utc(start), as_utc(end_of_day(due_date(pool, pickup_date)))
+    return as_utc(start), as_utc(end_of_day(due_date(pool, pickup_date, calendar)))
+
+
+def is_pickup_day(calendar: OpeningCalendar, day: datetime.date) -> bool:
+    """Whether a pick-up day may be proposed: the organization is open. Without opening hours
+    on record only its closures are known, and Sunday (when libraries in Bavaria are closed)
+    is not proposed; a person may still choose it."""
+    if not calendar.is_open(day):
+        return False
+    return calendar.known or day.weekday() != SUNDAY
 
 
 def notice_days(pool: DevicePool) -> int:
@@ -240,7 +269,11 @@ def notice_days(pool: DevicePool) -> int:
     return math.ceil(pool.min_notice_hours / 24)
 
 
-def _check_pickup(pool: DevicePool, pickup_date: datetime.date, today: datetime.date) -> None:
+def _check_pickup(
+    pool: DevicePool, pickup_date: datetime.date, today: datetime.date
+) -> OpeningCalendar:
+    """Refuse a pick-up day outside the pool's limits or on a day the organization is
+    closed (naming its next open day); return the calendar read for it."""
     if not isinstance(pickup_date, datetime.date) or isinstance(pickup_date, datetime.datetime):
         raise InvalidBooking(_("Please choose a pick-up day."))
     if pickup_date.year < EARLIEST_YEAR or pickup_date < today:
@@ -271,22 +304,33 @@ def _check_pickup(pool: DevicePool, pickup_date: datetime.date, today: datetime.
             )
             % {"pool": pool.name, "days": pool.max_days_ahead, "latest": _day(latest)}
         )
-    closure = closed_dates(pool.organization, pickup_date, pickup_date).get(pickup_date)
-    if closure is not None:
+    calendar = pickup_calendar(
+        pool, pickup_date, pickup_date + datetime.timedelta(days=pool.loan_period_days)
+    )
+    if not calendar.is_open(pickup_date):
+        words = {
+            "organization": pool.organization.name,
+            "date": format_day(pickup_date),
+            "next": format_day(calendar.next_open_day(pickup_date)),
+            "reason": calendar.closure_on(pickup_date),
+        }
+        if words["reason"]:
+            raise LimitExceeded(
+                _("%(organization)s is closed on %(date)s (%(reason)s). Next open day: %(next)s")
+                % words
+            )
         raise LimitExceeded(
-            _("%(organization)s is closed on %(date)s (%(reason)s); please choose another day.")
-            % {
-                "organization": pool.organization.name,
-                "date": _day(pickup_date),
-                "reason": closure,
-            }
+            _("%(organization)s is closed on %(date)s. Next open day: %(next)s") % words
         )
+    return calendar
 
 
-# Opening hours are free text, so the one day known to be closed nearly everywhere is Sunday
+# Without opening hours on record, the one day known to be closed nearly everywhere is Sunday
 # (libraries in Bavaria are closed then): the next free day suggested is never a Sunday. A
 # person may still choose one where their library opens on Sundays.
 SUNDAY = 6
+# How many open days the pick-up field lists.
+LISTED_PICKUP_DAYS = 60
 
 
 def ensure_lends(pool: DevicePool) -> None:
@@ -309,12 +353,12 @@ def reserve_loan(
     now = as_utc(now or timezone.now())
     if quantity < 1:
         raise InvalidBooking(_("Reserve at least one device."))
-    _check_pickup(pool, pickup_date, timezone.localtime(now).date())
+    calendar = _check_pickup(pool, pickup_date, timezone.localtime(now).date())
     ensure_not_blocked(by, now=now)
     agreement = needs_agreement(by, pool.organization)
     if agreement is not None:
         raise agreement_required(agreement)
-    start, end = loan_span(pool, pickup_date)
+    start, end = loan_span(pool, pickup_date, calendar)
     start = max(start, now)
     with transaction.atomic():
         pool = locked(pool)
@@ -400,6 +444,8 @@ class PoolOutlook:
     free_today: int
     next_free: datetime.date | None
     waiting: int
+    # The days a pick-up may be proposed on, within how far ahead the pool may be reserved.
+    pickup_days: tuple[datetime.date, ...] = ()
 
 
 def _devices_in_service(overdue_at: datetime.datetime | None = None) -> Coalesce:
@@ -415,9 +461,9 @@ def _devices_in_service(overdue_at: datetime.datetime | None = None) -> Coalesce
 
 def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, PoolOutlook]:
     """For each pool: devices in service, how many are free for a loan picked up today, the
-    first pick-up day (within how far ahead the pool may be reserved, closed days skipped) with
-    a device free for a whole loan, and how many people wait. Four queries, however many
-    pools."""
+    first pick-up day (within how far ahead the pool may be reserved, on a day the
+    organization is open) with a device free for a whole loan, and how many people wait.
+    Seven queries, however many pools."""
     ids = [pool.pk for pool in pools]
     if not ids:
         return {}
@@ -437,14 +483,8 @@ def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, P
     )
     intervals = availability.reserved_intervals_by_pool(ids, now, as_utc(end_of_day(last_day)))
     organizations = {pool.organization_id: pool.organization for pool in loaded}
-    closures = list(
-        Closure.objects.filter(
-            Q(organization_id__in=organizations)
-            | Q(
-                organization__isnull=True,
-                kind__in=[Closure.Kind.PUBLIC_HOLIDAY, Closure.Kind.SCHOOL_HOLIDAY],
-            )
-        ).overlapping(today, last_day + datetime.timedelta(days=1))
+    calendars = calendars_for(
+        organizations.values(), today, last_day + datetime.timedelta(days=DUE_SLACK_DAYS)
     )
     waiting = dict(
         WaitlistEntry.objects.filter(pool_id__in=ids, status=WaitlistEntry.Status.WAITING)
@@ -456,30 +496,30 @@ def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, P
     for pool in loaded:
         lendable = pool.in_service - pool.overdue
         steps = intervals.get(pool.pk, [])
+        calendar = calendars[pool.organization_id]
 
-        def free_for(pickup: datetime.date, pool=pool, lendable=lendable, steps=steps) -> int:
-            start, end = loan_span(pool, pickup)
+        def free_for(
+            pickup: datetime.date, pool=pool, lendable=lendable, steps=steps, calendar=calendar
+        ) -> int:
+            start, end = loan_span(pool, pickup, calendar)
             return max(lendable - availability.peak_in(steps, max(start, now), end), 0)
 
-        closed = {
-            closure.start + datetime.timedelta(days=offset)
-            for closure in closures
-            if closes(closure, pool.organization)
-            for offset in range((closure.end - closure.start).days)
-        }
-        next_free = None
-        day = today + datetime.timedelta(days=notice_days(pool))
-        while day <= today + datetime.timedelta(days=horizon[pool.pk]):
-            if day.weekday() != SUNDAY and day not in closed and free_for(day) >= 1:
-                next_free = day
-                break
-            day += datetime.timedelta(days=1)
+        pickup_days = [
+            day
+            for day in calendar.open_days(
+                today + datetime.timedelta(days=notice_days(pool)),
+                today + datetime.timedelta(days=horizon[pool.pk]),
+            )
+            if is_pickup_day(calendar, day)
+        ]
+        next_free = next((day for day in pickup_days if free_for(day) >= 1), None)
         outlook[pool.pk] = PoolOutlook(
             pool_id=pool.pk,
             capacity=pool.in_service,
             free_today=free_for(today),
             next_free=next_free,
             waiting=waiting.get(pool.pk, 0),
+            pickup_days=tuple(pickup_days[:LISTED_PICKUP_DAYS]),
         )
     return outlook
 
@@ -488,9 +528,16 @@ def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, P
 
 
 def _renewed_due(loan: Loan) -> datetime.datetime:
-    """The due time one loan period later, on the same local wall-clock time."""
+    """The due time one loan period after the current due date, moved to the next day the
+    organization is open, on the same local wall-clock time."""
     local = timezone.localtime(loan.due_at)
-    moved = local.replace(tzinfo=None) + datetime.timedelta(days=loan.pool.loan_period_days)
+    current = last_day(loan.due_at)
+    period = loan.pool.loan_period_days
+    calendar = lending_calendar(
+        loan.pool.organization, current, current + datetime.timedelta(days=period)
+    )
+    shift = due_day(period, current, calendar) - current
+    moved = local.replace(tzinfo=None) + shift
     return as_utc(timezone.make_aware(moved, local.tzinfo))
 
 

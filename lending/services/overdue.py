@@ -17,6 +17,7 @@ from django.utils import timezone
 from booking.models import Loan
 from booking.services.dates import last_day
 from devices.models import DevicePool
+from organizations.hours import ONE_DAY, OpeningCalendar, calendars_for
 
 from ..models import LendingPolicy, OverdueNotice
 from ..tasks import send_loan_notice
@@ -60,15 +61,40 @@ def _overdue_step(loan: Loan, policy: LendingPolicy, today: datetime.date, sent:
     return queued
 
 
-def _reminder(loan: Loan, policy: LendingPolicy, today: datetime.date, sent: set) -> int:
+def reminder_day(calendar: OpeningCalendar, due: datetime.date, days: int) -> datetime.date:
+    """The day to remind a borrower: ``days`` open days before the due day (one: the last
+    open day before it), so that they can still come on an open day, and nobody is reminded
+    on a closed Sunday evening of a Monday the library is closed."""
+    remind_on = due
+    for _ in range(days):
+        remind_on = calendar.last_open_day_before(remind_on) or remind_on - ONE_DAY
+    return remind_on
+
+
+def _reminder(
+    loan: Loan,
+    policy: LendingPolicy,
+    today: datetime.date,
+    sent: set,
+    calendar: OpeningCalendar,
+) -> int:
     days = policy.reminder_days_before
     due = last_day(loan.due_at)
     if not days or (OverdueNotice.Kind.REMINDER, days) in sent:
         return 0
-    remind_on = due - datetime.timedelta(days=days)
-    # Late (the job missed the day) is still fine until the due date; a loan that started
-    # after its reminder day was handed out with the date in hand.
-    if not remind_on <= today <= due or timezone.localtime(loan.handed_out_at).date() > remind_on:
+    # Far from the due day nothing is due yet (no reminder lies a month of closed days before
+    # it): no need to read the calendar that far ahead.
+    if (due - today).days > days + 31:
+        return 0
+    remind_on = reminder_day(calendar, due, days)
+    # Late (the job missed the day) is still fine until the due date, on a day the
+    # organization is open; a loan that started after its reminder day was handed out with
+    # the date in hand.
+    if (
+        not remind_on <= today <= due
+        or not calendar.is_open(today)
+        or timezone.localtime(loan.handed_out_at).date() > remind_on
+    ):
         return 0
     if _record(loan, OverdueNotice.Kind.REMINDER, days):
         _queue(loan, OverdueNotice.Kind.REMINDER, days)
@@ -87,6 +113,14 @@ def send_overdue_notices(*, today: datetime.date | None = None) -> NoticeSummary
         .prefetch_related("notices")
         .order_by("pk")
     )
+    loans = list(loans)
+    # The reminder looks back from due days a few weeks ahead at most (reminder_days_before
+    # is small); a calendar read for all organizations at once, further on demand.
+    calendars = calendars_for(
+        {loan.pool.organization_id: loan.pool.organization for loan in loans}.values(),
+        today - datetime.timedelta(days=31),
+        today + datetime.timedelta(days=62),
+    )
     reminders = notices = 0
     for loan in loans:
         policy = LendingPolicy.for_organization(loan.pool.organization)
@@ -95,5 +129,7 @@ def send_overdue_notices(*, today: datetime.date | None = None) -> NoticeSummary
             if today > last_day(loan.due_at):
                 notices += _overdue_step(loan, policy, today, sent)
             else:
-                reminders += _reminder(loan, policy, today, sent)
+                reminders += _reminder(
+                    loan, policy, today, sent, calendars[loan.pool.organization_id]
+                )
     return NoticeSummary(reminders=reminders, notices=notices)

@@ -23,6 +23,7 @@ from accounts.audit import log_action
 from accounts.models import User
 from booking import capacity
 from booking.models import Loan, Reservation
+from booking.services.dates import due_day, lending_calendar
 from booking.services.policy import (
     PoolExhausted,
     as_utc,
@@ -33,6 +34,7 @@ from booking.services.policy import (
 from booking.tasks import send_reservation_email
 from core.locking import for_update, locked
 from devices.models import Device, DevicePool
+from organizations.hours import OpeningCalendar, calendars_for
 
 from ..models import BorrowingAgreement, LendingPolicy, WaitlistEntry
 from ..tasks import send_waitlist_email
@@ -46,15 +48,30 @@ from .loans import (
 )
 
 
+def last_hold_day(
+    calendar: OpeningCalendar, first_day: datetime.date, hold_days: int
+) -> datetime.date:
+    """The last day to pick up something held from ``first_day`` on: the hold counts the
+    days the organization is open after ``first_day`` only, so it never runs out over a
+    closed weekend or on a closed day."""
+    return calendar.add_open_days(first_day, hold_days)
+
+
 def _hold_span(
     pool: DevicePool, policy: LendingPolicy, now: datetime.datetime
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """Until when a device offered now is held, and until when it is then reserved: the
-    hold's last day plus a whole loan period."""
+    hold's last day (counted in open days) plus a whole loan period (its due day moved
+    to an open day)."""
     today = timezone.localtime(now).date()
-    hold_until = end_of_day(today + datetime.timedelta(days=policy.hold_days))
-    until = end_of_day(today + datetime.timedelta(days=policy.hold_days + pool.loan_period_days))
-    return as_utc(hold_until), as_utc(until)
+    calendar = lending_calendar(
+        pool.organization,
+        today,
+        today + datetime.timedelta(days=2 * policy.hold_days + pool.loan_period_days + 14),
+    )
+    last = last_hold_day(calendar, today, policy.hold_days)
+    until = due_day(pool.loan_period_days, last, calendar)
+    return as_utc(end_of_day(last)), as_utc(end_of_day(until))
 
 
 def _email(entry_id: int, kind: str) -> None:
@@ -331,9 +348,10 @@ def expire_holds(*, now: datetime.datetime | None = None) -> int:
 
 def release_no_shows(*, now: datetime.datetime | None = None) -> int:
     """Release residents' reservations that nobody picked up: a reservation whose pick-up day
-    lies more than the organization's hold days back and that has no loan is cancelled, the
-    person told once, and the device offered to the waiting list. Holds for waiting people
-    end by their own ``hold_until`` (``expire_holds``). Returns how many were released."""
+    lies more than the organization's hold days back (counted in days it is open, so the
+    last day to come is an open day) and that has no loan is cancelled, the person told
+    once, and the device offered to the waiting list. Holds for waiting people end by their
+    own ``hold_until`` (``expire_holds``). Returns how many were released."""
     now = as_utc(now or timezone.now())
     today = timezone.localtime(now).date()
     candidates = Reservation.objects.filter(
@@ -343,11 +361,16 @@ def release_no_shows(*, now: datetime.datetime | None = None) -> int:
         waitlist_entry__isnull=True,
         start__lt=now,
     ).select_related("pool__organization__lending_policy")
+    candidates = list(candidates)
+    organizations = {r.pool.organization_id: r.pool.organization for r in candidates}
+    first = min((timezone.localtime(r.start).date() for r in candidates), default=today)
+    calendars = calendars_for(organizations.values(), first, today)
     late: dict[int, list[int]] = {}
     for reservation in candidates:
         policy = LendingPolicy.for_organization(reservation.pool.organization)
         pick_up_day = timezone.localtime(reservation.start).date()
-        if (today - pick_up_day).days > policy.hold_days:
+        calendar = calendars[reservation.pool.organization_id]
+        if today > last_hold_day(calendar, pick_up_day, policy.hold_days):
             late.setdefault(reservation.pool_id, []).append(reservation.pk)
     released = 0
     for pool_id, reservation_ids in sorted(late.items()):

@@ -18,6 +18,7 @@ from booking.models import CalendarToken, Reservation, Series
 from core.dates import local_datetime
 from organizations.models import Role
 from tests.factories import (
+    LIBRARY_WEEK,
     ClosureFactory,
     DeviceFactory,
     DevicePoolFactory,
@@ -25,6 +26,7 @@ from tests.factories import (
     MembershipFactory,
     ReservationFactory,
     UserFactory,
+    give_hours,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
@@ -142,6 +144,50 @@ def test_a_library_week_has_hours_and_saturday(client, library_pool, other_organ
     assert html.count(">12 free") == 12 * 6
 
 
+def test_a_library_week_shows_only_its_opening_hours(client, library_pool, other_organization):
+    """Closed on Sunday and Monday, 10–13 and 14–18 on Tuesday, until 19:00 on Thursday, until
+    13:00 on Saturday: the rows run from 10:00 to 19:00, Monday and the lunch break are
+    closed, and only times within the hours link to booking."""
+    give_hours(other_organization, LIBRARY_WEEK)
+    librarian = MembershipFactory(organization=other_organization, role=Role.STAFF).user
+    client.force_login(librarian)
+    monday = next_weekday(0)
+    html = client.get(f"/pools/{library_pool.pk}/week/", {"date": monday.isoformat()}).content
+    html = html.decode()
+    slots = re.findall(
+        r'<th scope="row" class="kern-table__cell week-table__slot">([^<]*)</th>', html
+    )
+    assert slots[0] == "10:00–11:00" and slots[-1] == "18:00–19:00"
+    assert "08:00–09:00" not in html and "19:00–20:00" not in html
+    assert "The times shown are the opening hours of Stadtbücherei Miltenberg." in html
+    assert html.count("closed: no opening hours") == len(slots)  # Monday
+    tuesday, thursday, saturday = (monday + datetime.timedelta(days=n) for n in (1, 3, 5))
+
+    def linked(day, time):
+        return f"?date={day.isoformat()}&amp;from={time.replace(':', '%3A')}" in html
+
+    assert not linked(monday, "10:00")
+    assert linked(tuesday, "10:00") and linked(tuesday, "12:00")
+    assert not linked(tuesday, "13:00")  # the lunch break
+    assert linked(thursday, "18:00") and not linked(tuesday, "18:00")
+    assert linked(saturday, "12:00") and not linked(saturday, "13:00")
+    # 9 hours: Tue 7, Wed 8, Thu 8, Fri 8, Sat 3 bookable.
+    assert html.count(">12 free") == 7 + 8 + 8 + 8 + 3
+
+
+def test_a_school_week_shows_lesson_periods_only_on_school_days(
+    client, teacher, pool, organization
+):
+    give_hours(organization, {weekday: "7:30-16" for weekday in (0, 1, 2, 3)})  # no Friday
+    client.force_login(teacher)
+    monday = next_weekday(0)
+    html = client.get(f"/pools/{pool.pk}/week/", {"date": monday.isoformat()}).content.decode()
+    assert html.count("closed: no school day") == len(PERIODS)
+    friday = monday + datetime.timedelta(days=4)
+    assert f"?date={friday.isoformat()}&amp;from" not in html
+    assert html.count(">30 free") == 4 * len(PERIODS)
+
+
 def test_a_closure_day_shows_closed_with_its_name(client, teacher, pool, organization):
     wednesday = next_weekday(2)
     ClosureFactory(
@@ -237,7 +283,8 @@ def test_the_week_runs_a_constant_number_of_queries(
             pool=pool, start=start, end=start + datetime.timedelta(minutes=45), quantity=1
         )
     client.force_login(teacher)
-    with django_assert_max_num_queries(9):
+    # Four of them read the opening calendar of the week.
+    with django_assert_max_num_queries(12):
         response = client.get(f"/pools/{pool.pk}/week/", {"date": monday.isoformat()})
     assert response.status_code == 200
 

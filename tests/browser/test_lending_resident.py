@@ -15,6 +15,7 @@ from booking.models import Loan, LoanItem, Reservation
 from lending.models import AgreementAcceptance, WaitlistEntry
 from tests.browser.conftest import nav_link
 from tests.factories import (
+    LIBRARY_WEEK,
     BorrowingAgreementFactory,
     DeviceFactory,
     DeviceTypeFactory,
@@ -22,6 +23,7 @@ from tests.factories import (
     LocationFactory,
     OrganizationFactory,
     UserFactory,
+    give_hours,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -225,6 +227,47 @@ def test_a_resident_joins_a_waiting_list_and_accepts_the_agreement_by_keyboard(
     expect(page.get_by_role("status").first).to_contain_text(
         "You are on the waiting list for Leih-Laptops: number 1."
     )
+    audit.check(page)
+    assert WaitlistEntry.objects.get().user == resident
+    assert AgreementAcceptance.objects.filter(user=resident).count() == 1
+
+
+def test_without_javascript_a_resident_joins_a_waiting_list_with_the_agreement_in_one_step(
+    no_js_page, live_server, resident, pool, audit, log_in
+):
+    """The library has opening hours (closed on Sunday and Monday); every laptop is out. The
+    resident has not accepted the agreement: the waiting-list form asks for it, and one
+    submit, by keyboard and without JavaScript, accepts it and joins."""
+    give_hours(pool.organization, LIBRARY_WEEK)
+    now = timezone.now()
+    other = UserFactory()
+    reservation = Reservation.objects.create(
+        pool=pool,
+        user=other,
+        quantity=3,
+        start=now - datetime.timedelta(hours=1),
+        end=now + datetime.timedelta(days=40),
+    )
+    loan = Loan.objects.create(
+        pool=pool,
+        reservation=reservation,
+        borrower=other,
+        handed_out_at=now - datetime.timedelta(hours=1),
+        due_at=reservation.end,
+    )
+    for device in pool.devices.all():
+        LoanItem.objects.create(loan=loan, device=device)
+    page = no_js_page
+    log_in(page, resident)
+    page.goto(f"{live_server.url}/lending/{pool.pk}/")
+    audit.check(page)
+    # German page; the locators go by ids, which do not change with the language.
+    expect(page.locator("#id_pickup_date")).to_have_count(0)
+    press(page, page.locator("#waitlist_accept"), "Space")
+    expect(page.locator("#waitlist_accept")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meine Ausleihen")
     audit.check(page)
     assert WaitlistEntry.objects.get().user == resident
     assert AgreementAcceptance.objects.filter(user=resident).count() == 1

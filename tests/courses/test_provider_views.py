@@ -24,6 +24,7 @@ from tests.factories import (
     LocationFactory,
     MeetingFactory,
     UserFactory,
+    give_hours,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
@@ -446,6 +447,49 @@ def test_a_weekly_series_is_previewed_with_closures_then_added(client, staff, co
     assert response.status_code == 302
     days = [timezone.localtime(m.start).date() for m in course.meetings.order_by("start")][1:]
     assert days == [first, first + datetime.timedelta(weeks=2), first + datetime.timedelta(weeks=3)]
+
+
+def test_a_date_outside_the_venues_opening_hours_asks_to_confirm(client, staff, course):
+    """The venue's organization is open until 18:00 on weekdays: an evening date is refused
+    with the reason until the provider ticks the box, then added; within the hours it is
+    added at once."""
+    give_hours(course.organization, {weekday: "8-18" for weekday in range(5)})
+    client.force_login(staff)
+    first = timezone.localdate() + datetime.timedelta(days=14)
+    first += datetime.timedelta(days=(1 - first.weekday()) % 7)  # a Tuesday
+    url = f"/manage/courses/{course.pk}/meetings/"
+    response = client.post(url, meeting_form(first_date=first.isoformat()))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Outside the opening hours of Kronberg-Gymnasium" in page
+    assert 'name="outside_hours_ok"' in page
+    assert course.meetings.count() == 1
+
+    data = meeting_form(first_date=first.isoformat(), outside_hours_ok="on")
+    assert client.post(url, data).status_code == 302
+    assert course.meetings.count() == 2
+    within = meeting_form(first_date=first.isoformat(), start_time="10:00", end_time="11:30")
+    assert client.post(url, within).status_code == 302
+    assert course.meetings.count() == 3
+
+
+def test_a_series_preview_marks_dates_outside_the_opening_hours(client, staff, course):
+    give_hours(course.organization, {weekday: "8-18" for weekday in range(5)})
+    client.force_login(staff)
+    first = timezone.localdate() + datetime.timedelta(days=14)
+    first += datetime.timedelta(days=(5 - first.weekday()) % 7)  # a Saturday: closed
+    data = meeting_form(
+        first_date=first.isoformat(), start_time="10:00", repeat="weekly", count="2"
+    )
+    page = client.post(f"/manage/courses/{course.pk}/meetings/", data).content.decode()
+    assert page.count("outside the opening hours") >= 2
+    assert "Add 2 dates" in page  # asked about, not skipped
+    response = client.post(f"/manage/courses/{course.pk}/meetings/", {**data, "confirm": "1"})
+    assert response.status_code == 400
+    assert course.meetings.count() == 1
+    confirmed = {**data, "confirm": "1", "outside_hours_ok": "on"}
+    assert client.post(f"/manage/courses/{course.pk}/meetings/", confirmed).status_code == 302
+    assert course.meetings.count() == 3
 
 
 def test_every_second_week_until_a_day(client, staff, course):

@@ -808,14 +808,14 @@ def test_the_pick_up_day_is_filled_in_with_the_first_free_day(client, resident, 
     html = client.get(reverse("lending:pool", args=[pool.pk])).content.decode()
     first = services.lending_outlook([pool])[pool.pk].next_free
     assert first - timezone.localdate() <= datetime.timedelta(days=1)  # a Sunday is skipped
-    assert f'value="{first:%Y-%m-%d}"' in html
+    assert f'name="pickup_date" value="{first:%Y-%m-%d}"' in html
 
     lend_everything(pool, days=5)
     html = client.get(reverse("lending:pool", args=[pool.pk])).content.decode()
-    assert f'value="{timezone.localdate():%Y-%m-%d}"' not in html
+    assert f'name="pickup_date" value="{timezone.localdate():%Y-%m-%d}"' not in html
     outlook = services.lending_outlook([pool])[pool.pk]
     assert outlook.next_free is not None
-    assert f'value="{outlook.next_free:%Y-%m-%d}"' in html
+    assert f'name="pickup_date" value="{outlook.next_free:%Y-%m-%d}"' in html
 
 
 # --- cancelling on the pick-up day --------------------------------------------------------

@@ -8,11 +8,18 @@ import pytest
 
 from booking.models import Loan, LoanItem
 from courses.models import Enrollment
-from devices.models import Device, DeviceEvent
+from devices.models import Device, DeviceEvent, DevicePool
 from reports.figures import build_report, report_size, utilization_by_org_month
+from reports.formatting import definitions
 from reports.periods import month_period, range_period
 from reports.scope import organization_scope, region_scope
-from tests.factories import DeviceFactory, ReservationFactory, UserFactory
+from tests.factories import (
+    LIBRARY_WEEK,
+    DeviceFactory,
+    ReservationFactory,
+    UserFactory,
+    give_hours,
+)
 
 from .conftest import at
 
@@ -317,8 +324,11 @@ def test_queries_do_not_grow_with_the_rows(
 ):
     _grow(report_world, extra)
     # +1 per period (this and the previous): the kinds of devices wound back to its end;
-    # +1: the organizations of the per-organization and per-district tables.
-    with django_assert_max_num_queries(47):
+    # +1: the organizations of the per-organization and per-district tables;
+    # +4 per period: the opening calendars (hours and their intervals, special hours,
+    # closures).
+    give_hours(report_world.library, LIBRARY_WEEK)
+    with django_assert_max_num_queries(55):
         report = _report(report_world, region_scope(), week)
 
     assert report.courses.enrolments == 3 + extra
@@ -359,3 +369,26 @@ def test_the_edges_of_days_and_of_the_period(report_world):
         datetime.date(2026, 3, 10),
         datetime.date(2026, 3, 9),
     ]
+
+
+def test_a_library_with_opening_hours_is_available_in_them(report_world, week):
+    """Closed on Sunday and Monday, open 10:00 to at most 19:00 (Thursday) on the other days:
+    5 open days × 9 h × 2 laptops. The loans count only inside those days' windows, and a
+    booking on the closed Monday not at all."""
+    library = report_world.library
+    give_hours(library, LIBRARY_WEEK)
+    pool = DevicePool.objects.get(organization=library)
+    for start, end in [(at(2, 14), at(2, 16)), (at(7, 11), at(7, 12))]:  # Monday, Saturday
+        ReservationFactory(pool=pool, start=start, end=end, quantity=1)
+    devices = _report(report_world, organization_scope(library), week).devices
+
+    assert devices.available_hours == 5 * 9 * 2
+    # Loan 1 (Mon 10:00 – Fri 10:00): Tue, Wed, Thu 9 h each; loan 2 (Tue 12:00 – Thu
+    # 12:00): 7 + 9 + 2 h; Saturday 11–12: 1 h; Monday: none.
+    assert devices.reserved_hours == 27 + 18 + 1
+    assert devices.utilization == pytest.approx(46 / 90)
+
+
+def test_the_explanation_says_available_hours_are_opening_hours():
+    text = dict(definitions())["Utilization"]
+    assert "libraries and providers: their opening hours" in text

@@ -655,6 +655,7 @@ def _bodies(world) -> dict[str, dict]:
         },
         "booking_lending_desk_api_take_back": {"device_ids": [world["device"].pk]},
         "booking_lending_api_join_waitlist": {"quantity": 1},
+        "booking_lending_api_reserve": {"pickup_date": start.date().isoformat()},
         "accounts_api_update_me": {"name": "Changed"},
     }
 
