@@ -108,11 +108,20 @@ def _pool_context(request: HttpRequest, pool: DevicePool) -> dict:
     """What the pool page shows besides the form: the agreement, whether the person is
     blocked, their place on the waiting list, and the outlook."""
     user = request.user
+    # The loan period's example starts on the first day the library is open (not "today"
+    # on a closed Monday).
+    today = timezone.localdate()
+    calendar = services.pickup_calendar(
+        pool, today, today + datetime.timedelta(days=pool.loan_period_days + 14)
+    )
+    pickup_example = calendar.roll_forward(today)
     context = {
         "pool": pool,
         "outlook": services.lending_outlook([pool]).get(pool.pk),
         "agreement": services.current_agreement(pool.organization),
-        "due_example": services.due_date(pool, timezone.localdate()),
+        "pickup_example": pickup_example,
+        "pickup_example_is_today": pickup_example == today,
+        "due_example": services.due_date(pool, pickup_example, calendar),
         "blocked": "",
         "entry": None,
     }

@@ -145,6 +145,20 @@ def test_the_page_defaults_to_the_first_open_day_and_refuses_a_closed_one(
     assert last_day(reservation.end) == datetime.date(2027, 4, 14)
 
 
+def test_the_loan_period_example_starts_on_the_first_open_day(client, pool):
+    """On a closed day the pool page does not promise "picked up today": its example starts
+    on the day the library opens next, and its due date is on an open day too."""
+    url = reverse("lending:pool", args=[pool.pk])
+    with time_machine.travel(at(datetime.date(2027, 3, 29), 12), tick=False):  # a Monday
+        html = client.get(url).content.decode()
+    # Monday closed, Tuesday 30.3. a holiday: Wednesday 31.3. + 14 days is Wednesday 14.4.
+    assert "am Mittwoch, 31. März 2027 abgeholt, Rückgabe bis 14. April 2027" in html
+    assert "heute abgeholt" not in html
+    with time_machine.travel(at(datetime.date(2027, 3, 31), 12), tick=False):
+        html = client.get(url).content.decode()
+    assert "heute abgeholt, Rückgabe bis 14. April 2027" in html
+
+
 def test_due_dates_move_to_the_next_open_day_for_every_loan_period(pool, calendar):
     for today in MARCH:
         for period in range(1, 22):
