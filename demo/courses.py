@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from booking.models import Loan, LoanItem, Reservation
-from booking.services import closed_dates, free_count, local_datetime
+from booking.services import free_count, local_datetime
 from courses.models import (
     Attendance,
     Certificate,
@@ -46,6 +46,7 @@ from demo.data import organizations as organization_demo_data
 from demo.data.lending import RESIDENTS
 from demo.lending import demo_users, ensure_people
 from devices.models import Device, DevicePool
+from organizations.hours import calendars_for
 from organizations.models import Location, Organization, Role
 from reports.periods import school_year_of
 
@@ -191,10 +192,16 @@ class _Planner:
         self.pools = pools
         self.users = users
         self.last_years_monday = last_school_years_monday(self.today)
+        # As courses.services plans a series: a closure skips a date; a weekday outside the
+        # venue's opening hours does not (courses run in the evening or on a Saturday).
+        first, last = self.last_years_monday - DAY * 100, self.monday + DAY * 140
+        calendars = calendars_for(organizations.values(), first, last)
         self.closed = {
-            slug: closed_dates(
-                organization, self.last_years_monday - DAY * 100, self.monday + DAY * 140
-            )
+            slug: {
+                day
+                for day in (first + DAY * n for n in range((last - first).days + 1))
+                if calendars[organization.pk].closure_on(day)
+            }
             for slug, organization in organizations.items()
         }
         # Everyone who may fill a course, in a fixed order; teachers apart. The featured demo

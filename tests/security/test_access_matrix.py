@@ -251,6 +251,8 @@ def _kwargs(world) -> dict[str, dict]:
         "privacy_requests:person_erase": {"pk": w["borrower"].pk},
         "members:change_role": {"pk": w["teacher_membership"].pk},
         "members:remove": {"pk": w["teacher_membership"].pk},
+        # The opening hours are edited by the organization's own staff and admins.
+        "organizations:hours": {"slug": w["owner"].slug},
     }
     for name in ("course", "course_edit", "course_publish", "course_cancel", "course_copy"):
         kwargs[f"provide:{name}"] = {"pk": course}
