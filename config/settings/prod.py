@@ -18,7 +18,8 @@ DATABASES["default"] = env.db("DATABASE_URL")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # As in base.py: JIT compiles for longer than the short queries run (dropped behind PgBouncer).
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 behind_pgbouncer(DATABASES["default"])
 
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587; filemail:///var/spool/lernpool
