@@ -9,6 +9,7 @@ of day D = P + the pool's loan period, and its reservation is [P 00:00, D+1 00:0
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -444,7 +445,8 @@ class PoolOutlook:
     free_today: int
     next_free: datetime.date | None
     waiting: int
-    # The days a pick-up may be proposed on, within how far ahead the pool may be reserved.
+    # The first days a pick-up may be proposed on, within how far ahead the pool may be
+    # reserved (only when asked for: the pool page's field).
     pickup_days: tuple[datetime.date, ...] = ()
 
 
@@ -459,10 +461,40 @@ def _devices_in_service(overdue_at: datetime.datetime | None = None) -> Coalesce
     return Coalesce(Subquery(counted), Value(0))
 
 
-def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, PoolOutlook]:
-    """For each pool: devices in service, how many are free for a loan picked up today, the
-    first pick-up day (within how far ahead the pool may be reserved, on a day the
-    organization is open) with a device free for a whole loan, and how many people wait.
+def _first_free_pickup(
+    pool: DevicePool,
+    days,
+    steps: list[availability.Interval],
+    lendable: int,
+    now: datetime.datetime,
+    calendar: OpeningCalendar,
+) -> datetime.date | None:
+    """The first of ``days`` (ascending) on which a device is free for a whole loan picked
+    up that day: no stretch of the step function with every lendable device reserved
+    overlaps the loan. One pass: the loans of later days start later, so a full stretch that
+    ends before one loan starts is behind every later one too."""
+    if lendable < 1:
+        return None
+    full = [interval for interval in steps if interval.reserved >= lendable]
+    index = 0
+    for day in days:
+        start, end = loan_span(pool, day, calendar)
+        start = max(start, now)
+        while index < len(full) and full[index].end <= start:
+            index += 1
+        if index == len(full) or full[index].start >= end:
+            return day
+    return None
+
+
+def lending_outlook(
+    pools, *, today: datetime.date | None = None, with_pickup_days: bool = False
+) -> dict[int, PoolOutlook]:
+    """For each pool: devices in service, how many are free for a loan picked up now (0 when
+    the organization is not open today: "free now" means one can pick it up), the first
+    pick-up day (within how far ahead the pool may be reserved, on a day the organization is
+    open) with a device free for a whole loan, and how many people wait; with
+    ``with_pickup_days`` the first days a pick-up may be proposed on (the pool page's field).
     Seven queries, however many pools."""
     ids = [pool.pk for pool in pools]
     if not ids:
@@ -498,28 +530,30 @@ def lending_outlook(pools, *, today: datetime.date | None = None) -> dict[int, P
         steps = intervals.get(pool.pk, [])
         calendar = calendars[pool.organization_id]
 
-        def free_for(
-            pickup: datetime.date, pool=pool, lendable=lendable, steps=steps, calendar=calendar
-        ) -> int:
-            start, end = loan_span(pool, pickup, calendar)
-            return max(lendable - availability.peak_in(steps, max(start, now), end), 0)
-
-        pickup_days = [
-            day
+        def pickup_days(pool=pool, calendar=calendar):
+            # Lazily: the search for the next free day mostly stops at the first one.
             for day in calendar.open_days(
                 today + datetime.timedelta(days=notice_days(pool)),
                 today + datetime.timedelta(days=horizon[pool.pk]),
-            )
-            if is_pickup_day(calendar, day)
-        ]
-        next_free = next((day for day in pickup_days if free_for(day) >= 1), None)
+            ):
+                if is_pickup_day(calendar, day):
+                    yield day
+
+        free_today = 0
+        if is_pickup_day(calendar, today):
+            start, end = loan_span(pool, today, calendar)
+            free_today = max(lendable - availability.peak_in(steps, max(start, now), end), 0)
         outlook[pool.pk] = PoolOutlook(
             pool_id=pool.pk,
             capacity=pool.in_service,
-            free_today=free_for(today),
-            next_free=next_free,
+            free_today=free_today,
+            next_free=_first_free_pickup(pool, pickup_days(), steps, lendable, now, calendar),
             waiting=waiting.get(pool.pk, 0),
-            pickup_days=tuple(pickup_days[:LISTED_PICKUP_DAYS]),
+            pickup_days=(
+                tuple(itertools.islice(pickup_days(), LISTED_PICKUP_DAYS))
+                if with_pickup_days
+                else ()
+            ),
         )
     return outlook
 

@@ -287,6 +287,9 @@ def test_the_outlook_counts_free_devices_the_next_free_day_and_who_waits(residen
 def test_the_outlook_skips_closed_days_and_has_none_when_nothing_frees_up(pool, library):
     ClosureFactory(organization=library, start=day(0), end=day(3))
     outlook = lending_services.lending_outlook([pool], today=TODAY)[pool.pk]
+    # Closed today: nothing can be picked up now, the next open day can.
+    assert (outlook.free_today, outlook.next_free) == (0, day(3))
+    outlook = lending_services.lending_outlook([pool], today=day(3))[pool.pk]
     assert (outlook.free_today, outlook.next_free) == (2, day(3))
 
     ReservationFactory(pool=pool, quantity=2, start=NOW, end=midnight(day(60)))
