@@ -57,7 +57,7 @@ from booking.services.policy import (
     end_of_day,
     ensure_can_book,
     ensure_manages_pool,
-    overdue_filter,
+    overdue_items,
     per_person_error,
 )
 from booking.services.reservations import offer_freed_devices
@@ -450,15 +450,25 @@ class PoolOutlook:
     pickup_days: tuple[datetime.date, ...] = ()
 
 
-def _devices_in_service(overdue_at: datetime.datetime | None = None) -> Coalesce:
-    """How many devices of the outer pool are in service (with ``overdue_at``: and out past
-    their due date at that time), as a subquery. The overdue check looks at open loan items
-    only (``overdue_filter``), so the count does not grow with the pool's loan history."""
+def _devices_in_service() -> Coalesce:
+    """How many devices of the outer pool are in service, as a subquery."""
     devices = Device.objects.filter(pool_id=OuterRef("pk"), status=Device.Status.IN_SERVICE)
-    if overdue_at is not None:
-        devices = devices.filter(overdue_filter(overdue_at))
     counted = devices.order_by().values("pool_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted), Value(0))
+
+
+def _overdue_by_pool(ids: list[int], now: datetime.datetime) -> dict[int, int]:
+    """How many devices in service of each pool are out past their due date, in one query
+    from the open loan items (``overdue_items``: one per device out, by the partial unique
+    index), so it grows with the loans open, not with the pools' devices: the ``Exists`` of
+    ``overdue_filter`` probed every device of every pool (8–16 ms at scale 1, this 2)."""
+    return dict(
+        overdue_items(now)
+        .filter(device__pool_id__in=ids, device__status=Device.Status.IN_SERVICE)
+        .order_by()
+        .values_list("device__pool_id")
+        .annotate(count=Count("pk"))
+    )
 
 
 def _first_free_pickup(
@@ -495,7 +505,7 @@ def lending_outlook(
     pick-up day (within how far ahead the pool may be reserved, on a day the organization is
     open) with a device free for a whole loan, and how many people wait; with
     ``with_pickup_days`` the first days a pick-up may be proposed on (the pool page's field).
-    Seven queries, however many pools."""
+    Eight queries, however many pools."""
     ids = [pool.pk for pool in pools]
     if not ids:
         return {}
@@ -507,8 +517,9 @@ def lending_outlook(
     loaded = list(
         DevicePool.objects.filter(pk__in=ids)
         .select_related("organization")
-        .annotate(in_service=_devices_in_service(), overdue=_devices_in_service(now))
+        .annotate(in_service=_devices_in_service())
     )
+    overdue = _overdue_by_pool(ids, now)
     horizon = {pool.pk: min(pool.max_days_ahead, OUTLOOK_MAX_DAYS) for pool in loaded}
     last_day = max(
         today + datetime.timedelta(days=horizon[pool.pk] + pool.loan_period_days) for pool in loaded
@@ -526,7 +537,7 @@ def lending_outlook(
     )
     outlook = {}
     for pool in loaded:
-        lendable = pool.in_service - pool.overdue
+        lendable = pool.in_service - overdue.get(pool.pk, 0)
         steps = intervals.get(pool.pk, [])
         calendar = calendars[pool.organization_id]
 

@@ -314,9 +314,9 @@ def test_the_outlook_takes_the_same_queries_for_3_and_30_pools(
         ReservationFactory(pool=pool, start=NOW, end=midnight(day(number % 5 + 1)))
         ClosureFactory(organization=pool.organization, start=day(2), end=day(3))
         pools.append(pool)
-    # Pools, reservations, the waiting list; opening hours (and their intervals), special
-    # hours and closures of every organization at once.
-    with django_assert_max_num_queries(7):
+    # Pools, their overdue devices, reservations, the waiting list; opening hours (and their
+    # intervals), special hours and closures of every organization at once.
+    with django_assert_max_num_queries(8):
         outlook = lending_services.lending_outlook(pools, today=TODAY)
     assert len(outlook) == count
     assert outlook[pools[0].pk].next_free == day(1)
