@@ -481,19 +481,26 @@ def _first_free_pickup(
 ) -> datetime.date | None:
     """The first of ``days`` (ascending) on which a device is free for a whole loan picked
     up that day: no stretch of the step function with every lendable device reserved
-    overlaps the loan. One pass: the loans of later days start later, so a full stretch that
-    ends before one loan starts is behind every later one too."""
+    overlaps the loan. One pass: the loans of later days start later and end no earlier, so
+    a full stretch that ends before one loan starts is behind every later one too, and one
+    that a loan runs into is in the way of every loan picked up before it ends."""
     if lendable < 1:
         return None
     full = [interval for interval in steps if interval.reserved >= lendable]
     index = 0
+    blocked_before: datetime.date | None = None
     for day in days:
+        if blocked_before is not None and day < blocked_before:
+            continue
         start, end = loan_span(pool, day, calendar)
         start = max(start, now)
         while index < len(full) and full[index].end <= start:
             index += 1
         if index == len(full) or full[index].start >= end:
             return day
+        # The first pick-up day whose loan starts (at midnight) when this stretch is over.
+        over = timezone.localtime(full[index].end)
+        blocked_before = over.date() + datetime.timedelta(days=over.time() != datetime.time())
     return None
 
 
