@@ -6,7 +6,10 @@ from django.db.models import OuterRef, Subquery
 
 
 def fill_meetings_end(apps, schema_editor):
-    """Every course's last meeting end, as ``CourseQuerySet.refresh_meetings_end`` sets it."""
+    """Every course's last meeting end, as ``CourseQuerySet.refresh_meetings_end`` sets it.
+    Dates the previous release adds or removes while it still serves (between ``migrate`` and
+    the restart) do not set it: run ``Course.objects.all().refresh_meetings_end()`` once more
+    after the rollout (``manage.py shell``)."""
     Course = apps.get_model("courses", "Course")
     Meeting = apps.get_model("courses", "Meeting")
     last_end = Meeting.objects.filter(course=OuterRef("pk")).order_by("-end").values("end")[:1]
