@@ -348,6 +348,7 @@ def _create_meetings(
         if problem:
             raise CourseError(problem)
     meetings = [Meeting.objects.create(course=course, start=start, end=end) for start, end in times]
+    Course.objects.filter(pk=course.pk).refresh_meetings_end()
     if course.status == Course.Status.PUBLISHED and course.pool_id is not None:
         problems = [
             problem
@@ -470,6 +471,7 @@ def remove_meeting(*, by: User, meeting: Meeting, now: datetime.datetime | None 
         _release_devices(by=by, meeting=meeting, now=now)
         meeting_id, start, end = meeting.pk, meeting.start, meeting.end
         meeting.delete()
+        Course.objects.filter(pk=course.pk).refresh_meetings_end()
         if course.status == Course.Status.PUBLISHED:
             _tell_participants_a_date_is_removed(course, meeting_id, start, end)
         log_action(
@@ -644,6 +646,7 @@ def copy_course(*, by: User, course: Course, weeks_later: int = 0) -> Course:
             )
             for meeting in course.meetings.order_by("start", "pk")
         )
+        Course.objects.filter(pk=copy.pk).refresh_meetings_end()
         log_action(
             by,
             "courses.copied",
