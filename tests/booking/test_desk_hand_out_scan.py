@@ -234,3 +234,10 @@ def test_staff_of_a_school_and_a_library_find_residents_only_for_the_library(
     assert for_school.status_code == 404
     for_library = client.get("/desk/residents/", {"organization": library.slug})
     assert for_library.status_code == 200
+
+
+def test_the_desk_says_how_many_of_a_booking_are_handed_out(client, staff, todays, devices):
+    client.force_login(staff)
+    assert "0 of 3 handed out" in client.get("/desk/").content.decode()
+    services.hand_out(by=staff, reservation=todays, devices=[devices[0]])
+    assert "1 of 3 handed out" in client.get("/desk/").content.decode()
