@@ -242,7 +242,9 @@ def restore(
             )
         except PoolExhausted as error:
             raise NotRestorable(
-                _("The booking cannot be restored: its devices have been booked meanwhile. %(why)s")
+                _(
+                    "The booking cannot be restored: not enough devices are free for it any more. %(why)s"
+                )
                 % {"why": error}
             ) from error
         was = (cancelled.data or {}).get("was")
