@@ -450,7 +450,11 @@ def reservation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         text = _("Cancelled: %(what)s.") % {"what": what}
-        if scope == "one" and reservation.user_id == request.user.pk:
+        if (
+            scope == "one"
+            and reservation.user_id == request.user.pk
+            and reservation.pool.booking_scope != DevicePool.Scope.RESIDENTS
+        ):
             # Undo beats asking twice: the message carries a button for a few minutes.
             until = timezone.localtime(services.undo_cancel_until(reservation))
             text += " " + _("You can undo this until %(time)s.") % {"time": until.strftime("%H:%M")}

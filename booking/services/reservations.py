@@ -213,6 +213,9 @@ def restore(
     now = now or timezone.now()
     if reservation.user_id != by.pk:
         raise PermissionDenied
+    # A resident's reservation comes back only through lending's rules (limits, the
+    # waiting list's order): the person reserves again there.
+    ensure_not_lent_to_residents(reservation.pool)
     with transaction.atomic():
         reservation = locked(reservation)
         if reservation.status != Reservation.Status.CANCELLED:
@@ -226,7 +229,8 @@ def restore(
         if until is None or now > until:
             raise NotRestorable(
                 _(
-                    "The %(minutes)d minutes to undo the cancellation have passed; please book again."
+                    "The %(minutes)d minutes to undo the cancellation have passed; "
+                    "please book again."
                 )
                 % {"minutes": UNDO_CANCEL_WINDOW.seconds // 60}
             )
@@ -243,7 +247,8 @@ def restore(
         except PoolExhausted as error:
             raise NotRestorable(
                 _(
-                    "The booking cannot be restored: not enough devices are free for it any more. %(why)s"
+                    "The booking cannot be restored: not enough devices are free for it any "
+                    "more. %(why)s"
                 )
                 % {"why": error}
             ) from error

@@ -204,3 +204,19 @@ def test_restore_refuses_a_booking_that_is_not_cancelled(teacher, booking):
     with pytest.raises(services.NotRestorable):
         services.restore(by=teacher, reservation=booking)
     assert status(booking) == "confirmed"
+
+
+def test_a_residents_reservation_comes_back_only_through_lending(resident):
+    from tests.factories import LendingPoolFactory, OrganizationFactory, ReservationFactory
+
+    library = OrganizationFactory(kind="library")
+    lending = LendingPoolFactory(organization=library)
+    DeviceFactory(pool=lending)
+    reservation = ReservationFactory(
+        pool=lending, user=resident, quantity=1, start=LESSON_START, end=LESSON_END
+    )
+    services.cancel(by=resident, reservation=reservation)
+
+    with pytest.raises(services.InvalidBooking):
+        services.restore(by=resident, reservation=Reservation.objects.get(pk=reservation.pk))
+    assert status(reservation) == "cancelled"
