@@ -241,3 +241,22 @@ def test_the_desk_says_how_many_of_a_booking_are_handed_out(client, staff, today
     assert "0 of 3 handed out" in client.get("/desk/").content.decode()
     services.hand_out(by=staff, reservation=todays, devices=[devices[0]])
     assert "1 of 3 handed out" in client.get("/desk/").content.decode()
+
+
+def test_a_school_cannot_lend_to_a_resident_through_the_api(client, organization, staff, resident):
+    """The API's door to lending at the desk holds the same rule: a school's pool, even one
+    set to the residents' scope, lends nobody anything without a reservation."""
+    from accounts.services import create_api_token
+
+    pool = DevicePoolFactory(organization=organization, booking_scope="residents")
+    DeviceFactory(pool=pool, asset_tag="KRG-LAP-001")
+    ReservationFactory(pool=pool, user=resident)  # the school "knows" the person
+    token = create_api_token(by=staff, name="desk")[1]
+    response = client.post(
+        "/api/v1/loans",
+        {"pool_id": pool.pk, "borrower_id": resident.pk, "devices": ["KRG-LAP-001"]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code in (404, 409), response.content
+    assert not Loan.objects.exists()
