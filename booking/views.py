@@ -445,11 +445,42 @@ def reservation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         if scope == "rest":
             services.cancel_rest_of_series(by=request.user, reservation=reservation)
         else:
-            services.cancel(by=request.user, reservation=reservation)
+            reservation = services.cancel(by=request.user, reservation=reservation)
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Cancelled: %(what)s.") % {"what": what})
+        text = _("Cancelled: %(what)s.") % {"what": what}
+        if (
+            scope == "one"
+            and reservation.user_id == request.user.pk
+            and reservation.pool.booking_scope != DevicePool.Scope.RESIDENTS
+        ):
+            # Undo beats asking twice: the message carries a button for a few minutes.
+            until = timezone.localtime(services.undo_cancel_until(reservation))
+            text += " " + _("You can undo this until %(time)s.") % {"time": until.strftime("%H:%M")}
+            undo = reverse("booking:reservation_restore", kwargs={"pk": reservation.pk})
+            messages.success(request, text, extra_tags=f"undo {undo}")
+        else:
+            messages.success(request, text)
+    return redirect("booking:my_bookings")
+
+
+@require_POST
+@login_required
+def reservation_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the cancellation of one's own booking (the button in the success message)."""
+    reservation = get_object_or_404(
+        Reservation.objects.filter(user=request.user).select_related("pool__organization"),
+        pk=pk,
+    )
+    periods = _periods(reservation.pool)
+    try:
+        services.restore(by=request.user, reservation=reservation)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        what = describe_dates([reservation], periods)
+        messages.success(request, _("Restored: %(what)s.") % {"what": what})
     return redirect("booking:my_bookings")
 
 

@@ -7,6 +7,8 @@ import re
 import secrets
 from functools import partial
 
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -15,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
-from accounts.models import User
+from accounts.models import AuditLog, User
 from core.errors import DomainError
 from core.locking import for_update, locked
 from devices.models import DevicePool
@@ -27,8 +29,11 @@ from ..tasks import check_shortfall, send_reservation_email, tell_staff_of_reque
 from .dates import closure_on
 from .policy import (
     DECISION_REASON_MAX_LENGTH,
+    UNDO_CANCEL_WINDOW,
     InvalidBooking,
     NotCancellable,
+    NotRestorable,
+    PoolExhausted,
     as_utc,
     check_booking,
     clean_purpose,
@@ -171,18 +176,108 @@ def cancel(
             )
         if reservation.loans.exists():
             raise NotCancellable(_("Devices have been handed out for this booking."))
+        was = reservation.status  # what an undo brings back (``restore``)
         reservation.status = Reservation.Status.CANCELLED
         reservation.cancelled_at = now
         reservation.shortfall = False
         reservation.save(update_fields=["status", "cancelled_at", "shortfall"])
         log_action(
-            by, "booking.cancelled", reservation, organization_id=reservation.pool.organization_id
+            by,
+            "booking.cancelled",
+            reservation,
+            organization_id=reservation.pool.organization_id,
+            was=was,
         )
     if by.pk != reservation.user_id and reservation.user_id:
         _notify(reservation, "cancelled")
     _recheck_shortfalls(reservation.pool_id)
     offer_freed_devices(reservation.pool)
     return reservation
+
+
+def undo_cancel_until(reservation: Reservation) -> datetime.datetime | None:
+    """Until when the cancellation of ``reservation`` may be undone (None if it is not
+    cancelled)."""
+    if reservation.cancelled_at is None:
+        return None
+    return reservation.cancelled_at + UNDO_CANCEL_WINDOW
+
+
+def restore(
+    *, by: User, reservation: Reservation, now: datetime.datetime | None = None
+) -> Reservation:
+    """Undo the cancellation of one booking: only the person whose booking it is, only if
+    they cancelled it themselves, within ``UNDO_CANCEL_WINDOW``, before it begins, and only
+    if its devices are still free (``capacity.hold``). It comes back as it was (confirmed,
+    or a request still waiting)."""
+    now = now or timezone.now()
+    if reservation.user_id != by.pk:
+        raise PermissionDenied
+    # A resident's reservation comes back only through lending's rules (limits, the
+    # waiting list's order): the person reserves again there.
+    ensure_not_lent_to_residents(reservation.pool)
+    with transaction.atomic():
+        reservation = locked(reservation)
+        if reservation.status != Reservation.Status.CANCELLED:
+            raise NotRestorable(_("This booking is not cancelled."))
+        cancelled = _last_cancellation(reservation)
+        if cancelled is None or cancelled.actor_id != by.pk:
+            raise NotRestorable(
+                _("This booking was cancelled by the staff of the pool; please book again.")
+            )
+        until = undo_cancel_until(reservation)
+        if until is None or now > until:
+            raise NotRestorable(
+                _(
+                    "The %(minutes)d minutes to undo the cancellation have passed; "
+                    "please book again."
+                )
+                % {"minutes": UNDO_CANCEL_WINDOW.seconds // 60}
+            )
+        if reservation.start <= now:
+            raise NotRestorable(_("This booking has begun meanwhile; please book again."))
+        try:
+            pool = capacity.hold(
+                pool=reservation.pool,
+                start=reservation.start,
+                end=reservation.end,
+                quantity=reservation.quantity,
+                now=now,
+            )
+        except PoolExhausted as error:
+            raise NotRestorable(
+                _(
+                    "The booking cannot be restored: not enough devices are free for it any "
+                    "more. %(why)s"
+                )
+                % {"why": error}
+            ) from error
+        was = (cancelled.data or {}).get("was")
+        if was not in (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED):
+            was = (
+                Reservation.Status.REQUESTED
+                if needs_approval(by, pool)
+                else Reservation.Status.CONFIRMED
+            )
+        reservation.status = was
+        reservation.cancelled_at = None
+        reservation.save(update_fields=["status", "cancelled_at"])
+        log_action(by, "booking.restored", reservation, organization_id=pool.organization_id)
+    return reservation
+
+
+def _last_cancellation(reservation: Reservation) -> AuditLog | None:
+    """The log entry of the reservation's cancellation: who cancelled, and what it was."""
+    return (
+        AuditLog.objects.filter(
+            organization_id=reservation.pool.organization_id,
+            action="booking.cancelled",
+            target_type=ContentType.objects.get_for_model(Reservation),
+            target_id=str(reservation.pk),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def offer_freed_devices(pool: DevicePool) -> None:
