@@ -215,6 +215,7 @@ def _availability(user, pool: DevicePool, form: ReservationForm) -> Availability
     result = Availability(quantity=quantity, capacity=pool.capacity())
     try:
         services.check_booking(by=user, pool=pool, quantity=quantity, start=start, end=end)
+        services.ensure_open(pool.organization, start, end)
     except DomainError as error:
         result.problem = str(error)
         return result
