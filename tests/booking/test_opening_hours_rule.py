@@ -122,7 +122,7 @@ def test_a_return_on_a_later_day_is_checked_against_that_days_hours(teacher, lib
     library_pool.max_booking_hours = 48
     library_pool.save()
     wednesday = TUESDAY + datetime.timedelta(days=1)  # 10–18
-    with pytest.raises(services.InvalidBooking, match="Wednesday, 09.12. only 10:00–18:00"):
+    with pytest.raises(services.InvalidBooking, match=r"Wednesday, 09\.12\. only 10:00–18:00"):
         services.reserve(
             by=teacher,
             pool=library_pool,
