@@ -282,6 +282,23 @@ class Availability:
     def enough(self) -> bool:
         return self.free is not None and self.free >= self.quantity
 
+    def _of_kind(self, kind: str) -> list[dict]:
+        return [time for time in self.times if time["kind"] == kind]
+
+    @property
+    def next_periods(self) -> list[dict]:
+        """The next free run of as many lesson periods."""
+        return self._of_kind("next")
+
+    @property
+    def same_periods(self) -> list[dict]:
+        return self._of_kind("same_periods")
+
+    @property
+    def nearby(self) -> list[dict]:
+        """The same time on other days (a time that is not by lesson period)."""
+        return self._of_kind("nearby")
+
 
 def _availability(user, pool: DevicePool, form: ReservationForm) -> Availability | None:
     if not form.is_valid():

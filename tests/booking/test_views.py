@@ -457,8 +457,18 @@ def test_too_few_free_devices_shows_how_many_and_alternatives(client, teacher, p
     assert response.status_code == 400
     assert "Only 3 devices are free for the whole time." in html  # the error summary
     assert "Only 3 devices are free at that time." in html  # the status region
-    assert "Nearest times with 10 devices free:" in html
-    assert f'href="/pools/{pool.pk}/book/?date={tuesday.isoformat()}&amp;from=08%3A00' in html
+    # By lesson period: the next free double period that day, the same periods on other days.
+    assert "The next free lesson periods with 10 devices:" in html
+    next_free = f"/pools/{pool.pk}/book/?date={tuesday.isoformat()}&amp;from=11%3A35&amp;to=13%3A10"
+    assert re.search(
+        re.escape(f'href="{next_free}') + r'[^"]*">Tuesday, [^<]*, 5\. Stunde to 6\. Stunde<', html
+    )
+    assert "The same lesson periods on other days:" in html
+    wednesday = tuesday + datetime.timedelta(days=1)
+    assert (
+        f'href="/pools/{pool.pk}/book/?date={wednesday.isoformat()}&amp;from=09%3A45&amp;to=11%3A15'
+        in html
+    )
     assert f'href="/pools/{other.pk}/book/?date={tuesday.isoformat()}&amp;from=09%3A45' in html
     assert Reservation.objects.count() == 1
 
@@ -474,7 +484,7 @@ def test_the_live_check_says_how_many_are_free(client, teacher, pool):
     assert "<html" not in html and "20 of 30 devices are free at that time." in html
     assert "HX-Request" in response["Vary"]
     html = client.get(url, form_data(tuesday, quantity="21"), headers=htmx).content.decode()
-    assert "Only 20 devices are free at that time." in html and "Nearest times" in html
+    assert "Only 20 devices are free at that time." in html and "The next free lesson" in html
     html = client.get(url, form_data(tuesday, quantity="31"), headers=htmx).content.decode()
     assert "This pool has only 30 devices in service." in html
     html = client.get(url, {"date": "x"}, headers=htmx).content.decode()

@@ -260,7 +260,7 @@ def test_own_bookings_cost_no_query_per_row(
     query = {"date": NEXT_MONDAY.isoformat()} if with_date else {}
     with time_machine.travel(moment(MONDAY + datetime.timedelta(days=5), "09:00"), tick=False):
         client.force_login(teacher)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(11):
             html = week_html(client, pool, **query)
     assert shown_week(html) == COMING
     assert "Your booking: " in html
