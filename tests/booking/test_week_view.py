@@ -285,3 +285,19 @@ def test_a_pool_shared_with_the_region_marks_a_request(client, teacher, other_or
         client.force_login(teacher)
         html = week_html(client, pool, date=NEXT_MONDAY.isoformat())
     assert "Your request: 4" in html and "12 of 12 free" in html
+
+
+def test_in_german_the_cell_says_ihre_buchung_and_voll(client, teacher, pool, settings):
+    tuesday = NEXT_MONDAY + datetime.timedelta(days=1)
+    ReservationFactory(
+        pool=pool, user=teacher, start=at(tuesday, "09:45"), end=at(tuesday, "10:30"), quantity=28
+    )
+    ReservationFactory(pool=pool, start=at(tuesday, "10:30"), end=at(tuesday, "11:15"), quantity=30)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    with time_machine.travel(moment(MONDAY + datetime.timedelta(days=5), "09:00"), tick=False):
+        client.force_login(teacher)
+        html = week_html(client, pool)
+    assert "In dieser Woche ist keine Stunde mehr buchbar: Hier ist die nächste Schulwoche." in html
+    third, fourth = cell(html, pool, tuesday, "09:45"), cell(html, pool, tuesday, "10:30")
+    assert "Ihre Buchung: 28" in third and "2 von 30 frei" in third
+    assert ">voll<" in fourth
