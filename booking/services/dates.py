@@ -52,17 +52,6 @@ def not_open_label(organization: Organization) -> str:
     return gettext("no opening hours")
 
 
-def closure_on(
-    organization: Organization, start: datetime.datetime, end: datetime.datetime
-) -> tuple[datetime.date, str] | None:
-    """The first (local) day in [start, end) on which the organization is closed, with the
-    closure's name; None when it is open throughout. One query."""
-    first = timezone.localdate(start)
-    last = timezone.localdate(max(start, end - datetime.timedelta(microseconds=1)))
-    closed = closed_dates(organization, first, last)
-    return min(closed.items()) if closed else None
-
-
 # --- when a pool's devices can be booked: the organization is open ---------------------------
 
 
