@@ -17,8 +17,10 @@ from .alternatives import (
     alternatives,
 )
 from .dates import (
+    OpeningRule,
     closed_dates,
     end_of_school_year,
+    ensure_open,
     last_day,
     not_open_label,
 )
@@ -98,6 +100,7 @@ __all__ = [
     "NotCancellable",
     "NotRestorable",
     "Occurrence",
+    "OpeningRule",
     "PoolExhausted",
     "ReturnError",
     "SeriesPlan",
@@ -117,6 +120,7 @@ __all__ = [
     "end_of_school_year",
     "ensure_can_book",
     "ensure_manages_pool",
+    "ensure_open",
     "free_count",
     "hand_out",
     "hand_out_whole",

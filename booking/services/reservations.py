@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
@@ -26,11 +25,10 @@ from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
 from ..signals import announce_freed_devices
 from ..tasks import check_shortfall, send_reservation_email, tell_staff_of_request
-from .dates import closure_on
+from .dates import ensure_open
 from .policy import (
     DECISION_REASON_MAX_LENGTH,
     UNDO_CANCEL_WINDOW,
-    InvalidBooking,
     NotCancellable,
     NotRestorable,
     PoolExhausted,
@@ -82,19 +80,22 @@ def reserve(
     purpose: str = "",
     now: datetime.datetime | None = None,
     notify: bool = True,
+    opening_hours: bool = True,
 ) -> Reservation:
     """Book ``quantity`` devices of the pool for [start, end). Confirmed at once for members
     of the pool's organization, a request for everyone else. ``notify=False`` sends the
     person no confirmation (a course books every meeting at once and says so itself).
-    Refused for a pool lent to residents (the lending service reserves those) and on a day
-    the pool's organization is closed, as a series skips those days."""
+    Refused for a pool lent to residents (the lending service reserves those), on a day
+    the pool's organization is closed, as a series skips those days, and for a pick-up or
+    return outside its opening hours (``dates.OpeningRule``; ``opening_hours=False`` for a
+    course whose provider confirmed that it meets outside them)."""
     ensure_can_book(by, pool)
     ensure_not_lent_to_residents(pool)
     purpose = clean_purpose(purpose)
     with transaction.atomic():
         pool = locked(pool)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
-        _ensure_open(pool, start, end)
+        ensure_open(pool.organization, start, end, hours=opening_hours)
         # In UTC, like a reservation read back from the database: lengths computed from the
         # returned object are then real time even across a daylight-saving change.
         start, end = as_utc(start), as_utc(end)
@@ -129,21 +130,6 @@ def reserve(
     if reservation.status == Reservation.Status.REQUESTED:
         transaction.on_commit(partial(tell_staff_of_request.enqueue, reservation.pk))
     return reservation
-
-
-def _ensure_open(pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> None:
-    """Times already checked (check_booking): aware, in order, in sensible years."""
-    closed = closure_on(pool.organization, start, end)
-    if closed is not None:
-        day, name = closed
-        raise InvalidBooking(
-            _("%(organization)s is closed on %(day)s (%(closure)s). Please choose another day.")
-            % {
-                "organization": pool.organization.name,
-                "day": date_format(day, "DATE_FORMAT"),
-                "closure": name,
-            }
-        )
 
 
 def _notify(reservation: Reservation, kind: str) -> None:

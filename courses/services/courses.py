@@ -324,6 +324,7 @@ def _reserve_devices(*, by: User, course: Course, meeting: Meeting, now) -> str 
             purpose=course.title,
             now=now,
             notify=False,
+            opening_hours=False,  # the venue's hours are settled by _ensure_confirmed
         )
     except PermissionDenied:
         return _("%(when)s: you may not book this device pool.") % {
