@@ -325,6 +325,17 @@ def _area_table(key: str, title: str, first: str, rows, *, district: bool) -> Da
     )
 
 
+def sortable_columns(scope_kind: str) -> dict[str, list[str]]:
+    """What ``?sort=<table>.<column>`` may name in a report of this kind of scope: each
+    sortable table's key and its columns' keys (one organization's report has none)."""
+    if scope_kind == "organization":
+        return {}
+    return {
+        key: [column.key for column in _area_table(key, "", "", [], district=district).columns]
+        for key, district in (("districts", False), ("organizations", True))
+    }
+
+
 def tables(report) -> dict[str, DataTable]:
     """Every table of the report. The per-pool table has every pool, so its devices,
     bookings, hand-outs and loans add up to the summary's; the lending table has the pools

@@ -149,11 +149,15 @@ def test_the_tables_sort_by_links_and_say_how_they_are_sorted(client, region_adm
     assert _organization_names(by_name) == ["Stadtbücherei Miltenberg", "Kronberg-Gymnasium"]
 
 
-def test_an_unknown_sort_leaves_the_tables_as_they_are(client, region_admin, report_world):
-    html = page(client, region_admin, scope="region", extra="&sort=organizations.secret")
+def test_an_unknown_sort_is_a_400_that_names_the_columns(client, region_admin, report_world):
+    client.force_login(region_admin)
+    query = f"period={WEEK_KEY}&scope=region&sort=organizations.secret"
+    response = client.get(f"{reverse('reports:report')}?{query}")
 
-    assert _organization_names(html) == ["Kronberg-Gymnasium", "Stadtbücherei Miltenberg"]
-    assert "aria-sort" not in html
+    assert response.status_code == 400
+    html = unescape(response.content.decode())
+    assert "The table “organizations” has no column “secret”." in html
+    assert "“utilization”" in html and "“loans”" in html
 
 
 def test_the_report_says_who_published_it_and_from_what_data(
