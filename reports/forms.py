@@ -108,7 +108,8 @@ ORDERS = ("asc", "desc")
 
 
 def _listed(values) -> str:
-    return ", ".join(f"“{value}”" for value in values)
+    """“districts”, “organizations” (in the reader's quotation marks)."""
+    return ", ".join(str(_("“%(value)s”") % {"value": value}) for value in values)
 
 
 class TableForm(forms.Form):

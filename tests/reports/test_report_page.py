@@ -158,7 +158,7 @@ def test_an_unknown_sort_is_a_400_that_names_the_columns(client, region_admin, r
     assert response.status_code == 400
     html = unescape(response.content.decode())
     assert "Die Tabelle „organizations“ hat keine Spalte „secret“." in html
-    assert "“utilization”" in html and "“loans”" in html
+    assert "„utilization“" in html and "„loans“" in html
 
 
 def test_the_report_says_who_published_it_and_from_what_data(
