@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext, pgettext_lazy
 
 from organizations.models import LessonPeriod
@@ -67,13 +66,13 @@ EVERY_WEEK = (
     pgettext_lazy("every week on", "Sundays"),
 )
 EVERY_SECOND_WEEK = (
-    _lazy("every other Monday"),
-    _lazy("every other Tuesday"),
-    _lazy("every other Wednesday"),
-    _lazy("every other Thursday"),
-    _lazy("every other Friday"),
-    _lazy("every other Saturday"),
-    _lazy("every other Sunday"),
+    pgettext_lazy("every second week on", "every other Monday"),
+    pgettext_lazy("every second week on", "every other Tuesday"),
+    pgettext_lazy("every second week on", "every other Wednesday"),
+    pgettext_lazy("every second week on", "every other Thursday"),
+    pgettext_lazy("every second week on", "every other Friday"),
+    pgettext_lazy("every second week on", "every other Saturday"),
+    pgettext_lazy("every second week on", "every other Sunday"),
 )
 
 
