@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -372,8 +372,23 @@ def reserve_check(request: HttpRequest, pk: int) -> HttpResponse:
 # My bookings, one booking, cancelling
 
 
-# Whether devices were handed out against a reservation (and are still out).
-_items_of = LoanItem.objects.filter(loan__reservation=OuterRef("pk"))
+def _note_hand_outs(reservations: list[Reservation]) -> None:
+    """Set ``handed_out`` and ``items_out`` on each: whether devices were handed out against
+    it, and whether some are still out. One query for the rows shown (as EXISTS columns of
+    the page's query, PostgreSQL ran them over every past booking before the LIMIT: 75 ms
+    for a teacher of the region at scale 1)."""
+    counts = {
+        row["loan__reservation_id"]: row
+        for row in LoanItem.objects.filter(
+            loan__reservation_id__in=[reservation.pk for reservation in reservations]
+        )
+        .values("loan__reservation_id")
+        .annotate(items=Count("pk"), out=Count("pk", filter=Q(returned_at=None)))
+    }
+    for reservation in reservations:
+        row = counts.get(reservation.pk)
+        reservation.handed_out = bool(row)
+        reservation.items_out = bool(row and row["out"])
 
 
 @dataclass
@@ -457,13 +472,8 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     dates; past and cancelled ones with what happened (handed out, returned, not picked up).
     Filtered by pool and week (a GET form: bad values are named, 400, and not applied)."""
     now = timezone.now()
-    mine = (
-        Reservation.objects.filter(user=request.user)
-        .select_related("pool__organization", "series")
-        .annotate(
-            handed_out=Exists(_items_of),
-            items_out=Exists(_items_of.filter(returned_at=None)),
-        )
+    mine = Reservation.objects.filter(user=request.user).select_related(
+        "pool__organization", "series"
     )
     pools = DevicePool.objects.filter(
         pk__in=Reservation.objects.filter(user=request.user).values("pool_id")
@@ -482,7 +492,10 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     feed_path = reverse("booking:feed", kwargs={"token": token.token})
     # A year of weekly series are a few rows; many single bookings make a long list: the
     # next ones first, all of them on request.
-    rows = _group_series(list(mine.filter(upcoming).order_by("start", "pk")))
+    coming = list(mine.filter(upcoming).order_by("start", "pk"))
+    page = past.get_page(request.GET.get("page"))
+    _note_hand_outs([*coming, *page.object_list])
+    rows = _group_series(coming)
     show_all = request.GET.get("upcoming") == "all"
     context = {
         "filters": filters,
@@ -491,7 +504,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         "upcoming": rows if show_all else rows[:UPCOMING_SHOWN],
         "upcoming_count": len(rows),
         "upcoming_hidden": 0 if show_all else max(len(rows) - UPCOMING_SHOWN, 0),
-        "page": past.get_page(request.GET.get("page")),
+        "page": page,
         "now": now,
         "feed_url": site_url(feed_path),
         "webcal_url": "webcal://" + site_url(feed_path).split("://", 1)[1],
