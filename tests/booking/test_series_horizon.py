@@ -165,3 +165,15 @@ def test_the_series_api_is_404_for_a_pool_outside_the_callers_scope(outsider, po
 
 def test_the_series_api_takes_only_post(teacher, pool):
     assert api(teacher).get("/api/v1/series").status_code == 405
+
+
+def test_the_series_api_refuses_a_pool_lent_to_residents(teacher, other_organization):
+    from tests.factories import LendingPoolFactory
+
+    lending = LendingPoolFactory(organization=other_organization)
+    DeviceFactory.create_batch(5, pool=lending)
+    body = api_body(lending, quantity=1)
+    response = api(teacher).post("/api/v1/series", body, content_type="application/json")
+    assert response.status_code == 409
+    assert "lent to residents" in response.json()["detail"]
+    assert not Series.objects.exists()
