@@ -29,6 +29,7 @@ from core.api import (
     Error,
     Id,
     JsonObject,
+    SensibleDate,
     ValidationErrors,
     WholeNumber,
     text,
@@ -44,6 +45,8 @@ router = Router(tags=["booking"])
 MAX_AVAILABILITY_DAYS = 31
 # Far more than any pool holds; keeps absurd numbers away from the database.
 MAX_QUANTITY = 10_000
+# A series has at most this many dates (the service says so with its own message).
+MAX_SERIES_DATES = 60
 
 ReservationStatus = Literal[tuple(Reservation.Status.values)]
 
@@ -139,6 +142,41 @@ class ReservationOut(Schema):
     @staticmethod
     def resolve_end(reservation: Reservation) -> datetime.datetime:
         return _local(reservation.end)
+
+
+class SeriesIn(JsonObject):
+    pool_id: Id
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY), WholeNumber]
+    first_date: SensibleDate = Field(..., description="The first date (YYYY-MM-DD).")
+    until: SensibleDate = Field(..., description="The last possible date (YYYY-MM-DD).")
+    start_time: datetime.time = Field(..., description="Local time (Europe/Berlin), HH:MM.")
+    end_time: datetime.time = Field(..., description="Local time (Europe/Berlin), HH:MM.")
+    interval_weeks: Literal[1, 2] = Field(1, description="Every week (1) or every second (2).")
+    purpose: text(200) = Field("", description="e.g. class 7b, maths")
+    dates: list[SensibleDate] | None = Field(
+        None,
+        max_length=MAX_SERIES_DATES,
+        description="The dates to book; by default every date that can be booked.",
+    )
+
+
+class SkippedDate(Schema):
+    date: datetime.date
+    reason: str = Field(
+        ..., description="Why it is not booked: a closure, a limit of the pool, too few free."
+    )
+
+
+class SeriesOut(Schema):
+    id: int
+    pool_id: int
+    interval_weeks: int
+    reservations: list[ReservationOut]
+    skipped: list[SkippedDate] = Field(
+        ...,
+        description="Dates of the series not booked, each with why (for example later than "
+        "the pool may be booked ahead).",
+    )
 
 
 class ReservationFilter(Schema):
@@ -247,6 +285,48 @@ def create_reservation(request: HttpRequest, payload: ReservationIn):
     except PermissionDenied:  # the pool stopped being bookable meanwhile
         raise Http404 from None
     return Status(201, _mine(user).get(pk=reservation.pk))
+
+
+@router.post("/series", response={201: SeriesOut, **WRITE_ERRORS}, auth=token_or_session)
+def create_series(request: HttpRequest, payload: SeriesIn):
+    """Book a weekly (or every-second-week) series: the same rules as the booking page and
+    as a single booking, for each date. Closed dates, dates beyond how far ahead the pool
+    may be booked and dates with too few devices are skipped and named in ``skipped`` (unless
+    asked for in ``dates``: then 409 names the date and nothing is booked)."""
+    user = request.auth
+    pool = get_object_or_404(DevicePool.objects.bookable_by(user), pk=payload.pool_id)
+    values = payload.dict(exclude={"pool_id", "dates"})
+    try:
+        series = services.book_series(
+            by=user,
+            pool=pool,
+            dates=set(payload.dates) if payload.dates is not None else None,
+            **values,
+        )
+    except services.PoolExhausted as error:
+        return Status(409, {"detail": str(error), "free": error.free})
+    except PermissionDenied:
+        raise Http404 from None
+    reservations = list(_mine(user).filter(series=series).order_by("start", "pk"))
+    booked = {timezone.localdate(reservation.start) for reservation in reservations}
+    plan = services.plan_series(
+        by=user, pool=pool, **payload.dict(exclude={"pool_id", "dates", "purpose"})
+    )
+    skipped = [
+        {"date": o.date, "reason": o.closure or o.problem or _("not chosen")}
+        for o in plan.occurrences
+        if o.date not in booked
+    ]
+    return Status(
+        201,
+        {
+            "id": series.pk,
+            "pool_id": pool.pk,
+            "interval_weeks": series.interval_weeks,
+            "reservations": reservations,
+            "skipped": skipped,
+        },
+    )
 
 
 @router.get(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from organizations.models import LessonPeriod
 
@@ -53,3 +53,40 @@ def describe_dates(dates: Sequence[Reservation], periods: Sequence[LessonPeriod]
             more,
         ) % {"count": more, "until": until}
     return text
+
+
+# "dienstags" / "jeden zweiten Dienstag", Monday first (date.weekday()).
+EVERY_WEEK = (
+    pgettext_lazy("every week on", "Mondays"),
+    pgettext_lazy("every week on", "Tuesdays"),
+    pgettext_lazy("every week on", "Wednesdays"),
+    pgettext_lazy("every week on", "Thursdays"),
+    pgettext_lazy("every week on", "Fridays"),
+    pgettext_lazy("every week on", "Saturdays"),
+    pgettext_lazy("every week on", "Sundays"),
+)
+EVERY_SECOND_WEEK = (
+    pgettext_lazy("every second week on", "every other Monday"),
+    pgettext_lazy("every second week on", "every other Tuesday"),
+    pgettext_lazy("every second week on", "every other Wednesday"),
+    pgettext_lazy("every second week on", "every other Thursday"),
+    pgettext_lazy("every second week on", "every other Friday"),
+    pgettext_lazy("every second week on", "every other Saturday"),
+    pgettext_lazy("every second week on", "every other Sunday"),
+)
+
+
+def series_rhythm(dates: Sequence[Reservation], interval_weeks: int, periods=()) -> str:
+    """When a series' dates are, as a teacher says it: "Tuesdays periods 3–4"."""
+    start, end = timezone.localtime(dates[0].start), timezone.localtime(dates[0].end)
+    days = EVERY_SECOND_WEEK if interval_weeks == 2 else EVERY_WEEK
+    times = _periods_text(start, end, periods) or f"{start:%H:%M}–{end:%H:%M}"
+    return f"{days[start.weekday()]} {times}"
+
+
+def dates_until(dates: Sequence[Reservation]) -> str:
+    """ "26 dates until 27.07." """
+    until = date_format(timezone.localtime(dates[-1].start), "d.m.")
+    return ngettext(
+        "%(count)d date until %(until)s", "%(count)d dates until %(until)s", len(dates)
+    ) % {"count": len(dates), "until": until}

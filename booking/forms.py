@@ -209,3 +209,26 @@ def initial_from_query(query, *, pool: DevicePool, periods: list[LessonPeriod]) 
         initial["repeat"] = query["repeat"]
     initial["until"] = services.end_of_school_year(pool.organization, day)
     return initial
+
+
+class MyBookingsFilter(forms.Form):
+    """ "My bookings" by pool and by week: a GET form. A week is given by any of its days."""
+
+    pool = forms.ModelChoiceField(
+        label=_("Pool"), queryset=DevicePool.objects.none(), required=False, empty_label=_("All")
+    )
+    week = forms.DateField(
+        label=_("Week with the day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Any day of the week, for example 08.12.2026."),
+        validators=[check_year],
+    )
+
+    def __init__(self, *args, pools, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = pools
+
+    def monday(self) -> datetime.date | None:
+        day = self.cleaned_data.get("week")
+        return day - datetime.timedelta(days=day.weekday()) if day else None

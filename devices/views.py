@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from core.htmx import partial_request
 from core.mail import site_url
 from core.request_input import parse_ids
 from organizations.access import managed_organization
-from organizations.models import Organization
+from organizations.models import Membership, Organization
 
 from . import csv_io, labels, services
 from .forms import (
@@ -252,20 +253,35 @@ def device_labels(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def pool_list(request: HttpRequest) -> HttpResponse:
-    """Pools the person may book, and (for staff) the pools they keep."""
+    """Pools the person may book: their own organizations' first, then those other
+    organizations share with the region; and (for staff) the pools they keep. Members of an
+    organization book device sets here; pools lent to residents are not among them (they are
+    under "Borrow a device", where the lending rules apply)."""
     base = DevicePool.objects.with_capacity().select_related("organization", "location")
-    base = base.prefetch_related("device_types").order_by("organization__name", "name")
+    base = base.prefetch_related("device_types")
     managed_ids = DevicePool.objects.managed_by(request.user).values("pk")
-    managed = base.filter(pk__in=managed_ids)
+    managed = base.filter(pk__in=managed_ids).order_by("organization__name", "name")
     # A pool someone keeps is listed once, under "Pools you keep".
     bookable = base.filter(
         pk__in=DevicePool.objects.bookable_by(request.user).values("pk")
     ).exclude(pk__in=managed_ids)
+    member = bool(request.user.role_names())
+    if member:
+        bookable = bookable.exclude(booking_scope=DevicePool.Scope.RESIDENTS)
+    own = Membership.objects.filter(user=request.user, organization=OuterRef("organization"))
+    bookable = bookable.annotate(own=Exists(own)).order_by("-own", "organization__name", "name")
+    bookable = list(bookable)
     managed_organizations = Organization.objects.managed_by(request.user).order_by("name")
     return render(
         request,
         "devices/pool_list.html",
-        {"bookable": bookable, "managed": managed, "managed_organizations": managed_organizations},
+        {
+            "own": [pool for pool in bookable if pool.own],
+            "shared": [pool for pool in bookable if not pool.own],
+            "member": member,
+            "managed": managed,
+            "managed_organizations": managed_organizations,
+        },
     )
 
 

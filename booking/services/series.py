@@ -53,6 +53,7 @@ class Occurrence:
     free: int = 0
     problem: str = ""  # a limit or conflict message; empty when it can be booked
     error: DomainError | None = field(default=None, repr=False, compare=False)
+    beyond_horizon: bool = False  # later than the pool may be booked ahead
 
     @property
     def closed(self) -> bool:
@@ -66,10 +67,17 @@ class Occurrence:
 @dataclass
 class SeriesPlan:
     occurrences: list[Occurrence] = field(default_factory=list)
+    # The last day the pool may be booked for (how far ahead, counted from now), local.
+    latest_day: datetime.date | None = None
 
     @property
     def bookable(self) -> list[Occurrence]:
         return [occurrence for occurrence in self.occurrences if occurrence.bookable]
+
+    @property
+    def beyond_horizon(self) -> list[Occurrence]:
+        """The dates too far ahead to book: as for a single booking, each is refused."""
+        return [o for o in self.occurrences if not o.closed and o.beyond_horizon]
 
 
 def series_dates(
@@ -102,7 +110,8 @@ def _series_checks(
     now: datetime.datetime,
 ) -> None:
     """What holds for the series as a whole: it starts today or later, within how far ahead
-    the pool may be booked (its later dates may go beyond, up to the end of the series)."""
+    the pool may be booked. Each later date is held to how far ahead on its own, as a single
+    booking is (plan_series): those beyond are named in the plan and never booked."""
     if quantity < 1:
         raise InvalidBooking(_("Book at least one device."))
     if start_time >= end_time:
@@ -154,7 +163,8 @@ def plan_series(
         else []
     )
     capacity = pool.capacity()
-    plan = SeriesPlan()
+    horizon = now + datetime.timedelta(days=pool.max_days_ahead)
+    plan = SeriesPlan(latest_day=timezone.localtime(horizon).date())
     for day in dates:
         occurrence = Occurrence(day, local_datetime(day, start_time), local_datetime(day, end_time))
         occurrence.closure = closed.get(day, "")
@@ -173,7 +183,6 @@ def plan_series(
                 end=end,
                 now=now,
                 capacity=capacity,
-                check_horizon=False,
             ) or per_person_error(
                 pool, mine=availability.peak_in(mine, start, end), quantity=quantity
             )
@@ -182,6 +191,7 @@ def plan_series(
                 raise error
         except DomainError as error:
             occurrence.error = error
+            occurrence.beyond_horizon = as_utc(occurrence.start) > horizon
         else:
             if quantity > occurrence.free:
                 occurrence.error = exhausted(occurrence.free)

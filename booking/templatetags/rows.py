@@ -13,7 +13,7 @@ from django import template
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from booking.services import last_day
 
@@ -53,6 +53,32 @@ def status_tone(status: str) -> str:
     return {"confirmed": "success", "requested": "warning", "declined": "danger"}.get(
         status, "info"
     )
+
+
+BADGE = (
+    '<span class="kern-badge kern-badge--{}">'
+    '<span class="kern-label kern-label--small">{}</span></span>'
+)
+
+
+@register.filter
+def outcome(reservation, now: datetime.datetime) -> str:
+    """What became of a booking, as a badge with its word (never the colour alone): its
+    status while it lies ahead; handed out, returned, not picked up once it has begun. Reads
+    ``handed_out`` and ``items_out``, annotated by the page (two EXISTS, no query here)."""
+    status = reservation.status
+    if status == "confirmed" and getattr(reservation, "handed_out", False):
+        if not reservation.items_out:
+            return format_html(BADGE, "success", pgettext("booking outcome", "returned"))
+        if reservation.end <= now:
+            return format_html(BADGE, "danger", pgettext("booking outcome", "not all returned"))
+        return format_html(BADGE, "info", pgettext("booking outcome", "handed out"))
+    if reservation.end <= now:
+        if status == "confirmed":
+            return format_html(BADGE, "warning", pgettext("booking outcome", "not picked up"))
+        if status == "requested":
+            return format_html(BADGE, "warning", pgettext("booking outcome", "never confirmed"))
+    return format_html(BADGE, status_tone(status), reservation.get_status_display())
 
 
 @register.filter

@@ -629,11 +629,36 @@ def test_a_series_is_capped_and_the_message_names_the_last_possible_date(teacher
     assert not Series.objects.exists()
 
 
-def test_a_series_may_run_beyond_how_far_ahead_but_must_start_within_it(teacher, pool):
+def test_how_far_ahead_holds_for_each_date_of_a_series_as_for_a_single_booking(teacher, pool):
+    # 14 days ahead from Monday 01.02. 07:00: the Tuesdays 02.02. and 09.02. may be booked,
+    # 16.02. 09:50 is later than 15.02. 07:00, as a single booking of it would be.
     DevicePool.objects.filter(pk=pool.pk).update(max_days_ahead=14)
     pool.refresh_from_db()
+    with pytest.raises(LimitExceeded):
+        services.check_booking(
+            by=teacher,
+            pool=pool,
+            quantity=5,
+            start=datetime.datetime.combine(weeks(2), datetime.time(9, 50), tzinfo=BERLIN),
+            end=datetime.datetime.combine(weeks(2), datetime.time(11, 20), tzinfo=BERLIN),
+            now=NOW,
+        )
+    preview = plan(teacher, pool, until=weeks(5))
+    assert [o.date for o in preview.bookable] == [weeks(0), weeks(1)]
+    assert [o.date for o in preview.beyond_horizon] == [weeks(n) for n in range(2, 6)]
+    assert preview.latest_day == datetime.date(2027, 2, 15)
+    assert "at most 14 days ahead" in preview.occurrences[2].problem
+    # Without a choice, only the dates within reach are booked ...
     series = book_series(teacher, pool, until=weeks(5))
-    assert series.reservations.count() == 6
+    assert [timezone_date(r.start) for r in series.reservations.all()] == [weeks(0), weeks(1)]
+    # ... and a date beyond it, chosen anyway (a forged form, the API), is refused by name.
+    Series.objects.all().delete()
+    with pytest.raises(LimitExceeded) as error:
+        book_series(teacher, pool, until=weeks(5), dates={weeks(0), weeks(3)})
+    assert date_format(weeks(3), "SHORT_DATE_FORMAT") in str(error.value)
+    assert "at most 14 days ahead" in str(error.value)
+    assert not Reservation.objects.exists()
+    # A series that starts beyond it is refused as a whole.
     with pytest.raises(LimitExceeded) as error:
         plan(teacher, pool, first_date=weeks(3), until=weeks(8))
     assert "at most 14 days ahead" in str(error.value)

@@ -161,8 +161,10 @@ def test_a_teacher_books_once_and_weekly_and_cancels_a_date_by_keyboard(
     assert series.reservations.count() == count
     assert not series.reservations.filter(start__date=studientag).exists()
 
-    # Cancel the second date of the series: the confirmation names it, then it goes.
+    # Cancel the second date of the series: its row opens to its dates, the confirmation
+    # names the date, then it goes.
     second = first + datetime.timedelta(weeks=1)
+    press(page, page.locator("tr.series-row summary"))
     press(
         page,
         page.get_by_role(

@@ -224,6 +224,32 @@ def test_residents_see_resident_pools_only(client, resident, pool, other_organiz
     assert client.get(lending.get_absolute_url()).status_code == 200
 
 
+def test_a_teacher_sees_her_schools_pools_first_then_shared_ones_and_no_lending_pools(
+    client, teacher, organization, other_organization
+):
+    from tests.factories import OrganizationFactory
+
+    # Alphabetically "Albert-Schule" would come before "Kronberg-Gymnasium": her school wins.
+    neighbour = OrganizationFactory(name="Albert-Schule")
+    DevicePoolFactory(organization=organization, name="iPad-Koffer 2")
+    DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
+    DevicePoolFactory(organization=neighbour, name="Geteilte Laptops", booking_scope="region")
+    DevicePoolFactory(organization=neighbour, name="Nur fuer Albert", booking_scope="members")
+    DevicePoolFactory(
+        organization=other_organization, name="Leih-Laptops", booking_scope="residents"
+    )
+    client.force_login(teacher)
+    html = client.get("/pools/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    own, shared = html.split('id="bookable-heading"')
+    assert 'id="own-heading"' in own
+    assert own.index("iPad-Koffer 1") < own.index("iPad-Koffer 2")
+    assert "Geteilte Laptops" not in own and "Geteilte Laptops" in shared
+    assert "Nur fuer Albert" not in html
+    # The residents' pool is under "Borrow a device", with a pointer there.
+    assert "Leih-Laptops" not in html
+    assert 'href="/lending/"' in shared
+
+
 def test_staff_create_a_pool(client, staff, organization):
     client.force_login(staff)
     response = client.post(

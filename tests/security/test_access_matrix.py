@@ -652,6 +652,15 @@ def _bodies(world) -> dict[str, dict]:
             "end": (start + datetime.timedelta(minutes=90)).isoformat(),
             "purpose": "Theft",
         },
+        "booking_api_create_series": {
+            "pool_id": world["school_pool"].pk,
+            "quantity": 1,
+            "first_date": start.date().isoformat(),
+            "until": (start.date() + datetime.timedelta(weeks=2)).isoformat(),
+            "start_time": "09:00",
+            "end_time": "10:00",
+            "purpose": "Theft",
+        },
         "booking_lending_desk_api_hand_out": {
             "borrower_id": world["borrower"].pk,
             "pool_id": world["lending_pool"].pk,
