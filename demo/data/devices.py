@@ -88,12 +88,13 @@ DEVICE_TYPES: dict[str, dict[str, str]] = {
 
 # Settings shared by pools of one sort; each pool below spells out or overrides them.
 # Teachers book a school's carts for lesson periods, the same day at the latest; a desk
-# loan of a cart comes back the same day.
+# loan of a cart comes back the same day. A school lets its weekly lessons be booked for the
+# whole school year when it starts (the booking service holds every date of a series to it).
 SCHOOL_CART: dict[str, Any] = {
     "booking_scope": "members",
     "max_booking_hours": 8,
     "min_notice_hours": 0,
-    "max_days_ahead": 120,
+    "max_days_ahead": 366,
     "per_person_limit": 0,
     "loan_period_days": 1,
     "max_renewals": 0,
@@ -204,7 +205,6 @@ POOLS: list[dict[str, Any]] = [
         ),
         "return_checklist": "20 Tablets\n20 Ladekabel\n20 Kopfhörer\n1 Ladewagen mit Schlüssel",
         "max_booking_hours": 6,
-        "max_days_ahead": 90,
         "device_type": "galaxy-tab-a9plus",
         "count": 20,
         "first": 1,

@@ -263,6 +263,10 @@ def test_weekly_series_and_one_every_second_week(seeded):
         )
         assert not any(day.date() in closed for day in dates), row
         assert closed, row  # it runs across holidays, which it skips
+        # The booking service holds each date of a series to how far ahead the pool may be
+        # booked, counted from when the series was booked: the demo keeps to it too.
+        horizon = row.created_at + datetime.timedelta(days=row.pool.max_days_ahead)
+        assert all(day <= horizon for day in dates), row
     weekly = Series.objects.get(purpose="Klasse 7b, Mathematik – GeoGebra")
     assert (weekly.first_date.weekday(), weekly.start_time) == (1, datetime.time(9, 45))
     assert weekly.reservations.filter(start__gt=timezone.now()).exists()

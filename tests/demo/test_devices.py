@@ -160,7 +160,7 @@ def test_pools_are_described_and_have_a_return_checklist(seeded):
         assert len(pool.checklist_items()) >= 2, pool
         assert pool.device_types.count() == 1, pool
         assert pool.is_active
-        assert 1 <= pool.max_booking_hours <= 10 and pool.max_days_ahead <= 180, pool
+        assert 1 <= pool.max_booking_hours <= 10 and pool.max_days_ahead <= 366, pool
 
 
 def test_devices_live_where_their_pool_is(seeded):
