@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.dates import local_datetime
 from organizations.models import Organization
 
+from . import search
 from .models import Attendance, Course, Enrollment, Meeting
 
 # The longest free-text search; anything longer cannot be a course title.
@@ -59,7 +60,7 @@ def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
 def apply(courses: QuerySet[Course], wanted: CatalogFilter) -> QuerySet[Course]:
     """Narrow ``courses`` (from ``upcoming()``) to what ``wanted`` asks for."""
     if wanted.q:
-        courses = courses.filter(title__icontains=wanted.q)
+        courses = search.search(courses, wanted.q)
     for name in ("topic", "audience", "level", "language"):
         value = getattr(wanted, name)
         if value:

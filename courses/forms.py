@@ -28,7 +28,8 @@ class CatalogFilterForm(forms.Form):
     same HTML without a template per option."""
 
     q = forms.CharField(
-        label=_("Title"),
+        label=_("Search"),
+        help_text=_("Words from the title, description, topic or provider, e.g. WhatsApp"),
         required=False,
         max_length=MAX_QUERY_LENGTH,
         widget=forms.SearchInput(attrs={"autocomplete": "off"}),
