@@ -111,7 +111,7 @@ def test_a_short_word_matches_a_topic_word_exactly_not_as_a_prefix(client):
 def test_the_search_field_says_what_it_searches(client):
     html = client.get(URL).content.decode()
     assert '<label class="kern-label" for="id_q">Search' in html
-    assert "Words from the title, description, topic or provider" in html
+    assert "Title, description, topic or provider" in html
 
 
 def test_punctuation_and_tsquery_syntax_are_plain_text(client, programme):
