@@ -115,7 +115,8 @@ def _with_position(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
 
 def my_enrollments(user) -> QuerySet[Enrollment]:
     """The user's enrolments with their course, its dates, waiting position and attendance
-    (meetings attended of those held so far, as ``services.attendance_summary`` counts)."""
+    (meetings attended of those held so far, as ``services.attendance_summary`` counts, and
+    ``attendance_recorded``: whether any was taken)."""
     attended = (
         Attendance.objects.filter(enrollment=OuterRef("pk"), present=True)
         .order_by()
@@ -123,6 +124,9 @@ def my_enrollments(user) -> QuerySet[Enrollment]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Whether the provider took attendance at all: without it, a finished course cannot
+    # say "did not attend".
+    recorded = Attendance.objects.filter(enrollment=OuterRef("pk"))
     return _with_position(
         Enrollment.objects.filter(user=user)
         .select_related("course__organization", "course__location", "certificate")
@@ -146,6 +150,7 @@ def my_enrollments(user) -> QuerySet[Enrollment]:
                 0,
             ),
             attended=Coalesce(Subquery(attended), 0),
+            attendance_recorded=Exists(recorded),
         )
     )
 
