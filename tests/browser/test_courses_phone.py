@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.dates import local_datetime
-from courses.models import Course
+from courses.models import Attendance, Course
 from tests.factories import (
     CourseFactory,
+    EnrollmentFactory,
     LocationFactory,
     MeetingFactory,
     OrganizationFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -127,3 +130,124 @@ def test_without_javascript_the_folded_filters_still_filter(
     expect(page.locator("#results-heading")).to_have_text("1 Kurs")
     expect(page.locator(".catalog-filters__summary")).to_have_text("Filter (1 aktiv)")
     audit.check(page)
+
+
+@pytest.fixture
+def my_courses(resident, catalog):
+    """The resident: enrolled in a course ahead, attended one that is over, missed another."""
+    ahead = Course.objects.get(title="Online-Banking sicher nutzen")
+    EnrollmentFactory(course=ahead, user=resident)
+    for title, present in (("Word für Einsteiger", True), ("Sicher im Netz", False)):
+        course = course_on(-20, -13, title=title)
+        enrollment = EnrollmentFactory(course=course, user=resident)
+        for meeting in course.meetings.all():
+            Attendance.objects.create(enrollment=enrollment, meeting=meeting, present=present)
+    return ahead
+
+
+def inside_the_screen(page, locator) -> None:
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+
+
+def test_my_courses_on_a_phone_show_status_cancel_and_what_happened(
+    page, live_server, resident, my_courses, audit, log_in
+):
+    page.set_viewport_size(PHONE)
+    log_in(page, resident)
+    page.goto(f"{live_server.url}/my-courses/")
+    audit.check(page)
+    card = page.get_by_role("row", name=re.compile("Online-Banking sicher nutzen"))
+    inside_the_screen(page, card.get_by_text("Angemeldet", exact=True))
+    cancel = card.get_by_role("link", name=re.compile("Vom Kurs abmelden"))
+    inside_the_screen(page, cancel)
+    past = page.locator("section", has=page.get_by_role("heading", name="Vergangene Kurse"))
+    expect(past.get_by_role("row", name=re.compile("Word für Einsteiger"))).to_contain_text(
+        "teilgenommen"
+    )
+    expect(past.get_by_role("row", name=re.compile("Sicher im Netz"))).to_contain_text(
+        "nicht teilgenommen"
+    )
+    expect(past).not_to_contain_text("Angemeldet")
+    no_page_scroll_sideways(page)
+    shoot(page, "my-courses-390")
+    page.set_viewport_size(NARROW)
+    no_page_scroll_sideways(page)
+    page.set_viewport_size(WIDE)
+    shoot(page, "my-courses-1280")
+
+    # Keyboard only: the cancel action asks first.
+    cancel.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    audit.check(page)
+
+
+@pytest.fixture
+def provider_day(organization):
+    """Kronberg's courses: one tonight with three people (attendance), a draft without dates,
+    one that is over."""
+    venue = LocationFactory(organization=organization, name="Medienraum")
+    tonight = CourseFactory(organization=organization, title="Tablet-Kurs", location=venue)
+    today = timezone.localdate()
+    meeting = MeetingFactory(
+        course=tonight,
+        start=local_datetime(today, datetime.time(0, 1)),
+        end=local_datetime(today, datetime.time(23, 59)),
+    )
+    MeetingFactory(course=tonight, start=at(7), end=at(7) + datetime.timedelta(hours=2))
+    for name in ("Anna Apfel", "Bert Birne", "Carla Kirsche-Wunderlich von Hohenstein"):
+        EnrollmentFactory(course=tonight, user=UserFactory(name=name))
+    CourseFactory(organization=organization, title="Entwurf: KI im Alltag", status="draft",
+                  published_at=None)  # fmt: skip
+    course_on(-30, -23, title="Excel im Herbst", organization=organization, location=venue)
+    return meeting
+
+
+def test_the_provider_list_and_attendance_on_a_phone(
+    page, live_server, staff, provider_day, audit, log_in
+):
+    page.set_viewport_size(PHONE)
+    log_in(page, staff)
+    page.goto(f"{live_server.url}/manage/courses/")
+    audit.check(page)
+    for heading in ("Laufend und anstehend", "Entwürfe", "Vorbei oder abgesagt"):
+        expect(page.get_by_role("heading", name=re.compile(heading))).to_be_visible()
+    draft = page.get_by_role("row", name=re.compile("Entwurf: KI im Alltag"))
+    expect(draft.get_by_role("button", name=re.compile("Veröffentlichen"))).to_be_disabled()
+    expect(draft).to_contain_text("Fügen Sie zuerst die Termine hinzu")
+    over = page.get_by_role("row", name=re.compile("Excel im Herbst"))
+    expect(over.get_by_role("link", name=re.compile("bescheinigungen", re.I))).to_be_visible()
+    expect(over.get_by_role("link", name=re.compile("absagen", re.I))).to_have_count(0)
+    no_page_scroll_sideways(page)
+    shoot(page, "provider-list-390")
+    page.set_viewport_size(WIDE)
+    shoot(page, "provider-list-1280")
+
+    page.set_viewport_size(PHONE)
+    course = provider_day.course
+    page.goto(
+        f"{live_server.url}/manage/courses/{course.pk}/meetings/{provider_day.pk}/attendance/"
+    )
+    audit.check(page)
+    for name in ("Anna Apfel", "Carla Kirsche-Wunderlich von Hohenstein"):
+        box = page.get_by_role("checkbox", name=name)
+        target = box.locator("xpath=..").bounding_box()  # what a finger hits
+        label = page.locator(".attendance-row", has_text=name).locator(".attendance-name")
+        text = label.bounding_box()
+        assert target["width"] >= 44 and target["height"] >= 44
+        # Beside the name, never over it.
+        left, right = sorted((target, text), key=lambda box: box["x"])
+        assert left["x"] + left["width"] <= right["x"]
+        box.focus()
+        page.keyboard.press("Space")
+        expect(box).to_be_checked()
+        expect(page.locator(".attendance-row", has_text=name)).to_contain_text("Gespeichert")
+    no_page_scroll_sideways(page)
+    shoot(page, "attendance-390")
+    page.set_viewport_size(NARROW)
+    no_page_scroll_sideways(page)
+    page.set_viewport_size(WIDE)
+    shoot(page, "attendance-1280")
+    assert Attendance.objects.filter(meeting=provider_day, present=True).count() == 2
