@@ -125,6 +125,20 @@ def sorted_programme(programme):
     return sorted(programme.values(), key=lambda c: c.meetings.get().start)
 
 
+@pytest.mark.parametrize("count", [3, 300])
+def test_searching_needs_the_same_few_queries_for_3_and_300_courses(
+    client, django_assert_max_num_queries, count
+):
+    library = OrganizationFactory(name="Stadtbibliothek Erlenbach")
+    for number in range(count):
+        course(f"Tabletkurs {number}", days=1 + number % 30, organization=library)
+    with django_assert_max_num_queries(6):
+        response = client.get(URL, {"q": "Tabletkurs Erlenbach", "topic": "office"})
+    assert response.context["page"].paginator.count == count
+    with django_assert_max_num_queries(6):
+        assert client.get(URL, {"q": "Tablet"}, headers=HTMX).status_code == 200
+
+
 def test_words_drop_one_german_ending_and_keep_short_words_whole():
     assert search.words("Tabletkurse Familien Smartphones Kurs KI") == [
         "Tabletkurs",
