@@ -1,5 +1,5 @@
 """How long the catalog's free-text search takes at region scale, with and without the GIN
-expression index of courses migration 0004 (``course_search_german``).
+expression index of courses migration 0005 (``course_search_german``).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lernpool_bench \\
         .venv/bin/python bench/bench_search.py [--runs 15]

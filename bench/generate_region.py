@@ -444,6 +444,8 @@ class Region:
                         )
                     )
                 self.meetings.append(meeting)
+            # What the course service keeps (``Course.meetings_end``); COPY writes it as is.
+            course.meetings_end = meeting.end
         # Course meetings reserve at 10:00, 14:00 or 18:00 local; the blocks below are
         # booked separately, so a pool may briefly hold more than its devices. The report
         # only adds hours; nothing here checks capacity.

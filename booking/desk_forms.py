@@ -118,7 +118,9 @@ class DueDateField(forms.DateField):
 
 
 class HandOutForm(forms.Form):
-    """Devices picked from the list, or scanned (label codes or asset tags), or both."""
+    """Devices picked from the list, or scanned (label codes or asset tags), or both. The
+    hand-out page ticks scanned devices in the list (its own scan field, ``add``); ``scan``
+    is the one-step door of the resident's page, which hands out what it names at once."""
 
     devices = forms.ModelMultipleChoiceField(
         label=_("Devices of this pool that are here"),

@@ -33,6 +33,7 @@ from organizations.models import Organization
 
 from . import ical, selectors, services
 from .desk_forms import (
+    MAX_SCANNED_CODES,
     DecisionForm,
     DeskForm,
     HandOutForm,
@@ -40,6 +41,7 @@ from .desk_forms import (
     due_at,
     find_devices,
     item_for_code,
+    split_codes,
 )
 from .models import Loan, LoanItem, Reservation
 
@@ -235,10 +237,12 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
         Reservation.objects.managed_by(request.user).select_related("pool__organization", "user"),
         pk=pk,
     )
-    initial = {"scan": request.GET.get("scan", "")} if request.method == "GET" else None
+    added = request.POST.get("add", "").strip() if request.method == "POST" else ""
+    if added or (request.method == "POST" and request.POST.get("tick")):
+        # The scan field's own button (and Enter in it) only ticks; it never hands out.
+        return _hand_out_scanned(request, reservation, added)
     form = HandOutForm(
         request.POST if request.method == "POST" else None,
-        initial=initial,
         reservation=reservation,
         managed_devices=Device.objects.managed_by(request.user),
     )
@@ -274,8 +278,23 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"count": count, "person": reservation.user or _("a deleted account")},
             )
             return redirect(_next_url(request) or _desk_url(reservation.pool.organization.slug))
-    handed = selectors.handed_out_count(reservation)
+    available = list(selectors.available_devices(reservation.pool))
     chosen = {str(value) for value in form["devices"].value() or []}
+    scanned = request.GET.get("scan") if request.method == "GET" else request.POST.get("scan")
+    if scanned:
+        # From the desk's scan result, or a one-step hand-out from the resident's page that
+        # failed: the scanned devices come ticked.
+        found, _missing = _available_for_codes(available, scanned)
+        chosen |= {str(device.pk) for device in found}
+    return _render_hand_out(
+        request, reservation, form, available, chosen, status=400 if form.errors else 200
+    )
+
+
+def _render_hand_out(
+    request, reservation, form, available, chosen, *, status=200, **extra
+) -> HttpResponse:
+    handed = selectors.handed_out_count(reservation)
     return render(
         request,
         "booking/hand_out.html",
@@ -283,14 +302,85 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
             "reservation": reservation,
             "pool": reservation.pool,
             "form": form,
-            "available": selectors.available_devices(reservation.pool),
+            "available": available,
             "chosen": chosen,
             "handed": handed,
             "remaining": max(reservation.quantity - handed, 0),
             "next": _next_url(request),
+            **extra,
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
+
+
+def _available_for_codes(available: list[Device], text: str) -> tuple[list[Device], list[str]]:
+    """The devices on the hand-out list that the codes in ``text`` name (label code or asset
+    tag, any case), and the codes that name none of them."""
+    found: list[Device] = []
+    missing: list[str] = []
+    for code in split_codes(text)[:MAX_SCANNED_CODES]:
+        key = code.upper()
+        device = next((d for d in available if key in (d.label_code, d.asset_tag.upper())), None)
+        if device is None:
+            missing.append(code[:40])
+        elif device not in found:
+            found.append(device)
+    return found, missing
+
+
+def _hand_out_scanned(request, reservation: Reservation, text: str) -> HttpResponse:
+    """Devices scanned into the hand-out form: they are ticked, what was ticked and the due
+    date stay, nothing is handed out yet (the page without JavaScript; with it, lernpool.js
+    ticks in place)."""
+    available = list(selectors.available_devices(reservation.pool))
+    offered = {str(device.pk) for device in available}
+    chosen = {value for value in request.POST.getlist("devices") if value in offered}
+    found, missing = _available_for_codes(available, text)
+    chosen |= {str(device.pk) for device in found}
+    messages_ = []
+    if found:
+        messages_.append(
+            ngettext(
+                "%(devices)s ticked to hand out.", "%(devices)s ticked to hand out.", len(found)
+            )
+            % {"devices": ", ".join(device.asset_tag for device in found)}
+        )
+    messages_ += [_why_not_offered(request, reservation, code) for code in missing]
+    form = HandOutForm(
+        initial={"due_date": request.POST.get("due_date")} if "due_date" in request.POST else None,
+        reservation=reservation,
+        managed_devices=Device.objects.none(),
+    )
+    return _render_hand_out(
+        request,
+        reservation,
+        form,
+        available,
+        chosen,
+        status=400 if missing else 200,
+        scan_message=" ".join(messages_),
+        scan_found=bool(found) and not missing,
+    )
+
+
+def _why_not_offered(request, reservation: Reservation, code: str) -> str:
+    """Why a scanned code has no box to tick on the hand-out page."""
+    managed = Device.objects.managed_by(request.user).select_related("pool")
+    found, _unknown = find_devices(managed, [code], prefer_pool_id=reservation.pool_id)
+    if not found:
+        return _("No device of yours has the label or asset tag “%(code)s”.") % {"code": code}
+    device = found[0]
+    if device.pool_id != reservation.pool_id:
+        return _("%(device)s belongs to another pool (%(pool)s).") % {
+            "device": device.asset_tag,
+            "pool": device.pool.name if device.pool else "–",
+        }
+    if selectors.open_item(device) is not None:
+        return _("%(device)s is handed out already.") % {"device": device.asset_tag}
+    return _("%(device)s is not in service (%(status)s).") % {
+        "device": device.asset_tag,
+        "status": device.get_status_display(),
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 
 from devices.models import Device, DevicePool
 from organizations.models import Membership
@@ -33,6 +33,7 @@ def to_hand_out(pools, start, end, now):
     return (
         Reservation.objects.awaiting_hand_out(now)
         .filter(pool__in=pools, start__gte=start, start__lt=end)
+        .annotate(handed=F("handed_out"))  # the desk shows "0 of 20 handed out"
         .select_related("pool", "user")
         .order_by("start", "pk")
     )

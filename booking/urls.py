@@ -13,6 +13,7 @@ urlpatterns = [
     path("bookings/calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("bookings/<int:pk>/", views.reservation_detail, name="reservation_detail"),
     path("bookings/<int:pk>/cancel/", views.reservation_cancel, name="reservation_cancel"),
+    path("bookings/<int:pk>/restore/", views.reservation_restore, name="reservation_restore"),
     path("bookings/<int:pk>.ics", views.reservation_ics, name="reservation_ics"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),
     # Staff: desk_views.py

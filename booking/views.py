@@ -29,7 +29,7 @@ from core.errors import DomainError
 from core.htmx import partial_request
 from core.mail import site_url
 from devices.models import DevicePool
-from organizations.hours import OpeningCalendar, calendar_for
+from organizations.hours import ONE_DAY, OpeningCalendar, calendar_for
 
 from . import availability, ical, services
 from .describe import describe_dates, when_text
@@ -81,12 +81,32 @@ class Cell:
     url: str
     # Outside the organization's opening hours on an open day: not offered.
     outside_hours: bool = False
+    # The person's own bookings in the slot: devices, and the booking when it is one.
+    mine: int = 0
+    mine_requested: bool = False
+    mine_url: str = ""
+    capacity: int = 0
+
+    @property
+    def level(self) -> str:
+        """How full the slot is, for the colour scale (the text says it too)."""
+        if self.free <= 0:
+            return "full"
+        if self.capacity and self.free * 4 <= self.capacity:
+            return "low"  # a quarter or less free
+        if self.capacity and self.free * 2 <= self.capacity:
+            return "some"  # half or less free
+        return "free"
 
 
 @dataclass
 class Row:
     label: str
     cells: list[Cell] = field(default_factory=list)
+
+
+# How far ahead the week view looks for the coming school week (the summer holidays fit).
+COMING_WEEK_DAYS = 56
 
 
 def _hour_slots(calendar: OpeningCalendar, days: list[datetime.date]) -> list[tuple]:
@@ -106,40 +126,83 @@ def _hour_slots(calendar: OpeningCalendar, days: list[datetime.date]) -> list[tu
     ]
 
 
-def _within_hours(calendar: OpeningCalendar, day: datetime.date, start, end) -> bool:
-    """Whether [start, end) of the day lies within one of its opening intervals (always,
-    when its hours are not known)."""
-    intervals = calendar.intervals(day)
-    if intervals is None:
-        return True
-    return any(i.opens <= start and end <= i.closes for i in intervals)
+def _shown(pool: DevicePool, calendar: OpeningCalendar, day: datetime.date) -> bool:
+    """Whether the week view has a column for the day: Monday to Friday (a school) or
+    Saturday, and any further day the organization opens."""
+    school = pool.organization.kind == pool.organization.Kind.SCHOOL
+    return day.weekday() < (5 if school else 6) or (calendar.known and calendar.is_open(day))
 
 
-def _week(pool: DevicePool, monday: datetime.date) -> dict:
+def _coming_week(
+    pool: DevicePool, calendar: OpeningCalendar, periods: list, now: datetime.datetime
+) -> datetime.date:
+    """The Monday of the week to open on: the week of the next day on which something can
+    still be booked. On a weekend, or on a school day after the last lesson period (or after
+    closing time) of a week with no open day left, that is the coming week."""
+    today = timezone.localdate(now)
+    if periods:
+        day_ends = max(period.end for period in periods)
+    else:
+        day_ends = (calendar.bounds(today) or (None, datetime.time(HOURS[-1] + 1)))[1]
+    day = today if timezone.localtime(now).time() < day_ends else today + ONE_DAY
+    for _day in range(COMING_WEEK_DAYS):
+        if _shown(pool, calendar, day) and calendar.is_open(day):
+            break
+        day += ONE_DAY
+    else:
+        day = today  # nothing open for weeks: this week, with its closures
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _mine(user, pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> list:
+    """The person's own active bookings of the pool in [start, end). One query."""
+    return list(
+        Reservation.objects.filter(pool=pool, user=user, status__in=services.ACTIVE_STATUSES)
+        .overlapping(start, end)
+        .only("pk", "start", "end", "quantity", "status")
+    )
+
+
+def _mark_mine(cell: Cell, mine: list) -> None:
+    """The most devices the person holds at once in the slot, and a link to the booking when
+    one booking covers it."""
+    covering = [r for r in mine if r.start < cell.end and r.end > cell.start]
+    if not covering:
+        return
+    points = {cell.start, *(r.start for r in covering if r.start > cell.start)}
+    cell.mine = max(
+        sum(r.quantity for r in covering if r.start <= point < r.end) for point in points
+    )
+    cell.mine_requested = all(r.status == Reservation.Status.REQUESTED for r in covering)
+    if len(covering) == 1:
+        cell.mine_url = covering[0].get_absolute_url()
+
+
+def _week(
+    pool: DevicePool,
+    monday: datetime.date,
+    *,
+    user=None,
+    calendar: OpeningCalendar | None = None,
+    periods: list | None = None,
+) -> dict:
     """The grid of free devices: a row per lesson period (or hour of the opening hours), a
     column per day; periods only on the school's open days, hours only within the opening
-    hours. Two queries for the reservations of the whole week, four for its calendar."""
-    school = pool.organization.kind == pool.organization.Kind.SCHOOL
+    hours (services.OpeningRule). With ``user``, that person's own bookings are marked.
+    Two queries for the reservations of the whole week and one for the person's own, four
+    for its calendar (none when ``calendar`` covers the week already)."""
     week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
-    calendar = calendar_for(pool.organization, week[0], week[-1])
-    # Monday to Friday (a school) or Saturday, and any further day the organization opens.
-    days = [
-        day
-        for day in week
-        if day.weekday() < (5 if school else 6) or (calendar.known and calendar.is_open(day))
-    ]
-    periods = _periods(pool)
+    if calendar is None or not (calendar.covers(week[0]) and calendar.covers(week[-1])):
+        calendar = calendar_for(pool.organization, week[0], week[-1])
+    days = [day for day in week if _shown(pool, calendar, day)]
+    periods = _periods(pool) if periods is None else periods
+    rule = services.OpeningRule(pool.organization, calendar, periods)
     slots = [(period_label(p), p.start, p.end) for p in periods] or _hour_slots(calendar, days)
-    closed = {
-        day: calendar.closure_on(day) or services.not_open_label(pool.organization)
-        for day in days
-        if not calendar.is_open(day)
-    }
-    intervals = availability.reserved_intervals(
-        pool.pk,
-        local_datetime(monday, datetime.time(0)),
-        local_datetime(monday + datetime.timedelta(days=7), datetime.time(0)),
-    )
+    closed = {day: rule.closed_on(day) for day in days if rule.closed_on(day)}
+    week_start = local_datetime(monday, datetime.time(0))
+    week_end = local_datetime(monday + datetime.timedelta(days=7), datetime.time(0))
+    intervals = availability.reserved_intervals(pool.pk, week_start, week_end)
+    mine = _mine(user, pool, week_start, week_end) if user is not None else []
     capacity, now, today = pool.capacity(), timezone.now(), timezone.localdate()
     reserve_url = reverse("booking:reserve", kwargs={"pk": pool.pk})  # once, not per cell
     rows = []
@@ -149,11 +212,10 @@ def _week(pool: DevicePool, monday: datetime.date) -> dict:
             start, end = local_datetime(day, start_time), local_datetime(day, end_time)
             free = max(capacity - availability.peak_in(intervals, start, end), 0)
             url = f"{reserve_url}?{urlencode(_times(start, end))}"
-            cell = Cell(start, end, free, closed.get(day, ""), start < now, url)
+            cell = Cell(start, end, free, closed.get(day, ""), start < now, url, capacity=capacity)
             # Lesson periods are the school's own times; hours follow the opening hours.
-            cell.outside_hours = not periods and not _within_hours(
-                calendar, day, start_time, end_time
-            )
+            cell.outside_hours = not cell.closure and not rule.within_hours(start, end)
+            _mark_mine(cell, mine)
             row.cells.append(cell)
         rows.append(row)
     this_monday = today - datetime.timedelta(days=today.weekday())
@@ -168,18 +230,32 @@ def _week(pool: DevicePool, monday: datetime.date) -> dict:
         "previous_week": (monday - datetime.timedelta(days=7)).isoformat(),
         "next_week": (monday + datetime.timedelta(days=7)).isoformat(),
         "is_this_week": monday == this_monday,
+        "school": pool.organization.kind == pool.organization.Kind.SCHOOL,
     }
 
 
 @require_safe
 @login_required
 def week(request: HttpRequest, pk: int) -> HttpResponse:
-    """How many devices are free per lesson period (or hour) in a week; ?date= picks it."""
+    """How many devices are free per lesson period (or hour) in a week, and the person's own
+    bookings; ?date= picks the week, else the coming one with something left to book."""
     pool = _bookable_pool(request, pk)
+    periods = _periods(pool)
     day = parse_date(request.GET.get("date"))
+    calendar = None
     if day is None or not in_sensible_years(day):
-        day = timezone.localdate()
-    context = {"pool": pool, **_week(pool, day - datetime.timedelta(days=day.weekday()))}
+        today = timezone.localdate()
+        this_monday = today - datetime.timedelta(days=today.weekday())
+        calendar = calendar_for(
+            pool.organization, this_monday, this_monday + datetime.timedelta(COMING_WEEK_DAYS + 7)
+        )
+        day = _coming_week(pool, calendar, periods, timezone.now())
+        ahead = day > this_monday
+    else:
+        ahead = False
+    monday = day - datetime.timedelta(days=day.weekday())
+    grid = _week(pool, monday, user=request.user, calendar=calendar, periods=periods)
+    context = {"pool": pool, "opened_ahead": ahead, **grid}
     template = "booking/week.html" + ("#week" if partial_request(request) else "")
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -206,6 +282,23 @@ class Availability:
     def enough(self) -> bool:
         return self.free is not None and self.free >= self.quantity
 
+    def _of_kind(self, kind: str) -> list[dict]:
+        return [time for time in self.times if time["kind"] == kind]
+
+    @property
+    def next_periods(self) -> list[dict]:
+        """The next free run of as many lesson periods."""
+        return self._of_kind("next")
+
+    @property
+    def same_periods(self) -> list[dict]:
+        return self._of_kind("same_periods")
+
+    @property
+    def nearby(self) -> list[dict]:
+        """The same time on other days (a time that is not by lesson period)."""
+        return self._of_kind("nearby")
+
 
 def _availability(user, pool: DevicePool, form: ReservationForm) -> Availability | None:
     if not form.is_valid():
@@ -215,6 +308,7 @@ def _availability(user, pool: DevicePool, form: ReservationForm) -> Availability
     result = Availability(quantity=quantity, capacity=pool.capacity())
     try:
         services.check_booking(by=user, pool=pool, quantity=quantity, start=start, end=end)
+        services.ensure_open(pool.organization, start, end)
     except DomainError as error:
         result.problem = str(error)
         return result
@@ -445,11 +539,42 @@ def reservation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         if scope == "rest":
             services.cancel_rest_of_series(by=request.user, reservation=reservation)
         else:
-            services.cancel(by=request.user, reservation=reservation)
+            reservation = services.cancel(by=request.user, reservation=reservation)
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Cancelled: %(what)s.") % {"what": what})
+        text = _("Cancelled: %(what)s.") % {"what": what}
+        if (
+            scope == "one"
+            and reservation.user_id == request.user.pk
+            and reservation.pool.booking_scope != DevicePool.Scope.RESIDENTS
+        ):
+            # Undo beats asking twice: the message carries a button for a few minutes.
+            until = timezone.localtime(services.undo_cancel_until(reservation))
+            text += " " + _("You can undo this until %(time)s.") % {"time": until.strftime("%H:%M")}
+            undo = reverse("booking:reservation_restore", kwargs={"pk": reservation.pk})
+            messages.success(request, text, extra_tags=f"undo {undo}")
+        else:
+            messages.success(request, text)
+    return redirect("booking:my_bookings")
+
+
+@require_POST
+@login_required
+def reservation_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the cancellation of one's own booking (the button in the success message)."""
+    reservation = get_object_or_404(
+        Reservation.objects.filter(user=request.user).select_related("pool__organization"),
+        pk=pk,
+    )
+    periods = _periods(reservation.pool)
+    try:
+        services.restore(by=request.user, reservation=reservation)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        what = describe_dates([reservation], periods)
+        messages.success(request, _("Restored: %(what)s.") % {"what": what})
     return redirect("booking:my_bookings")
 
 

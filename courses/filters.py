@@ -44,13 +44,13 @@ def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
     start of their next meeting (``next_start``), soonest first."""
     now = now or timezone.now()
     ahead = Meeting.objects.filter(course=OuterRef("pk"), end__gt=now)
-    # A course has a next meeting exactly when a meeting of it ends after now: filtering on
-    # that (a semi-join the index on meetings' end serves) instead of on ``next_start`` keeps
-    # the correlated subqueries to the few courses still running, not every course ever
-    # published, and lets the paginator's count drop them altogether.
+    # A course has a next meeting exactly when its last meeting ends after now: filtering on
+    # the maintained ``meetings_end`` (a range of the index on status and it) instead of on
+    # ``next_start`` keeps the correlated subqueries to the few courses still running, not
+    # every course ever published, and lets the paginator's count drop them altogether.
     return (
         Course.objects.published()
-        .filter(Exists(ahead))
+        .filter(meetings_end__gt=now)
         .with_counts()
         .annotate(next_start=Subquery(ahead.order_by("start").values("start")[:1]))
         .order_by("next_start", "title", "pk")

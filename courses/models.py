@@ -81,6 +81,12 @@ class CourseQuerySet(models.QuerySet):
             last_end=_last_end(),
         )
 
+    def refresh_meetings_end(self) -> int:
+        """Set ``meetings_end`` of these courses from their meetings, in one UPDATE. The course
+        services call it whenever they add or remove meetings (so do the demo seed and, in
+        memory before its COPY, the region generator)."""
+        return self.update(meetings_end=_last_end())
+
     def upcoming(self, now=None) -> CourseQuerySet:
         """Courses whose last meeting has not ended yet (courses without meetings are not)."""
         queryset = self
@@ -211,6 +217,10 @@ class Course(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the last meeting ends (None without meetings), kept by the course services
+    # (``refresh_meetings_end``): the catalog finds the courses still running through an
+    # index on it instead of looking for meetings ahead of every course ever published.
+    meetings_end = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CourseQuerySet.as_manager()
 
@@ -241,7 +251,10 @@ class Course(models.Model):
                 name="course_registration_window",
             ),
         ]
-        indexes = [models.Index(fields=["status", "organization"], name="course_status_org")]
+        indexes = [
+            models.Index(fields=["status", "organization"], name="course_status_org"),
+            models.Index(fields=["status", "meetings_end"], name="course_status_meetings_end"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -4,7 +4,7 @@ description, topic and provider name.
 Each word must be found somewhere (in any of those fields). On PostgreSQL a word is a
 full-text prefix query with the ``german`` configuration, so "Smartphones" finds
 "Smartphone" and "Tablet" finds "Tabletkurs"; the course's own text is matched through the
-GIN expression index of migration 0004 (``course_vector()`` is that index's expression, to
+GIN expression index of migration 0005 (``course_vector()`` is that index's expression, to
 the letter, or the planner cannot use it). Elsewhere (SQLite) a word is an ``icontains`` over
 the same fields. Topics are matched against their labels in German and English, in Python:
 the labels live in the translations, not in the database.
@@ -38,7 +38,7 @@ WORD = re.compile(r"\w+")
 
 
 def course_vector() -> SearchVector:
-    """The course's own text as PostgreSQL indexes it (migration 0004's expression)."""
+    """The course's own text as PostgreSQL indexes it (migration 0005's expression)."""
     return SearchVector(*TEXT_FIELDS, config=CONFIG)
 
 

@@ -455,6 +455,8 @@ def _write(planned: list[PlannedCourse], now: datetime.datetime) -> None:
             for start, end in plan.meetings
         ]
     )
+    # What the course services keep after writing meetings (the catalog filters on it).
+    Course.objects.filter(pk__in=[plan.course.pk for plan in planned]).refresh_meetings_end()
     _write_device_loans(with_devices, reservations, now, rng)
     enrollments = Enrollment.objects.bulk_create(
         [

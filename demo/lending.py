@@ -1,10 +1,13 @@
-"""Demo data for lending to residents: the libraries' pools with a year of loans.
+"""Demo data for lending to residents: the libraries' pools with their loans since last school
+year.
 
 ``manage.py seed_demo`` calls :func:`seed` (listed in ``demo/seeders.py``) after the
 school bookings. The data is in ``demo/data/lending.py``: each lending library gets
 its lending policy and borrowing agreement (the Stadtbibliothek Aschaffenburg a second
 version), its readers their library cards and accepted agreements, and every pool lent to
-residents a year of loans, relative to the day of seeding: returned ones (a few late, with
+residents loans since the start of last school year, relative to the day of seeding (so that
+a report of this school year or of last month compares with loans of the year before, as
+the schools' bookings do): returned ones (a few late, with
 the reminders and notices they got, and the damaged return of each device now in repair),
 open ones (two or three overdue, one renewed), reservations to pick up on the next two opening days,
 and a pool lent out completely with a waiting list, the first of whom has a device held.
@@ -50,6 +53,7 @@ from lending.models import (
     WaitlistEntry,
 )
 from organizations.models import Organization, Role
+from reports.periods import school_year_of, school_year_period
 
 SEED = 20261126
 DAY = datetime.timedelta(days=1)
@@ -181,16 +185,23 @@ class PoolState:
     limits: list[datetime.date] = field(default_factory=list)
 
 
+def history_start(today: datetime.date) -> datetime.date:
+    """The first day of the loan history: shortly before last school year began."""
+    last_school_year = school_year_period(school_year_of(today) - 1)
+    return last_school_year.start - DAY * data.HISTORY_MARGIN_DAYS
+
+
 class Planner:
     def __init__(self, now: datetime.datetime, organizations: dict[str, Organization]) -> None:
         self.now = now
         self.today = timezone.localtime(now).date()
+        self.history_start = history_start(self.today)
         self.rng = random.Random(SEED)
         self.organizations = organizations
         self.closed = {
             slug: closed_dates(
                 organization,
-                self.today - DAY * (data.HISTORY_DAYS + 60),
+                self.history_start - DAY * 60,
                 self.today + DAY * 60,
             )
             for slug, organization in organizations.items()
@@ -604,14 +615,15 @@ def _plan_damage(planner: Planner, states, people, staff) -> None:
 
 
 def _plan_history(planner: Planner, states, people, staff, agreements) -> None:
-    """A year of loans per device slot, one after the other, until the slot's limit."""
-    rng, today = planner.rng, planner.today
+    """Loans per device slot since the history's start, one after the other, until the slot's
+    limit."""
+    rng = planner.rng
     for key in sorted(states):
         state = states[key]
         slug, pool = key[0], state.pool
         period = DAY * pool.loan_period_days
         idle = data.IDLE_DAYS[key]
-        first = max(today - DAY * data.HISTORY_DAYS, state.added + DAY * 7)
+        first = max(planner.history_start, state.added + DAY * 7)
         readers = people["home"][slug]
         newest = agreements[slug][-1] if agreements.get(slug) else None
         for slot, limit in enumerate(state.limits):

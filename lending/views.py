@@ -117,7 +117,7 @@ def _pool_context(request: HttpRequest, pool: DevicePool) -> dict:
     pickup_example = calendar.roll_forward(today)
     context = {
         "pool": pool,
-        "outlook": services.lending_outlook([pool]).get(pool.pk),
+        "outlook": services.lending_outlook([pool], with_pickup_days=True).get(pool.pk),
         "agreement": services.current_agreement(pool.organization),
         "pickup_example": pickup_example,
         "pickup_example_is_today": pickup_example == today,

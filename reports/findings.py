@@ -57,15 +57,17 @@ def findings(report) -> list[str]:
             _("Most used: %(pool)s (%(value)s).")
             % {"pool": name, "value": display(most_used.utilization, "%")}
         )
-    devices_total = devices.in_service + devices.in_repair
-    if devices.in_repair:
+    if devices.avg_in_repair:
+        # Both on average over the period: the devices in repair of those in service or in
+        # repair (the figures "in service on average" and "in repair on average").
+        devices_total = round(devices.avg_in_service + devices.avg_in_repair, 1)
         sentences.append(
             ngettext(
-                "%(count)s of %(total)s device was in repair at the end of the period.",
-                "%(count)s of %(total)s devices were in repair at the end of the period.",
-                devices_total,
+                "%(count)s of %(total)s device was in repair on average over the period.",
+                "%(count)s of %(total)s devices were in repair on average over the period.",
+                round(devices_total),
             )
-            % {"count": display(devices.in_repair), "total": display(devices_total)}
+            % {"count": display(devices.avg_in_repair), "total": display(devices_total)}
         )
     if devices.bookings_by_teachers:
         sentences.append(

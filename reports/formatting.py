@@ -232,6 +232,7 @@ def sections(report) -> list[Section]:
                 device("in_service", _("Devices in service at the end of the period")),
                 device("avg_in_service", _("Devices in service on average over the period")),
                 device("in_repair", _("Devices in repair at the end of the period")),
+                device("avg_in_repair", _("Devices in repair on average over the period")),
                 device("lost", _("Devices lost at the end of the period")),
                 device("retired", _("Devices retired at the end of the period")),
                 device("reserved_hours", _("Reserved device-hours"), "h"),
@@ -323,6 +324,17 @@ def _area_table(key: str, title: str, first: str, rows, *, district: bool) -> Da
         ],
         sortable=True,
     )
+
+
+def sortable_columns(scope_kind: str) -> dict[str, list[str]]:
+    """What ``?sort=<table>.<column>`` may name in a report of this kind of scope: each
+    sortable table's key and its columns' keys (one organization's report has none)."""
+    if scope_kind == "organization":
+        return {}
+    return {
+        key: [column.key for column in _area_table(key, "", "", [], district=district).columns]
+        for key, district in (("districts", False), ("organizations", True))
+    }
 
 
 def tables(report) -> dict[str, DataTable]:
@@ -506,9 +518,9 @@ def definitions() -> list[tuple[str, str]]:
             _(
                 "The devices of the organizations' device pools (a device in no pool cannot "
                 "be booked or lent). At the end of the period: in service, in repair, lost "
-                "and retired on its last day. On average: the devices in service on each day "
-                "of the period, added up and divided by its days; they are worked out from "
-                "the devices' history of status changes."
+                "and retired on its last day. On average: the devices in service (or in "
+                "repair) on each day of the period, added up and divided by its days; they are "
+                "worked out from the devices' history of status changes."
             ),
         ),
         (

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from organizations.models import Organization
 
+from . import csv_export, formatting
 from .periods import Period, parse_period, period_choices
 from .scope import Scope
 
@@ -101,6 +102,75 @@ class ReportForm(forms.Form):
     @property
     def chosen_scope(self) -> Scope:
         return self.cleaned_data["scope"]
+
+
+ORDERS = ("asc", "desc")
+
+
+def _listed(values) -> str:
+    """“districts”, “organizations” (in the reader's quotation marks)."""
+    return ", ".join(str(_("“%(value)s”") % {"value": value}) for value in values)
+
+
+class TableForm(forms.Form):
+    """``?table=``: which table of a report a CSV download holds (the figures without one)."""
+
+    table = forms.CharField(label=_("Table"), required=False, max_length=MAX_KEY_LENGTH)
+
+    def clean_table(self) -> str:
+        value = self.cleaned_data["table"].strip() or "figures"
+        if value not in csv_export.TABLES:
+            raise forms.ValidationError(
+                _("There is no table “%(value)s”. The tables are: %(tables)s.")
+                % {"value": value, "tables": _listed(csv_export.TABLES)}
+            )
+        return value
+
+
+class ReportQueryForm(TableForm, ReportForm):
+    """The report an address names (the page, its PDF, CSV and ZIP): the period and scope,
+    and how the page's tables are sorted (``?sort=organizations.utilization&order=desc``)
+    and which table a CSV holds (``?table=pools``). A value that names nothing is a 400 that
+    says what to give instead: never ignored, never a 500."""
+
+    sort = forms.CharField(label=_("Sort"), required=False, max_length=MAX_KEY_LENGTH)
+    order = forms.CharField(label=_("Order"), required=False, max_length=MAX_KEY_LENGTH)
+
+    def clean_order(self) -> str:
+        value = self.cleaned_data["order"].strip()
+        if value and value not in ORDERS:
+            raise forms.ValidationError(
+                _("Please give “asc” (ascending) or “desc” (descending), not “%(value)s”.")
+                % {"value": value}
+            )
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        sort, scope = data.get("sort", "").strip(), data.get("scope")
+        if not sort or scope is None:
+            return data
+        columns = formatting.sortable_columns(scope.kind)
+        table, _dot, column = sort.partition(".")
+        if not columns:
+            self.add_error("sort", _("This report has no table that can be sorted."))
+        elif table not in columns:
+            self.add_error(
+                "sort",
+                _(
+                    "Please name a table and one of its columns, such as "
+                    "“organizations.utilization”. The tables that can be sorted are: "
+                    "%(tables)s."
+                )
+                % {"tables": _listed(columns)},
+            )
+        elif column not in columns[table]:
+            self.add_error(
+                "sort",
+                _("The table “%(table)s” has no column “%(column)s”. Its columns are: %(columns)s.")
+                % {"table": table, "column": column, "columns": _listed(columns[table])},
+            )
+        return data
 
 
 class SubscriptionForm(forms.Form):

@@ -13,7 +13,13 @@ from core import html_pdf
 from . import html
 
 
-def render_pdf(report) -> bytes:
-    """The report as PDF bytes, in the active language."""
-    context = html.report_context(report, pdf_url="", csv_url="", zip_url="")
+def render_pdf(report, *, sort: str = "", order: str = "") -> bytes:
+    """The report as PDF bytes, in the active language, its tables sorted as the page's
+    (``sort``, ``order``: checked by ``forms.ReportQueryForm``). Paper has no sort links:
+    the column headings are plain."""
+    context = html.report_context(
+        report, pdf_url="", csv_url="", zip_url="", sort=sort, order=order
+    )
+    for table in context["tables"].values():
+        table.headers = []
     return html_pdf.render_pdf("reports/report_pdf.html", context)

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from organizations.models import Organization, Role
 
 from . import csv_export, html, pdf, services
 from .figures import build_report, report_size
-from .forms import ReportForm, SubscriptionForm
+from .forms import ReportForm, ReportQueryForm, SubscriptionForm, TableForm
 from .models import ReportRun, report_days
 from .periods import Period
 from .scope import REGION, Scope, allowed_scopes
@@ -138,12 +137,17 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 # One report: HTML, PDF, CSV
 
 
-def _chosen(request: HttpRequest) -> tuple[Scope, Period] | HttpResponse:
-    """The report a query string names, or the 400 page that says what is wrong with it."""
-    form = ReportForm(request.GET, scopes=_scopes_or_404(request))
-    if form.is_valid():
-        return form.chosen_scope, form.chosen_period
+def _bad_request(request: HttpRequest, form) -> HttpResponse:
     return render(request, "reports/bad_request.html", {"form": form}, status=400)
+
+
+def _chosen(request: HttpRequest) -> ReportQueryForm | HttpResponse:
+    """The report a query string names (with its sort order and table, checked), or the 400
+    page that says what is wrong with it."""
+    form = ReportQueryForm(request.GET, scopes=_scopes_or_404(request))
+    if form.is_valid():
+        return form
+    return _bad_request(request, form)
 
 
 def _large(request: HttpRequest, scope: Scope, period: Period) -> HttpResponse:
@@ -157,19 +161,21 @@ def report(request: HttpRequest) -> HttpResponse:
     chosen = _chosen(request)
     if isinstance(chosen, HttpResponse):
         return chosen
-    scope, period = chosen
+    scope, period = chosen.chosen_scope, chosen.chosen_period
     if needs_background(scope, period):
         return _large(request, scope, period)
     built = build_report(scope=scope, period=period)
     query_string = query(scope, period)
+    sort, order = chosen.cleaned_data["sort"], chosen.cleaned_data["order"]
+    sorted_query = f"&{urlencode({'sort': sort, 'order': order})}" if sort else ""
     context = html.report_context(
         built,
-        pdf_url=f"{reverse('reports:pdf')}?{query_string}",
+        pdf_url=f"{reverse('reports:pdf')}?{query_string}{sorted_query}",
         csv_url=f"{reverse('reports:csv')}?{query_string}",
         zip_url=f"{reverse('reports:zip')}?{query_string}",
         page_url=f"{reverse('reports:report')}?{query_string}",
-        sort=request.GET.get("sort", ""),
-        order=request.GET.get("order", ""),
+        sort=sort,
+        order=order,
     )
     return render(request, "reports/report.html", context)
 
@@ -180,27 +186,22 @@ def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
     return response
 
 
-def _table(request: HttpRequest) -> str:
-    """The table a CSV download names (``?table=pools``); the figures without one."""
-    table = request.GET.get("table", "figures")
-    if table not in csv_export.TABLES:
-        raise BadRequest("unknown table")
-    return table
-
-
 def _file(request: HttpRequest, kind: str) -> HttpResponse:
-    table = _table(request) if kind == "csv" else ""
     chosen = _chosen(request)
     if isinstance(chosen, HttpResponse):
         return chosen
-    scope, period = chosen
+    scope, period = chosen.chosen_scope, chosen.chosen_period
+    table = chosen.cleaned_data["table"] if kind == "csv" else ""
     if needs_background(scope, period):
         return _large(request, scope, period)
     built = build_report(scope=scope, period=period)
     if kind == "csv" and table not in csv_export.tables_of(built):
         raise Http404  # a district's or the region's table, asked of one organization's
     if kind == "pdf":
-        content, content_type = pdf.render_pdf(built), "application/pdf"
+        content = pdf.render_pdf(
+            built, sort=chosen.cleaned_data["sort"], order=chosen.cleaned_data["order"]
+        )
+        content_type = "application/pdf"
     elif kind == "zip":
         content = csv_export.render_zip(built, scope_key=scope.key, period_key=period.key)
         content_type = "application/zip"
@@ -273,7 +274,10 @@ def run_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def run_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """One table (``?table=…``) of a report built in the background. The run keeps the ZIP
     of all tables (in its ``csv`` field) and hands out one member of it."""
-    table = _table(request)
+    table_form = TableForm(request.GET)
+    if not table_form.is_valid():
+        return _bad_request(request, table_form)
+    table = table_form.cleaned_data["table"]
     report_run = _done_run(request, pk)
     content = csv_export.table_from_zip(bytes(report_run.csv), table)
     if content is None:

@@ -308,6 +308,14 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     start = factory.LazyFunction(lambda: _in_days_at(7, 18))
     end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(minutes=90))
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        meeting = super()._create(model_class, *args, **kwargs)
+        # As the course services do after writing meetings: the course's meetings_end.
+        type(meeting.course).objects.filter(pk=meeting.course_id).refresh_meetings_end()
+        meeting.course.refresh_from_db(fields=["meetings_end"])
+        return meeting
+
 
 class EnrollmentFactory(factory.django.DjangoModelFactory):
     class Meta:

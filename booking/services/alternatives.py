@@ -1,20 +1,23 @@
-"""When a booking does not fit: the nearest free times and other pools."""
+"""When a booking does not fit: other times (by lesson period where the school has them)
+and other pools. They only propose; the booking service decides when one is chosen."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.dates import in_sensible_years, local_datetime
 from devices.models import DevicePool
-from organizations.models import Closure, Organization
+from organizations.hours import calendars_for
+from organizations.models import LessonPeriod, Organization
 
 from .. import availability
-from .dates import closed_dates, closes
+from .dates import OpeningRule
 from .policy import (
     ACTIVE_STATUSES,
     as_utc,
@@ -29,6 +32,14 @@ class Alternative:
     start: datetime.datetime
     end: datetime.datetime
     free: int
+    # NEXT: the next free run of as many lesson periods; SAME_PERIODS: the same periods on
+    # another day; NEARBY: the same time on another day (a time that is not by period);
+    # ELSEWHERE: another pool at the time asked for.
+    kind: str = "nearby"
+    periods: str = ""  # "3. Stunde to 4. Stunde" when it follows lesson periods
+
+
+NEXT, SAME_PERIODS, NEARBY, ELSEWHERE = "next", "same_periods", "nearby", "elsewhere"
 
 
 def alternatives(
@@ -41,13 +52,18 @@ def alternatives(
     limit: int = 3,
     now: datetime.datetime | None = None,
 ) -> tuple[list[Alternative], list[Alternative]]:
-    """The nearest times (same length, the same time on other days or other lesson periods
-    of the same day, within two weeks) when this pool has ``quantity`` free and the person
-    may book it, and other pools the person may book with enough free at the requested time.
+    """Other times when this pool has ``quantity`` free and the person may book it, and
+    other pools the person may book with enough free at the requested time.
 
-    A fixed number of queries whatever the number of reservations: about eight for the
-    times, and one (two with a per-person limit) for each of at most ``limit`` * 3 other
-    pools."""
+    A time by lesson periods (from a period's start to a period's end) is answered by
+    periods: the next free run of as many periods (the next free double period), and the
+    same periods on up to ``limit`` other days within two weeks. Any other time: the same
+    time on the ``limit`` nearest other days. Only times the booking service would take
+    (open days, within the opening hours, the pool's limits) are proposed.
+
+    A fixed number of queries whatever the number of reservations: about nine for the
+    times, and four plus one (two with a per-person limit) for each of at most
+    ``limit`` * 3 other pools."""
     if timezone.is_naive(start) or timezone.is_naive(end) or quantity < 1:
         return [], []
     if not in_sensible_years(start, end):
@@ -56,14 +72,35 @@ def alternatives(
     start, end = as_utc(start), as_utc(end)
     if start >= end:
         return [], []
-    nearest = _other_times(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
+    nearest = _other_times(
+        by=by, pool=pool, quantity=quantity, start=start, end=end, now=now, limit=limit
+    )
     others = _other_pools(
         by=by, pool=pool, quantity=quantity, start=start, end=end, now=now, limit=limit
     )
-    return sorted(nearest[:limit], key=lambda alt: alt.start), others
+    return sorted(nearest, key=lambda alt: alt.start), others
 
 
 ALTERNATIVE_DAYS = 14
+
+
+def _run_label(first: LessonPeriod, last: LessonPeriod) -> str:
+    if first.pk == last.pk:
+        return first.name
+    return gettext("%(first)s to %(last)s") % {"first": first.name, "last": last.name}
+
+
+def _period_runs(periods: list[LessonPeriod], start, end) -> tuple[int, int] | None:
+    """(index of the first period, number of periods) when the local [start, end) runs from
+    a period's start to a period's end on one day; None for any other time."""
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    if local_start.date() != local_end.date():
+        return None
+    starts = [index for index, p in enumerate(periods) if p.start == local_start.time()]
+    ends = [index for index, p in enumerate(periods) if p.end == local_end.time()]
+    if not starts or not ends or ends[0] < starts[0]:
+        return None
+    return starts[0], ends[0] - starts[0] + 1
 
 
 def _other_times(
@@ -74,12 +111,13 @@ def _other_times(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
+    limit: int,
 ) -> list[Alternative]:
-    length = end - start
     local_start = timezone.localtime(start)
     day = local_start.date()
     span = datetime.timedelta(days=ALTERNATIVE_DAYS)
-    closed = closed_dates(pool.organization, day - span, day + span)
+    periods = list(pool.organization.lesson_periods.all())
+    rule = OpeningRule.over(pool.organization, day - span, day + span, periods)
     # A day more on each side: the same wall-clock time moves by an hour in UTC across a
     # daylight-saving change.
     window_start = max(start - span - datetime.timedelta(days=1), now)
@@ -95,36 +133,76 @@ def _other_times(
         else []
     )
     capacity = pool.capacity()
-    candidates: set[datetime.datetime] = {
-        as_utc(local_datetime(day, period.start))
-        for period in pool.organization.lesson_periods.all()
-    }
-    for days in range(-ALTERNATIVE_DAYS, ALTERNATIVE_DAYS + 1):
-        candidates.add(
-            as_utc(local_datetime(day + datetime.timedelta(days=days), local_start.time()))
-        )
-    candidates.discard(start)
     school = pool.organization.kind == Organization.Kind.SCHOOL
-    found = []
-    for candidate in sorted(candidates, key=lambda value: (abs(value - start), value)):
-        candidate_end = candidate + length
+
+    def fits(candidate: datetime.datetime, candidate_end: datetime.datetime) -> int | None:
+        """The devices free then, when the booking service would take it; else None."""
         local = timezone.localtime(candidate)
-        if candidate < now or (school and local.weekday() >= 5) or local.date() in closed:
-            continue
+        if candidate < now or (school and local.weekday() >= 5):
+            return None
+        if not rule.allows(candidate, candidate_end):
+            return None
         limits = {"quantity": quantity, "start": candidate, "end": candidate_end, "now": now}
         if limit_error(pool, capacity=capacity, **limits) is not None:
-            continue
-        if (
-            per_person_error(
-                pool, mine=availability.peak_in(mine, candidate, candidate_end), quantity=quantity
-            )
-            is not None
-        ):
-            continue
+            return None
+        own = availability.peak_in(mine, candidate, candidate_end)
+        if per_person_error(pool, mine=own, quantity=quantity) is not None:
+            return None
         free = capacity - availability.peak_in(intervals, candidate, candidate_end)
-        if free >= quantity:
-            found.append(Alternative(pool, candidate, candidate_end, free))
-    return sorted(found, key=lambda alt: (abs(alt.start - start), alt.start))
+        return free if free >= quantity else None
+
+    days = [
+        day + datetime.timedelta(days=offset)
+        for offset in range(-ALTERNATIVE_DAYS, ALTERNATIVE_DAYS + 1)
+    ]
+    run = _period_runs(periods, start, end)
+    if run is None:
+        return _same_time(pool, start, end, day, days, fits, limit)
+    first, count = run
+    found: list[Alternative] = []
+
+    def at(on: datetime.date, index: int, kind: str) -> Alternative | None:
+        begin = as_utc(local_datetime(on, periods[index].start))
+        finish = as_utc(local_datetime(on, periods[index + count - 1].end))
+        free = fits(begin, finish)
+        if free is None:
+            return None
+        label = _run_label(periods[index], periods[index + count - 1])
+        return Alternative(pool, begin, finish, free, kind, label)
+
+    # The next free run of as many periods, later that day or on a following day.
+    for on in (d for d in days if d >= day):
+        later = (
+            range(first + 1, len(periods) - count + 1)
+            if on == day
+            else range(len(periods) - count + 1)
+        )
+        if nxt := next(filter(None, (at(on, index, NEXT) for index in later)), None):
+            found.append(nxt)
+            break
+    # The same periods on the nearest other days.
+    same: list[Alternative] = []
+    for on in sorted((d for d in days if d != day), key=lambda d: (abs(d - day), d)):
+        alt = at(on, first, SAME_PERIODS)
+        if alt is not None and alt.start not in {nxt.start for nxt in found}:
+            same.append(alt)
+        if len(same) == limit:
+            break
+    return found + same
+
+
+def _same_time(pool, start, end, day, days, fits, limit) -> list[Alternative]:
+    """The same wall-clock time on the nearest other days."""
+    local_start, length = timezone.localtime(start), end - start
+    found = []
+    for on in sorted((d for d in days if d != day), key=lambda d: (abs(d - day), d)):
+        candidate = as_utc(local_datetime(on, local_start.time()))
+        free = fits(candidate, candidate + length)
+        if free is not None:
+            found.append(Alternative(pool, candidate, candidate + length, free, NEARBY))
+        if len(found) == limit:
+            break
+    return found
 
 
 def _other_pools(
@@ -154,16 +232,15 @@ def _other_pools(
     )
     if not pools:
         return []
-    local_day = timezone.localtime(start).date()
-    closures = list(
-        Closure.objects.overlapping(local_day, local_day + datetime.timedelta(days=1)).filter(
-            Q(organization__in={other.organization_id for other in pools})
-            | Q(organization__isnull=True)
-        )
-    )
+    first, last = timezone.localdate(start), timezone.localdate(end)
+    organizations = {other.organization_id: other.organization for other in pools}
+    calendars = calendars_for(organizations.values(), first, last)
+    # Another school's periods are its own times, like this one's; a time outside its
+    # hours is asked of its periods only then (one query each, rare).
+    rules = {pk: OpeningRule(org, calendars[pk]) for pk, org in organizations.items()}
     others = []
     for other in pools:
-        if any(closes(closure, other.organization) for closure in closures):
+        if not rules[other.organization_id].allows(start, end):
             continue
         limits = {"quantity": quantity, "start": start, "end": end, "now": now}
         if limit_error(other, capacity=other.capacity(), **limits) is not None:
@@ -176,7 +253,7 @@ def _other_pools(
                 continue
         free = other.capacity() - availability.peak_reserved(other.pk, start, end)
         if free >= quantity:
-            others.append(Alternative(other, start, end, free))
+            others.append(Alternative(other, start, end, free, ELSEWHERE))
         if len(others) == limit:
             break
     return others

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +14,10 @@ from organizations.hours import (
     calendar_for,
     closes,  # noqa: F401 (the one rule, re-exported)
 )
-from organizations.models import Closure, Organization
+from organizations.hours_display import spans
+from organizations.models import Closure, LessonPeriod, Organization
+
+from .policy import InvalidBooking
 
 # How far past a day a calendar is read when a due date is moved off closed days.
 DUE_SLACK_DAYS = 31
@@ -48,15 +52,148 @@ def not_open_label(organization: Organization) -> str:
     return gettext("no opening hours")
 
 
-def closure_on(
-    organization: Organization, start: datetime.datetime, end: datetime.datetime
-) -> tuple[datetime.date, str] | None:
-    """The first (local) day in [start, end) on which the organization is closed, with the
-    closure's name; None when it is open throughout. One query."""
-    first = timezone.localdate(start)
-    last = timezone.localdate(max(start, end - datetime.timedelta(microseconds=1)))
-    closed = closed_dates(organization, first, last)
-    return min(closed.items()) if closed else None
+# --- when a pool's devices can be booked: the organization is open ---------------------------
+
+
+class OpeningRule:
+    """The one rule of when an organization's devices can be booked: not on a day it is
+    closed, and on an open day picked up and brought back while it is open (the devices are
+    handed over at its desk). The opening calendar (``organizations.hours``) says when that
+    is; without hours on record a day is open unless closed. A school's lesson periods are
+    its own times: a booking from a period's start to a period's end is fine whatever the
+    hours say. The booking service, the series, the live check, the suggestions and the week
+    view all ask this rule."""
+
+    def __init__(
+        self,
+        organization: Organization,
+        calendar: OpeningCalendar,
+        periods: Sequence[LessonPeriod] | None = None,
+    ) -> None:
+        self.organization = organization
+        self.calendar = calendar
+        self._periods = None if periods is None else list(periods)
+
+    @classmethod
+    def over(
+        cls,
+        organization: Organization,
+        first: datetime.date,
+        last: datetime.date,
+        periods: Sequence[LessonPeriod] | None = None,
+    ) -> OpeningRule:
+        """The rule over the days [first, last]. Four queries (one more, later, for a
+        school's lesson periods when a time outside its hours needs them)."""
+        return cls(organization, calendar_for(organization, first, last), periods)
+
+    @property
+    def periods(self) -> list[LessonPeriod]:
+        if self._periods is None:
+            self._periods = (
+                list(self.organization.lesson_periods.all())
+                if self.organization.kind == Organization.Kind.SCHOOL
+                else []
+            )
+        return self._periods
+
+    def closed_on(self, day: datetime.date) -> str:
+        """Why the day is closed (the closure's name, or that it has no hours); "" when open."""
+        if self.calendar.is_open(day):
+            return ""
+        return self.calendar.closure_on(day) or not_open_label(self.organization)
+
+    def closed_day(
+        self, start: datetime.datetime, end: datetime.datetime
+    ) -> tuple[datetime.date, str] | None:
+        """The first local day of [start, end) that is closed, with why."""
+        day, last = timezone.localdate(start), _last_local_day(start, end)
+        while day <= last:
+            if why := self.closed_on(day):
+                return day, why
+            day += datetime.timedelta(days=1)
+        return None
+
+    def within_hours(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        """Whether the devices are picked up (``start``) and brought back (``end``) while the
+        organization is open, or [start, end) runs along the school's lesson periods."""
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        end_day, end_time = local_end.date(), local_end.time()
+        if end_time == datetime.time(0) and end_day > local_start.date():
+            end_day, end_time = end_day - datetime.timedelta(days=1), datetime.time.max
+        opening = self.calendar.intervals(local_start.date())
+        closing = self.calendar.intervals(end_day)
+        if (opening is None or any(i.opens <= local_start.time() < i.closes for i in opening)) and (
+            closing is None or any(i.opens <= end_time <= i.closes for i in closing)
+        ):
+            return True
+        return (
+            local_start.date() == end_day
+            and any(first.start == local_start.time() for first in self.periods)
+            and any(last.end == end_time for last in self.periods)
+        )
+
+    def allows(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        return self.closed_day(start, end) is None and self.within_hours(start, end)
+
+    def error(
+        self, start: datetime.datetime, end: datetime.datetime, *, hours: bool = True
+    ) -> InvalidBooking | None:
+        """What a person is told when [start, end) breaks the rule; None when it does not.
+        ``hours=False``: closed days only."""
+        closed = self.closed_day(start, end)
+        if closed is not None:
+            day, name = closed
+            return InvalidBooking(
+                gettext(
+                    "%(organization)s is closed on %(day)s (%(closure)s). "
+                    "Please choose another day."
+                )
+                % {
+                    "organization": self.organization.name,
+                    "day": date_format(day, "DATE_FORMAT"),
+                    "closure": name,
+                }
+            )
+        if not hours or self.within_hours(start, end):
+            return None
+        local_start = timezone.localtime(start)
+        day = local_start.date()
+        if any(
+            i.opens <= local_start.time() < i.closes for i in self.calendar.intervals(day) or []
+        ):
+            day = _last_local_day(start, end)  # picked up in time: the return is outside
+        return InvalidBooking(
+            gettext(
+                "%(organization)s is open on %(day)s only %(hours)s, and the devices are picked "
+                "up and brought back there. Please choose a time within the opening hours."
+            )
+            % {
+                "organization": self.organization.name,
+                "day": format_day(day),
+                "hours": spans(self.calendar.intervals(day) or []),
+            }
+        )
+
+
+def _last_local_day(start: datetime.datetime, end: datetime.datetime) -> datetime.date:
+    return timezone.localdate(max(start, end - datetime.timedelta(microseconds=1)))
+
+
+def ensure_open(
+    organization: Organization,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    hours: bool = True,
+) -> None:
+    """Raise InvalidBooking when the organization is closed on a day of [start, end) or the
+    devices would be picked up or brought back outside its opening hours (OpeningRule).
+    ``hours=False``: closed days only (a course that meets outside the hours on purpose, as
+    its provider confirmed). Four queries, five for a school's time outside its hours."""
+    rule = OpeningRule.over(organization, timezone.localdate(start), _last_local_day(start, end))
+    error = rule.error(start, end, hours=hours)
+    if error is not None:
+        raise error
 
 
 def end_of_school_year(organization: Organization, after: datetime.date) -> datetime.date:

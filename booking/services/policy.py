@@ -52,6 +52,15 @@ class NotCancellable(DomainError):
     """The reservation has started, or was cancelled or declined already."""
 
 
+class NotRestorable(DomainError):
+    """A cancelled reservation cannot be brought back: the time to undo has passed, someone
+    else cancelled it, it has begun, or its devices are taken meanwhile."""
+
+
+# How long the person who cancelled a booking may undo it (the success message offers it).
+UNDO_CANCEL_WINDOW = datetime.timedelta(minutes=10)
+
+
 class HandOutError(DomainError):
     """The devices cannot be handed out for this reservation."""
 

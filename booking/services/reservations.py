@@ -7,15 +7,16 @@ import re
 import secrets
 from functools import partial
 
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
-from accounts.models import User
+from accounts.models import AuditLog, User
 from core.errors import DomainError
 from core.locking import for_update, locked
 from devices.models import DevicePool
@@ -24,11 +25,13 @@ from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
 from ..signals import announce_freed_devices
 from ..tasks import check_shortfall, send_reservation_email, tell_staff_of_request
-from .dates import closure_on
+from .dates import ensure_open
 from .policy import (
     DECISION_REASON_MAX_LENGTH,
-    InvalidBooking,
+    UNDO_CANCEL_WINDOW,
     NotCancellable,
+    NotRestorable,
+    PoolExhausted,
     as_utc,
     check_booking,
     clean_purpose,
@@ -77,19 +80,22 @@ def reserve(
     purpose: str = "",
     now: datetime.datetime | None = None,
     notify: bool = True,
+    opening_hours: bool = True,
 ) -> Reservation:
     """Book ``quantity`` devices of the pool for [start, end). Confirmed at once for members
     of the pool's organization, a request for everyone else. ``notify=False`` sends the
     person no confirmation (a course books every meeting at once and says so itself).
-    Refused for a pool lent to residents (the lending service reserves those) and on a day
-    the pool's organization is closed, as a series skips those days."""
+    Refused for a pool lent to residents (the lending service reserves those), on a day
+    the pool's organization is closed, as a series skips those days, and for a pick-up or
+    return outside its opening hours (``dates.OpeningRule``; ``opening_hours=False`` for a
+    course whose provider confirmed that it meets outside them)."""
     ensure_can_book(by, pool)
     ensure_not_lent_to_residents(pool)
     purpose = clean_purpose(purpose)
     with transaction.atomic():
         pool = locked(pool)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
-        _ensure_open(pool, start, end)
+        ensure_open(pool.organization, start, end, hours=opening_hours)
         # In UTC, like a reservation read back from the database: lengths computed from the
         # returned object are then real time even across a daylight-saving change.
         start, end = as_utc(start), as_utc(end)
@@ -126,21 +132,6 @@ def reserve(
     return reservation
 
 
-def _ensure_open(pool: DevicePool, start: datetime.datetime, end: datetime.datetime) -> None:
-    """Times already checked (check_booking): aware, in order, in sensible years."""
-    closed = closure_on(pool.organization, start, end)
-    if closed is not None:
-        day, name = closed
-        raise InvalidBooking(
-            _("%(organization)s is closed on %(day)s (%(closure)s). Please choose another day.")
-            % {
-                "organization": pool.organization.name,
-                "day": date_format(day, "DATE_FORMAT"),
-                "closure": name,
-            }
-        )
-
-
 def _notify(reservation: Reservation, kind: str) -> None:
 
     transaction.on_commit(partial(send_reservation_email.enqueue, reservation.pk, kind))
@@ -171,18 +162,108 @@ def cancel(
             )
         if reservation.loans.exists():
             raise NotCancellable(_("Devices have been handed out for this booking."))
+        was = reservation.status  # what an undo brings back (``restore``)
         reservation.status = Reservation.Status.CANCELLED
         reservation.cancelled_at = now
         reservation.shortfall = False
         reservation.save(update_fields=["status", "cancelled_at", "shortfall"])
         log_action(
-            by, "booking.cancelled", reservation, organization_id=reservation.pool.organization_id
+            by,
+            "booking.cancelled",
+            reservation,
+            organization_id=reservation.pool.organization_id,
+            was=was,
         )
     if by.pk != reservation.user_id and reservation.user_id:
         _notify(reservation, "cancelled")
     _recheck_shortfalls(reservation.pool_id)
     offer_freed_devices(reservation.pool)
     return reservation
+
+
+def undo_cancel_until(reservation: Reservation) -> datetime.datetime | None:
+    """Until when the cancellation of ``reservation`` may be undone (None if it is not
+    cancelled)."""
+    if reservation.cancelled_at is None:
+        return None
+    return reservation.cancelled_at + UNDO_CANCEL_WINDOW
+
+
+def restore(
+    *, by: User, reservation: Reservation, now: datetime.datetime | None = None
+) -> Reservation:
+    """Undo the cancellation of one booking: only the person whose booking it is, only if
+    they cancelled it themselves, within ``UNDO_CANCEL_WINDOW``, before it begins, and only
+    if its devices are still free (``capacity.hold``). It comes back as it was (confirmed,
+    or a request still waiting)."""
+    now = now or timezone.now()
+    if reservation.user_id != by.pk:
+        raise PermissionDenied
+    # A resident's reservation comes back only through lending's rules (limits, the
+    # waiting list's order): the person reserves again there.
+    ensure_not_lent_to_residents(reservation.pool)
+    with transaction.atomic():
+        reservation = locked(reservation)
+        if reservation.status != Reservation.Status.CANCELLED:
+            raise NotRestorable(_("This booking is not cancelled."))
+        cancelled = _last_cancellation(reservation)
+        if cancelled is None or cancelled.actor_id != by.pk:
+            raise NotRestorable(
+                _("This booking was cancelled by the staff of the pool; please book again.")
+            )
+        until = undo_cancel_until(reservation)
+        if until is None or now > until:
+            raise NotRestorable(
+                _(
+                    "The %(minutes)d minutes to undo the cancellation have passed; "
+                    "please book again."
+                )
+                % {"minutes": UNDO_CANCEL_WINDOW.seconds // 60}
+            )
+        if reservation.start <= now:
+            raise NotRestorable(_("This booking has begun meanwhile; please book again."))
+        try:
+            pool = capacity.hold(
+                pool=reservation.pool,
+                start=reservation.start,
+                end=reservation.end,
+                quantity=reservation.quantity,
+                now=now,
+            )
+        except PoolExhausted as error:
+            raise NotRestorable(
+                _(
+                    "The booking cannot be restored: not enough devices are free for it any "
+                    "more. %(why)s"
+                )
+                % {"why": error}
+            ) from error
+        was = (cancelled.data or {}).get("was")
+        if was not in (Reservation.Status.REQUESTED, Reservation.Status.CONFIRMED):
+            was = (
+                Reservation.Status.REQUESTED
+                if needs_approval(by, pool)
+                else Reservation.Status.CONFIRMED
+            )
+        reservation.status = was
+        reservation.cancelled_at = None
+        reservation.save(update_fields=["status", "cancelled_at"])
+        log_action(by, "booking.restored", reservation, organization_id=pool.organization_id)
+    return reservation
+
+
+def _last_cancellation(reservation: Reservation) -> AuditLog | None:
+    """The log entry of the reservation's cancellation: who cancelled, and what it was."""
+    return (
+        AuditLog.objects.filter(
+            organization_id=reservation.pool.organization_id,
+            action="booking.cancelled",
+            target_type=ContentType.objects.get_for_model(Reservation),
+            target_id=str(reservation.pk),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def offer_freed_devices(pool: DevicePool) -> None:

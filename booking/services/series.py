@@ -21,7 +21,7 @@ from devices.models import DevicePool
 from .. import availability, capacity
 from ..models import Reservation, Series
 from ..tasks import send_series_email, tell_staff_of_request
-from .dates import closed_dates
+from .dates import OpeningRule
 from .policy import (
     ACTIVE_STATUSES,
     InvalidBooking,
@@ -141,7 +141,8 @@ def plan_series(
         now=now,
     )
     dates = series_dates(first_date, until, interval_weeks)
-    closed = closed_dates(pool.organization, dates[0], dates[-1])
+    opening = OpeningRule.over(pool.organization, dates[0], dates[-1])  # closures, hours
+    closed = {day: why for day in dates if (why := opening.closed_on(day))}
     first_start = local_datetime(dates[0], start_time)
     last_end = local_datetime(dates[-1], end_time)
     intervals = availability.reserved_intervals(pool.pk, first_start, last_end)
@@ -176,6 +177,7 @@ def plan_series(
             ) or per_person_error(
                 pool, mine=availability.peak_in(mine, start, end), quantity=quantity
             )
+            error = error or opening.error(start, end)
             if error is not None:
                 raise error
         except DomainError as error:

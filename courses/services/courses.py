@@ -324,6 +324,7 @@ def _reserve_devices(*, by: User, course: Course, meeting: Meeting, now) -> str 
             purpose=course.title,
             now=now,
             notify=False,
+            opening_hours=False,  # the venue's hours are settled by _ensure_confirmed
         )
     except PermissionDenied:
         return _("%(when)s: you may not book this device pool.") % {
@@ -348,6 +349,7 @@ def _create_meetings(
         if problem:
             raise CourseError(problem)
     meetings = [Meeting.objects.create(course=course, start=start, end=end) for start, end in times]
+    Course.objects.filter(pk=course.pk).refresh_meetings_end()
     if course.status == Course.Status.PUBLISHED and course.pool_id is not None:
         problems = [
             problem
@@ -470,6 +472,7 @@ def remove_meeting(*, by: User, meeting: Meeting, now: datetime.datetime | None 
         _release_devices(by=by, meeting=meeting, now=now)
         meeting_id, start, end = meeting.pk, meeting.start, meeting.end
         meeting.delete()
+        Course.objects.filter(pk=course.pk).refresh_meetings_end()
         if course.status == Course.Status.PUBLISHED:
             _tell_participants_a_date_is_removed(course, meeting_id, start, end)
         log_action(
@@ -649,6 +652,7 @@ def copy_course(*, by: User, course: Course, weeks_later: int = 0) -> Course:
             )
             for meeting in course.meetings.order_by("start", "pk")
         )
+        Course.objects.filter(pk=copy.pk).refresh_meetings_end()
         log_action(
             by,
             "courses.copied",

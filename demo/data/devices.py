@@ -294,7 +294,7 @@ POOLS: list[dict[str, Any]] = [
         "asset_tag": "VHS-AB-NB-{number:02d}",
         "device_name": "Kurs-Laptop {number:02d}",
         "accessories": "Netzteil, Maus",
-        "added": D(2025, 8, 25),
+        "added": D(2024, 8, 26),
         "not_in_service": {
             9: (IN_REPAIR, "Startet nicht mehr, zur Garantiereparatur beim Händler", 22),
         },
@@ -538,7 +538,7 @@ POOLS: list[dict[str, Any]] = [
         "asset_tag": "SBO-LT{number}",
         "device_name": "Leih-Laptop {number}",
         "accessories": "Netzteil, Tasche",
-        "added": D(2025, 11, 3),
+        "added": D(2024, 11, 4),
     },
     {
         **LIBRARY_LOAN,
@@ -640,7 +640,7 @@ DEVICES_WITHOUT_POOL: list[dict[str, Any]] = [
         "location": "Servicebüro",
         "accessories": "Netzteil, HDMI-Adapter, Presenter",
         "notes": "Für Kursleitungen ohne eigenes Gerät; Ausgabe im Servicebüro.",
-        "added": D(2025, 8, 25),
+        "added": D(2024, 8, 26),
     },
     {
         "organization": "hsg-erlenbach",

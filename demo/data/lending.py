@@ -127,11 +127,13 @@ def _return(days: str) -> str:
     )
 
 
+# The first versions are older than the loan history can be (it starts shortly before last
+# school year: at most two years and a few weeks ago), so every loan has one to accept.
 AGREEMENTS: list[dict[str, Any]] = [
     {
         "organization": "stadtbibliothek-aschaffenburg",
         "version": 1,
-        "days_ago": 420,
+        "days_ago": 790,
         "title": "Leihbedingungen für Laptops, Tablets und E-Reader",
         "text": "\n\n".join(
             [
@@ -175,7 +177,7 @@ AGREEMENTS: list[dict[str, Any]] = [
     {
         "organization": "stadtbibliothek-alzenau",
         "version": 1,
-        "days_ago": 380,
+        "days_ago": 770,
         "title": "Nutzungsbedingungen Leih-Tablets",
         "text": "\n\n".join(
             [
@@ -192,7 +194,7 @@ AGREEMENTS: list[dict[str, Any]] = [
     {
         "organization": "stadtbuecherei-obernburg",
         "version": 1,
-        "days_ago": 385,
+        "days_ago": 775,
         "title": "Leihvertrag Laptop",
         "text": "\n\n".join(
             [
@@ -210,7 +212,7 @@ AGREEMENTS: list[dict[str, Any]] = [
     {
         "organization": "stadtbuecherei-miltenberg",
         "version": 1,
-        "days_ago": 400,
+        "days_ago": 780,
         "title": "Leihbedingungen für Tablets und E-Reader",
         "text": "\n\n".join(
             [
@@ -497,5 +499,7 @@ IDLE_DAYS: dict[tuple[str, str], int] = {
 # Share of past loans returned late (by 1 to 8 days), and renewed once.
 SHARE_LATE = 0.12
 SHARE_RENEWED = 0.15
-# How far back the history goes.
-HISTORY_DAYS = 365
+# The history starts this many days before the first day of last school year (1 August), so
+# that the school year running when the demo is seeded, and last school year, compare with a
+# year of figures, as the schools' bookings do (demo/booking.py).
+HISTORY_MARGIN_DAYS = 14

@@ -20,7 +20,8 @@ How the figures are counted (the report page repeats this for its readers):
 - Returned damaged: devices returned in the period (from any pool) damaged or with missing
   parts ÷ devices returned.
 - Shortfalls: confirmed reservations starting in the period that lost devices after booking.
-- Devices in service, in repair, lost, retired: at the end of the period.
+- Devices in service, in repair, lost, retired: at the end of the period; in service and in
+  repair also on average over the period's days.
 - Courses offered: published or cancelled courses with a meeting in the period. Seats,
   enrolments (confirmed), waiting and cancelled enrolments count the published ones.
   Meetings held: meetings of published courses that started in the period (and before now).

@@ -64,6 +64,7 @@ class DeviceFigures(UseFigures):
     in_repair: int
     lost: int
     retired: int
+    avg_in_repair: float = 0.0  # devices in repair, averaged over the period's days
     peak_days: list[tuple[datetime.date, float]] = field(default_factory=list)
     pools: list[PoolRow] = field(default_factory=list)
     by_type: list[TypeRow] = field(default_factory=list)

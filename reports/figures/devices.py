@@ -220,6 +220,58 @@ def _in_service_changes(pool_ids: QuerySet, period: Period) -> dict[int, dict]:
     return changes
 
 
+def average_in_repair(pool_ids: QuerySet, period: Period) -> float:
+    """The devices of the pools in repair, averaged over the period's days (for "3 of 77
+    devices were in repair on average"), counted as the devices in service on average are:
+    today's devices in repair from the day they were added (from the period's first day if
+    added before it), wound back through the status changes since the period began. One
+    query."""
+    tz = zone()
+    start, _end = bounds(period)
+    before = period.start - datetime.timedelta(days=1)
+
+    def added(field_name: str) -> Case:
+        return Case(
+            When(**{f"{field_name}__lt": start}, then=Value(before)),
+            default=TruncDate(field_name, tzinfo=tz),
+            output_field=DateField(),
+        )
+
+    in_repair = Device.Status.IN_REPAIR
+    delta = Case(When(to_status=in_repair, then=Value(1)), default=Value(0)) - Case(
+        When(from_status=in_repair, then=Value(1)), default=Value(0)
+    )
+    # One query: today's devices in repair by the day they were added (no change day), and
+    # the changes to or from repair since the period began by day.
+    now_in_repair = (
+        Device.objects.filter(pool__in=pool_ids, status=in_repair)
+        .values(added=added("created_at"), day=Value(None, output_field=DateField()))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    status_changes = (
+        DeviceEvent.objects.filter(
+            device__pool__in=pool_ids, kind=DeviceEvent.Kind.STATUS, created_at__gte=start
+        )
+        .values(added=added("device__created_at"), day=TruncDate("created_at", tzinfo=tz))
+        .annotate(n=Sum(delta, output_field=IntegerField()))
+        .order_by()
+    )
+    changes: dict[datetime.date, int] = defaultdict(int)
+    for row in now_in_repair.union(status_changes, all=True).order_by():
+        if row["day"] is None:
+            changes[max(row["added"], period.start)] += row["n"]
+            continue
+        # Before the change the device had the other status: undo it from when it was added.
+        changes[max(row["added"], period.start)] -= row["n"]
+        changes[row["day"]] += row["n"]
+    running = device_days = 0
+    for day in days_of(period):
+        running += changes.get(day, 0)
+        device_days += max(running, 0)
+    return round(device_days / max(period.days, 1), 1)
+
+
 def available_usage(
     usage: Usage, pools: Iterable[_Pool], calendars: Calendars, changes: dict[int, dict]
 ) -> dict[int, tuple[int, float]]:
@@ -366,6 +418,7 @@ def device_figures(
         in_repair=statuses.get(Device.Status.IN_REPAIR, 0),
         lost=statuses.get(Device.Status.LOST, 0),
         retired=statuses.get(Device.Status.RETIRED, 0),
+        avg_in_repair=average_in_repair(pool_ids, period),
         pools=rows,
         peak_days=_peak_days(usage.reserved_by_day),
         by_type=_by_type(pool_list, per_pool, kinds),

@@ -55,15 +55,16 @@
     });
   });
 
-  // Returning a set at the desk: Enter in the scan field ticks the scanned device in place,
-  // keeps the focus in the field for the next scan and says what was ticked. Without this,
-  // the same Enter sends the form and the server ticks it (booking.desk_views._scanned).
+  // Returning a set or handing one out at the desk: Enter in the scan field ticks the scanned
+  // device in place, keeps the focus in the field for the next scan and says what was
+  // ticked. Without this, the same Enter sends the form and the server ticks it
+  // (booking.desk_views._scanned and _hand_out_scanned).
   document.addEventListener("keydown", function (event) {
     var field = event.target;
-    if (event.key !== "Enter" || field.id !== "id_return_scan") {
+    if (event.key !== "Enter" || (field.id !== "id_return_scan" && field.id !== "id_scan")) {
       return;
     }
-    var form = field.closest("[data-return-scan]");
+    var form = field.closest("[data-return-scan], [data-hand-out-scan]");
     var code = field.value.trim().toUpperCase();
     if (!form || !code) {
       return;

@@ -350,10 +350,13 @@ def test_alternatives_offer_the_nearest_free_times_and_other_pools(teacher, pool
     times, pools = services.alternatives(
         by=teacher, pool=pool, quantity=5, start=at(2, 8), end=at(2, 8, 45), now=NOW
     )
-    assert [(alt.start, alt.end, alt.free) for alt in times] == [
-        (at(1, 8), at(1, 8, 45), 10),
-        (at(2, 8, 50), at(2, 9, 35), 10),
-        (at(3, 8), at(3, 8, 45), 10),
+    # By lesson period: the next free period that day, and the same period on the three
+    # nearest other days (today's is still ahead at 07:00).
+    assert [(alt.start, alt.end, alt.free, alt.kind) for alt in times] == [
+        (at(0, 8), at(0, 8, 45), 10, "same_periods"),
+        (at(1, 8), at(1, 8, 45), 10, "same_periods"),
+        (at(2, 8, 50), at(2, 9, 35), 10, "next"),
+        (at(3, 8), at(3, 8, 45), 10, "same_periods"),
     ]
     assert [(alt.pool, alt.free) for alt in pools] == [(other, 6)]
 

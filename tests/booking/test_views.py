@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from booking import services
@@ -125,10 +126,9 @@ def test_the_week_shows_free_devices_per_lesson_period(client, teacher, pool):
     link = (
         f'href="/pools/{pool.pk}/book/?date={tuesday.isoformat()}&amp;from=09%3A45&amp;to=10%3A30"'
     )
-    assert re.search(
-        re.escape(link) + r'><span class="visually-hidden">Book Tuesday [^<]*</span>20 free', html
-    )
-    assert html.count(">30 free") == 5 * 6 - 1
+    hidden = r'><span class="visually-hidden">Book Tuesday [^<]*</span>'
+    assert re.search(re.escape(link) + hidden + "20 of 30 free", html)
+    assert html.count(">30 of 30 free") == 5 * 6 - 1
 
 
 def test_a_library_week_has_hours_and_saturday(client, library_pool, other_organization):
@@ -141,7 +141,7 @@ def test_a_library_week_has_hours_and_saturday(client, library_pool, other_organ
     assert "Sat" in html
     assert '<th scope="row" class="kern-table__cell week-table__slot">08:00–09:00</th>' in html
     assert "19:00–20:00" in html and "20:00–21:00" not in html
-    assert html.count(">12 free") == 12 * 6
+    assert html.count(">12 of 12 free") == 12 * 6
 
 
 def test_a_library_week_shows_only_its_opening_hours(client, library_pool, other_organization):
@@ -172,7 +172,7 @@ def test_a_library_week_shows_only_its_opening_hours(client, library_pool, other
     assert linked(thursday, "18:00") and not linked(tuesday, "18:00")
     assert linked(saturday, "12:00") and not linked(saturday, "13:00")
     # 9 hours: Tue 7, Wed 8, Thu 8, Fri 8, Sat 3 bookable.
-    assert html.count(">12 free") == 7 + 8 + 8 + 8 + 3
+    assert html.count(">12 of 12 free") == 7 + 8 + 8 + 8 + 3
 
 
 def test_a_school_week_shows_lesson_periods_only_on_school_days(
@@ -185,7 +185,7 @@ def test_a_school_week_shows_lesson_periods_only_on_school_days(
     assert html.count("closed: no school day") == len(PERIODS)
     friday = monday + datetime.timedelta(days=4)
     assert f"?date={friday.isoformat()}&amp;from" not in html
-    assert html.count(">30 free") == 4 * len(PERIODS)
+    assert html.count(">30 of 30 free") == 4 * len(PERIODS)
 
 
 def test_a_closure_day_shows_closed_with_its_name(client, teacher, pool, organization):
@@ -228,8 +228,11 @@ def test_week_navigation_is_links_with_htmx_and_returns_the_partial(client, teac
 
 @pytest.mark.parametrize("date", ["garbage", "9999-12-31", "0001-01-01", "2026-02-30", ""])
 def test_a_bad_week_date_shows_this_week(client, teacher, pool, date):
-    client.force_login(teacher)
-    response = client.get(f"/pools/{pool.pk}/week/", {"date": date})
+    # A Wednesday morning: this week still has lessons to book (see test_week_view.py).
+    wednesday = datetime.datetime(2026, 12, 9, 7, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(wednesday, tick=False):
+        client.force_login(teacher)
+        response = client.get(f"/pools/{pool.pk}/week/", {"date": date})
     assert response.status_code == 200
     assert 'aria-current="date"' in response.content.decode()
 
@@ -454,8 +457,18 @@ def test_too_few_free_devices_shows_how_many_and_alternatives(client, teacher, p
     assert response.status_code == 400
     assert "Only 3 devices are free for the whole time." in html  # the error summary
     assert "Only 3 devices are free at that time." in html  # the status region
-    assert "Nearest times with 10 devices free:" in html
-    assert f'href="/pools/{pool.pk}/book/?date={tuesday.isoformat()}&amp;from=08%3A00' in html
+    # By lesson period: the next free double period that day, the same periods on other days.
+    assert "The next free lesson periods with 10 devices:" in html
+    next_free = f"/pools/{pool.pk}/book/?date={tuesday.isoformat()}&amp;from=11%3A35&amp;to=13%3A10"
+    assert re.search(
+        re.escape(f'href="{next_free}') + r'[^"]*">Tuesday, [^<]*, 5\. Stunde to 6\. Stunde<', html
+    )
+    assert "The same lesson periods on other days:" in html
+    wednesday = tuesday + datetime.timedelta(days=1)
+    assert (
+        f'href="/pools/{pool.pk}/book/?date={wednesday.isoformat()}&amp;from=09%3A45&amp;to=11%3A15'
+        in html
+    )
     assert f'href="/pools/{other.pk}/book/?date={tuesday.isoformat()}&amp;from=09%3A45' in html
     assert Reservation.objects.count() == 1
 
@@ -471,7 +484,7 @@ def test_the_live_check_says_how_many_are_free(client, teacher, pool):
     assert "<html" not in html and "20 of 30 devices are free at that time." in html
     assert "HX-Request" in response["Vary"]
     html = client.get(url, form_data(tuesday, quantity="21"), headers=htmx).content.decode()
-    assert "Only 20 devices are free at that time." in html and "Nearest times" in html
+    assert "Only 20 devices are free at that time." in html and "The next free lesson" in html
     html = client.get(url, form_data(tuesday, quantity="31"), headers=htmx).content.decode()
     assert "This pool has only 30 devices in service." in html
     html = client.get(url, {"date": "x"}, headers=htmx).content.decode()

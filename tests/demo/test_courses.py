@@ -28,6 +28,7 @@ from courses.models import (
     Meeting,
 )
 from organizations.models import Closure, Location, Membership, Organization, Role
+from tests.courses.test_meetings_end import wrong_meetings_end
 from tests.demo.conftest import seed_once
 
 SUMMARY = re.compile(
@@ -94,6 +95,13 @@ def test_about_forty_courses_across_the_providers_over_the_coming_months(program
     assert "Smartphone-Grundlagen für Seniorinnen und Senioren" in titles
     assert "Digitale Behördengänge: BayernID und ELSTER" in titles
     assert courses.filter(audience="teachers", organization__kind="school").count() >= 2
+
+
+def test_every_course_knows_when_its_last_meeting_ends(programme):
+    """The seed writes meetings in bulk and sets what the catalog filters on, as the course
+    services do (``Course.meetings_end``)."""
+    assert Course.objects.filter(meetings_end__isnull=False).count() >= 35
+    assert wrong_meetings_end() == []
 
 
 def test_meetings_are_weekly_on_open_days_in_the_providers_rooms(programme):

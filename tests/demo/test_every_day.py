@@ -36,6 +36,7 @@ from devices.models import Device, DevicePool
 from lending.models import AgreementAcceptance, BorrowingAgreement, LibraryCard, WaitlistEntry
 from organizations.models import Membership, Organization, Role
 from reports.figures import build_report
+from reports.forms import ReportForm
 from reports.periods import parse_period
 from reports.scope import organization_scope, region_scope
 
@@ -343,6 +344,50 @@ PROMISES = [
     last_school_year_for_reports,
     devices_and_people,
 ]
+
+
+def _compared(report, figure: str) -> tuple[int, int]:
+    return getattr(report.devices, figure), getattr(report.previous_devices, figure)
+
+
+# What the reports of a school and of a library compare: the teachers' bookings, the loans to
+# residents (providers of courses show their courses, which come and go by the week).
+COMPARED = {
+    Organization.Kind.SCHOOL: "bookings_by_teachers",
+    Organization.Kind.LIBRARY: "loans_to_residents",
+}
+
+
+@pytest.mark.parametrize(
+    "now",
+    [berlin(2026, 12, 7, 9, 30), berlin(2027, 3, 15, 10, 0)],
+    ids=["december", "march"],
+)
+def test_every_organizations_first_report_compares_with_real_figures(db, now):
+    """The report form's first period (last month), and this school year so far, show every
+    school's bookings and every library's loans beside real figures of the period before:
+    the demo holds last school year's loans as well as its bookings, for every
+    organization."""
+    with time_machine.travel(now, tick=False):
+        call_command("seed_demo", stdout=StringIO())
+        today = local_day(now)
+        first = parse_period(ReportForm(scopes=[], today=today).initial["period"], today=today)
+        periods = [first, parse_period("this-school-year", today=today)]
+        missing = []
+        for organization in Organization.objects.order_by("name"):
+            for period in periods:
+                report = build_report(
+                    scope=organization_scope(organization), period=period, now=now
+                )
+                if not report.has_previous_data:
+                    missing.append(f"{organization.slug}, {period.label}: no previous data")
+                figure = COMPARED.get(organization.kind)
+                if figure and not all(_compared(report, figure)):
+                    missing.append(
+                        f"{organization.slug}, {period.label}: {figure} {_compared(report, figure)}"
+                    )
+    assert first.key == f"{(today.replace(day=1) - DAY):%Y-%m}"  # last month
+    assert not missing, "\n".join(missing)
 
 
 @pytest.mark.parametrize("now", DAYS.values(), ids=DAYS.keys())

@@ -101,7 +101,7 @@ def test_no_pick_up_day_offered_or_accepted_is_closed(pool, resident, calendar):
     for today in MARCH:
         for moment in (at(today, 9), at(today, 23, 30)):
             with time_machine.travel(moment, tick=False):
-                outlook = services.lending_outlook([pool])[pool.pk]
+                outlook = services.lending_outlook([pool], with_pickup_days=True)[pool.pk]
                 assert calendar.is_open(outlook.next_free), moment
                 assert outlook.pickup_days and all(map(calendar.is_open, outlook.pickup_days))
                 closed = next(
@@ -157,6 +157,24 @@ def test_the_loan_period_example_starts_on_the_first_open_day(client, pool):
     with time_machine.travel(at(datetime.date(2027, 3, 31), 12), tick=False):
         html = client.get(url).content.decode()
     assert "heute abgeholt, Rückgabe bis 14. April 2027" in html
+
+
+def test_free_now_means_free_on_a_day_the_library_is_open(client, pool, settings):
+    """The list's "free now" badge promises a device one can pick up today: on a closed
+    Monday, and on the holiday Tuesday after it, it names the next open day instead; on the
+    Wednesday the four devices are free now."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("lending:pools")
+    for closed in (datetime.date(2027, 3, 29), HOLIDAY_TUESDAY):
+        with time_machine.travel(at(closed, 12), tick=False):
+            html = client.get(url).content.decode()
+            assert services.lending_outlook([pool])[pool.pk].free_today == 0
+        assert "free now" not in html, closed
+        assert "Next free on March 31, 2027" in html, closed
+    with time_machine.travel(at(datetime.date(2027, 3, 31), 12), tick=False):
+        html = client.get(url).content.decode()
+    assert "4 free now" in html
+    assert "Next free on" not in html
 
 
 def test_due_dates_move_to_the_next_open_day_for_every_loan_period(pool, calendar):

@@ -16,7 +16,7 @@ from booking.models import Loan, LoanItem
 from booking.services import lendable_capacity
 from devices.models import Device
 from lending import services as lending_services
-from tests.factories import DeviceFactory, LendingPoolFactory, UserFactory
+from tests.factories import DeviceFactory, LendingPoolFactory, UserFactory, give_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +43,10 @@ def loan(pool, devices, *, out: int, due: int, returned: list | tuple = (), clos
 
 @pytest.fixture
 def pool():
-    """Eight devices: two overdue (``late`` and ``still_out``), six not."""
+    """Eight devices: two overdue (``late`` and ``still_out``), six not. The library is open
+    every day, so that "free now" counts on each day the tests look at (Sundays too)."""
     pool = LendingPoolFactory()
+    give_hours(pool.organization, dict.fromkeys(range(7), "8-20"))
     _idle, returned, lent, late, came_back, still_out = DeviceFactory.create_batch(6, pool=pool)
     broken = DeviceFactory(pool=pool, status=Device.Status.IN_REPAIR)
     DeviceFactory(pool=pool, status=Device.Status.LOST)

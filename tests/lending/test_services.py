@@ -287,6 +287,9 @@ def test_the_outlook_counts_free_devices_the_next_free_day_and_who_waits(residen
 def test_the_outlook_skips_closed_days_and_has_none_when_nothing_frees_up(pool, library):
     ClosureFactory(organization=library, start=day(0), end=day(3))
     outlook = lending_services.lending_outlook([pool], today=TODAY)[pool.pk]
+    # Closed today: nothing can be picked up now, the next open day can.
+    assert (outlook.free_today, outlook.next_free) == (0, day(3))
+    outlook = lending_services.lending_outlook([pool], today=day(3))[pool.pk]
     assert (outlook.free_today, outlook.next_free) == (2, day(3))
 
     ReservationFactory(pool=pool, quantity=2, start=NOW, end=midnight(day(60)))
@@ -311,9 +314,9 @@ def test_the_outlook_takes_the_same_queries_for_3_and_30_pools(
         ReservationFactory(pool=pool, start=NOW, end=midnight(day(number % 5 + 1)))
         ClosureFactory(organization=pool.organization, start=day(2), end=day(3))
         pools.append(pool)
-    # Pools, reservations, the waiting list; opening hours (and their intervals), special
-    # hours and closures of every organization at once.
-    with django_assert_max_num_queries(7):
+    # Pools, their overdue devices, reservations, the waiting list; opening hours (and their
+    # intervals), special hours and closures of every organization at once.
+    with django_assert_max_num_queries(8):
         outlook = lending_services.lending_outlook(pools, today=TODAY)
     assert len(outlook) == count
     assert outlook[pools[0].pk].next_free == day(1)

@@ -15,6 +15,7 @@ from courses.models import Attendance, Certificate, Course, Enrollment, Meeting
 from devices.models import Device, DeviceEvent, DevicePool, DeviceType
 from organizations.models import Closure, District, LessonPeriod, Membership, Organization
 from reports import opendata
+from tests.courses.test_meetings_end import wrong_meetings_end
 
 # Every model the generator writes.
 GENERATED = (
@@ -66,6 +67,13 @@ def test_the_generator_fills_a_small_region_that_the_statistics_count(generated,
     assert len(statistics.rows) == 4 * 12
     assert any(row.bookings not in (0, "< 5") for row in statistics.rows)
     assert any(row.utilization for row in statistics.rows)
+
+
+@pytest.mark.postgres
+def test_every_generated_course_knows_when_its_last_meeting_ends(generated, db):
+    """The generator COPYs courses with ``meetings_end`` set, as the course services keep it."""
+    assert Course.objects.filter(meetings_end__isnull=False).count() == Course.objects.count() > 0
+    assert wrong_meetings_end() == []
 
 
 @pytest.mark.postgres

@@ -21,7 +21,7 @@ from tests.factories import (
     give_hours,
 )
 
-from .conftest import at
+from .conftest import ADDED, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
@@ -217,6 +217,36 @@ def test_a_device_counts_as_available_only_while_in_service(report_world, week):
     assert (devices.in_service, devices.in_repair) == (2, 1)
 
 
+def test_devices_in_repair_on_average_count_the_days_each_was_in_repair(report_world, week):
+    """The iPad in repair went there on Thursday (4 of the week's 7 days), a second one on
+    Saturday (2 days); a third came back on Wednesday (2 days: Monday and Tuesday); one
+    added on Sunday in repair counts 1 day. The week before, only the one that came back: 7
+    days of 7."""
+    ipads = report_world.ipads
+    back = DeviceFactory(pool=report_world.pool, created_at=ADDED)
+    DeviceFactory(pool=report_world.pool, created_at=at(8, 9), status=Device.Status.IN_REPAIR)
+    for device, from_status, to_status, day in [
+        (ipads[2], Device.Status.IN_SERVICE, Device.Status.IN_REPAIR, 5),
+        (ipads[1], Device.Status.IN_SERVICE, Device.Status.IN_REPAIR, 7),
+        (back, Device.Status.IN_REPAIR, Device.Status.IN_SERVICE, 4),
+    ]:
+        if device is ipads[1]:
+            device.status = Device.Status.IN_REPAIR
+            device.save()
+        DeviceEvent.objects.create(
+            device=device,
+            kind=DeviceEvent.Kind.STATUS,
+            from_status=from_status,
+            to_status=to_status,
+            created_at=at(day, 7),
+        )
+    report = _report(report_world, organization_scope(report_world.school), week)
+
+    assert report.devices.avg_in_repair == round((4 + 2 + 2 + 1) / 7, 1)
+    assert report.devices.in_repair == 3
+    assert report.previous_devices.avg_in_repair == 1
+
+
 def test_device_counts_are_those_at_the_end_of_the_period(report_world, week):
     ipad = report_world.ipads[2]
     DeviceEvent.objects.create(
@@ -326,9 +356,9 @@ def test_queries_do_not_grow_with_the_rows(
     # +1 per period (this and the previous): the kinds of devices wound back to its end;
     # +1: the organizations of the per-organization and per-district tables;
     # +4 per period: the opening calendars (hours and their intervals, special hours,
-    # closures).
+    # closures); +1 per period: the devices in repair on average.
     give_hours(report_world.library, LIBRARY_WEEK)
-    with django_assert_max_num_queries(55):
+    with django_assert_max_num_queries(57):
         report = _report(report_world, region_scope(), week)
 
     assert report.courses.enrolments == 3 + extra

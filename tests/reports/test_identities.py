@@ -2,7 +2,7 @@
 district and region scope: the summary's devices are the per-pool table's added up (and the
 per-organization and per-district tables'), so are its bookings, hand-outs and loans; the
 rates of the summary are those of the tables' counts; and a figure is the same on the page,
-in the CSV and in the open data."""
+in the PDF (read back with ``pdftotext -layout``), in the CSV and in the open data."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from reports.scope import district_scope, organization_scope, region_scope
 from tests.factories import DeviceFactory, DevicePoolFactory
 
 from .conftest import ADDED, at
+from .test_pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +135,32 @@ def _number(text: str) -> float:
     return float(text.split(" ")[0].replace(",", ""))
 
 
+# A number as the PDF prints it in a table cell: "1,234", "4.5 %", "31.5 h", "3.5 days", "–".
+_PDF_NUMBER = re.compile(r"^(–|-?[\d,]+(\.\d+)?( %| h| days)?)$")
+
+
+def _pdf_summary(text: str, label: str) -> str:
+    """The first figure printed beside ``label`` in the PDF: the summary's, on page 1."""
+    match = re.search(rf"(?m)^\s*{re.escape(label)}\s{{2,}}(\S+(?: %| h| days)?)", text)
+    assert match, label
+    return match[1]
+
+
+def _pdf_rows(text: str, title: str, end: str, numbers: int) -> list[list[str]]:
+    """The rows of the PDF's table ``title`` (up to the heading ``end``): the lines whose last
+    ``numbers`` cells are numbers. A row's name may wrap onto a second line; its figures stay
+    on the first, and lines of only words (the wrapped names, the header repeated on a new
+    page, the page footer) are no rows."""
+    start = text.index(f"\n{title}\n")
+    section = text[start : text.index(f"\n{end}\n", start)]
+    rows = []
+    for line in section.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) > numbers and all(_PDF_NUMBER.match(cell) for cell in cells[-numbers:]):
+            rows.append(cells[-numbers:])
+    return rows
+
+
 def _csv(client, scope_key: str, table: str) -> list[list[str]]:
     query = f"period=2026-03&scope={scope_key}&table={table}"
     response = client.get(f"{reverse('reports:csv')}?{query}")
@@ -142,7 +169,7 @@ def _csv(client, scope_key: str, table: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("kind", ["organization", "district", "region"])
-def test_the_same_figure_on_the_page_in_the_csv_and_in_the_open_data(
+def test_the_same_figure_on_the_page_in_the_pdf_in_the_csv_and_in_the_open_data(
     client, region_admin, world, kind
 ):
     scope = _scopes(world)[kind]
@@ -163,6 +190,28 @@ def test_the_same_figure_on_the_page_in_the_csv_and_in_the_open_data(
         organization_rows = _table_rows(html, "organizations")
         assert devices == sum(int(_number(row[2])) for row in organization_rows)
         assert loans == sum(int(_number(row[6])) for row in organization_rows)
+
+    text = pdf_text(
+        client.get(f"{reverse('reports:pdf')}?period=2026-03&scope={scope.key}").content
+    )
+    assert (
+        int(_number(_pdf_summary(text, "Devices in service at the end of the period"))) == devices
+    )
+    assert int(_number(_pdf_summary(text, "Bookings by teachers"))) == bookings
+    assert int(_number(_pdf_summary(text, "Loans to residents"))) == loans
+    assert _pdf_summary(text, "Utilization") == _summary(html, "utilization")
+    # Pool, organization, then 10 figures: in service (-10) … bookings (-5), loans (-3).
+    pdf_pools = _pdf_rows(text, "Use per device pool", "Loans to residents per device pool", 10)
+    assert len(pdf_pools) == len(pool_rows)
+    assert sum(int(_number(row[-10])) for row in pdf_pools) == devices
+    assert sum(int(_number(row[-5])) for row in pdf_pools) == bookings
+    assert sum(int(_number(row[-3])) for row in pdf_pools) == loans
+    if kind != "organization":
+        # Organization, district, then 8 figures: in service (-8) … loans (-4).
+        pdf_organizations = _pdf_rows(text, "Per organization", "Devices", 8)
+        assert len(pdf_organizations) == len(organization_rows)
+        assert sum(int(_number(row[-8])) for row in pdf_organizations) == devices
+        assert sum(int(_number(row[-4])) for row in pdf_organizations) == loans
 
     figures = _csv(client, scope.key, "figures")
     summary = {row[1]: row[2] for row in figures if row[0] == "Summary"}

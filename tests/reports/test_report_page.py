@@ -57,10 +57,10 @@ def test_the_findings_name_the_most_used_pool_and_the_devices_in_repair(report_w
         sentences = findings(report)
 
     assert "Most used: Leih-Laptops, Stadtbücherei Miltenberg (50.0 %)." in sentences
-    assert "1 of 5 devices were in repair at the end of the period." in sentences
+    assert "1 of 5 devices were in repair on average over the period." in sentences
     assert "There were 5 bookings by teachers." in sentences
     with translation.override("de"):
-        assert "1 von 5 Geräten waren am Ende des Zeitraums in Reparatur." in findings(report)
+        assert "1 von 5 Geräten waren im Mittel in Reparatur." in findings(report)
 
 
 def test_the_findings_come_first_on_the_page(client, region_admin, report_world):
@@ -149,11 +149,16 @@ def test_the_tables_sort_by_links_and_say_how_they_are_sorted(client, region_adm
     assert _organization_names(by_name) == ["Stadtbücherei Miltenberg", "Kronberg-Gymnasium"]
 
 
-def test_an_unknown_sort_leaves_the_tables_as_they_are(client, region_admin, report_world):
-    html = page(client, region_admin, scope="region", extra="&sort=organizations.secret")
+def test_an_unknown_sort_is_a_400_that_names_the_columns(client, region_admin, report_world):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    client.force_login(region_admin)
+    query = f"period={WEEK_KEY}&scope=region&sort=organizations.secret"
+    response = client.get(f"{reverse('reports:report')}?{query}")
 
-    assert _organization_names(html) == ["Kronberg-Gymnasium", "Stadtbücherei Miltenberg"]
-    assert "aria-sort" not in html
+    assert response.status_code == 400
+    html = unescape(response.content.decode())
+    assert "Die Tabelle „organizations“ hat keine Spalte „secret“." in html
+    assert "„utilization“" in html and "„loans“" in html
 
 
 def test_the_report_says_who_published_it_and_from_what_data(
@@ -179,7 +184,7 @@ def test_the_region_page_needs_the_same_queries_however_many_organizations(
     client.force_login(region_admin)
     # As many as the school's report (REPORT_QUERIES in test_views), the opening calendars
     # included: none per organization.
-    with django_assert_max_num_queries(59):
+    with django_assert_max_num_queries(61):
         response = client.get(f"{reverse('reports:report')}?period={WEEK_KEY}&scope=region")
     assert response.status_code == 200
 

@@ -11,6 +11,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 import reports.figures
+
+# Imported before any test patches build_report: building a run renders its page, which
+# loads the URLconf and so reports.views, whose `from .figures import build_report` would
+# otherwise keep the patched function for every later test.
+import reports.views
 from organizations.models import Membership, Role
 from reports import csv_export
 from reports.models import MonthlyReportSent, MonthlyReportSubscription, ReportRun

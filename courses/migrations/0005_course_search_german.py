@@ -25,6 +25,6 @@ def remove_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("courses", "0003_meeting_end_course")]
+    dependencies = [("courses", "0004_meetings_end")]
 
     operations = [migrations.RunPython(add_index, remove_index, elidable=False)]
