@@ -188,7 +188,11 @@ class CourseFilter(Schema):
     """The catalog's filters, as on the page ``/courses/``."""
 
     q: Annotated[str, StringConstraints(max_length=filters.MAX_QUERY_LENGTH, pattern=NO_NUL)] = (
-        Field("", description="Part of the title.")
+        Field(
+            "",
+            description="Words to find in the title, summary, description, topic or provider name"
+            " (each word, German stemming on PostgreSQL).",
+        )
     )
     topic: CourseTopic | None = None
     audience: CourseAudience | None = None

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.dates import local_datetime
 from organizations.models import Organization
 
+from . import search
 from .models import Attendance, Course, Enrollment, Meeting
 
 # The longest free-text search; anything longer cannot be a course title.
@@ -59,7 +60,7 @@ def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
 def apply(courses: QuerySet[Course], wanted: CatalogFilter) -> QuerySet[Course]:
     """Narrow ``courses`` (from ``upcoming()``) to what ``wanted`` asks for."""
     if wanted.q:
-        courses = courses.filter(title__icontains=wanted.q)
+        courses = search.search(courses, wanted.q)
     for name in ("topic", "audience", "level", "language"):
         value = getattr(wanted, name)
         if value:
@@ -114,7 +115,8 @@ def _with_position(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
 
 def my_enrollments(user) -> QuerySet[Enrollment]:
     """The user's enrolments with their course, its dates, waiting position and attendance
-    (meetings attended of those held so far, as ``services.attendance_summary`` counts)."""
+    (meetings attended of those held so far, as ``services.attendance_summary`` counts, and
+    ``attendance_recorded``: whether any was taken)."""
     attended = (
         Attendance.objects.filter(enrollment=OuterRef("pk"), present=True)
         .order_by()
@@ -122,6 +124,9 @@ def my_enrollments(user) -> QuerySet[Enrollment]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Whether the provider took attendance at all: without it, a finished course cannot
+    # say "did not attend".
+    recorded = Attendance.objects.filter(enrollment=OuterRef("pk"))
     return _with_position(
         Enrollment.objects.filter(user=user)
         .select_related("course__organization", "course__location", "certificate")
@@ -145,6 +150,7 @@ def my_enrollments(user) -> QuerySet[Enrollment]:
                 0,
             ),
             attended=Coalesce(Subquery(attended), 0),
+            attendance_recorded=Exists(recorded),
         )
     )
 

@@ -28,7 +28,8 @@ class CatalogFilterForm(forms.Form):
     same HTML without a template per option."""
 
     q = forms.CharField(
-        label=_("Title"),
+        label=_("Search"),
+        help_text=_("Title, description, topic or provider"),
         required=False,
         max_length=MAX_QUERY_LENGTH,
         widget=forms.SearchInput(attrs={"autocomplete": "off"}),
@@ -99,6 +100,17 @@ class CatalogFilterForm(forms.Form):
         if first and last and last < first:
             self.add_error("date_to", _("This date must not be before the “From” date."))
         return data
+
+    def active_filter_count(self) -> int:
+        """How many filters besides the search are set (as sent, valid or not): the number
+        on the phone's folded filters."""
+        if not self.is_bound:
+            return 0
+        return sum(
+            1
+            for name in self.fields
+            if name != "q" and str(self.data.get(name, "")).strip() not in ("", "False")
+        )
 
     def catalog_filter(self) -> CatalogFilter:
         """The valid form's values for ``filters.apply``."""

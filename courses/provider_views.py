@@ -13,7 +13,7 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -72,10 +72,27 @@ def _name(enrollment: Enrollment) -> str:
 # The list and the course form
 
 
+def _groups(courses, now) -> dict[str, list[Course]]:
+    """The list's three sections: courses still running or ahead, drafts, and courses that
+    are over or cancelled (which offer copying and certificates, not dates or cancelling)."""
+    groups: dict[str, list[Course]] = {"upcoming": [], "drafts": [], "past": []}
+    for course in courses:
+        course.is_over = course.last_end is not None and course.last_end <= now
+        if course.status == Course.Status.DRAFT:
+            groups["drafts"].append(course)
+        elif course.status == Course.Status.CANCELLED or course.is_over:
+            groups["past"].append(course)
+        else:
+            groups["upcoming"].append(course)
+    groups["past"].sort(key=lambda course: course.last_end or now, reverse=True)
+    return groups
+
+
 @require_safe
 @login_required
 def courses(request: HttpRequest) -> HttpResponse:
-    """The organization's courses, filtered by status, with seats, waiting and next date."""
+    """The organization's courses in three sections (upcoming, drafts, past), optionally of
+    one status, with seats, waiting, the next date and what can be done with each."""
     organization, managed = managed_organization(request)
     form = StatusFilterForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
@@ -83,10 +100,11 @@ def courses(request: HttpRequest) -> HttpResponse:
     shown = _with_counts(Course.objects.filter(organization=organization))
     if status:
         shown = shown.filter(status=status)
-    shown = shown.order_by("-status", "title", "pk")
+    shown = shown.order_by(F("next_start").asc(nulls_last=True), "title", "pk")
     template = "courses/manage/course_list.html" + (
         "#course-list" if partial_request(request) else ""
     )
+    groups = _groups(shown, timezone.now())
     response = render(
         request,
         template,
@@ -94,7 +112,8 @@ def courses(request: HttpRequest) -> HttpResponse:
             "organization": organization,
             "organizations": managed,
             "form": form,
-            "courses": shown,
+            "groups": groups,
+            "shown_count": sum(len(group) for group in groups.values()),
             "status": status,
         },
         status=200 if valid else 400,
@@ -164,15 +183,18 @@ def _dashboard(request: HttpRequest, course: Course, *, status: int = 200, **ext
     )
     meetings = list(course.meetings.all())
     conflicts = services.device_conflicts(course) if course.pool_id and meetings else []
+    now = timezone.now()
     context = {
         "course": course,
         "meetings": meetings,
+        # Over: copy and certificates, no new dates and no cancelling (the service refuses).
+        "is_over": bool(meetings) and max(meeting.end for meeting in meetings) <= now,
         "counts": counts,
         "conflicts": conflicts,
         "meetings_form": extra.pop("meetings_form", None) or MeetingsForm(),
         "cancel_form": CancelCourseForm(),
         "copy_form": extra.pop("copy_form", None) or CopyCourseForm(),
-        "now": timezone.now(),
+        "now": now,
         **extra,
     }
     return render(request, "courses/manage/course_detail.html", context, status=status)

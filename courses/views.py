@@ -65,8 +65,9 @@ def catalog(request: HttpRequest) -> HttpResponse:
     page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "now": timezone.now()}
     if partial_request(request):
-        # htmx swaps only 2xx answers: errors go into the results region with a 200.
-        response = render(request, "courses/catalog.html#results", context)
+        # htmx swaps only 2xx answers: errors go into the results region with a 200. The
+        # filters' summary ("Filters (2 active)") comes along, swapped out of band.
+        response = render(request, "courses/catalog.html#results", {**context, "swap": True})
     else:
         response = render(
             request, "courses/catalog.html", context, status=400 if form.errors else 200

@@ -578,6 +578,11 @@ def cancel_course(
         course = locked_course(course)
         if course.status == Course.Status.CANCELLED:
             raise CourseError(_("This course has been cancelled already."))
+        last_end = course.meetings.order_by("-end").values_list("end", flat=True).first()
+        if last_end is not None and last_end <= now:
+            raise CourseError(
+                _("This course is over, so it cannot be cancelled. Copy it to run it again.")
+            )
         course.status = Course.Status.CANCELLED
         course.cancelled_at = now
         course.cancel_reason = reason

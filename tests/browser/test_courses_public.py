@@ -85,8 +85,8 @@ def test_a_resident_finds_a_course_by_keyboard_enrols_and_cancels(
     in_english(page, audit)
     expect(results(page).get_by_role("heading", level=2)).to_have_text("3 courses")
 
-    # Type into the title search: the list updates as one types, and says how many.
-    page.get_by_label("Title").focus()
+    # Type into the search: the list updates as one types, and says how many.
+    page.get_by_label("Search", exact=True).focus()
     page.keyboard.type("banking")
     expect(results(page).get_by_role("heading", level=2)).to_have_text("2 courses")
     expect(page.locator("#live-announcer")).to_have_text("2 courses found")

@@ -329,7 +329,22 @@ def test_the_catalog_needs_the_same_few_queries_for_3_and_300_courses(
         assert client.get(URL, headers=HTMX).status_code == 200
 
 
-def test_a_phone_user_can_skip_the_filters_to_the_results(client):
-    html = client.get("/courses/").content.decode()
-    assert '<a class="kern-link" href="#results-heading">Skip the filters' in html
-    assert 'id="results-heading"' in html
+def test_the_filters_fold_into_a_disclosure_that_counts_the_active_ones(client, programme):
+    html = client.get(URL).content.decode()
+    assert '<details class="catalog-filters">' in html  # closed: a phone sees the courses
+    assert '<span id="filter-summary">Filters</span>' in html
+    query = {"q": "Sicher", "topic": "online_banking", "step_free": "on"}
+    html = client.get(URL, query).content.decode()
+    assert '<span id="filter-summary">Filters (2 active)</span>' in html  # the search is apart
+    assert html.index('id="id_q"') < html.index('<details class="catalog-filters"')
+
+
+def test_the_htmx_answer_brings_the_new_filter_count_out_of_band(client, programme):
+    html = client.get(URL, {"topic": "online_banking"}, headers=HTMX).content.decode()
+    assert '<span id="filter-summary" hx-swap-oob="true">Filters (1 active)</span>' in html
+    assert "hx-swap-oob" not in client.get(URL, {"topic": "online_banking"}).content.decode()
+
+
+def test_a_bad_filter_opens_the_disclosure(client, programme):
+    html = client.get(URL, {"date_from": "notadate"}).content.decode()
+    assert '<details class="catalog-filters" open>' in html

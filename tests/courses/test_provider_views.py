@@ -278,8 +278,98 @@ def test_the_list_filter_answers_htmx_with_the_list_only(client, staff, course):
     response = client.get("/manage/courses/?status=draft", headers={"HX-Request": "true"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.lstrip().startswith('<section id="course-list"')
+    assert body.lstrip().startswith('<div id="course-list"')
     assert "Sicher online einkaufen" in body and "<html" not in body
+
+
+def _section(page: str, group: str) -> str:
+    """The HTML of one section of the list ("upcoming", "drafts", "past"), or ""."""
+    marker = f'aria-labelledby="courses-{group}-heading"'
+    if marker not in page:
+        return ""
+    return page.split(marker, 1)[1].split("</section>", 1)[0]
+
+
+@pytest.fixture
+def three_kinds(organization, venue, published):
+    """An upcoming course (published), a draft without dates, one that is over and one that
+    was cancelled."""
+    draft = CourseFactory(
+        organization=organization, title="Entwurf ohne Termine", status="draft", published_at=None
+    )
+    over = CourseFactory(organization=organization, title="Excel im Herbst", location=venue)
+    MeetingFactory(course=over, start=in_days(-30, 18), end=in_days(-30, 20))
+    cancelled = CourseFactory(
+        organization=organization, title="Abgesagter Kurs", status="cancelled"
+    )
+    return {"draft": draft, "over": over, "cancelled": cancelled}
+
+
+def test_the_list_separates_upcoming_drafts_and_past(client, staff, published, three_kinds):
+    client.force_login(staff)
+    page = client.get("/manage/courses/").content.decode()
+    upcoming, drafts, past = (_section(page, g) for g in ("upcoming", "drafts", "past"))
+    assert "Running and upcoming" in page and "Drafts" in page and "Over or cancelled" in page
+    assert "Sicher online einkaufen" in upcoming
+    assert "Entwurf ohne Termine" in drafts and "Sicher online einkaufen" not in drafts
+    assert "Excel im Herbst" in past and "Abgesagter Kurs" in past
+    # Upcoming: participants, dates and cancelling.
+    assert f"/manage/courses/{published.pk}/cancel/" in upcoming
+    assert f"/manage/courses/{published.pk}/#add-heading" in upcoming
+    # Over: copy and certificates, never new dates or cancelling.
+    over = three_kinds["over"]
+    assert f"/manage/courses/{over.pk}/#copy-heading" in past
+    assert f"/manage/courses/{over.pk}/certificates/" in past
+    assert f"/manage/courses/{over.pk}/cancel/" not in page
+    assert f"/manage/courses/{over.pk}/#add-heading" not in page
+
+
+def test_a_draft_without_dates_cannot_be_published_and_the_list_says_why(
+    client, staff, organization, three_kinds
+):
+    dated = CourseFactory(organization=organization, status="draft", published_at=None)
+    MeetingFactory(course=dated, start=in_days(9, 18), end=in_days(9, 20))
+    client.force_login(staff)
+    drafts = _section(client.get("/manage/courses/").content.decode(), "drafts")
+    draft = three_kinds["draft"]
+    assert f'disabled aria-describedby="publish-reason-{draft.pk}"' in drafts
+    assert "Add its dates first: a course without dates cannot be published." in drafts
+    assert f'action="/manage/courses/{draft.pk}/publish/"' not in drafts
+    assert f'action="/manage/courses/{dated.pk}/publish/"' in drafts  # it has a date
+    # The button is only the messenger: the service refuses, with the reason.
+    response = client.post(f"/manage/courses/{draft.pk}/publish/")
+    assert response.status_code == 400
+    assert "The course has no dates yet." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_the_dashboard_of_a_draft_without_dates_disables_publish_with_the_reason(
+    client, staff, three_kinds
+):
+    client.force_login(staff)
+    page = client.get(f"/manage/courses/{three_kinds['draft'].pk}/").content.decode()
+    assert 'disabled aria-describedby="publish-reason"' in page
+    assert "Add its dates first" in page
+
+
+def test_a_finished_course_offers_copy_and_certificates_not_dates_or_cancelling(
+    client, staff, three_kinds
+):
+    over = three_kinds["over"]
+    client.force_login(staff)
+    page = client.get(f"/manage/courses/{over.pk}/").content.decode()
+    assert f'href="/manage/courses/{over.pk}/certificates/"' in page
+    assert "Copy as a new draft" in page
+    assert f'href="/manage/courses/{over.pk}/cancel/"' not in page
+    assert 'id="add-heading"' not in page
+    assert "/remove/" not in page
+    # The service refuses too, whatever door is used.
+    response = client.post(f"/manage/courses/{over.pk}/cancel/", {"reason": "Zu spät"})
+    assert response.status_code == 400
+    assert "This course is over, so it cannot be cancelled." in response.content.decode()
+    over.refresh_from_db()
+    assert over.status == "published"
 
 
 def test_an_unknown_status_filter_is_a_400(client, staff, course):

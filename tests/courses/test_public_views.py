@@ -371,6 +371,48 @@ def test_my_courses_lists_upcoming_and_past_with_attendance_and_certificate(
     assert "Nicht für mich" not in html
 
 
+def test_finished_courses_say_attended_or_not_from_the_attendance_taken(client, resident):
+    def finished(title: str, *present: bool) -> None:
+        course = course_on(-20, -13, title=title)
+        enrollment = EnrollmentFactory(course=course, user=resident)
+        for meeting, here in zip(course.meetings.order_by("start"), present, strict=False):
+            Attendance.objects.create(enrollment=enrollment, meeting=meeting, present=here)
+
+    finished("Beide Male da", True, True)
+    finished("Einmal da", False, True)
+    finished("Nie da", False, False)
+    finished("Nicht erfasst")  # the provider took no attendance
+    cancelled = course_on(-20, title="Abgemeldet")
+    EnrollmentFactory(course=cancelled, user=resident, status="cancelled")
+    client.force_login(resident)
+    html = client.get(reverse("courses:my_courses")).content.decode()
+    past = html.split('id="past-heading"')[1]
+    rows = {
+        title: row
+        for row in past.split("<tr>")[1:]
+        for title in ("Beide Male da", "Einmal da", "Nie da", "Nicht erfasst", "Abgemeldet")
+        if title in row
+    }
+    assert "Enrolled" not in past  # a finished course never says "Angemeldet"
+    assert "attended" in rows["Beide Male da"] and "did not attend" not in rows["Beide Male da"]
+    assert "attended" in rows["Einmal da"] and "did not attend" not in rows["Einmal da"]
+    assert "did not attend" in rows["Nie da"]
+    assert "attendance not recorded" in rows["Nicht erfasst"]
+    assert "Cancelled" in rows["Abgemeldet"]
+
+
+def test_upcoming_courses_have_their_cancel_action_in_the_card(client, course, resident):
+    EnrollmentFactory(course=course, user=resident)
+    client.force_login(resident)
+    html = client.get(reverse("courses:my_courses")).content.decode()
+    upcoming = html.split('id="past-heading"')[0]
+    row = upcoming.split("<tr>")[2]  # after the header row
+    assert 'data-label="Status"' in row and "Enrolled" in row
+    assert 'data-label="Actions"' in row
+    assert f"/courses/{course.pk}/cancel/?next=/my-courses/" in row
+    assert "stack-on-phone" in upcoming  # rows become cards on a phone
+
+
 def test_my_courses_needs_a_login(client):
     response = client.get(reverse("courses:my_courses"))
     assert response.status_code == 302

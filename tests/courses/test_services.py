@@ -688,6 +688,32 @@ def test_cancel_course_needs_a_reason_and_releases_the_devices(draft, provider_s
     assert statuses == {Reservation.Status.CANCELLED}
 
 
+def test_a_course_that_is_over_cannot_be_cancelled(
+    course, residents, provider_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    enrol(residents[0], course)
+    after_the_last = course.meetings.order_by("-end").first().end
+    with (
+        pytest.raises(CourseError, match="is over, so it cannot be cancelled"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.cancel_course(
+            by=provider_staff, course=course, reason="Zu spät", now=after_the_last
+        )
+    course.refresh_from_db()
+    assert course.status == Course.Status.PUBLISHED
+    assert not mailoutbox
+    # A minute before its last date ends, it still can be.
+    services.cancel_course(
+        by=provider_staff,
+        course=course,
+        reason="Erkrankt",
+        now=after_the_last - datetime.timedelta(minutes=1),
+    )
+    course.refresh_from_db()
+    assert course.status == Course.Status.CANCELLED
+
+
 # --- attendance and certificates -------------------------------------------------------------
 
 
