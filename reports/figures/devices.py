@@ -25,7 +25,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import (
-    ExtractIsoWeekDay,
     Greatest,
     Least,
     Trunc,
@@ -99,7 +98,6 @@ def _with_local_days(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
     return queryset.annotate(
         day=TruncDate("start", tzinfo=tz),
         end_day=TruncDate("end", tzinfo=tz),
-        weekday=ExtractIsoWeekDay("start", tzinfo=tz),
     )
 
 
@@ -107,30 +105,33 @@ def reserved_usage(
     pool_ids: QuerySet, pools: dict[int, _Pool], calendars: Calendars, *, by_day: bool = True
 ) -> Usage:
     """Reserved device-seconds inside the open days' windows. Reservations within one local
-    day are clipped to the window and summed in SQL; longer ones are grouped in SQL by their
-    first and last day and spread over the open days between them here."""
+    day are clipped to the window and summed in SQL per pool and day; longer ones are grouped
+    in SQL by their first and last day and spread over the open days between them here.
+    Whether a day is open is the organization's calendar (``Calendars``), looked up here for
+    both: one scan of the period's reservations, no per-row closure lookup in SQL."""
     period = calendars.period
     start, end = bounds(period)
     window_start, window_end = calendars.window_start_sql(), calendars.window_end_sql()
     usage = Usage()
-    one_day = (
-        _with_local_days(_confirmed(pool_ids).filter(start__gte=start, start__lt=end))
-        .filter(end_day=F("day"))
-        .filter(calendars.open_day_q())
-    )
     clipped = Greatest(
         Value(0),
         Least(seconds_of_day("end"), window_end) - Greatest(seconds_of_day("start"), window_start),
         output_field=IntegerField(),
     )
-    device_seconds = Sum(F("quantity") * clipped, output_field=IntegerField())
-    for row in (
-        one_day.values("pool", month=_local_month("start")).annotate(s=device_seconds).order_by()
-    ):
-        usage.reserved[row["pool"], row["month"]] += row["s"] or 0
-    if by_day:
-        for row in one_day.values("day").annotate(s=device_seconds).order_by():
-            usage.reserved_by_day[row["day"]] += row["s"] or 0
+    one_day = (
+        _with_local_days(_confirmed(pool_ids).filter(start__gte=start, start__lt=end))
+        .filter(end_day=F("day"))
+        .values_list("pool", "day")
+        .annotate(s=Sum(F("quantity") * clipped, output_field=IntegerField()))
+        .order_by()
+    )
+    organization_of = {pk: pool.organization_id for pk, pool in pools.items()}
+    open_days = {pk: calendar.open_days for pk, calendar in calendars.by_organization.items()}
+    for pool_id, day, seconds in one_day:
+        if day in open_days[organization_of[pool_id]]:
+            usage.reserved[pool_id, _month(day)] += seconds or 0
+            if by_day:
+                usage.reserved_by_day[day] += seconds or 0
 
     first_day = Greatest(
         Value(0),
