@@ -66,6 +66,12 @@ class Usage:
         default_factory=lambda: defaultdict(float)
     )
     reserved_by_day: dict[datetime.date, float] = field(default_factory=lambda: defaultdict(float))
+    # Confirmed reservations starting in the period, per pool and month: bookings by teachers
+    # (none in pools lent to residents, none of course meetings) and shortfalls.
+    bookings: dict[tuple[int, datetime.date], int] = field(default_factory=lambda: defaultdict(int))
+    shortfalls: dict[tuple[int, datetime.date], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
 
 
 @dataclass
@@ -118,18 +124,27 @@ def reserved_usage(
         Least(seconds_of_day("end"), window_end) - Greatest(seconds_of_day("start"), window_start),
         output_field=IntegerField(),
     )
-    one_day = (
+    # One scan of the reservations starting in the period, grouped by pool and local day:
+    # the one-day reservations' clipped seconds, and the bookings and shortfalls counted.
+    one_day = Q(end_day=F("day"))
+    by_pool_day = (
         _with_local_days(_confirmed(pool_ids).filter(start__gte=start, start__lt=end))
-        .filter(end_day=F("day"))
         .values_list("pool", "day")
-        .annotate(s=Sum(F("quantity") * clipped, output_field=IntegerField()))
+        .annotate(
+            one_day=Count("pk", filter=one_day),
+            s=Sum(F("quantity") * clipped, filter=one_day, output_field=IntegerField()),
+            bookings=Count("pk", filter=Q(course_meeting__isnull=True)),
+            shortfalls=Count("pk", filter=Q(shortfall=True)),
+        )
         .order_by()
     )
-    organization_of = {pk: pool.organization_id for pk, pool in pools.items()}
     open_days = {pk: calendar.open_days for pk, calendar in calendars.by_organization.items()}
-    for pool_id, day, seconds in one_day:
-        if day in open_days[organization_of[pool_id]]:
-            usage.reserved[pool_id, _month(day)] += seconds or 0
+    for pool_id, day, one_day_count, seconds, bookings, shortfalls in by_pool_day:
+        pool, month = pools[pool_id], _month(day)
+        usage.bookings[pool_id, month] += 0 if pool.residents else bookings
+        usage.shortfalls[pool_id, month] += shortfalls
+        if one_day_count and day in open_days[pool.organization_id]:
+            usage.reserved[pool_id, month] += seconds or 0
             if by_day:
                 usage.reserved_by_day[day] += seconds or 0
 
@@ -305,21 +320,10 @@ def device_figures(
         per_pool[pool_id]["available"] += seconds
         months[month].available += seconds
 
-    for row in (
-        _confirmed(pool_ids)
-        .filter(start__gte=start, start__lt=end)
-        .values("pool", month=_local_month("start"))
-        .annotate(
-            bookings=Count(
-                "pk", filter=~Q(pool__booking_scope=RESIDENTS) & Q(course_meeting__isnull=True)
-            ),
-            shortfalls=Count("pk", filter=Q(shortfall=True)),
-        )
-        .order_by()
-    ):
-        per_pool[row["pool"]]["bookings"] += row["bookings"]
-        per_pool[row["pool"]]["shortfalls"] += row["shortfalls"]
-        months[row["month"]].bookings += row["bookings"]
+    for (pool_id, month), bookings in usage.bookings.items():
+        per_pool[pool_id]["bookings"] += bookings
+        per_pool[pool_id]["shortfalls"] += usage.shortfalls[pool_id, month]
+        months[month].bookings += bookings
 
     overdue = Q(closed_at__gt=F("due_at")) | Q(closed_at__isnull=True, due_at__lt=now)
     for row in (
