@@ -55,7 +55,13 @@ from .data import (
     TypeRow,
     rate,
 )
-from .devices import MonthlyDevices, device_figures, totals, utilization_by_org_month
+from .devices import (
+    MonthlyDevices,
+    device_figures,
+    totals,
+    use_by_org_month,
+    utilization_by_org_month,
+)
 
 __all__ = [
     "AreaRow",
@@ -69,6 +75,7 @@ __all__ = [
     "TypeRow",
     "build_report",
     "report_size",
+    "use_by_org_month",
     "utilization_by_org_month",
 ]
 

@@ -523,6 +523,17 @@ def utilization_by_org_month(
 ) -> dict[tuple[int, datetime.date], tuple[float, float]]:
     """(organization id, month) → (reserved device-hours, available device-hours), for every
     organization given and every month of the period (zeros where there is nothing)."""
+    return use_by_org_month(organization_ids, period)[0]
+
+
+type OrgMonth = tuple[int, datetime.date]
+
+
+def use_by_org_month(
+    organization_ids: list[int], period: Period
+) -> tuple[dict[OrgMonth, tuple[float, float]], dict[OrgMonth, int]]:
+    """``utilization_by_org_month``, and the bookings by teachers per (organization id,
+    month) as the report counts them, from the same scan of the period's reservations."""
     organizations = Organization.objects.filter(pk__in=organization_ids)
     calendars = build_calendars(organizations, period)
     pool_list = _pools(organizations)
@@ -538,9 +549,13 @@ def utilization_by_org_month(
     for index, values in enumerate((usage.reserved, usage.available)):
         for (pool_id, month), seconds in values.items():
             result[pools[pool_id].organization_id, month][index] += seconds
-    return {
+    bookings: dict[OrgMonth, int] = defaultdict(int)
+    for (pool_id, month), count in usage.bookings.items():
+        bookings[pools[pool_id].organization_id, month] += count
+    utilization = {
         key: (_hours(reserved), _hours(available)) for key, (reserved, available) in result.items()
     }
+    return utilization, dict(bookings)
 
 
-__all__ = ["MonthlyDevices", "device_figures", "utilization_by_org_month"]
+__all__ = ["MonthlyDevices", "device_figures", "use_by_org_month", "utilization_by_org_month"]
