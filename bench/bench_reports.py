@@ -63,21 +63,33 @@ def max_rss_mb() -> float:
 
 
 def measure(label: str, function: Callable[[], object], runs: int) -> object:
-    totals, sqls, result, queries = [], [], None, 0
+    """Runs ``function`` ``runs`` times and prints the medians of the wall time, of the SQL's
+    share of it and of this process's CPU time (user + system: what the Python side spent,
+    which moves less than the wall time when other jobs share the machine), each run's wall
+    time, and the max RSS so far."""
+    totals, sqls, cpus, result, queries = [], [], [], None, 0
     for _run in range(runs):
         with sql_timer() as timer:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = function()
             totals.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu_started)
         sqls.append(timer.seconds)
         queries = timer.queries
-    total, sql = statistics.median(totals), statistics.median(sqls)
+    total, sql, cpu = statistics.median(totals), statistics.median(sqls), statistics.median(cpus)
+    each = ", ".join(f"{seconds:.2f}" for seconds in totals)
     print(
         f"  {label:<34} {total:8.2f} s   SQL {sql:8.2f} s ({queries:3} queries)   "
-        f"Python {total - sql:6.2f} s   max RSS {max_rss_mb():7.0f} MB",
+        f"Python {total - sql:6.2f} s   CPU {cpu:6.2f} s   max RSS {max_rss_mb():7.0f} MB"
+        f"   runs: {each}",
         flush=True,
     )
     return result
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} CPUs)"
 
 
 def heap_peak(label: str, function: Callable[[], object]) -> None:
@@ -119,7 +131,8 @@ def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
         f"Python {platform.python_version()}"
     )
     print(f"data:     {sizes()}")
-    print(f"report:   {scope.label}, {period.label} ({period.key}); median of {runs} runs\n")
+    print(f"report:   {scope.label}, {period.label} ({period.key}); median of {runs} runs")
+    print(f"load:     {load_average()}\n")
     report = measure(
         "build_report (figures)", lambda: build_report(scope=scope, period=period), runs
     )
@@ -133,6 +146,7 @@ def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
     )
     measure("open data statistics as CSV", lambda: opendata.statistics_csv(stats), runs)
     print(f"  {'':<34} {len(stats.rows):,} rows")
+    print(f"\nload:     {load_average()}")
     if trace:
         print()
         heap_peak("build_report (figures)", lambda: build_report(scope=scope, period=period))
