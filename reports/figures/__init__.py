@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.replica import reading_from_replica
+from devices.models import DevicePool
 from reports.periods import Period
 from reports.scope import ORGANIZATION, Scope
 
@@ -58,6 +59,7 @@ from .data import (
 from .devices import (
     MonthlyDevices,
     device_figures,
+    reservations_by_pool_day,
     totals,
     use_by_org_month,
     utilization_by_org_month,
@@ -114,13 +116,26 @@ def build_report(
         counted, previous = counted_periods(period, timezone.localdate(now))
         organizations = scope.organizations()
         progress(5, _("Counting device hours"))
+        calendars = build_calendars(organizations, counted)
+        previous_calendars = build_calendars(organizations, previous)
+        # Both periods' reservations in one scan, grouped by pool and day.
+        by_pool_day = reservations_by_pool_day(
+            DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk"),
+            [previous_calendars, calendars],
+        )
         devices, device_months = device_figures(
-            organizations, counted, now=now, calendars=build_calendars(organizations, counted)
+            organizations, counted, now=now, calendars=calendars, by_pool_day=by_pool_day
         )
         progress(40, _("Counting courses"))
         courses, course_months = course_figures(organizations, counted, now=now)
         progress(55, _("Counting the previous period"))
-        previous_devices, _months = device_figures(organizations, previous, now=now)
+        previous_devices, _months = device_figures(
+            organizations,
+            previous,
+            now=now,
+            calendars=previous_calendars,
+            by_pool_day=by_pool_day,
+        )
         progress(85, _("Counting the previous period's courses"))
         previous_courses, _months = course_figures(organizations, previous, now=now)
         progress(100, _("Done"))

@@ -107,28 +107,47 @@ def _with_local_days(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
     )
 
 
-def reserved_usage(
-    pool_ids: QuerySet, pools: dict[int, _Pool], calendars: Calendars, *, by_day: bool = True
-) -> Usage:
-    """Reserved device-seconds inside the open days' windows. Reservations within one local
-    day are clipped to the window and summed in SQL per pool and day; longer ones are grouped
-    in SQL by their first and last day and spread over the open days between them here.
-    Whether a day is open is the organization's calendar (``Calendars``), looked up here for
-    both: one scan of the period's reservations, no per-row closure lookup in SQL."""
-    period = calendars.period
-    start, end = bounds(period)
-    window_start, window_end = calendars.window_start_sql(), calendars.window_end_sql()
-    usage = Usage()
+type PoolDayRow = tuple[int, datetime.date, int, int | None, int, int]
+
+
+def _window_sql(calendars: list[Calendars], index: int):
+    """The window start (index 0) or end (1) of each row's organization, from the calendars
+    of the period the row's reservation starts in (the periods are in order; their windows
+    can differ: a library's opening hours)."""
+    cases = [
+        calendar.window_end_sql() if index else calendar.window_start_sql()
+        for calendar in calendars
+    ]
+    expression = cases[-1]
+    for position in range(len(calendars) - 2, -1, -1):
+        if cases[position] != cases[position + 1]:
+            expression = Case(
+                When(start__gte=bounds(calendars[position + 1].period)[0], then=expression),
+                default=cases[position],
+                output_field=IntegerField(),
+            )
+    return expression
+
+
+def reservations_by_pool_day(pool_ids: QuerySet, calendars: list[Calendars]) -> list[PoolDayRow]:
+    """One scan of the confirmed reservations starting in any of the calendars' periods (the
+    report's period and the one before it), grouped by pool and local day: (pool, day,
+    one-day reservations, their device-seconds clipped to the window, bookings not of
+    course meetings, shortfalls)."""
+    calendars = sorted(calendars, key=lambda calendar: calendar.period.start)
+    window_start, window_end = _window_sql(calendars, 0), _window_sql(calendars, 1)
     clipped = Greatest(
         Value(0),
         Least(seconds_of_day("end"), window_end) - Greatest(seconds_of_day("start"), window_start),
         output_field=IntegerField(),
     )
-    # One scan of the reservations starting in the period, grouped by pool and local day:
-    # the one-day reservations' clipped seconds, and the bookings and shortfalls counted.
+    starting = Q()
+    for calendar in calendars:
+        start, end = bounds(calendar.period)
+        starting |= Q(start__gte=start, start__lt=end)
     one_day = Q(end_day=F("day"))
-    by_pool_day = (
-        _with_local_days(_confirmed(pool_ids).filter(start__gte=start, start__lt=end))
+    return list(
+        _with_local_days(_confirmed(pool_ids).filter(starting))
         .values_list("pool", "day")
         .annotate(
             one_day=Count("pk", filter=one_day),
@@ -138,8 +157,32 @@ def reserved_usage(
         )
         .order_by()
     )
+
+
+def reserved_usage(
+    pool_ids: QuerySet,
+    pools: dict[int, _Pool],
+    calendars: Calendars,
+    *,
+    by_day: bool = True,
+    by_pool_day: list[PoolDayRow] | None = None,
+) -> Usage:
+    """Reserved device-seconds inside the open days' windows. Reservations within one local
+    day are clipped to the window and summed in SQL per pool and day
+    (``reservations_by_pool_day``, which ``by_pool_day`` may bring for several periods at
+    once); longer ones are grouped in SQL by their first and last day and spread over the
+    open days between them here. Whether a day is open is the organization's calendar
+    (``Calendars``), looked up here for both, with no per-row closure lookup in SQL."""
+    period = calendars.period
+    start, end = bounds(period)
+    window_start, window_end = calendars.window_start_sql(), calendars.window_end_sql()
+    usage = Usage()
+    if by_pool_day is None:
+        by_pool_day = reservations_by_pool_day(pool_ids, [calendars])
     open_days = {pk: calendar.open_days for pk, calendar in calendars.by_organization.items()}
     for pool_id, day, one_day_count, seconds, bookings, shortfalls in by_pool_day:
+        if not period.start <= day < period.end:
+            continue  # a day of the other period
         pool, month = pools[pool_id], _month(day)
         usage.bookings[pool_id, month] += 0 if pool.residents else bookings
         usage.shortfalls[pool_id, month] += shortfalls
@@ -298,15 +341,18 @@ def device_figures(
     *,
     now: datetime.datetime,
     calendars: Calendars | None = None,
+    by_pool_day: list[PoolDayRow] | None = None,
 ) -> tuple[DeviceFigures, dict[datetime.date, MonthlyDevices]]:
-    """The device figures of the organizations over the period, and their months."""
+    """The device figures of the organizations over the period, and their months.
+    ``by_pool_day``: ``reservations_by_pool_day`` of these calendars (and others), when the
+    caller counts several periods from one scan."""
     calendars = calendars or build_calendars(organizations, period)
     start, end = bounds(period)
     pool_list = _pools(organizations)
     pools = {pool.pk: pool for pool in pool_list}
     pool_ids = DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk")
 
-    usage = reserved_usage(pool_ids, pools, calendars)
+    usage = reserved_usage(pool_ids, pools, calendars, by_pool_day=by_pool_day)
     capacities = available_usage(usage, pool_list, calendars, _in_service_changes(pool_ids, period))
 
     months: dict[datetime.date, MonthlyDevices] = {
