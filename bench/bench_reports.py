@@ -9,8 +9,8 @@ peak memory.
 
 Reads the database that ``generate_region.py`` filled (it writes nothing). ``--period`` takes
 what ``parse_period`` takes (default: last calendar year); ``--runs`` repeats each step and
-prints the median; ``--tracemalloc`` also measures the Python heap's peak (slower: it traces
-every allocation, so its run is not timed).
+prints the median; ``--no-pdf`` leaves the PDF out; ``--tracemalloc`` also measures the
+Python heap's peak (slower: it traces every allocation, so its run is not timed).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def sizes() -> str:
     return ", ".join(f"{model.objects.count():,} {name}" for name, model in counts)
 
 
-def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
+def run(period_value: str, scope_value: str, runs: int, trace: bool, pdf: bool = True) -> None:
     from reports import opendata
     from reports.figures import build_report
     from reports.pdf import render_pdf
@@ -136,8 +136,9 @@ def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
     report = measure(
         "build_report (figures)", lambda: build_report(scope=scope, period=period), runs
     )
-    pdf = measure("render_pdf", lambda: render_pdf(report), runs)
-    print(f"  {'':<34} PDF {len(pdf) / 1024:.0f} KiB")
+    if pdf:
+        document = measure("render_pdf", lambda: render_pdf(report), runs)
+        print(f"  {'':<34} PDF {len(document) / 1024:.0f} KiB")
     statistics_period = opendata.public_period(period_value)
     stats = measure(
         "open data statistics (API rows)",
@@ -150,7 +151,8 @@ def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
     if trace:
         print()
         heap_peak("build_report (figures)", lambda: build_report(scope=scope, period=period))
-        heap_peak("render_pdf", lambda: render_pdf(report))
+        if pdf:
+            heap_peak("render_pdf", lambda: render_pdf(report))
         heap_peak(
             "open data statistics",
             lambda: opendata.build_statistics(scope=scope, period=statistics_period),
@@ -165,6 +167,7 @@ def main() -> None:
     parser.add_argument("--scope", default="region")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDF (the SQL side only)")
     arguments = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         raise SystemExit("Set DATABASE_URL to the database generate_region.py filled.")
@@ -175,7 +178,13 @@ def main() -> None:
     from django.utils import translation
 
     translation.activate("de")
-    run(arguments.period, arguments.scope, arguments.runs, arguments.tracemalloc)
+    run(
+        arguments.period,
+        arguments.scope,
+        arguments.runs,
+        arguments.tracemalloc,
+        pdf=not arguments.no_pdf,
+    )
 
 
 if __name__ == "__main__":
