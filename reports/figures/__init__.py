@@ -38,7 +38,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.replica import reading_from_replica
-from devices.models import DevicePool
 from reports.periods import Period
 from reports.scope import ORGANIZATION, Scope
 
@@ -59,7 +58,7 @@ from .data import (
 from .devices import (
     MonthlyDevices,
     device_figures,
-    reservations_by_pool_day,
+    period_usages,
     totals,
     use_by_org_month,
     utilization_by_org_month,
@@ -119,12 +118,9 @@ def build_report(
         calendars = build_calendars(organizations, counted)
         previous_calendars = build_calendars(organizations, previous)
         # Both periods' reservations in one scan, grouped by pool and day.
-        by_pool_day = reservations_by_pool_day(
-            DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk"),
-            [previous_calendars, calendars],
-        )
+        previous_usage, usage = period_usages(organizations, [previous_calendars, calendars])
         devices, device_months = device_figures(
-            organizations, counted, now=now, calendars=calendars, by_pool_day=by_pool_day
+            organizations, counted, now=now, calendars=calendars, usage=usage
         )
         progress(40, _("Counting courses"))
         courses, course_months = course_figures(organizations, counted, now=now)
@@ -134,7 +130,7 @@ def build_report(
             previous,
             now=now,
             calendars=previous_calendars,
-            by_pool_day=by_pool_day,
+            usage=previous_usage,
         )
         progress(85, _("Counting the previous period's courses"))
         previous_courses, _months = course_figures(organizations, previous, now=now)

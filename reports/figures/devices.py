@@ -107,9 +107,6 @@ def _with_local_days(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
     )
 
 
-type PoolDayRow = tuple[int, datetime.date, int, int | None, int, int]
-
-
 def _window_sql(calendars: list[Calendars], index: int):
     """The window start (index 0) or end (1) of each row's organization, from the calendars
     of the period the row's reservation starts in (the periods are in order; their windows
@@ -129,24 +126,29 @@ def _window_sql(calendars: list[Calendars], index: int):
     return expression
 
 
-def reservations_by_pool_day(pool_ids: QuerySet, calendars: list[Calendars]) -> list[PoolDayRow]:
-    """One scan of the confirmed reservations starting in any of the calendars' periods (the
-    report's period and the one before it), grouped by pool and local day: (pool, day,
-    one-day reservations, their device-seconds clipped to the window, bookings not of
-    course meetings, shortfalls)."""
-    calendars = sorted(calendars, key=lambda calendar: calendar.period.start)
-    window_start, window_end = _window_sql(calendars, 0), _window_sql(calendars, 1)
+def usages_by_pool_day(
+    pool_ids: QuerySet, pools: dict[int, _Pool], calendars: list[Calendars], *, by_day: bool = True
+) -> list[Usage]:
+    """One Usage per calendars given (the report's period and the one before it), from one
+    scan of the confirmed reservations starting in any of their periods, grouped in SQL by
+    pool and local day: the one-day reservations' device-seconds clipped to the window of
+    the period they start in, the bookings (not of course meetings, none in pools lent to
+    residents) and the shortfalls. Whether a day was open is looked up in the
+    organizations' calendars here, with no per-row closure lookup in SQL. The groups
+    (≈170,000 a year at region scale) are streamed, not held."""
+    ordered = sorted(calendars, key=lambda calendar: calendar.period.start)
+    window_start, window_end = _window_sql(ordered, 0), _window_sql(ordered, 1)
     clipped = Greatest(
         Value(0),
         Least(seconds_of_day("end"), window_end) - Greatest(seconds_of_day("start"), window_start),
         output_field=IntegerField(),
     )
     starting = Q()
-    for calendar in calendars:
+    for calendar in ordered:
         start, end = bounds(calendar.period)
         starting |= Q(start__gte=start, start__lt=end)
     one_day = Q(end_day=F("day"))
-    return list(
+    rows = (
         _with_local_days(_confirmed(pool_ids).filter(starting))
         .values_list("pool", "day")
         .annotate(
@@ -157,6 +159,36 @@ def reservations_by_pool_day(pool_ids: QuerySet, calendars: list[Calendars]) -> 
         )
         .order_by()
     )
+    usages = [Usage() for _calendar in calendars]
+    # Looked up once per pool and per day, not once per row.
+    by_day_of: dict[datetime.date, tuple[datetime.date, Usage, dict]] = {}
+    for calendar, usage in zip(calendars, usages, strict=True):
+        open_days = {
+            pool_id: calendar[pool.organization_id].open_days for pool_id, pool in pools.items()
+        }
+        for day in days_of(calendar.period):
+            by_day_of[day] = (_month(day), usage, open_days)
+    residents = {pool_id for pool_id, pool in pools.items() if pool.residents}
+    for pool_id, day, one_day_count, seconds, bookings, shortfalls in rows.iterator(2000):
+        found = by_day_of.get(day)
+        if found is None:
+            continue  # between two periods (the one before a running period is cut short)
+        month, usage, open_days = found
+        key = (pool_id, month)
+        usage.bookings[key] += 0 if pool_id in residents else bookings
+        usage.shortfalls[key] += shortfalls
+        if one_day_count and day in open_days[pool_id]:
+            usage.reserved[key] += seconds or 0
+            if by_day:
+                usage.reserved_by_day[day] += seconds or 0
+    return usages
+
+
+def period_usages(organizations: QuerySet[Organization], calendars: list[Calendars]) -> list[Usage]:
+    """``usages_by_pool_day`` of the organizations' pools (one query for the pools)."""
+    pools = {pool.pk: pool for pool in _pools(organizations)}
+    pool_ids = DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk")
+    return usages_by_pool_day(pool_ids, pools, calendars)
 
 
 def reserved_usage(
@@ -165,38 +197,18 @@ def reserved_usage(
     calendars: Calendars,
     *,
     by_day: bool = True,
-    by_pool_day: list[PoolDayRow] | None = None,
+    usage: Usage | None = None,
 ) -> Usage:
     """Reserved device-seconds inside the open days' windows. Reservations within one local
     day are clipped to the window and summed in SQL per pool and day
-    (``reservations_by_pool_day``, which ``by_pool_day`` may bring for several periods at
+    (``usages_by_pool_day``; ``usage`` may bring its result, counted for several periods at
     once); longer ones are grouped in SQL by their first and last day and spread over the
-    open days between them here. Whether a day is open is the organization's calendar
-    (``Calendars``), looked up here for both, with no per-row closure lookup in SQL."""
+    open days between them here."""
     period = calendars.period
     start, end = bounds(period)
     window_start, window_end = calendars.window_start_sql(), calendars.window_end_sql()
-    usage = Usage()
-    if by_pool_day is None:
-        by_pool_day = reservations_by_pool_day(pool_ids, [calendars])
-    # Looked up once per pool and per day, not once per row (a region has ~170,000 rows).
-    open_days = {
-        pool_id: calendars[pool.organization_id].open_days for pool_id, pool in pools.items()
-    }
-    residents = {pool_id for pool_id, pool in pools.items() if pool.residents}
-    month_of = {day: _month(day) for day in days_of(period)}
-    reserved, booked, short = usage.reserved, usage.bookings, usage.shortfalls
-    for pool_id, day, one_day_count, seconds, bookings, shortfalls in by_pool_day:
-        month = month_of.get(day)
-        if month is None:
-            continue  # a day of the other period
-        key = (pool_id, month)
-        booked[key] += 0 if pool_id in residents else bookings
-        short[key] += shortfalls
-        if one_day_count and day in open_days[pool_id]:
-            reserved[key] += seconds or 0
-            if by_day:
-                usage.reserved_by_day[day] += seconds or 0
+    if usage is None:
+        usage = usages_by_pool_day(pool_ids, pools, [calendars], by_day=by_day)[0]
 
     first_day = Greatest(
         Value(0),
@@ -348,18 +360,18 @@ def device_figures(
     *,
     now: datetime.datetime,
     calendars: Calendars | None = None,
-    by_pool_day: list[PoolDayRow] | None = None,
+    usage: Usage | None = None,
 ) -> tuple[DeviceFigures, dict[datetime.date, MonthlyDevices]]:
     """The device figures of the organizations over the period, and their months.
-    ``by_pool_day``: ``reservations_by_pool_day`` of these calendars (and others), when the
-    caller counts several periods from one scan."""
+    ``usage``: this period's from ``period_usages``, when the caller counts several periods
+    from one scan."""
     calendars = calendars or build_calendars(organizations, period)
     start, end = bounds(period)
     pool_list = _pools(organizations)
     pools = {pool.pk: pool for pool in pool_list}
     pool_ids = DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk")
 
-    usage = reserved_usage(pool_ids, pools, calendars, by_pool_day=by_pool_day)
+    usage = reserved_usage(pool_ids, pools, calendars, usage=usage)
     capacities = available_usage(usage, pool_list, calendars, _in_service_changes(pool_ids, period))
 
     months: dict[datetime.date, MonthlyDevices] = {
