@@ -9,8 +9,8 @@ peak memory.
 
 Reads the database that ``generate_region.py`` filled (it writes nothing). ``--period`` takes
 what ``parse_period`` takes (default: last calendar year); ``--runs`` repeats each step and
-prints the median; ``--tracemalloc`` also measures the Python heap's peak (slower: it traces
-every allocation, so its run is not timed).
+prints the median; ``--no-pdf`` leaves the PDF out; ``--tracemalloc`` also measures the
+Python heap's peak (slower: it traces every allocation, so its run is not timed).
 """
 
 from __future__ import annotations
@@ -63,21 +63,33 @@ def max_rss_mb() -> float:
 
 
 def measure(label: str, function: Callable[[], object], runs: int) -> object:
-    totals, sqls, result, queries = [], [], None, 0
+    """Runs ``function`` ``runs`` times and prints the medians of the wall time, of the SQL's
+    share of it and of this process's CPU time (user + system: what the Python side spent,
+    which moves less than the wall time when other jobs share the machine), each run's wall
+    time, and the max RSS so far."""
+    totals, sqls, cpus, result, queries = [], [], [], None, 0
     for _run in range(runs):
         with sql_timer() as timer:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = function()
             totals.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu_started)
         sqls.append(timer.seconds)
         queries = timer.queries
-    total, sql = statistics.median(totals), statistics.median(sqls)
+    total, sql, cpu = statistics.median(totals), statistics.median(sqls), statistics.median(cpus)
+    each = ", ".join(f"{seconds:.2f}" for seconds in totals)
     print(
         f"  {label:<34} {total:8.2f} s   SQL {sql:8.2f} s ({queries:3} queries)   "
-        f"Python {total - sql:6.2f} s   max RSS {max_rss_mb():7.0f} MB",
+        f"Python {total - sql:6.2f} s   CPU {cpu:6.2f} s   max RSS {max_rss_mb():7.0f} MB"
+        f"   runs: {each}",
         flush=True,
     )
     return result
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} CPUs)"
 
 
 def heap_peak(label: str, function: Callable[[], object]) -> None:
@@ -105,7 +117,7 @@ def sizes() -> str:
     return ", ".join(f"{model.objects.count():,} {name}" for name, model in counts)
 
 
-def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
+def run(period_value: str, scope_value: str, runs: int, trace: bool, pdf: bool = True) -> None:
     from reports import opendata
     from reports.figures import build_report
     from reports.pdf import render_pdf
@@ -119,12 +131,14 @@ def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
         f"Python {platform.python_version()}"
     )
     print(f"data:     {sizes()}")
-    print(f"report:   {scope.label}, {period.label} ({period.key}); median of {runs} runs\n")
+    print(f"report:   {scope.label}, {period.label} ({period.key}); median of {runs} runs")
+    print(f"load:     {load_average()}\n")
     report = measure(
         "build_report (figures)", lambda: build_report(scope=scope, period=period), runs
     )
-    pdf = measure("render_pdf", lambda: render_pdf(report), runs)
-    print(f"  {'':<34} PDF {len(pdf) / 1024:.0f} KiB")
+    if pdf:
+        document = measure("render_pdf", lambda: render_pdf(report), runs)
+        print(f"  {'':<34} PDF {len(document) / 1024:.0f} KiB")
     statistics_period = opendata.public_period(period_value)
     stats = measure(
         "open data statistics (API rows)",
@@ -133,10 +147,12 @@ def run(period_value: str, scope_value: str, runs: int, trace: bool) -> None:
     )
     measure("open data statistics as CSV", lambda: opendata.statistics_csv(stats), runs)
     print(f"  {'':<34} {len(stats.rows):,} rows")
+    print(f"\nload:     {load_average()}")
     if trace:
         print()
         heap_peak("build_report (figures)", lambda: build_report(scope=scope, period=period))
-        heap_peak("render_pdf", lambda: render_pdf(report))
+        if pdf:
+            heap_peak("render_pdf", lambda: render_pdf(report))
         heap_peak(
             "open data statistics",
             lambda: opendata.build_statistics(scope=scope, period=statistics_period),
@@ -151,6 +167,7 @@ def main() -> None:
     parser.add_argument("--scope", default="region")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDF (the SQL side only)")
     arguments = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         raise SystemExit("Set DATABASE_URL to the database generate_region.py filled.")
@@ -161,7 +178,13 @@ def main() -> None:
     from django.utils import translation
 
     translation.activate("de")
-    run(arguments.period, arguments.scope, arguments.runs, arguments.tracemalloc)
+    run(
+        arguments.period,
+        arguments.scope,
+        arguments.runs,
+        arguments.tracemalloc,
+        pdf=not arguments.no_pdf,
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import mimetypes
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from fontTools.ttLib import woff2
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 # The documents' own address: a name that resolves nowhere, so that no URL in a template
@@ -72,6 +74,21 @@ def _read(path: str) -> bytes:
     return content
 
 
+_thread = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """This thread's font configuration, kept from one document to the next: WeasyPrint
+    registers each ``@font-face`` with Fontconfig once per configuration (writing the font
+    out and rescanning it) and caches line metrics in it, which a new configuration per
+    document repeated every time. One per thread: Fontconfig and Pango objects are not
+    shared between threads."""
+    config = getattr(_thread, "font_config", None)
+    if config is None:
+        config = _thread.font_config = FontConfiguration()
+    return config
+
+
 def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -94,4 +111,4 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     """The template rendered in the active language, as tagged PDF/UA-1 bytes."""
     html = render_to_string(template_name, {**context, "page_counter": page_counter()})
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher())
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=_font_config())

@@ -27,13 +27,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from booking.models import Loan, Reservation
+from booking.models import Loan
 from core import spreadsheet
 from core.dates import local_datetime
 from core.replica import reading_from_replica
@@ -41,7 +41,7 @@ from courses.models import Attendance, Course, Enrollment, Meeting
 from devices.models import Device, DeviceEvent, DevicePool
 from organizations.models import District, Organization
 
-from .figures import utilization_by_org_month
+from .figures import use_by_org_month
 from .periods import Period, parse_period, range_period
 from .scope import SLUG, Scope, district_scope, organization_scope, region_scope
 
@@ -291,23 +291,8 @@ def build_statistics(
 
 def _figures(ids, period, months, start, end, now) -> dict[str, dict]:
     """Every figure as {(organization id, month): value}, from one query each (and what
-    ``utilization_by_org_month`` needs)."""
+    ``use_by_org_month`` needs)."""
 
-    bookings = (
-        Reservation.objects.confirmed()
-        .filter(
-            pool__organization_id__in=ids,
-            start__gte=start,
-            start__lt=end,
-        )
-        .exclude(pool__booking_scope=DevicePool.Scope.RESIDENTS)
-        # NOT EXISTS, not a LEFT JOIN … IS NULL: PostgreSQL plans the anti-join well then
-        # (the join took 50 s at region scale: bench/README.md).
-        .exclude(Exists(Meeting.objects.filter(reservation_id=OuterRef("pk"))))
-        .annotate(month=_month("start"))
-        .values("pool__organization_id", "month")
-        .annotate(n=Count("pk"))
-    )
     loans = (
         Loan.objects.filter(
             pool__organization_id__in=ids,
@@ -371,10 +356,13 @@ def _figures(ids, period, months, start, end, now) -> dict[str, dict]:
         .values("meeting__course__organization_id", "month")
         .annotate(n=Count("pk"))
     )
+    # Bookings by teachers (confirmed, not of course meetings, not in pools lent to
+    # residents) are counted in the same scan of the period's reservations as the hours.
+    utilization, bookings = use_by_org_month(ids, period)
     return {
         "devices": _devices_in_service(ids, months, period.end),
-        "utilization": utilization_by_org_month(ids, period),
-        "bookings": _by_org_month(bookings.order_by(), "pool__organization_id"),
+        "utilization": utilization,
+        "bookings": bookings,
         "loans": _by_org_month(loans.order_by(), "pool__organization_id"),
         "courses": _by_org_month(courses.order_by(), "course__organization_id"),
         "meetings": _by_org_month(meetings.order_by(), "course__organization_id"),

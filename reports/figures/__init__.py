@@ -56,7 +56,14 @@ from .data import (
     TypeRow,
     rate,
 )
-from .devices import MonthlyDevices, device_figures, totals, utilization_by_org_month
+from .devices import (
+    MonthlyDevices,
+    device_figures,
+    period_usages,
+    totals,
+    use_by_org_month,
+    utilization_by_org_month,
+)
 
 __all__ = [
     "AreaRow",
@@ -70,6 +77,7 @@ __all__ = [
     "TypeRow",
     "build_report",
     "report_size",
+    "use_by_org_month",
     "utilization_by_org_month",
 ]
 
@@ -108,13 +116,23 @@ def build_report(
         counted, previous = counted_periods(period, timezone.localdate(now))
         organizations = scope.organizations()
         progress(5, _("Counting device hours"))
+        calendars = build_calendars(organizations, counted)
+        previous_calendars = build_calendars(organizations, previous)
+        # Both periods' reservations in one scan, grouped by pool and day.
+        previous_usage, usage = period_usages(organizations, [previous_calendars, calendars])
         devices, device_months = device_figures(
-            organizations, counted, now=now, calendars=build_calendars(organizations, counted)
+            organizations, counted, now=now, calendars=calendars, usage=usage
         )
         progress(40, _("Counting courses"))
         courses, course_months = course_figures(organizations, counted, now=now)
         progress(55, _("Counting the previous period"))
-        previous_devices, _months = device_figures(organizations, previous, now=now)
+        previous_devices, _months = device_figures(
+            organizations,
+            previous,
+            now=now,
+            calendars=previous_calendars,
+            usage=previous_usage,
+        )
         progress(85, _("Counting the previous period's courses"))
         previous_courses, _months = course_figures(organizations, previous, now=now)
         progress(100, _("Done"))

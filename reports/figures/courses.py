@@ -14,12 +14,11 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.functions import Trunc
+from django.db.models.functions import Coalesce, Trunc
 
 from courses.models import Attendance, Audience, Certificate, Course, Enrollment, Meeting, Topic
 from organizations.models import Organization
@@ -105,6 +104,25 @@ def course_figures(
         start__gte=start,
         start__lt=held_until,
     )
+    # Per meeting held: its course's confirmed enrolments (expected) and those present, each
+    # counted by an index lookup per meeting, summed per group in one query (joining the
+    # enrolments and the attendance rows to the meetings took a sort of every pair).
+    confirmed = (
+        Enrollment.objects.filter(course=OuterRef("course"), status=CONFIRMED)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    present = (
+        Attendance.objects.filter(
+            meeting=OuterRef("pk"), present=True, enrollment__status=CONFIRMED
+        )
+        .order_by()
+        .values("meeting")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     for row in (
         held.values(
             month=_local_month("start"),
@@ -113,30 +131,18 @@ def course_figures(
             organization=F("course__organization"),
         )
         .annotate(
-            meetings=Count("pk", distinct=True),
-            expected=Count("course__enrollments", filter=Q(course__enrollments__status=CONFIRMED)),
+            meetings=Count("pk"),
+            expected=Sum(Coalesce(Subquery(confirmed), 0)),
+            present=Sum(Coalesce(Subquery(present), 0)),
         )
         .order_by()
     ):
         group = by_group[row["topic"], row["audience"], row["organization"]]
         group["meetings"] += row["meetings"]
         group["expected"] += row["expected"]
+        group["present"] += row["present"]
         months[row["month"]].expected += row["expected"]
-    for row in (
-        Attendance.objects.filter(
-            present=True, enrollment__status=CONFIRMED, meeting__in=held.values("pk")
-        )
-        .values(
-            month=_local_month("meeting__start"),
-            topic=F("meeting__course__topic"),
-            audience=F("meeting__course__audience"),
-            organization=F("meeting__course__organization"),
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        by_group[row["topic"], row["audience"], row["organization"]]["present"] += row["n"]
-        months[row["month"]].present += row["n"]
+        months[row["month"]].present += row["present"]
 
     # The trend counts a course's enrolments in the month of its first meeting in the period,
     # so that the months add up to the period's enrolments.

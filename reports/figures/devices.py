@@ -25,7 +25,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import (
-    ExtractIsoWeekDay,
     Greatest,
     Least,
     Trunc,
@@ -67,6 +66,12 @@ class Usage:
         default_factory=lambda: defaultdict(float)
     )
     reserved_by_day: dict[datetime.date, float] = field(default_factory=lambda: defaultdict(float))
+    # Confirmed reservations starting in the period, per pool and month: bookings by teachers
+    # (none in pools lent to residents, none of course meetings) and shortfalls.
+    bookings: dict[tuple[int, datetime.date], int] = field(default_factory=lambda: defaultdict(int))
+    shortfalls: dict[tuple[int, datetime.date], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
 
 
 @dataclass
@@ -99,38 +104,111 @@ def _with_local_days(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
     return queryset.annotate(
         day=TruncDate("start", tzinfo=tz),
         end_day=TruncDate("end", tzinfo=tz),
-        weekday=ExtractIsoWeekDay("start", tzinfo=tz),
     )
 
 
-def reserved_usage(
-    pool_ids: QuerySet, pools: dict[int, _Pool], calendars: Calendars, *, by_day: bool = True
-) -> Usage:
-    """Reserved device-seconds inside the open days' windows. Reservations within one local
-    day are clipped to the window and summed in SQL; longer ones are grouped in SQL by their
-    first and last day and spread over the open days between them here."""
-    period = calendars.period
-    start, end = bounds(period)
-    window_start, window_end = calendars.window_start_sql(), calendars.window_end_sql()
-    usage = Usage()
-    one_day = (
-        _with_local_days(_confirmed(pool_ids).filter(start__gte=start, start__lt=end))
-        .filter(end_day=F("day"))
-        .filter(calendars.open_day_q())
-    )
+def _window_sql(calendars: list[Calendars], index: int):
+    """The window start (index 0) or end (1) of each row's organization, from the calendars
+    of the period the row's reservation starts in (the periods are in order; their windows
+    can differ: a library's opening hours)."""
+    cases = [
+        calendar.window_end_sql() if index else calendar.window_start_sql()
+        for calendar in calendars
+    ]
+    expression = cases[-1]
+    for position in range(len(calendars) - 2, -1, -1):
+        if cases[position] != cases[position + 1]:
+            expression = Case(
+                When(start__gte=bounds(calendars[position + 1].period)[0], then=expression),
+                default=cases[position],
+                output_field=IntegerField(),
+            )
+    return expression
+
+
+def usages_by_pool_day(
+    pool_ids: QuerySet, pools: dict[int, _Pool], calendars: list[Calendars], *, by_day: bool = True
+) -> list[Usage]:
+    """One Usage per calendars given (the report's period and the one before it), from one
+    scan of the confirmed reservations starting in any of their periods, grouped in SQL by
+    pool and local day: the one-day reservations' device-seconds clipped to the window of
+    the period they start in, the bookings (not of course meetings, none in pools lent to
+    residents) and the shortfalls. Whether a day was open is looked up in the
+    organizations' calendars here, with no per-row closure lookup in SQL. The groups
+    (≈170,000 a year at region scale) are streamed, not held."""
+    ordered = sorted(calendars, key=lambda calendar: calendar.period.start)
+    window_start, window_end = _window_sql(ordered, 0), _window_sql(ordered, 1)
     clipped = Greatest(
         Value(0),
         Least(seconds_of_day("end"), window_end) - Greatest(seconds_of_day("start"), window_start),
         output_field=IntegerField(),
     )
-    device_seconds = Sum(F("quantity") * clipped, output_field=IntegerField())
-    for row in (
-        one_day.values("pool", month=_local_month("start")).annotate(s=device_seconds).order_by()
-    ):
-        usage.reserved[row["pool"], row["month"]] += row["s"] or 0
-    if by_day:
-        for row in one_day.values("day").annotate(s=device_seconds).order_by():
-            usage.reserved_by_day[row["day"]] += row["s"] or 0
+    starting = Q()
+    for calendar in ordered:
+        start, end = bounds(calendar.period)
+        starting |= Q(start__gte=start, start__lt=end)
+    one_day = Q(end_day=F("day"))
+    rows = (
+        _with_local_days(_confirmed(pool_ids).filter(starting))
+        .values_list("pool", "day")
+        .annotate(
+            one_day=Count("pk", filter=one_day),
+            s=Sum(F("quantity") * clipped, filter=one_day, output_field=IntegerField()),
+            bookings=Count("pk", filter=Q(course_meeting__isnull=True)),
+            shortfalls=Count("pk", filter=Q(shortfall=True)),
+        )
+        .order_by()
+    )
+    usages = [Usage() for _calendar in calendars]
+    # Looked up once per pool and per day, not once per row.
+    by_day_of: dict[datetime.date, tuple[datetime.date, Usage, dict]] = {}
+    for calendar, usage in zip(calendars, usages, strict=True):
+        open_days = {
+            pool_id: calendar[pool.organization_id].open_days for pool_id, pool in pools.items()
+        }
+        for day in days_of(calendar.period):
+            by_day_of[day] = (_month(day), usage, open_days)
+    residents = {pool_id for pool_id, pool in pools.items() if pool.residents}
+    for pool_id, day, one_day_count, seconds, bookings, shortfalls in rows.iterator(2000):
+        found = by_day_of.get(day)
+        if found is None:
+            continue  # between two periods (the one before a running period is cut short)
+        month, usage, open_days = found
+        key = (pool_id, month)
+        usage.bookings[key] += 0 if pool_id in residents else bookings
+        usage.shortfalls[key] += shortfalls
+        if one_day_count and day in open_days[pool_id]:
+            usage.reserved[key] += seconds or 0
+            if by_day:
+                usage.reserved_by_day[day] += seconds or 0
+    return usages
+
+
+def period_usages(organizations: QuerySet[Organization], calendars: list[Calendars]) -> list[Usage]:
+    """``usages_by_pool_day`` of the organizations' pools (one query for the pools)."""
+    pools = {pool.pk: pool for pool in _pools(organizations)}
+    pool_ids = DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk")
+    return usages_by_pool_day(pool_ids, pools, calendars)
+
+
+def reserved_usage(
+    pool_ids: QuerySet,
+    pools: dict[int, _Pool],
+    calendars: Calendars,
+    *,
+    by_day: bool = True,
+    usage: Usage | None = None,
+) -> Usage:
+    """Reserved device-seconds inside the open days' windows. Reservations within one local
+    day are clipped to the window and summed in SQL per pool and day
+    (``usages_by_pool_day``; ``usage`` may bring its result, counted for several periods at
+    once); longer ones are grouped in SQL by their first and last day and spread over the
+    open days between them here."""
+    period = calendars.period
+    start, end = bounds(period)
+    window_start, window_end = calendars.window_start_sql(), calendars.window_end_sql()
+    if usage is None:
+        usage = usages_by_pool_day(pool_ids, pools, [calendars], by_day=by_day)[0]
 
     first_day = Greatest(
         Value(0),
@@ -334,15 +412,18 @@ def device_figures(
     *,
     now: datetime.datetime,
     calendars: Calendars | None = None,
+    usage: Usage | None = None,
 ) -> tuple[DeviceFigures, dict[datetime.date, MonthlyDevices]]:
-    """The device figures of the organizations over the period, and their months."""
+    """The device figures of the organizations over the period, and their months.
+    ``usage``: this period's from ``period_usages``, when the caller counts several periods
+    from one scan."""
     calendars = calendars or build_calendars(organizations, period)
     start, end = bounds(period)
     pool_list = _pools(organizations)
     pools = {pool.pk: pool for pool in pool_list}
     pool_ids = DevicePool.objects.filter(organization__in=organizations.values("pk")).values("pk")
 
-    usage = reserved_usage(pool_ids, pools, calendars)
+    usage = reserved_usage(pool_ids, pools, calendars, usage=usage)
     capacities = available_usage(usage, pool_list, calendars, _in_service_changes(pool_ids, period))
 
     months: dict[datetime.date, MonthlyDevices] = {
@@ -356,21 +437,10 @@ def device_figures(
         per_pool[pool_id]["available"] += seconds
         months[month].available += seconds
 
-    for row in (
-        _confirmed(pool_ids)
-        .filter(start__gte=start, start__lt=end)
-        .values("pool", month=_local_month("start"))
-        .annotate(
-            bookings=Count(
-                "pk", filter=~Q(pool__booking_scope=RESIDENTS) & Q(course_meeting__isnull=True)
-            ),
-            shortfalls=Count("pk", filter=Q(shortfall=True)),
-        )
-        .order_by()
-    ):
-        per_pool[row["pool"]]["bookings"] += row["bookings"]
-        per_pool[row["pool"]]["shortfalls"] += row["shortfalls"]
-        months[row["month"]].bookings += row["bookings"]
+    for (pool_id, month), bookings in usage.bookings.items():
+        per_pool[pool_id]["bookings"] += bookings
+        per_pool[pool_id]["shortfalls"] += usage.shortfalls[pool_id, month]
+        months[month].bookings += bookings
 
     overdue = Q(closed_at__gt=F("due_at")) | Q(closed_at__isnull=True, due_at__lt=now)
     for row in (
@@ -571,6 +641,17 @@ def utilization_by_org_month(
 ) -> dict[tuple[int, datetime.date], tuple[float, float]]:
     """(organization id, month) → (reserved device-hours, available device-hours), for every
     organization given and every month of the period (zeros where there is nothing)."""
+    return use_by_org_month(organization_ids, period)[0]
+
+
+type OrgMonth = tuple[int, datetime.date]
+
+
+def use_by_org_month(
+    organization_ids: list[int], period: Period
+) -> tuple[dict[OrgMonth, tuple[float, float]], dict[OrgMonth, int]]:
+    """``utilization_by_org_month``, and the bookings by teachers per (organization id,
+    month) as the report counts them, from the same scan of the period's reservations."""
     organizations = Organization.objects.filter(pk__in=organization_ids)
     calendars = build_calendars(organizations, period)
     pool_list = _pools(organizations)
@@ -586,9 +667,13 @@ def utilization_by_org_month(
     for index, values in enumerate((usage.reserved, usage.available)):
         for (pool_id, month), seconds in values.items():
             result[pools[pool_id].organization_id, month][index] += seconds
-    return {
+    bookings: dict[OrgMonth, int] = defaultdict(int)
+    for (pool_id, month), count in usage.bookings.items():
+        bookings[pools[pool_id].organization_id, month] += count
+    utilization = {
         key: (_hours(reserved), _hours(available)) for key, (reserved, available) in result.items()
     }
+    return utilization, dict(bookings)
 
 
-__all__ = ["MonthlyDevices", "device_figures", "utilization_by_org_month"]
+__all__ = ["MonthlyDevices", "device_figures", "use_by_org_month", "utilization_by_org_month"]

@@ -137,7 +137,7 @@ def test_the_schema_says_small_counts_are_a_string_and_declares_422(client):
 def test_the_queries_stay_the_same_for_3_and_30_organizations(
     client, count, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr(opendata, "utilization_by_org_month", lambda ids, period: {})
+    monkeypatch.setattr(opendata, "use_by_org_month", lambda ids, period: ({}, {}))
     _organizations_with_bookings(count)
     with django_assert_max_num_queries(10):
         response = client.get(URL, {"period": "2026-02"})

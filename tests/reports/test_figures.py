@@ -422,3 +422,34 @@ def test_a_library_with_opening_hours_is_available_in_them(report_world, week):
 def test_the_explanation_says_available_hours_are_opening_hours():
     text = dict(definitions())["Utilization"]
     assert "libraries and providers: their opening hours" in text
+
+
+def test_both_periods_from_one_scan_count_each_in_its_own_opening_hours(report_world, week):
+    """build_report reads the reservations of the period and the one before it in one scan;
+    each period's hours are clipped to that period's window (the library opened 9–13 the
+    week before and 14–18 this week), as when each period is counted alone."""
+    from reports.figures.calendar import build_calendars
+    from reports.figures.devices import device_figures
+
+    library = report_world.library
+    before = week.start - datetime.timedelta(days=1)
+    give_hours(library, {weekday: "9-13" for weekday in range(6)}, valid_until=before)
+    give_hours(library, {weekday: "14-18" for weekday in range(6)}, valid_from=week.start)
+    pool = library.pools.get()
+    ReservationFactory(pool=pool, start=at(24, 10, month=2), end=at(24, 12, month=2))
+    ReservationFactory(pool=pool, start=at(3, 15), end=at(3, 16))
+    scope = organization_scope(library)
+    report = _report(report_world, scope, week)
+    organizations = scope.organizations()
+    previous = report.previous_counted
+    assert (
+        build_calendars(organizations, previous)[library.pk].window_start
+        != build_calendars(organizations, week)[library.pk].window_start
+    )
+
+    alone, _months = device_figures(organizations, previous, now=report_world.now)
+    assert report.previous_devices.reserved_hours == alone.reserved_hours == 2
+    assert report.previous_devices.available_hours == alone.available_hours
+    this_week, _months = device_figures(organizations, week, now=report_world.now)
+    assert report.devices.reserved_hours == this_week.reserved_hours
+    assert report.devices.pools == this_week.pools

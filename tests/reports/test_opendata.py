@@ -16,6 +16,7 @@ from core.dates import local_datetime
 from courses.models import Attendance
 from organizations.models import District, Organization
 from reports import opendata
+from reports.figures import utilization_by_org_month
 from reports.periods import parse_period
 from tests.factories import (
     CourseFactory,
@@ -184,7 +185,7 @@ def test_utilization_is_whole_per_cent_and_none_without_available_hours(
         (school.pk, FEBRUARY): (12.5, 100.0),
         (school.pk, datetime.date(2026, 3, 1)): (0.0, 0.0),
     }
-    monkeypatch.setattr(opendata, "utilization_by_org_month", lambda ids, period: figures)
+    monkeypatch.setattr(opendata, "use_by_org_month", lambda ids, period: (figures, {}))
     rows = rows_by_org_month(build())
     assert rows["Kronberg-Gymnasium", "2026-02"].utilization == 12
     assert rows["Kronberg-Gymnasium", "2026-03"].utilization is None
@@ -193,7 +194,7 @@ def test_utilization_is_whole_per_cent_and_none_without_available_hours(
 
 def test_utilization_comes_from_the_reports_figures(school):
     (february, _march) = build().rows
-    reserved, available = opendata.utilization_by_org_month([school.pk], parse_period("2026-02"))[
+    reserved, available = utilization_by_org_month([school.pk], parse_period("2026-02"))[
         school.pk, FEBRUARY
     ]
     assert available > 0
@@ -280,7 +281,7 @@ def test_the_number_of_queries_does_not_grow_with_organizations():
 
 
 def test_its_own_queries_are_few(monkeypatch, django_assert_max_num_queries):
-    monkeypatch.setattr(opendata, "utilization_by_org_month", lambda ids, period: {})
+    monkeypatch.setattr(opendata, "use_by_org_month", lambda ids, period: ({}, {}))
     _organizations_with_bookings(30)
     with django_assert_max_num_queries(10):
         build()
@@ -368,7 +369,7 @@ def test_the_csv_is_public(client, school, outsider):
 def test_the_csv_takes_the_same_queries_for_3_and_30_organizations(
     client, count, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr(opendata, "utilization_by_org_month", lambda ids, period: {})
+    monkeypatch.setattr(opendata, "use_by_org_month", lambda ids, period: ({}, {}))
     _organizations_with_bookings(count)
     with django_assert_max_num_queries(10):
         response = client.get(URL, {"period": "2026-02"})
