@@ -39,9 +39,12 @@ def start_url(user) -> str:
     if roles & {"org_admin", "region_admin"}:
         return reverse("start")
     if "staff" in roles:
-        # Staff of a school or library run a desk; staff of an adult-education centre (no
-        # device pools) run courses.
-        if DevicePool.objects.managed_by(user).exists():
+        # Staff of a school or library run a desk; staff of an adult-education centre or
+        # another provider run courses, even where the centre keeps a set for its courses.
+        desks = DevicePool.objects.managed_by(user).filter(
+            organization__kind__in=(Organization.Kind.SCHOOL, Organization.Kind.LIBRARY)
+        )
+        if desks.exists():
             return reverse("booking:desk")
         return reverse("provide:courses")
     if "teacher" in roles:

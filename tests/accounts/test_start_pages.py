@@ -61,6 +61,15 @@ def test_a_course_provider_lands_on_their_courses(client, sign_in, provider):
     assert _landing(client, sign_in(provider)) == reverse("provide:courses")
 
 
+def test_a_centre_with_a_course_set_still_sends_its_staff_to_their_courses(
+    client, sign_in, provider
+):
+    centre = provider.memberships.get().organization
+    DevicePoolFactory(organization=centre, name="Kurs-Laptops")
+
+    assert _landing(client, sign_in(provider)) == reverse("provide:courses")
+
+
 def test_an_admin_lands_on_the_overview_with_last_months_report(
     client, sign_in, org_admin, organization
 ):
