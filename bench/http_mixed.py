@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -36,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_pages import PROD_ENV, WRK_REPORT, Run, people_and_pages  # noqa: E402
+from bench.http_pages import PROD_ENV, WRK_REPORT, Run, people_and_pages, run_wrk  # noqa: E402
 from tests.deploy import stack  # noqa: E402
 
 # Each request takes the next page of the list, with its person's session cookie.
@@ -54,13 +52,7 @@ end
 
 
 def wrk(url: str, seconds: int, connections: int, script: Path) -> Run:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s"]
-    output = subprocess.run(
-        [*command, "-s", str(script), url], capture_output=True, text=True, check=True
-    ).stdout
-    match = re.search(r"^BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output, re.M)
-    requests, duration, p50, p95, status_errors, socket_errors = map(int, match.groups())
-    return Run(requests / (duration / 1e6), p50 / 1000, p95 / 1000, status_errors + socket_errors)
+    return run_wrk(url, seconds, connections, script)
 
 
 def main() -> None:

@@ -258,21 +258,22 @@ def gunicorn(app: str, env: dict[str, str], workers: int):
         process.wait(timeout=30)
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int, script: Path) -> Run:
-    headers = ["-H", "X-Forwarded-Proto: https"]
-    if cookie:
-        headers += ["-H", f"Cookie: {cookie}"]
+def run_wrk(url: str, seconds: int, connections: int, script: Path, headers: list[str] = ()) -> Run:
+    """One wrk run with ``script`` (which prints the BENCH line of WRK_REPORT)."""
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s"]
-    command += ["-s", str(script)]
     output = subprocess.run(
-        [*command, *headers, url],
-        capture_output=True,
-        text=True,
-        check=True,
+        [*command, "-s", str(script), *headers, url], capture_output=True, text=True, check=True
     ).stdout
     match = re.search(r"^BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output, re.M)
     requests, duration, p50, p95, status_errors, socket_errors = map(int, match.groups())
     return Run(requests / (duration / 1e6), p50 / 1000, p95 / 1000, status_errors + socket_errors)
+
+
+def wrk(url: str, cookie: str, seconds: int, connections: int, script: Path) -> Run:
+    headers = ["-H", "X-Forwarded-Proto: https"]
+    if cookie:
+        headers += ["-H", f"Cookie: {cookie}"]
+    return run_wrk(url, seconds, connections, script, tuple(headers))
 
 
 def main() -> None:
