@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 
 import django
 
@@ -22,37 +21,29 @@ from accounts.models import User  # noqa: E402
 from booking import services  # noqa: E402
 from core.errors import DomainError  # noqa: E402
 from devices.models import DevicePool  # noqa: E402
+from tests.concurrency.race import race  # noqa: E402
 
 
 def main(pool_id: int, teacher_ids: list[int], admin_id: int, start: str, end: str) -> dict:
     import datetime
 
     pool = DevicePool.objects.get(pk=pool_id)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def book(teacher_id: int) -> None:
-        try:
-            services.reserve(
-                by=User.objects.get(pk=teacher_id),
-                pool=pool,
-                quantity=1,
-                start=datetime.datetime.fromisoformat(start),
-                end=datetime.datetime.fromisoformat(end),
-            )
-            outcome = "booked"
-        except DomainError:
-            outcome = "refused"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+    def booking(teacher_id: int):
+        return lambda: services.reserve(
+            by=User.objects.get(pk=teacher_id),
+            pool=pool,
+            quantity=1,
+            start=datetime.datetime.fromisoformat(start),
+            end=datetime.datetime.fromisoformat(end),
+        )
 
-    threads = [threading.Thread(target=book, args=(pk,)) for pk in teacher_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def refused(error: Exception) -> str:
+        if isinstance(error, DomainError):
+            return "refused"
+        raise error
+
+    outcomes = race([booking(pk) for pk in teacher_ids], refused)
 
     client = Client()
     client.force_login(User.objects.get(pk=admin_id))
@@ -62,7 +53,7 @@ def main(pool_id: int, teacher_ids: list[int], admin_id: int, start: str, end: s
     log_text = b"".join(log.streaming_content).decode() if log.streaming else ""
     health = client.get("/api/v1/health")
     return {
-        "booked": outcomes.count("booked"),
+        "booked": outcomes.count("ok"),
         "refused": outcomes.count("refused"),
         "report": report.status_code,
         "log_csv": log.status_code,
