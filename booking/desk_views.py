@@ -29,6 +29,7 @@ from core.htmx import partial_request
 from core.mail import site_url
 from devices.models import Device, DevicePool
 from organizations.access import managed_organization
+from organizations.hours_display import status_now
 from organizations.models import Organization
 
 from . import ical, selectors, services
@@ -97,6 +98,8 @@ def desk(request: HttpRequest) -> HttpResponse:
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "scan": scan,
+        # Whether the desk is open now: a closed day has nothing to hand out, and says so.
+        "opening_status": status_now(organization, now) if day == today else "",
         **selectors.desk_day(pools, start, end, now),
         "now": now,
     }

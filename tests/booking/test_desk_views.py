@@ -4,6 +4,7 @@ Staff of the pool's organization see it; teachers and outsiders get 404, never d
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from html.parser import HTMLParser
 
 import pytest
@@ -17,12 +18,16 @@ from devices.models import Device
 from organizations.models import Role
 from tests.booking.conftest import tomorrow
 from tests.factories import (
+    LIBRARY_WEEK,
     DeviceFactory,
     DevicePoolFactory,
     MembershipFactory,
     ReservationFactory,
     UserFactory,
+    give_hours,
 )
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
@@ -311,8 +316,9 @@ def test_the_desk_runs_a_constant_number_of_queries(
     LoanItem.objects.bulk_create(
         [LoanItem(loan=loan, device=device) for loan, device in zip(loans, devices, strict=True)]
     )
+    give_hours(pool.organization, {day: "7-20" for day in range(7)})
     client.force_login(staff)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(14):  # 10, and the opening calendar's four
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count("/hand-out/") == rows
@@ -825,3 +831,22 @@ def test_the_requests_page_runs_the_same_queries_for_3_or_30_pools(
     assert response.status_code == 200
     assert response.content.decode().count("Confirm") >= pools
     assert Reservation.objects.filter(status="requested").count() == pools
+
+
+def test_the_desk_says_whether_it_is_open_today(client, staff, pool, time_machine):
+    """A closed day has nothing to hand out: the desk says it is closed and when it opens,
+    from the organization's hours; on an open day, until when it is open."""
+    give_hours(pool.organization, LIBRARY_WEEK)  # closed Sunday and Monday
+    time_machine.move_to(datetime.datetime(2027, 3, 8, 11, 0, tzinfo=BERLIN), tick=False)  # Mon
+    client.force_login(staff)
+    page = client.get("/desk/").content.decode()
+    assert "Closed today, opens tomorrow at 10:00" in page
+
+    time_machine.move_to(datetime.datetime(2027, 3, 9, 11, 0, tzinfo=BERLIN), tick=False)  # Tue
+    page = client.get("/desk/").content.decode()
+    assert "Open now until 13:00" in page
+    assert "Closed today" not in page
+
+    # Another day than today shows no "now".
+    page = client.get("/desk/", {"date": "2027-03-08"}).content.decode()
+    assert "Open now" not in page and "Closed today" not in page
