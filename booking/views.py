@@ -238,6 +238,9 @@ def _week(
         "hours_known": calendar.known,
         "previous_week": (monday - datetime.timedelta(days=7)).isoformat(),
         "next_week": (monday + datetime.timedelta(days=7)).isoformat(),
+        # "This week" is the calendar week, also on a weekend when the view opens on the
+        # coming one (the page says so): else it and "Previous week" would swap meanings.
+        "this_week": this_monday.isoformat(),
         "is_this_week": monday == this_monday,
         "school": pool.organization.kind == pool.organization.Kind.SCHOOL,
     }

@@ -324,7 +324,10 @@ def cancel_rest_of_series(
 def approve(
     *, by: User, reservation: Reservation, now: datetime.datetime | None = None
 ) -> Reservation:
-    """Staff of the pool's organization confirm a request, if the devices are still free."""
+    """Staff of the pool's organization confirm a request, if the devices are still free and
+    the organization is still open then: its hours may have changed since the request
+    (``dates.OpeningRule``, as ``reserve`` checks it; closed days only for a course meeting,
+    whose provider confirmed its times)."""
     ensure_manages_pool(by, reservation.pool)
     now = now or timezone.now()
     with transaction.atomic():
@@ -333,6 +336,14 @@ def approve(
             raise DomainError(_("This request has been answered already."))
         if reservation.start <= now:
             raise DomainError(_("This request is for a time that has begun; please decline it."))
+        ensure_open(
+            reservation.pool.organization,
+            reservation.start,
+            reservation.end,
+            hours=not Reservation.objects.filter(
+                pk=reservation.pk, course_meeting__isnull=False
+            ).exists(),
+        )
         pool = capacity.hold(
             pool=reservation.pool,
             start=reservation.start,

@@ -2,8 +2,11 @@
 in Python (to count available hours) and as SQL (to count reserved hours inside them).
 
 An organization with opening hours on record is open on the days its opening calendar
-(``organizations.hours``) says, and a library's or provider's window runs from its earliest
-opening to its latest closing in the period. Without hours on record, a day is open unless it
+(``organizations.hours``) says, and a library's or provider's devices can be used in that
+day's opening intervals: a lunch break or a shorter day counts no available hours, and a
+reservation counts only its hours inside them (``OrganizationCalendar.hours``; its window
+runs from the earliest opening to the latest closing in the period and is only a first clip
+in SQL). Without hours on record, a day is open unless it
 is a Sunday, a Saturday at a school, or a closure of the organization
 (``Closure.objects.for_organization``: its own closures, the region's public holidays and, for
 schools, the school holidays). The window is the first lesson period's start to the last
@@ -72,10 +75,29 @@ class OrganizationCalendar:
     window_start: int  # seconds after local midnight
     window_end: int
     open_days: frozenset[datetime.date]
+    # A library's or provider's opening intervals on each open day (seconds after local
+    # midnight), when it has hours on record; empty: the window on every open day.
+    hours: dict[datetime.date, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     @property
     def window_seconds(self) -> int:
         return max(self.window_end - self.window_start, 0)
+
+    def intervals_on(self, day: datetime.date) -> tuple[tuple[int, int], ...]:
+        """When the devices can be used on an open day, in seconds after local midnight."""
+        if self.hours:
+            return self.hours.get(day, ())
+        return ((self.window_start, self.window_end),)
+
+    def open_seconds(self, day: datetime.date) -> int:
+        """The seconds the devices can be used on an open day: the sum of its intervals."""
+        return sum(max(end - start, 0) for start, end in self.intervals_on(day))
+
+    def clipped(self, day: datetime.date, start: int, end: int) -> int:
+        """The seconds of [start, end) (after local midnight) inside the day's intervals."""
+        return sum(
+            max(min(end, closes) - max(start, opens), 0) for opens, closes in self.intervals_on(day)
+        )
 
 
 @dataclass
@@ -89,6 +111,12 @@ class Calendars:
 
     def __getitem__(self, organization_id: int) -> OrganizationCalendar:
         return self.by_organization[organization_id]
+
+    @property
+    def by_hours(self) -> list[int]:
+        """The organizations whose reserved hours are clipped to each day's opening
+        intervals in Python (``OrganizationCalendar.hours``), not to the window in SQL."""
+        return [pk for pk, calendar in self.by_organization.items() if calendar.hours]
 
     # --- as SQL, for reservations joined to their pool's organization -------------------
 
@@ -196,6 +224,7 @@ def build_calendars(organizations: QuerySet[Organization], period: Period) -> Ca
         )
         window = windows.get(pk, DEFAULT_WINDOW) if is_school else DEFAULT_WINDOW
         calendar = hours[pk]
+        intervals: dict[datetime.date, tuple[tuple[int, int], ...]] = {}
         if calendar.known and all_days:
             open_days = frozenset(calendar.open_days(all_days[0], all_days[-1]))
             open_by_hours[open_days].append(pk)
@@ -205,5 +234,16 @@ def build_calendars(organizations: QuerySet[Organization], period: Period) -> Ca
                     min(_seconds(opens) for opens, _closes in spans),
                     max(_seconds(closes) for _opens, closes in spans),
                 )
-        by_organization[pk] = OrganizationCalendar(pk, name, is_school, *window, open_days)
+                # Each day's own intervals (a day with special hours only, its times
+                # unknown otherwise, keeps the window).
+                for day in open_days:
+                    known = calendar.intervals(day)
+                    intervals[day] = (
+                        tuple((_seconds(i.opens), _seconds(i.closes)) for i in known)
+                        if known
+                        else (window,)
+                    )
+        by_organization[pk] = OrganizationCalendar(
+            pk, name, is_school, *window, open_days, intervals
+        )
     return Calendars(period, by_organization, sorted(public), sorted(school), dict(open_by_hours))

@@ -148,12 +148,18 @@ def usages_by_pool_day(
         start, end = bounds(calendar.period)
         starting |= Q(start__gte=start, start__lt=end)
     one_day = Q(end_day=F("day"))
+    # Organizations with opening hours: also grouped by the reservations' local times, which
+    # are clipped to each day's opening intervals here (a lunch break is not reserved time).
+    by_hours = sorted({pk for calendar in ordered for pk in calendar.by_hours})
+    times = ("day_start", "day_end") if by_hours else ()
     rows = (
         _with_local_days(_confirmed(pool_ids).filter(starting))
-        .values_list("pool", "day")
+        .annotate(**_local_times(by_hours))
+        .values_list("pool", "day", *times)
         .annotate(
             one_day=Count("pk", filter=one_day),
             s=Sum(F("quantity") * clipped, filter=one_day, output_field=IntegerField()),
+            quantity_sum=Sum("quantity", filter=one_day),
             bookings=Count("pk", filter=Q(course_meeting__isnull=True)),
             shortfalls=Count("pk", filter=Q(shortfall=True)),
         )
@@ -161,27 +167,43 @@ def usages_by_pool_day(
     )
     usages = [Usage() for _calendar in calendars]
     # Looked up once per pool and per day, not once per row.
-    by_day_of: dict[datetime.date, tuple[datetime.date, Usage, dict]] = {}
+    by_day_of: dict[datetime.date, tuple[datetime.date, Usage, Calendars]] = {}
     for calendar, usage in zip(calendars, usages, strict=True):
-        open_days = {
-            pool_id: calendar[pool.organization_id].open_days for pool_id, pool in pools.items()
-        }
         for day in days_of(calendar.period):
-            by_day_of[day] = (_month(day), usage, open_days)
+            by_day_of[day] = (_month(day), usage, calendar)
     residents = {pool_id for pool_id, pool in pools.items() if pool.residents}
-    for pool_id, day, one_day_count, seconds, bookings, shortfalls in rows.iterator(2000):
+    for row in rows.iterator(2000):
+        pool_id, day = row[0], row[1]
+        day_start, day_end = row[2:4] if times else (None, None)
+        one_day_count, seconds, quantity, bookings, shortfalls = row[-5:]
         found = by_day_of.get(day)
         if found is None:
             continue  # between two periods (the one before a running period is cut short)
-        month, usage, open_days = found
+        month, usage, calendars_of_day = found
         key = (pool_id, month)
         usage.bookings[key] += 0 if pool_id in residents else bookings
         usage.shortfalls[key] += shortfalls
-        if one_day_count and day in open_days[pool_id]:
+        calendar = calendars_of_day[pools[pool_id].organization_id]
+        if one_day_count and day in calendar.open_days:
+            if day_start is not None:
+                seconds = quantity * calendar.clipped(day, day_start, day_end)
             usage.reserved[key] += seconds or 0
             if by_day:
                 usage.reserved_by_day[day] += seconds or 0
     return usages
+
+
+def _local_times(by_hours: list[int]) -> dict:
+    """The reservation's local start and end in seconds after midnight, for the
+    organizations with opening hours only (else NULL, so that the others' rows stay grouped
+    by pool and day)."""
+    if not by_hours:
+        return {}
+    with_hours = Q(pool__organization_id__in=by_hours)
+    return {
+        name: Case(When(with_hours, then=seconds_of_day(field_name)), output_field=IntegerField())
+        for name, field_name in (("day_start", "start"), ("day_end", "end"))
+    }
 
 
 def period_usages(organizations: QuerySet[Organization], calendars: list[Calendars]) -> list[Usage]:
@@ -220,10 +242,12 @@ def reserved_usage(
         Least(seconds_of_day("end"), window_end) - window_start,
         output_field=IntegerField(),
     )
+    by_hours = calendars.by_hours
     spanning = (
         _with_local_days(_confirmed(pool_ids).filter(start__lt=end, end__gt=start))
         .exclude(end_day=F("day"))
-        .values("pool", "day", "end_day")
+        .annotate(**_local_times(by_hours))
+        .values("pool", "day", "end_day", *(("day_start", "day_end") if by_hours else ()))
         .annotate(
             quantity_sum=Sum("quantity"),
             first=Sum(F("quantity") * first_day, output_field=IntegerField()),
@@ -237,7 +261,15 @@ def reserved_usage(
         until = min(row["end_day"], period.last_day)
         while day <= until:
             if day in calendar.open_days:
-                if day == row["day"]:
+                if row.get("day_start") is not None:
+                    # Inside the day's opening intervals (from the pick-up, until the return).
+                    from_, until_ = 0, DAY
+                    if day == row["day"]:
+                        from_ = row["day_start"]
+                    if day == row["end_day"]:
+                        until_ = row["day_end"]
+                    seconds = row["quantity_sum"] * calendar.clipped(day, from_, until_)
+                elif day == row["day"]:
                     seconds = row["first"]
                 elif day == row["end_day"]:
                     seconds = row["last"]
@@ -354,7 +386,8 @@ def available_usage(
     usage: Usage, pools: Iterable[_Pool], calendars: Calendars, changes: dict[int, dict]
 ) -> dict[int, tuple[int, float]]:
     """Add the available device-seconds per pool and month to ``usage``: each open day's
-    window × the pool's devices in service on that day. Returns each pool's devices in
+    window (a library's or provider's opening intervals that day) × the pool's devices in
+    service on that day. Returns each pool's devices in
     service at the end of the period and their average over the period's days."""
     period = calendars.period
     capacities = {}
@@ -367,7 +400,9 @@ def available_usage(
             running += pool_changes.get(day, 0)
             device_days += max(running, 0)
             if day in calendar.open_days:
-                usage.available[pool.pk, _month(day)] += max(running, 0) * calendar.window_seconds
+                usage.available[pool.pk, _month(day)] += max(running, 0) * calendar.open_seconds(
+                    day
+                )
         capacities[pool.pk] = (max(running, 0), device_days / max(period.days, 1))
     return capacities
 

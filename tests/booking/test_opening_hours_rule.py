@@ -16,16 +16,19 @@ import pytest
 import time_machine
 from django.test import Client
 
+from accounts.models import AuditLog
 from accounts.services import create_api_token
 from booking import services
 from booking.models import Reservation, Series
 from core.dates import local_datetime
 from devices.models import DevicePool
+from organizations.models import OpeningSchedule, Role
 from tests.factories import (
     LIBRARY_WEEK,
     DeviceFactory,
     DevicePoolFactory,
     LessonPeriodFactory,
+    MembershipFactory,
     give_hours,
 )
 
@@ -229,3 +232,65 @@ def test_a_schools_lesson_periods_are_its_own_times(teacher, school_pool, organi
             end=at(TUESDAY, "16:00"),
         )
     assert Reservation.objects.count() == 1
+
+
+# --- approving a request later ----------------------------------------------------------
+
+
+@pytest.fixture
+def library_staff(other_organization):
+    return MembershipFactory(organization=other_organization, role=Role.STAFF).user
+
+
+@pytest.fixture
+def request_then_shorter_hours(teacher, library_pool, other_organization):
+    """A teacher asks for Tuesday 10–12 while the library is open then; before staff decide,
+    the library opens on Tuesdays only in the afternoon."""
+    request_ = services.reserve(
+        by=teacher,
+        pool=library_pool,
+        quantity=5,
+        start=at(TUESDAY, "10:00"),
+        end=at(TUESDAY, "12:00"),
+    )
+    assert request_.status == Reservation.Status.REQUESTED
+    OpeningSchedule.objects.filter(organization=other_organization).delete()
+    give_hours(other_organization, {1: "14-18", 2: "10-18"})
+    return request_
+
+
+AFTERNOON_ONLY = "Stadtbücherei Miltenberg is open on Tuesday, 08.12. only 14:00–18:00"
+
+
+def test_approval_re_checks_the_opening_hours(library_staff, request_then_shorter_hours):
+    with pytest.raises(services.InvalidBooking, match=AFTERNOON_ONLY):
+        services.approve(by=library_staff, reservation=request_then_shorter_hours)
+    request_then_shorter_hours.refresh_from_db()
+    assert request_then_shorter_hours.status == Reservation.Status.REQUESTED
+    assert request_then_shorter_hours.decided_by is None
+    assert not AuditLog.objects.filter(action="booking.approved").exists()
+
+
+def test_the_desk_refuses_to_approve_a_request_outside_the_new_hours(
+    client, library_staff, request_then_shorter_hours
+):
+    client.force_login(library_staff)
+    response = client.post(
+        f"/desk/requests/{request_then_shorter_hours.pk}/", {"action": "approve"}
+    )
+    assert response.status_code == 400
+    assert AFTERNOON_ONLY in response.content.decode()
+    request_then_shorter_hours.refresh_from_db()
+    assert request_then_shorter_hours.status == Reservation.Status.REQUESTED
+
+
+def test_a_request_within_the_hours_is_approved(teacher, library_pool, library_staff):
+    request_ = services.reserve(
+        by=teacher,
+        pool=library_pool,
+        quantity=5,
+        start=at(TUESDAY, "14:00"),
+        end=at(TUESDAY, "16:00"),
+    )
+    approved = services.approve(by=library_staff, reservation=request_)
+    assert approved.status == Reservation.Status.CONFIRMED

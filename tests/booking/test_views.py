@@ -218,7 +218,9 @@ def test_week_navigation_is_links_with_htmx_and_returns_the_partial(client, teac
     following = (monday + datetime.timedelta(days=7)).isoformat()
     assert f'href="{url}?date={following}" hx-get="{url}?date={following}"' in html
     assert 'hx-target="#week"' in html and 'hx-push-url="true"' in html
-    assert f'href="{url}" hx-get="{url}"' in html  # this week
+    today = timezone.localdate()
+    this_week = f"{url}?date={(today - datetime.timedelta(days=today.weekday())).isoformat()}"
+    assert f'href="{this_week}" hx-get="{this_week}"' in html  # the calendar week
     response = client.get(url, {"date": following}, headers={"HX-Request": "true"})
     partial = response.content.decode()
     assert "<html" not in partial and partial.lstrip().startswith('<section id="week"')

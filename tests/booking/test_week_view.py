@@ -146,6 +146,43 @@ def test_a_library_opens_on_this_week_until_it_closes_on_saturday(client, other_
     assert "Nothing more can be booked this week: here is the coming week." in html
 
 
+def week_links(html: str) -> dict[str, tuple[str, bool]]:
+    """The week navigation's links: label → (href, marked as the current week)."""
+    nav = re.search(r'<nav class="week-nav".*?</nav>', html, re.S).group(0)
+    return {
+        label: (href.replace("&amp;", "&"), "aria-current" in attributes)
+        for href, attributes, label in re.findall(r'<a [^>]*href="([^"]*)"([^>]*)>([^<]*)</a>', nav)
+    }
+
+
+def test_on_a_saturday_this_week_is_the_calendar_week_not_the_coming_one(client, teacher, pool):
+    """The view opens on the coming school week, and says so; "This week" still leads to the
+    calendar week (as "Previous week" does from there) and is not marked as the week shown."""
+    url = f"/pools/{pool.pk}/week/"
+    with time_machine.travel(moment(MONDAY + datetime.timedelta(days=5), "09:00"), tick=False):
+        client.force_login(teacher)
+        html = week_html(client, pool)
+        assert shown_week(html) == COMING
+        links = week_links(html)
+        assert links["This week"] == (f"{url}?date={MONDAY.isoformat()}", False)
+        assert links["Previous week"] == (f"{url}?date={MONDAY.isoformat()}", False)
+        assert links["Next week"] == (f"{url}?date=2026-12-21", False)
+        this_week = week_html(client, pool, date=MONDAY.isoformat())
+    assert shown_week(this_week) == THIS
+    assert week_links(this_week)["This week"] == (f"{url}?date={MONDAY.isoformat()}", True)
+
+
+def test_on_a_weekday_this_week_is_marked_as_the_week_shown(client, teacher, pool):
+    with time_machine.travel(moment(MONDAY, "07:00"), tick=False):
+        client.force_login(teacher)
+        html = week_html(client, pool)
+    assert shown_week(html) == THIS
+    assert week_links(html)["This week"] == (
+        f"/pools/{pool.pk}/week/?date={MONDAY.isoformat()}",
+        True,
+    )
+
+
 # --- the teacher's own bookings -----------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import pytest
 from booking.models import Loan, LoanItem
 from courses.models import Enrollment
 from devices.models import Device, DeviceEvent, DevicePool
+from organizations.models import SpecialHours
 from reports.figures import build_report, report_size, utilization_by_org_month
 from reports.formatting import definitions
 from reports.periods import month_period, range_period
@@ -402,9 +403,10 @@ def test_the_edges_of_days_and_of_the_period(report_world):
 
 
 def test_a_library_with_opening_hours_is_available_in_them(report_world, week):
-    """Closed on Sunday and Monday, open 10:00 to at most 19:00 (Thursday) on the other days:
-    5 open days × 9 h × 2 laptops. The loans count only inside those days' windows, and a
-    booking on the closed Monday not at all."""
+    """Closed on Sunday and Monday; Tue 10–13 and 14–18 (7 h), Wed 10–18 (8 h), Thu 10–13
+    and 14–19 (8 h), Fri 10–18 (8 h), Sat 10–13 (3 h): 34 h × 2 laptops, lunch breaks not
+    counted. The loans count only inside each day's opening intervals, and a booking on the
+    closed Monday not at all."""
     library = report_world.library
     give_hours(library, LIBRARY_WEEK)
     pool = DevicePool.objects.get(organization=library)
@@ -412,11 +414,54 @@ def test_a_library_with_opening_hours_is_available_in_them(report_world, week):
         ReservationFactory(pool=pool, start=start, end=end, quantity=1)
     devices = _report(report_world, organization_scope(library), week).devices
 
-    assert devices.available_hours == 5 * 9 * 2
-    # Loan 1 (Mon 10:00 – Fri 10:00): Tue, Wed, Thu 9 h each; loan 2 (Tue 12:00 – Thu
-    # 12:00): 7 + 9 + 2 h; Saturday 11–12: 1 h; Monday: none.
-    assert devices.reserved_hours == 27 + 18 + 1
-    assert devices.utilization == pytest.approx(46 / 90)
+    assert devices.available_hours == (7 + 8 + 8 + 8 + 3) * 2
+    # Loan 1 (Mon 10:00 – Fri 10:00): Tue 7, Wed 8, Thu 8 h, Friday before opening none;
+    # loan 2 (Tue 12:00 – Thu 12:00): 1 + 4 h on Tuesday, 8 h, 2 h on Thursday; Saturday
+    # 11–12: 1 h; Monday: none.
+    assert devices.reserved_hours == 23 + 15 + 1
+    assert devices.utilization == pytest.approx(39 / 68)
+
+
+def test_a_lunch_break_is_neither_available_nor_reserved(report_world):
+    """Open 10–13 and 14–18 on Wednesday, 11 March (7 h, not the 8 h from opening to
+    closing), 2 laptops: a booking 12:00–15:00 over the lunch break counts 2 h, a loan
+    over the whole day 7 h; both laptops all day long are 100 %, not more."""
+    library = report_world.library
+    give_hours(library, {2: "10-13,14-18"})
+    pool = DevicePool.objects.get(organization=library)
+    wednesday = range_period(datetime.date(2026, 3, 11), datetime.date(2026, 3, 12))
+    scope = organization_scope(library)
+    ReservationFactory(pool=pool, start=at(11, 12), end=at(11, 15), quantity=1)
+    devices = _report(report_world, scope, wednesday).devices
+    assert devices.available_hours == 7 * 2
+    assert devices.reserved_hours == 2
+
+    ReservationFactory(pool=pool, start=at(10, 18), end=at(12, 9), quantity=1)  # the loan
+    ReservationFactory(pool=pool, start=at(11, 10), end=at(11, 12), quantity=1)
+    ReservationFactory(pool=pool, start=at(11, 15), end=at(11, 18), quantity=1)
+    devices = _report(report_world, scope, wednesday).devices
+    assert devices.reserved_hours == 2 + 7 + 2 + 3
+    assert devices.utilization == 1
+
+
+def test_the_lunch_break_of_a_special_day_counts_too(report_world):
+    """Special hours replace the week's: Friday, 13 March 10–12 and 13–14 (3 h) at a library
+    otherwise open 9–18 (Thursday: 9 h)."""
+    library = report_world.library
+    give_hours(library, {weekday: "9-18" for weekday in range(6)})
+    for opens, closes in [(10, 12), (13, 14)]:
+        SpecialHours.objects.create(
+            organization=library,
+            day=datetime.date(2026, 3, 13),
+            opens=datetime.time(opens),
+            closes=datetime.time(closes),
+        )
+    pool = DevicePool.objects.get(organization=library)
+    ReservationFactory(pool=pool, start=at(13, 11), end=at(13, 18), quantity=1)
+    period = range_period(datetime.date(2026, 3, 12), datetime.date(2026, 3, 14))
+    devices = _report(report_world, organization_scope(library), period).devices
+    assert devices.available_hours == (9 + 3) * 2
+    assert devices.reserved_hours == 1 + 1
 
 
 def test_the_explanation_says_available_hours_are_opening_hours():
