@@ -161,6 +161,9 @@ class DataTable:
     descending: bool = False
     # (column, sort link, aria-sort value, hint) per column of a sortable table (reports.html)
     headers: list = field(default_factory=list)
+    # Each column's share of the width in per cent, set for paper only (reports.pdf): the PDF
+    # lays the table out with these instead of measuring every cell.
+    column_widths: list = field(default_factory=list)
 
     def sort(self, column_key: str, *, descending: bool = False) -> bool:
         """Sort the rows by the column with ``column_key`` (rows without a value last);

@@ -244,3 +244,25 @@ def test_a_long_name_in_the_footer_wraps_at_spaces_beside_the_page_number(report
     assert re.search(r"Miltenberg-Obernburg\s{2,}Page 1 of \d+$", footer)
     rest = " ".join(line.strip() for line in following)
     assert rest.endswith("Miltenberg-Obernburg · 03/02/2026–03/08/2026")
+
+
+def test_the_columns_share_the_width_and_a_figure_gets_room_for_its_whole_text():
+    table = formatting.DataTable(
+        key="pools",
+        title="Pools",
+        columns=[
+            formatting.Column("Pool", formatting.TEXT),
+            formatting.Column("Organization", formatting.TEXT),
+            formatting.Column("Reserved", "h"),
+        ],
+        rows=[["Koffer 1", "Grundschule am langen Weg mit einem sehr langen Namen", 1234567.8]],
+    )
+    figure = table.display_rows()[0][2]  # "1,234,567.8 h"
+
+    widths = pdf.column_widths(table)
+
+    assert sum(widths) == pytest.approx(100, abs=0.05)
+    figure_width = pdf._text_width(figure, "FiraSans-Regular.woff2", 7.0)
+    assert widths[2] / 100 * pdf.PAGE_WIDTH > figure_width
+    # The long name wraps; the room left goes to it, not to the figure.
+    assert widths[1] > widths[2]
