@@ -61,6 +61,9 @@ def test_a_phone_hands_out_by_scanning_with_the_keyboard(
     press(page, page.get_by_role("link", name=re.compile("^Ausgeben – Theresa Lehrer")))
 
     expect(page.get_by_role("heading", level=1)).to_have_text("An Theresa Lehrer ausgeben")
+    # The link was followed by a key press, which does not wait for the page: its deferred
+    # script (the in-place scan) runs before "load"; a scan typed earlier goes to the server.
+    page.wait_for_load_state("load")
     field = page.get_by_label("Gerät zum Ausgeben scannen")
     expect(field).to_be_focused()
     audit.check(page)
