@@ -6,12 +6,14 @@ without arguments, reversed once per process.
 ``{% same_for_everyone "footer" %}…{% endsame_for_everyone %}`` renders its content once per
 process, language, script prefix and URLconf, and then gives the same HTML to every request.
 Only for content that depends on nothing else: no CSRF token, nothing about the person or the
-request, no variable but the settings' (``operator``).
+request. The content sees one variable, ``operator`` (the setting ``LERNPOOL_OPERATOR``), and
+not the page's context.
 """
 
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import SafeString
 
 from core import frame
@@ -32,7 +34,10 @@ class SameForEveryoneNode(template.Node):
     def render(self, context: template.Context) -> SafeString:
         # The template's name in the key too: two templates may use the same name.
         key = ("fragment", self.origin.name, self.name, *frame.place())
-        return frame.rendered(key, lambda: self.nodelist.render(context))
+        # Not the page's context: the fragment must not depend on the page that happened to
+        # render it first (Django's 400 page, for one, renders without context processors).
+        alone = context.new({"operator": settings.LERNPOOL_OPERATOR})
+        return frame.rendered(key, lambda: self.nodelist.render(alone))
 
 
 @register.tag

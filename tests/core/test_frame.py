@@ -107,17 +107,28 @@ def test_the_frame_reverses_no_address_once_it_is_known(client, staff):
     assert ">Inventar<" in html
 
 
-def test_under_debug_an_edited_fragment_shows_at_once(settings):
-    settings.DEBUG = True
-    template = Template(
-        '{% load frame %}{% same_for_everyone "x" %}{{ n }}{% endsame_for_everyone %}'
-    )
+FRAGMENT = (
+    '{% load frame %}{% same_for_everyone "x" %}{{ operator.name }}{% endsame_for_everyone %}'
+)
 
-    assert template.render(Context({"n": 1})) == "1"
-    assert template.render(Context({"n": 2})) == "2"
-    settings.DEBUG = False
-    assert template.render(Context({"n": 3})) == "3"
-    assert template.render(Context({"n": 4})) == "3"  # kept: the same for everyone
+
+def test_a_fragment_sees_the_operator_setting_not_the_pages_context():
+    html = Template(FRAGMENT).render(Context({"operator": {"name": "Fremde Stadt"}}))
+
+    assert html == "Stadt Aschaffenburg"
+
+
+def test_a_fragment_is_kept_but_under_debug_rendered_every_time(settings, monkeypatch):
+    template = Template(FRAGMENT)
+    assert template.render(Context()) == "Stadt Aschaffenburg"
+    monkeypatch.setitem(settings.LERNPOOL_OPERATOR, "name", "Stadt Musterstadt")  # no signal
+    assert template.render(Context()) == "Stadt Aschaffenburg"  # kept: the same for everyone
+
+    settings.DEBUG = True  # e.g. an edited template
+    assert template.render(Context()) == "Stadt Musterstadt"
+    monkeypatch.setitem(settings.LERNPOOL_OPERATOR, "name", "Stadt Obernburg")
+
+    assert template.render(Context()) == "Stadt Obernburg"
 
 
 def test_a_fragment_needs_one_quoted_name():
