@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .navigation import main_navigation
+from .navigation import main_navigation, rendered_navigation
 
 
 def site(request: HttpRequest) -> dict:
@@ -17,4 +17,6 @@ def site(request: HttpRequest) -> dict:
         "operator": settings.LERNPOOL_OPERATOR,
         "nav_roles": roles,
         "main_nav": SimpleLazyObject(lambda: main_navigation(person, request.path)),
+        # base.html shows this: the same menu, rendered once per role, language and section.
+        "main_nav_html": SimpleLazyObject(lambda: rendered_navigation(person, request.path)),
     }

@@ -4,16 +4,22 @@ switch, visible on every screen without opening the menu.
 
 Built here rather than in the base template so that what a role sees can be tested and
 counted, and so that the current section (the link whose address is the longest start of
-the page's path) is worked out once for the whole menu.
+the page's path) is worked out once for the whole menu. The menu of a role is the same for
+everyone with that role: it is built once per process for each language and set of roles
+(core/frame.py), and only the current section is marked per request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from core import frame
 
 MOST_TOP_LEVEL_ITEMS = 6
 MANAGING = {"staff", "org_admin", "region_admin"}
@@ -41,14 +47,14 @@ class NavGroup:
 def _link(label, name: str, **kwargs) -> NavLink | None:
     """A link to a named page, or nothing where the page is not installed."""
     try:
-        return NavLink(label, reverse(name), **kwargs)
+        return NavLink(str(label), frame.fixed_url(name), **kwargs)
     except NoReverseMatch:
         return None
 
 
 def _group(key: str, label, *links: NavLink | None) -> NavGroup | None:
     links = [link for link in links if link is not None]
-    return NavGroup(key, label, links) if links else None
+    return NavGroup(key, str(label), links) if links else None
 
 
 def _items_for(user) -> list[NavLink | NavGroup]:
@@ -101,25 +107,71 @@ def _items_for(user) -> list[NavLink | NavGroup]:
     return [item for item in items if item is not None]
 
 
-def _mark_current(items: list[NavLink | NavGroup], path: str) -> None:
-    links = [
+def _links(items: list[NavLink | NavGroup]) -> list[NavLink]:
+    return [
         link for item in items for link in (item.links if isinstance(item, NavGroup) else [item])
     ]
+
+
+def _current(items: list[NavLink | NavGroup], path: str) -> tuple[int, str] | None:
+    """The current section on ``path``: the place of its link among all links of the menu,
+    and ``"page"`` on the page itself or ``"true"`` anywhere below it. None outside them all."""
     # The home page and the start page are current only on themselves.
-    only_themselves = {reverse("home"), reverse("start")}
+    only_themselves = {frame.fixed_url("home"), frame.fixed_url("start")}
     matching = [
-        link
-        for link in links
+        (place, link)
+        for place, link in enumerate(_links(items))
         if link.url == path or (link.url not in only_themselves and path.startswith(link.url))
     ]
-    if matching:
-        best = max(matching, key=lambda link: len(link.url))
-        best.current = "page" if best.url == path else "true"
+    if not matching:
+        return None
+    place, best = max(matching, key=lambda pair: len(pair[1].url))
+    return place, "page" if best.url == path else "true"
+
+
+def _marked(menu: list[NavLink | NavGroup], current: tuple[int, str] | None):
+    """A copy of ``menu`` with the current section marked (the menu itself is shared)."""
+    items = [
+        NavGroup(item.key, item.label, [NavLink(link.label, link.url) for link in item.links])
+        if isinstance(item, NavGroup)
+        else NavLink(item.label, item.url)
+        for item in menu
+    ]
+    if current is not None:
+        place, how = current
+        _links(items)[place].current = how
+    return items
+
+
+def _who(user) -> tuple[bool, frozenset[str], bool]:
+    """Everything about ``user`` that ``_items_for`` looks at."""
+    if not user.is_authenticated:
+        return False, frozenset(), False
+    return True, user.role_names(), user.is_staff
+
+
+def _menu_of(user) -> list[NavLink | NavGroup]:
+    """The menu of everyone who holds the same roles as ``user``, in the active language,
+    built once per process. Shared: never marked, never changed."""
+    return frame.remembered(("navigation", _who(user), *frame.place()), lambda: _items_for(user))
 
 
 def main_navigation(user, path: str) -> list[NavLink | NavGroup]:
     """The top-level items (links and groups of links) of the main navigation for ``user``,
     the current section marked."""
-    items = _items_for(user)
-    _mark_current(items, path)
-    return items
+    menu = _menu_of(user)
+    return _marked(menu, _current(menu, path))
+
+
+def rendered_navigation(user, path: str) -> SafeString:
+    """The main navigation's HTML (``includes/main_navigation.html``) for ``user`` on
+    ``path``: rendered once per process for each set of roles, language and current
+    section."""
+    menu = _menu_of(user)
+    current = _current(menu, path)
+    return frame.rendered(
+        ("navigation html", _who(user), current, *frame.place()),
+        lambda: render_to_string(
+            "includes/main_navigation.html", {"main_nav": _marked(menu, current)}
+        ),
+    )
