@@ -71,7 +71,11 @@ def test_a_phone_hands_out_by_scanning_with_the_keyboard(
     # Two tiles side by side on the phone: the grid uses the width.
     first = page.locator("[data-device=KRG-IPAD-001]").bounding_box()
     second = page.locator("[data-device=KRG-IPAD-002]").bounding_box()
-    assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
+    # (Same row: their boxes overlap vertically; the grid's align may shift one by a pixel.)
+    assert (
+        second["y"] < first["y"] + first["height"] and first["y"] < second["y"] + second["height"]
+    )
+    assert second["x"] >= first["x"] + first["width"]
     address = page.url
 
     scan(page, "KRG-IPAD-001")
