@@ -150,6 +150,19 @@ def give_hours(
     return schedule
 
 
+def give_lesson_periods(organization, periods) -> list:
+    """A school's lesson periods: [(number, "08:00", "08:45"), …], named "1. Stunde", …"""
+    return [
+        LessonPeriodFactory(
+            organization=organization,
+            number=number,
+            start=datetime.time.fromisoformat(start),
+            end=datetime.time.fromisoformat(end),
+        )
+        for number, start, end in periods
+    ]
+
+
 def give_special_hours(organization, day: datetime.date, text: str, note="") -> None:
     """One-off hours on a day ("10-12")."""
     SpecialHours.objects.bulk_create(

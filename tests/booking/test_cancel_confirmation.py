@@ -15,8 +15,8 @@ from tests.booking.test_views import PERIODS, next_weekday
 from tests.factories import (
     DeviceFactory,
     DevicePoolFactory,
-    LessonPeriodFactory,
     MembershipFactory,
+    give_lesson_periods,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pool(organization):
-    for number, start, end in PERIODS:
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
+    give_lesson_periods(organization, PERIODS)
     pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
     DeviceFactory.create_batch(10, pool=pool)
     return pool

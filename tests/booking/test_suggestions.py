@@ -23,9 +23,9 @@ from tests.factories import (
     ClosureFactory,
     DeviceFactory,
     DevicePoolFactory,
-    LessonPeriodFactory,
     ReservationFactory,
     give_hours,
+    give_lesson_periods,
 )
 
 pytestmark = [
@@ -60,13 +60,7 @@ def at(day: datetime.date, time: str) -> datetime.datetime:
 
 @pytest.fixture
 def pool(organization):
-    for number, start, end in PERIODS:
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
+    give_lesson_periods(organization, PERIODS)
     pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
     DeviceFactory.create_batch(30, pool=pool)
     # Periods 3–4 on Tuesday: 15 of 30 are taken.

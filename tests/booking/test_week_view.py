@@ -22,11 +22,11 @@ from tests.factories import (
     ClosureFactory,
     DeviceFactory,
     DevicePoolFactory,
-    LessonPeriodFactory,
     MembershipFactory,
     ReservationFactory,
     UserFactory,
     give_hours,
+    give_lesson_periods,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
@@ -54,13 +54,7 @@ def at(day: datetime.date, time: str) -> datetime.datetime:
 
 @pytest.fixture
 def pool(organization):
-    for number, start, end in PERIODS:
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
+    give_lesson_periods(organization, PERIODS)
     pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
     DeviceFactory.create_batch(30, pool=pool)
     return pool

@@ -13,7 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from booking.models import Reservation, Series
-from tests.factories import ClosureFactory, DeviceFactory, DevicePoolFactory, LessonPeriodFactory
+from tests.factories import (
+    ClosureFactory,
+    DeviceFactory,
+    DevicePoolFactory,
+    give_lesson_periods,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,14 +39,7 @@ def next_tuesday() -> datetime.date:
 
 @pytest.fixture
 def pool(organization):
-    for number, start, end in PERIODS:
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            name=f"{number}. Stunde",
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
+    give_lesson_periods(organization, PERIODS)
     pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
     DeviceFactory.create_batch(30, pool=pool)
     return pool

@@ -20,8 +20,8 @@ from core.dates import local_datetime
 from tests.factories import (
     DeviceFactory,
     DevicePoolFactory,
-    LessonPeriodFactory,
     ReservationFactory,
+    give_lesson_periods,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,14 +58,7 @@ def test_a_teacher_finds_her_booking_marked_in_the_coming_week(
     now = next_saturday_morning()
     tuesday = now.date() + datetime.timedelta(days=3)
     with time_machine.travel(now, tick=True):
-        for number, start, end in PERIODS:
-            LessonPeriodFactory(
-                organization=organization,
-                number=number,
-                name=f"{number}. Stunde",
-                start=datetime.time.fromisoformat(start),
-                end=datetime.time.fromisoformat(end),
-            )
+        give_lesson_periods(organization, PERIODS)
         pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
         DeviceFactory.create_batch(30, pool=pool)
         # A colleague has 2 iPads in period 4, and 20 on Wednesday morning.
