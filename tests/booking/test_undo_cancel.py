@@ -20,9 +20,9 @@ from organizations.models import Role
 from tests.factories import (
     ClosureFactory,
     DeviceFactory,
-    DevicePoolFactory,
     MembershipFactory,
     give_hours,
+    pool_with_devices,
 )
 
 pytestmark = pytest.mark.django_db
@@ -46,9 +46,7 @@ def clock():
 
 @pytest.fixture
 def pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(4, pool=pool)
-    return pool
+    return pool_with_devices(organization, 4, name="iPad-Koffer 1")
 
 
 @pytest.fixture
