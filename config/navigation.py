@@ -156,13 +156,6 @@ def _menu_of(user) -> list[NavLink | NavGroup]:
     return frame.remembered(("navigation", _who(user), *frame.place()), lambda: _items_for(user))
 
 
-def main_navigation(user, path: str) -> list[NavLink | NavGroup]:
-    """The top-level items (links and groups of links) of the main navigation for ``user``,
-    the current section marked."""
-    menu = _menu_of(user)
-    return _marked(menu, _current(menu, path))
-
-
 def rendered_navigation(user, path: str) -> SafeString:
     """The main navigation's HTML (``includes/main_navigation.html``) for ``user`` on
     ``path``: rendered once per process for each set of roles, language and current

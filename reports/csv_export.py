@@ -56,7 +56,7 @@ def table_titles() -> dict[str, str]:
     }
 
 
-def _rows(report, key: str) -> list[list[str]]:
+def _rows(report, key: str, *, sort: str = "", order: str = "") -> list[list[str]]:
     if key == "figures":
         header = [_("Section"), _("Figure"), _("Value"), _("Previous period"), _("Unit")]
         rows = [(_("Summary"), figure) for figure in formatting.summary(report)]
@@ -72,7 +72,9 @@ def _rows(report, key: str) -> list[list[str]]:
             ]
             for title, figure in rows
         ]
-    table = formatting.tables(report).get(key)
+    tables = formatting.tables(report)
+    formatting.sort_named(tables, sort=sort, order=order)
+    table = tables.get(key)
     if table is None:  # a district's or the region's table, asked of one organization's
         return []
     return [[column.csv_label for column in table.columns], *table.csv_rows()]
@@ -85,19 +87,25 @@ def tables_of(report) -> tuple[str, ...]:
     return TABLES
 
 
-def render_table(report, key: str) -> bytes:
-    """One table of the report as a CSV file; ``key`` is one of ``TABLES``."""
+def render_table(report, key: str, *, sort: str = "", order: str = "") -> bytes:
+    """One table of the report as a CSV file; ``key`` is one of ``TABLES``. Its rows are
+    sorted as the page's (``sort``, ``order``: checked by ``forms.ReportQueryForm``)."""
     buffer = io.StringIO()
-    spreadsheet.writer(buffer).writerows(_rows(report, key))
+    spreadsheet.writer(buffer).writerows(_rows(report, key, sort=sort, order=order))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def render_zip(report, *, scope_key: str, period_key: str) -> bytes:
-    """Every table of the report, one CSV file each, in one ZIP."""
+def render_zip(
+    report, *, scope_key: str, period_key: str, sort: str = "", order: str = ""
+) -> bytes:
+    """Every table of the report, one CSV file each, in one ZIP (sorted as ``render_table``)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for key in tables_of(report):
-            archive.writestr(filename(scope_key, period_key, "csv", key), render_table(report, key))
+            archive.writestr(
+                filename(scope_key, period_key, "csv", key),
+                render_table(report, key, sort=sort, order=order),
+            )
     return buffer.getvalue()
 
 

@@ -200,6 +200,18 @@ def _sort_key(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
 
+ASCENDING, DESCENDING = "asc", "desc"
+
+
+def sort_named(tables: dict[str, DataTable], *, sort: str, order: str) -> None:
+    """Sort the table that ``sort`` (``organizations.utilization``) names by that column,
+    ``order`` ascending or descending: the one rule by which the page, its PDF and its CSV
+    files order their rows (both checked by ``forms.ReportQueryForm``)."""
+    table_key, _dot, column_key = (sort or "").partition(".")
+    if table_key in tables:
+        tables[table_key].sort(column_key, descending=order == DESCENDING)
+
+
 def summary(report) -> list[Figure]:
     """The one-page summary: the report's key figures with the previous period's."""
     return [

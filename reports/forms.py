@@ -104,7 +104,7 @@ class ReportForm(forms.Form):
         return self.cleaned_data["scope"]
 
 
-ORDERS = ("asc", "desc")
+ORDERS = (formatting.ASCENDING, formatting.DESCENDING)
 
 
 def _listed(values) -> str:

@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import charts, csv_export, findings, formatting
-
-ASCENDING, DESCENDING = "asc", "desc"
+from .formatting import ASCENDING, DESCENDING
 
 
 def csv_links(report, csv_url: str) -> list[tuple[str, str]]:
@@ -22,21 +21,13 @@ def csv_links(report, csv_url: str) -> list[tuple[str, str]]:
     return [(titles[key], f"{csv_url}{joiner}table={key}") for key in csv_export.tables_of(report)]
 
 
-def parse_sort(value: str) -> tuple[str, str]:
-    """``?sort=organizations.utilization`` → ("organizations", "utilization")."""
-    table, _dot, column = (value or "").partition(".")
-    return table, column
-
-
 def sort_tables(
     tables: dict[str, formatting.DataTable], *, sort: str, order: str, page_url: str
 ) -> None:
     """Sort the table ``sort`` names and give every sortable table's columns their sort
     links (a link per header, ``aria-sort`` on the sorted one): sorting works without
     JavaScript, by following a link."""
-    table_key, column_key = parse_sort(sort)
-    if table_key in tables:
-        tables[table_key].sort(column_key, descending=order == DESCENDING)
+    formatting.sort_named(tables, sort=sort, order=order)
     for table in tables.values():
         if not table.sortable:
             continue

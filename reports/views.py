@@ -171,8 +171,8 @@ def report(request: HttpRequest) -> HttpResponse:
     context = html.report_context(
         built,
         pdf_url=f"{reverse('reports:pdf')}?{query_string}{sorted_query}",
-        csv_url=f"{reverse('reports:csv')}?{query_string}",
-        zip_url=f"{reverse('reports:zip')}?{query_string}",
+        csv_url=f"{reverse('reports:csv')}?{query_string}{sorted_query}",
+        zip_url=f"{reverse('reports:zip')}?{query_string}{sorted_query}",
         page_url=f"{reverse('reports:report')}?{query_string}",
         sort=sort,
         order=order,
@@ -197,16 +197,18 @@ def _file(request: HttpRequest, kind: str) -> HttpResponse:
     built = build_report(scope=scope, period=period)
     if kind == "csv" and table not in csv_export.tables_of(built):
         raise Http404  # a district's or the region's table, asked of one organization's
+    sorted_as = {"sort": chosen.cleaned_data["sort"], "order": chosen.cleaned_data["order"]}
     if kind == "pdf":
-        content = pdf.render_pdf(
-            built, sort=chosen.cleaned_data["sort"], order=chosen.cleaned_data["order"]
-        )
+        content = pdf.render_pdf(built, **sorted_as)
         content_type = "application/pdf"
     elif kind == "zip":
-        content = csv_export.render_zip(built, scope_key=scope.key, period_key=period.key)
+        content = csv_export.render_zip(
+            built, scope_key=scope.key, period_key=period.key, **sorted_as
+        )
         content_type = "application/zip"
     else:
-        content, content_type = csv_export.render_table(built, table), "text/csv; charset=utf-8"
+        content = csv_export.render_table(built, table, **sorted_as)
+        content_type = "text/csv; charset=utf-8"
     name = csv_export.filename(scope.key, period.key, kind, table)
     return _download(content, name, content_type)
 

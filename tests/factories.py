@@ -150,6 +150,18 @@ def give_hours(
     return schedule
 
 
+# A school day's six lesson periods (the last lesson ends at 13:10), and a double lesson.
+SCHOOL_DAY = [
+    (1, "08:00", "08:45"),
+    (2, "08:50", "09:35"),
+    (3, "09:45", "10:30"),
+    (4, "10:30", "11:15"),
+    (5, "11:35", "12:20"),
+    (6, "12:25", "13:10"),
+]
+DOUBLE_LESSON = [(3, "09:45", "10:30"), (4, "10:30", "11:15")]
+
+
 def give_lesson_periods(organization, periods) -> list:
     """A school's lesson periods: [(number, "08:00", "08:45"), …], named "1. Stunde", …"""
     return [
@@ -202,6 +214,13 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     asset_tag = factory.Sequence(lambda n: f"INV-{n:04}")
     name = factory.Sequence(lambda n: f"iPad {n:02}")
     serial_number = factory.Sequence(lambda n: f"DMPX{n:08}")
+
+
+def pool_with_devices(organization, devices: int, **fields):
+    """A pool of ``organization`` (``fields`` for the pool) with ``devices`` devices in it."""
+    pool = DevicePoolFactory(organization=organization, **fields)
+    DeviceFactory.create_batch(devices, pool=pool)
+    return pool
 
 
 def _next_monday_at(hour: int):

@@ -29,6 +29,7 @@ from .dates import ensure_open
 from .policy import (
     DECISION_REASON_MAX_LENGTH,
     UNDO_CANCEL_WINDOW,
+    InvalidBooking,
     NotCancellable,
     NotRestorable,
     PoolExhausted,
@@ -223,6 +224,13 @@ def restore(
         if reservation.start <= now:
             raise NotRestorable(_("This booking has begun meanwhile; please book again."))
         try:
+            _ensure_still_open(reservation)
+        except InvalidBooking as error:
+            raise NotRestorable(
+                _("The booking cannot be restored: the opening times have changed since. %(why)s")
+                % {"why": error}
+            ) from error
+        try:
             pool = capacity.hold(
                 pool=reservation.pool,
                 start=reservation.start,
@@ -250,6 +258,21 @@ def restore(
         reservation.save(update_fields=["status", "cancelled_at"])
         log_action(by, "booking.restored", reservation, organization_id=pool.organization_id)
     return reservation
+
+
+def _ensure_still_open(reservation: Reservation) -> None:
+    """Raise InvalidBooking when the organization is no longer open for ``reservation``: its
+    hours or closures may have changed since it was made (``dates.OpeningRule``, as
+    ``reserve`` checks it; closed days only for a course meeting, whose provider confirmed
+    its times)."""
+    ensure_open(
+        reservation.pool.organization,
+        reservation.start,
+        reservation.end,
+        hours=not Reservation.objects.filter(
+            pk=reservation.pk, course_meeting__isnull=False
+        ).exists(),
+    )
 
 
 def _last_cancellation(reservation: Reservation) -> AuditLog | None:
@@ -336,14 +359,7 @@ def approve(
             raise DomainError(_("This request has been answered already."))
         if reservation.start <= now:
             raise DomainError(_("This request is for a time that has begun; please decline it."))
-        ensure_open(
-            reservation.pool.organization,
-            reservation.start,
-            reservation.end,
-            hours=not Reservation.objects.filter(
-                pk=reservation.pk, course_meeting__isnull=False
-            ).exists(),
-        )
+        _ensure_still_open(reservation)
         pool = capacity.hold(
             pool=reservation.pool,
             start=reservation.start,

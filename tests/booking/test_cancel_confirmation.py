@@ -11,23 +11,16 @@ import pytest
 from booking import services
 from booking.models import Reservation
 from organizations.models import Role
-from tests.booking.test_views import PERIODS, next_weekday
-from tests.factories import (
-    DeviceFactory,
-    DevicePoolFactory,
-    MembershipFactory,
-    give_lesson_periods,
-)
+from tests.booking.conftest import ipad_case
+from tests.booking.test_views import next_weekday
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pool(organization):
-    give_lesson_periods(organization, PERIODS)
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
+    return ipad_case(organization, devices=10)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from booking import services
 from booking.models import Loan
 from devices.models import Device
 from organizations.models import Organization, Role
+from tests.booking.conftest import today_slot
 from tests.factories import (
     DeviceFactory,
     DevicePoolFactory,
@@ -28,28 +29,9 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
-def today_slot() -> tuple[datetime.datetime, datetime.datetime]:
-    now = timezone.now()
-    return now - datetime.timedelta(minutes=30), now + datetime.timedelta(minutes=60)
-
-
 @pytest.fixture
 def pool(organization):
     return DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-
-
-@pytest.fixture
-def devices(pool):
-    return [
-        DeviceFactory(pool=pool, asset_tag=f"KRG-IPAD-{number:03}", name=f"iPad {number:02}")
-        for number in range(1, 6)
-    ]
-
-
-@pytest.fixture
-def todays(pool, teacher, devices):
-    start, end = today_slot()
-    return ReservationFactory(pool=pool, user=teacher, quantity=3, start=start, end=end)
 
 
 def url(reservation) -> str:

@@ -16,7 +16,7 @@ from booking import services
 from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device
 from organizations.models import Role
-from tests.booking.conftest import tomorrow
+from tests.booking.conftest import today_slot, tomorrow
 from tests.factories import (
     LIBRARY_WEEK,
     DeviceFactory,
@@ -36,18 +36,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 # Fixtures and helpers
 
 
-def today_slot() -> tuple[datetime.datetime, datetime.datetime]:
-    """A time range that started today (local) and ends later today, around now."""
-    now = timezone.localtime()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    next_midnight = timezone.make_aware(
-        datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time.min)
-    )
-    start = max(midnight, now - datetime.timedelta(hours=2))
-    end = min(next_midnight - datetime.timedelta(seconds=1), now + datetime.timedelta(hours=2))
-    return start, end
-
-
 def tomorrow_at(hour: int, minutes: int = 90) -> tuple[datetime.datetime, datetime.datetime]:
     day = timezone.localdate() + datetime.timedelta(days=1)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
@@ -60,22 +48,6 @@ def pool(organization):
         organization=organization,
         name="iPad-Koffer 1",
         return_checklist="3 iPads\n3 Ladekabel",
-    )
-
-
-@pytest.fixture
-def devices(pool):
-    return [
-        DeviceFactory(pool=pool, asset_tag=f"KRG-IPAD-{number:03}", name=f"iPad {number:02}")
-        for number in range(1, 6)
-    ]
-
-
-@pytest.fixture
-def todays(pool, teacher, devices):
-    start, end = today_slot()
-    return ReservationFactory(
-        pool=pool, user=teacher, quantity=3, start=start, end=end, purpose="Klasse 7b, Mathe"
     )
 
 

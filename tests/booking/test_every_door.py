@@ -19,7 +19,6 @@ from organizations.models import Role
 from tests.factories import (
     ClosureFactory,
     DeviceFactory,
-    DevicePoolFactory,
     LendingPoolFactory,
     MembershipFactory,
     UserFactory,
@@ -121,13 +120,6 @@ def test_the_series_form_refuses_a_pool_lent_to_residents(client, library_member
 
 
 @pytest.fixture
-def school_pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(5, pool=pool)
-    return pool
-
-
-@pytest.fixture
 def closed_day(organization):
     day = next_monday()
     ClosureFactory(
@@ -139,9 +131,9 @@ def closed_day(organization):
     return day
 
 
-def test_the_api_refuses_a_booking_on_a_closure_day(teacher, school_pool, closed_day):
+def test_the_api_refuses_a_booking_on_a_closure_day(teacher, pool, closed_day):
     payload = {
-        "pool_id": school_pool.pk,
+        "pool_id": pool.pk,
         "quantity": 2,
         "start": local(closed_day, 8),
         "end": local(closed_day, 10),
@@ -154,7 +146,7 @@ def test_the_api_refuses_a_booking_on_a_closure_day(teacher, school_pool, closed
     assert not Reservation.objects.exists()
 
 
-def test_the_booking_form_refuses_a_closure_day(client, teacher, school_pool, closed_day):
+def test_the_booking_form_refuses_a_closure_day(client, teacher, pool, closed_day):
     client.force_login(teacher)
     data = {
         "date": closed_day.isoformat(),
@@ -165,16 +157,16 @@ def test_the_booking_form_refuses_a_closure_day(client, teacher, school_pool, cl
         "repeat": "once",
         "until": "",
     }
-    response = client.post(f"/pools/{school_pool.pk}/book/", data)
+    response = client.post(f"/pools/{pool.pk}/book/", data)
     assert response.status_code == 400
     assert "Studientag" in response.content.decode()
     assert not Reservation.objects.exists()
 
 
-def test_a_booking_the_day_after_a_closure_is_fine(teacher, school_pool, closed_day):
+def test_a_booking_the_day_after_a_closure_is_fine(teacher, pool, closed_day):
     day = closed_day + datetime.timedelta(days=1)
     payload = {
-        "pool_id": school_pool.pk,
+        "pool_id": pool.pk,
         "quantity": 2,
         "start": local(day, 8),
         "end": local(day, 10),

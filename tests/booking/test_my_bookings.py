@@ -14,11 +14,12 @@ import time_machine
 
 from booking import services
 from booking.models import Loan, LoanItem, Reservation, Series
+from tests.booking.conftest import ipad_case
 from tests.factories import (
-    DeviceFactory,
+    DOUBLE_LESSON,
     DevicePoolFactory,
-    LessonPeriodFactory,
     ReservationFactory,
+    pool_with_devices,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
@@ -35,30 +36,13 @@ def frozen_clock():
 
 
 @pytest.fixture
-def periods(organization):
-    return [
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
-        for number, start, end in [(3, "09:45", "10:30"), (4, "10:30", "11:15")]
-    ]
-
-
-@pytest.fixture
-def pool(organization, periods):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1", max_days_ahead=120)
-    DeviceFactory.create_batch(30, pool=pool)
-    return pool
+def pool(organization):
+    return ipad_case(organization, periods=DOUBLE_LESSON, max_days_ahead=120)
 
 
 @pytest.fixture
 def other_pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="Laptopwagen")
-    DeviceFactory.create_batch(10, pool=pool)
-    return pool
+    return pool_with_devices(organization, 10, name="Laptopwagen")
 
 
 def at(day: datetime.date, time: str) -> datetime.datetime:
@@ -262,8 +246,7 @@ def test_my_bookings_with_series_and_filters_runs_a_constant_number_of_queries(
             pool=other_pool, user=teacher, start=start, end=start + datetime.timedelta(hours=1)
         )
     series(teacher, pool, weeks=8)
-    other = DevicePoolFactory(organization=pool.organization, max_days_ahead=120)
-    DeviceFactory.create_batch(5, pool=other)
+    other = pool_with_devices(pool.organization, 5, max_days_ahead=120)
     series(teacher, other, weeks=8, quantity=2)
     Reservation.objects.filter(pk__in=Reservation.objects.order_by("start")[:2]).update(
         status="cancelled"

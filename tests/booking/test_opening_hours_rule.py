@@ -21,12 +21,9 @@ from accounts.services import create_api_token
 from booking import services
 from booking.models import Reservation, Series
 from core.dates import local_datetime
-from devices.models import DevicePool
 from organizations.models import OpeningSchedule, Role
+from tests.booking.conftest import shared_library_pool
 from tests.factories import (
-    LIBRARY_WEEK,
-    DeviceFactory,
-    DevicePoolFactory,
     LessonPeriodFactory,
     MembershipFactory,
     give_hours,
@@ -48,13 +45,7 @@ def frozen_clock():
 
 @pytest.fixture
 def library_pool(other_organization):
-    """The library's laptops, shared with the region (a teacher's booking is a request)."""
-    give_hours(other_organization, LIBRARY_WEEK)
-    pool = DevicePoolFactory(
-        organization=other_organization, name="Leih-Laptops", booking_scope=DevicePool.Scope.REGION
-    )
-    DeviceFactory.create_batch(12, pool=pool)
-    return pool
+    return shared_library_pool(other_organization, 12)
 
 
 def at(day: datetime.date, time: str) -> datetime.datetime:
@@ -192,24 +183,17 @@ def test_a_series_outside_the_opening_hours_is_refused_date_by_date(client, teac
 # --- schools ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def school_pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(5, pool=pool)
-    return pool
-
-
-def test_a_school_without_hours_on_record_is_open_all_day(teacher, school_pool):
+def test_a_school_without_hours_on_record_is_open_all_day(teacher, pool):
     services.reserve(
         by=teacher,
-        pool=school_pool,
+        pool=pool,
         quantity=1,
         start=at(TUESDAY, "18:00"),
         end=at(TUESDAY, "20:00"),
     )
 
 
-def test_a_schools_lesson_periods_are_its_own_times(teacher, school_pool, organization):
+def test_a_schools_lesson_periods_are_its_own_times(teacher, pool, organization):
     """Hours until 13:00, an eighth period in the afternoon: booked by that period it is fine;
     a free time in the afternoon is outside the hours."""
     give_hours(organization, {weekday: "7:30-13" for weekday in range(5)})
@@ -218,7 +202,7 @@ def test_a_schools_lesson_periods_are_its_own_times(teacher, school_pool, organi
     )
     services.reserve(
         by=teacher,
-        pool=school_pool,
+        pool=pool,
         quantity=1,
         start=at(TUESDAY, "13:45"),
         end=at(TUESDAY, "14:30"),
@@ -226,7 +210,7 @@ def test_a_schools_lesson_periods_are_its_own_times(teacher, school_pool, organi
     with pytest.raises(services.InvalidBooking, match="only 07:30–13:00"):
         services.reserve(
             by=teacher,
-            pool=school_pool,
+            pool=pool,
             quantity=1,
             start=at(TUESDAY, "15:00"),
             end=at(TUESDAY, "16:00"),

@@ -17,7 +17,8 @@ from django.utils.formats import date_format
 
 from accounts.services import create_api_token
 from booking.models import Reservation, Series
-from tests.factories import DeviceFactory, DevicePoolFactory, LessonPeriodFactory
+from tests.booking.conftest import ipad_case
+from tests.factories import DOUBLE_LESSON, DeviceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages", "english_default")]
 
@@ -39,16 +40,7 @@ def frozen_clock():
 
 @pytest.fixture
 def pool(organization):
-    for number, start, end in [(3, "09:45", "10:30"), (4, "10:30", "11:15")]:
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1", max_days_ahead=30)
-    DeviceFactory.create_batch(30, pool=pool)
-    return pool
+    return ipad_case(organization, periods=DOUBLE_LESSON, max_days_ahead=30)
 
 
 def form(**overrides) -> dict:

@@ -17,15 +17,11 @@ import time_machine
 from booking import services
 from booking.models import Reservation
 from core.dates import local_datetime
-from devices.models import DevicePool
+from tests.booking.conftest import ipad_case, shared_library_pool
 from tests.factories import (
-    LIBRARY_WEEK,
     ClosureFactory,
-    DeviceFactory,
-    DevicePoolFactory,
     ReservationFactory,
-    give_hours,
-    give_lesson_periods,
+    pool_with_devices,
 )
 
 pytestmark = [
@@ -38,14 +34,6 @@ NOW = datetime.datetime(2026, 12, 7, 7, 0, tzinfo=BERLIN)
 MONDAY = NOW.date()
 TUESDAY, WEDNESDAY = datetime.date(2026, 12, 8), datetime.date(2026, 12, 9)
 THURSDAY, FRIDAY = datetime.date(2026, 12, 10), datetime.date(2026, 12, 11)
-PERIODS = [
-    (1, "08:00", "08:45"),
-    (2, "08:50", "09:35"),
-    (3, "09:45", "10:30"),
-    (4, "10:30", "11:15"),
-    (5, "11:35", "12:20"),
-    (6, "12:25", "13:10"),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -60,9 +48,7 @@ def at(day: datetime.date, time: str) -> datetime.datetime:
 
 @pytest.fixture
 def pool(organization):
-    give_lesson_periods(organization, PERIODS)
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(30, pool=pool)
+    pool = ipad_case(organization)
     # Periods 3–4 on Tuesday: 15 of 30 are taken.
     ReservationFactory(pool=pool, start=at(TUESDAY, "09:45"), end=at(TUESDAY, "11:15"), quantity=15)
     # Wednesday is a study day.
@@ -72,20 +58,12 @@ def pool(organization):
 
 @pytest.fixture
 def second_pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 2")
-    DeviceFactory.create_batch(25, pool=pool)
-    return pool
+    return pool_with_devices(organization, 25, name="iPad-Koffer 2")
 
 
 @pytest.fixture
 def library_pool(other_organization):
-    """Shared with the region; open Tuesday 10–13 and 14–18."""
-    give_hours(other_organization, LIBRARY_WEEK)
-    pool = DevicePoolFactory(
-        organization=other_organization, name="Leih-Laptops", booking_scope=DevicePool.Scope.REGION
-    )
-    DeviceFactory.create_batch(24, pool=pool)
-    return pool
+    return shared_library_pool(other_organization, 24)
 
 
 def test_a_double_period_is_answered_by_periods(teacher, pool):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 import zoneinfo
+from html import unescape
 
 import pytest
 import time_machine
@@ -16,7 +17,13 @@ from accounts.models import AuditLog
 from booking import services
 from booking.models import Reservation
 from organizations.models import Role
-from tests.factories import DeviceFactory, DevicePoolFactory, MembershipFactory
+from tests.factories import (
+    ClosureFactory,
+    DeviceFactory,
+    MembershipFactory,
+    give_hours,
+    pool_with_devices,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +46,7 @@ def clock():
 
 @pytest.fixture
 def pool(organization):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(4, pool=pool)
-    return pool
+    return pool_with_devices(organization, 4, name="iPad-Koffer 1")
 
 
 @pytest.fixture
@@ -100,6 +105,57 @@ def test_undo_is_refused_when_the_devices_were_booked_meanwhile(
     assert "kann nicht wiederhergestellt werden" in html
     assert "Nur 2 Geräte sind für die ganze Zeit frei." in html
     assert not AuditLog.objects.filter(action="booking.restored").exists()
+
+
+def test_undo_is_refused_when_the_opening_hours_changed_meanwhile(
+    client, teacher, organization, booking
+):
+    """The school opens on Tuesdays only from noon now: the restored booking would be picked
+    up outside its hours, so the undo asks the same rule as booking and approving do."""
+    client.force_login(teacher)
+    cancel(client, booking)
+    give_hours(organization, {1: "12-16"})
+
+    response = client.post(f"/bookings/{booking.pk}/restore/", follow=True)
+
+    html = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert status(booking) == "cancelled"
+    assert Reservation.objects.get(pk=booking.pk).cancelled_at is not None
+    assert (
+        "Die Buchung kann nicht wiederhergestellt werden: "
+        "Die Öffnungszeiten haben sich seitdem geändert." in html
+    )
+    assert "Kronberg-Gymnasium hat am Dienstag, 15.12. nur 12:00–16:00 geöffnet" in html
+    assert "Wiederhergestellt" not in html
+    assert not AuditLog.objects.filter(action="booking.restored").exists()
+
+
+def test_undo_is_refused_on_a_day_closed_meanwhile(teacher, organization, booking):
+    services.cancel(by=teacher, reservation=booking)
+    ClosureFactory(
+        organization=organization,
+        name="Pädagogischer Tag",
+        start=LESSON_START.date(),
+        end=LESSON_START.date() + datetime.timedelta(days=1),
+    )
+
+    with pytest.raises(services.NotRestorable, match="Pädagogischer Tag"):
+        services.restore(by=teacher, reservation=Reservation.objects.get(pk=booking.pk))
+    assert status(booking) == "cancelled"
+    assert not AuditLog.objects.filter(action="booking.restored").exists()
+
+
+def test_undo_works_when_the_new_opening_hours_still_hold_the_booking(
+    teacher, organization, booking
+):
+    services.cancel(by=teacher, reservation=booking)
+    give_hours(organization, {1: "8-12"})
+
+    restored = services.restore(by=teacher, reservation=Reservation.objects.get(pk=booking.pk))
+
+    assert restored.status == "confirmed"
+    assert status(booking) == "confirmed"
 
 
 def test_undo_is_refused_after_ten_minutes(client, teacher, booking, clock):

@@ -18,55 +18,29 @@ from booking import services
 from booking.models import CalendarToken, Reservation, Series
 from core.dates import local_datetime
 from organizations.models import Role
+from tests.booking.conftest import ipad_case
 from tests.factories import (
     LIBRARY_WEEK,
+    SCHOOL_DAY,
     ClosureFactory,
-    DeviceFactory,
-    DevicePoolFactory,
-    LessonPeriodFactory,
     MembershipFactory,
     ReservationFactory,
     UserFactory,
     give_hours,
+    pool_with_devices,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
-PERIODS = [
-    (1, "08:00", "08:45"),
-    (2, "08:50", "09:35"),
-    (3, "09:45", "10:30"),
-    (4, "10:30", "11:15"),
-    (5, "11:35", "12:20"),
-    (6, "12:25", "13:10"),
-]
-
 
 @pytest.fixture
-def periods(organization):
-    return [
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
-        for number, start, end in PERIODS
-    ]
-
-
-@pytest.fixture
-def pool(organization, periods):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(30, pool=pool)
-    return pool
+def pool(organization):
+    return ipad_case(organization)
 
 
 @pytest.fixture
 def library_pool(other_organization):
-    pool = DevicePoolFactory(organization=other_organization, name="Leih-Laptops")
-    DeviceFactory.create_batch(12, pool=pool)
-    return pool
+    return pool_with_devices(other_organization, 12, name="Leih-Laptops")
 
 
 def next_weekday(weekday: int, weeks: int = 1) -> datetime.date:
@@ -182,10 +156,10 @@ def test_a_school_week_shows_lesson_periods_only_on_school_days(
     client.force_login(teacher)
     monday = next_weekday(0)
     html = client.get(f"/pools/{pool.pk}/week/", {"date": monday.isoformat()}).content.decode()
-    assert html.count("closed: no school day") == len(PERIODS)
+    assert html.count("closed: no school day") == len(SCHOOL_DAY)
     friday = monday + datetime.timedelta(days=4)
     assert f"?date={friday.isoformat()}&amp;from" not in html
-    assert html.count(">30 of 30 free") == 4 * len(PERIODS)
+    assert html.count(">30 of 30 free") == 4 * len(SCHOOL_DAY)
 
 
 def test_a_closure_day_shows_closed_with_its_name(client, teacher, pool, organization):
@@ -198,7 +172,7 @@ def test_a_closure_day_shows_closed_with_its_name(client, teacher, pool, organiz
     )
     client.force_login(teacher)
     html = client.get(f"/pools/{pool.pk}/week/", {"date": wednesday.isoformat()}).content.decode()
-    assert html.count("closed: Buß- und Bettag") == len(PERIODS)
+    assert html.count("closed: Buß- und Bettag") == len(SCHOOL_DAY)
     assert f"?date={wednesday.isoformat()}&amp;from" not in html
 
 
@@ -206,7 +180,7 @@ def test_past_slots_are_shown_as_past_and_not_linked(client, teacher, pool):
     client.force_login(teacher)
     html = client.get(f"/pools/{pool.pk}/week/", {"date": "2024-01-10"}).content.decode()
     assert "Week of 01/08/2024 to 01/12/2024" in html
-    assert html.count(">past</td>") == 5 * len(PERIODS)
+    assert html.count(">past</td>") == 5 * len(SCHOOL_DAY)
     assert f"/pools/{pool.pk}/book/?date=" not in html
 
 
@@ -375,10 +349,7 @@ def test_a_library_is_booked_from_and_until(client, library_pool, other_organiza
 
 
 def test_a_booking_of_another_schools_shared_pool_is_a_request(client, teacher, other_organization):
-    shared = DevicePoolFactory(
-        organization=other_organization, name="Laptopwagen", booking_scope="region"
-    )
-    DeviceFactory.create_batch(10, pool=shared)
+    shared = pool_with_devices(other_organization, 10, name="Laptopwagen", booking_scope="region")
     client.force_login(teacher)
     html = client.get(f"/pools/{shared.pk}/book/").content.decode()
     assert "Your booking is a request" in html
@@ -451,8 +422,7 @@ def test_a_pool_limit_says_what_is_allowed(client, teacher, pool):
 def test_too_few_free_devices_shows_how_many_and_alternatives(client, teacher, pool):
     tuesday = next_weekday(1)
     book(pool, tuesday, "09:45", "11:15", 27)
-    other = DevicePoolFactory(organization=pool.organization, name="iPad-Koffer 2")
-    DeviceFactory.create_batch(16, pool=other)
+    other = pool_with_devices(pool.organization, 16, name="iPad-Koffer 2")
     client.force_login(teacher)
     response = client.post(f"/pools/{pool.pk}/book/", form_data(tuesday, quantity="10"))
     html = response.content.decode()

@@ -17,16 +17,16 @@ from booking.models import Reservation
 from core.dates import local_datetime
 from devices.models import DevicePool
 from organizations.models import Role
+from tests.booking.conftest import ipad_case
 from tests.factories import (
     LIBRARY_WEEK,
+    SCHOOL_DAY,
     ClosureFactory,
-    DeviceFactory,
-    DevicePoolFactory,
     MembershipFactory,
     ReservationFactory,
     UserFactory,
     give_hours,
-    give_lesson_periods,
+    pool_with_devices,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
@@ -34,14 +34,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 MONDAY = datetime.date(2026, 12, 7)
 NEXT_MONDAY = datetime.date(2026, 12, 14)
-PERIODS = [
-    (1, "08:00", "08:45"),
-    (2, "08:50", "09:35"),
-    (3, "09:45", "10:30"),
-    (4, "10:30", "11:15"),
-    (5, "11:35", "12:20"),
-    (6, "12:25", "13:10"),  # the last lesson ends at 13:10
-]
 
 
 def moment(day: datetime.date, time: str) -> datetime.datetime:
@@ -54,10 +46,7 @@ def at(day: datetime.date, time: str) -> datetime.datetime:
 
 @pytest.fixture
 def pool(organization):
-    give_lesson_periods(organization, PERIODS)
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(30, pool=pool)
-    return pool
+    return ipad_case(organization)
 
 
 def week_html(client, pool, **query) -> str:
@@ -104,7 +93,7 @@ def test_an_explicit_date_still_wins(client, teacher, pool):
         client.force_login(teacher)
         html = week_html(client, pool, date=MONDAY.isoformat())
     assert shown_week(html) == THIS
-    assert html.count(">past</td>") == 5 * len(PERIODS)
+    assert html.count(">past</td>") == 5 * len(SCHOOL_DAY)
     assert "here is the coming school week" not in html
 
 
@@ -123,13 +112,12 @@ def test_holidays_for_the_rest_of_the_week_open_the_week_after_them(
         client.force_login(teacher)
         html = week_html(client, pool)
     assert shown_week(html) == "Week of 01/04/2027 to 01/08/2027"
-    assert html.count("closed: Weihnachtsferien") == 3 * len(PERIODS)  # Mon–Wed
+    assert html.count("closed: Weihnachtsferien") == 3 * len(SCHOOL_DAY)  # Mon–Wed
 
 
 def test_a_library_opens_on_this_week_until_it_closes_on_saturday(client, other_organization):
     give_hours(other_organization, LIBRARY_WEEK)  # Saturday 10–13, closed on Sunday and Monday
-    pool = DevicePoolFactory(organization=other_organization, name="Leih-Laptops")
-    DeviceFactory.create_batch(12, pool=pool)
+    pool = pool_with_devices(other_organization, 12, name="Leih-Laptops")
     client.force_login(MembershipFactory(organization=other_organization, role=Role.STAFF).user)
     saturday = MONDAY + datetime.timedelta(days=5)
     with time_machine.travel(moment(saturday, "11:00"), tick=False):
@@ -184,7 +172,7 @@ def cell(html: str, pool, day: datetime.date, time: str) -> str:
     """The <td> of the day's slot that starts at ``time`` (found by its booking link, or by
     position when it has none)."""
     rows = re.findall(r"<tr>\s*<th scope=\"row\"[^>]*>[^<]*</th>(.*?)</tr>", html, re.S)
-    starts = [start for _number, start, _end in PERIODS]
+    starts = [start for _number, start, _end in SCHOOL_DAY]
     cells = re.findall(r"<td.*?</td>", rows[starts.index(time)], re.S)
     return cells[day.weekday()]
 
@@ -299,10 +287,9 @@ def test_own_bookings_cost_no_query_per_row(
 
 def test_a_pool_shared_with_the_region_marks_a_request(client, teacher, other_organization):
     """A teacher's booking of another organization's pool is a request until confirmed."""
-    pool = DevicePoolFactory(
-        organization=other_organization, name="Leih-Laptops", booking_scope=DevicePool.Scope.REGION
+    pool = pool_with_devices(
+        other_organization, 12, name="Leih-Laptops", booking_scope=DevicePool.Scope.REGION
     )
-    DeviceFactory.create_batch(12, pool=pool)
     tuesday = NEXT_MONDAY + datetime.timedelta(days=1)
     ReservationFactory(
         pool=pool,

@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
+# A phone's screen in CSS pixels, as the phone-sized tests look at a page.
+PHONE = {"width": 390, "height": 844}
 _axe = Axe()
 # url → the HTML it was served with, for every page audited in this run (tests/browser/nu.py).
 SERVED: dict[str, str] = {}
@@ -209,6 +212,24 @@ def log_in(live_server, password, audit, enter_code):
         audit.check(page)
 
     return log_in
+
+
+@pytest.fixture
+def on_phone(log_in):
+    """Put a page on a phone's screen (``PHONE``) and log in there as the given person."""
+
+    def on_phone(page, user) -> None:
+        page.set_viewport_size(PHONE)
+        log_in(page, user)
+
+    return on_phone
+
+
+def press(page, locator, key: str = "Enter") -> None:
+    """Move the keyboard focus to an element and press a key, as Tab would bring it there."""
+    locator.focus()
+    expect(locator).to_be_focused()
+    page.keyboard.press(key)
 
 
 def open_menu_to(page, link):

@@ -17,25 +17,18 @@ from playwright.sync_api import expect
 
 from booking.models import Reservation
 from core.dates import local_datetime
+from tests.browser.conftest import press
 from tests.factories import (
-    DeviceFactory,
-    DevicePoolFactory,
+    SCHOOL_DAY,
     ReservationFactory,
     give_lesson_periods,
+    pool_with_devices,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 BERLIN = ZoneInfo("Europe/Berlin")
-PERIODS = [
-    (1, "08:00", "08:45"),
-    (2, "08:50", "09:35"),
-    (3, "09:45", "10:30"),
-    (4, "10:30", "11:15"),
-    (5, "11:35", "12:20"),
-    (6, "12:25", "13:10"),
-]
 
 
 def next_saturday_morning() -> datetime.datetime:
@@ -46,11 +39,6 @@ def next_saturday_morning() -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(10), tzinfo=BERLIN)
 
 
-def press(page, locator, key: str = "Enter") -> None:
-    locator.focus()
-    page.keyboard.press(key)
-
-
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_teacher_finds_her_booking_marked_in_the_coming_week(
     page, live_server, teacher, organization, audit, log_in, width
@@ -58,9 +46,8 @@ def test_a_teacher_finds_her_booking_marked_in_the_coming_week(
     now = next_saturday_morning()
     tuesday = now.date() + datetime.timedelta(days=3)
     with time_machine.travel(now, tick=True):
-        give_lesson_periods(organization, PERIODS)
-        pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-        DeviceFactory.create_batch(30, pool=pool)
+        give_lesson_periods(organization, SCHOOL_DAY)
+        pool = pool_with_devices(organization, 30, name="iPad-Koffer 1")
         # A colleague has 2 iPads in period 4, and 20 on Wednesday morning.
         ReservationFactory(
             pool=pool,

@@ -13,11 +13,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from booking.models import Loan
+from tests.browser.conftest import PHONE, press
 from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -35,13 +34,6 @@ def booking_for_today(organization):
     )
 
 
-def press(page, locator, key: str = "Enter") -> None:
-    """Move the keyboard focus to an element and press a key, as Tab would bring it there."""
-    locator.focus()
-    expect(locator).to_be_focused()
-    page.keyboard.press(key)
-
-
 def fits_the_phone(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -52,10 +44,9 @@ def scan(page, code: str) -> None:
 
 
 def test_a_phone_hands_out_by_scanning_with_the_keyboard(
-    page, live_server, staff, booking_for_today, audit, log_in
+    page, live_server, staff, booking_for_today, audit, on_phone
 ):
-    page.set_viewport_size(PHONE)
-    log_in(page, staff)
+    on_phone(page, staff)
     page.goto(f"{live_server.url}/desk/")
     audit.check(page)
     press(page, page.get_by_role("link", name=re.compile("^Ausgeben – Theresa Lehrer")))
@@ -116,11 +107,10 @@ def test_a_phone_hands_out_by_scanning_with_the_keyboard(
 
 
 def test_without_javascript_the_server_ticks_the_scanned_device(
-    no_js_page, live_server, staff, booking_for_today, audit, log_in
+    no_js_page, live_server, staff, booking_for_today, audit, on_phone
 ):
     page = no_js_page
-    page.set_viewport_size(PHONE)
-    log_in(page, staff)
+    on_phone(page, staff)
     page.goto(f"{live_server.url}/desk/reservations/{booking_for_today.pk}/hand-out/")
     audit.check(page)
     field = page.get_by_label("Gerät zum Ausgeben scannen")

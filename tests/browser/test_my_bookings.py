@@ -18,11 +18,12 @@ from booking import services
 from booking.models import Loan, LoanItem
 from organizations.models import Role
 from tests.factories import (
+    DOUBLE_LESSON,
     DeviceFactory,
     DevicePoolFactory,
-    LessonPeriodFactory,
     MembershipFactory,
     ReservationFactory,
+    give_lesson_periods,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,14 +39,7 @@ def at(day: datetime.date, time: str) -> datetime.datetime:
 
 
 def _bookings(organization):
-    for number, start, end in [(3, "09:45", "10:30"), (4, "10:30", "11:15")]:
-        LessonPeriodFactory(
-            organization=organization,
-            number=number,
-            name=f"{number}. Stunde",
-            start=datetime.time.fromisoformat(start),
-            end=datetime.time.fromisoformat(end),
-        )
+    give_lesson_periods(organization, DOUBLE_LESSON)
     pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1", max_days_ahead=120)
     devices = DeviceFactory.create_batch(30, pool=pool)
     teacher = MembershipFactory(organization=organization, role=Role.TEACHER).user

@@ -12,24 +12,16 @@ from playwright.sync_api import expect
 
 from booking import services
 from booking.models import Reservation
-from tests.factories import DeviceFactory, DevicePoolFactory
+from tests.browser.conftest import PHONE, press
+from tests.factories import pool_with_devices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"width": 390, "height": 844}
-
-
-def press(page, locator, key: str = "Enter") -> None:
-    locator.focus()
-    expect(locator).to_be_focused()
-    page.keyboard.press(key)
-
 
 def test_a_teacher_undoes_a_cancellation_from_the_message(
-    page, live_server, teacher, organization, audit, log_in
+    page, live_server, teacher, organization, audit, on_phone
 ):
-    pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
-    DeviceFactory.create_batch(4, pool=pool)
+    pool = pool_with_devices(organization, 4, name="iPad-Koffer 1")
     today = timezone.localdate()
     tuesday = today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
     start = timezone.make_aware(datetime.datetime.combine(tuesday, datetime.time(9, 45)))
@@ -41,8 +33,7 @@ def test_a_teacher_undoes_a_cancellation_from_the_message(
         end=start + datetime.timedelta(minutes=90),
         purpose="Mathe 7b",
     )
-    page.set_viewport_size(PHONE)
-    log_in(page, teacher)
+    on_phone(page, teacher)
     page.goto(f"{live_server.url}/bookings/{booking.pk}/cancel/?scope=one")
     audit.check(page)
     press(page, page.get_by_role("button", name="Ja, stornieren"))

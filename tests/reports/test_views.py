@@ -9,7 +9,9 @@ hand there: the school's utilization is 4.25 of 12 device-hours (35.4 %), its te
 from __future__ import annotations
 
 import datetime
+import io
 import re
+import zipfile
 from html import unescape
 
 import pytest
@@ -29,6 +31,7 @@ from tests.factories import (
 )
 
 from .conftest import WEEK, at
+from .test_csv import rows as csv_rows
 from .test_pdf import pdf_text
 
 pytestmark = [
@@ -359,6 +362,26 @@ def test_the_pdf_is_sorted_as_the_page_without_sort_links(client, region_admin, 
     assert text.index("Stadtbücherei") < text.index("Kronberg-")
     assert "sort in" not in text
     assert "The column headings sort the tables." not in text
+
+
+def test_the_csv_files_are_sorted_as_the_page(client, region_admin, report_world):
+    client.force_login(region_admin)
+    url = f"{report_url('reports:report', scope='region')}&sort=organizations.name&order=desc"
+    page = unescape(client.get(url).content.decode())
+    csv_url = re.search(r'href="([^"]*report\.csv[^"]*table=organizations[^"]*)"', page)[1]
+    zip_url = re.search(r'href="([^"]*report\.zip[^"]*)"', page)[1]
+    assert "sort=organizations.name" in csv_url and "order=desc" in csv_url
+    assert "sort=organizations.name" in zip_url and "order=desc" in zip_url
+    unsorted = client.get(f"{report_url('reports:csv', scope='region')}&table=organizations")
+
+    content = client.get(csv_url).content
+
+    names = [row[0] for row in csv_rows(content)[1:]]
+    assert names == ["Stadtbücherei Miltenberg", "Kronberg-Gymnasium"]
+    assert [row[0] for row in csv_rows(unsorted.content)[1:]] == names[::-1]
+    with zipfile.ZipFile(io.BytesIO(client.get(zip_url).content)) as archive:
+        member = next(name for name in archive.namelist() if name.endswith("-organizations.csv"))
+        assert archive.read(member) == content
 
 
 @pytest.mark.parametrize("name", ["reports:report", "reports:pdf", "reports:csv"])
