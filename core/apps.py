@@ -11,7 +11,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.tasks.signals import task_finished, task_started
 
-        from . import logging
+        from . import logging, public_cache
 
         task_started.connect(logging.task_started, dispatch_uid="lernpool-task-started")
         task_finished.connect(logging.task_finished, dispatch_uid="lernpool-task-finished")
+        public_cache.connect_receivers()

@@ -22,6 +22,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from core import public_cache
 from core.api import (
     NO_NUL,
     Error,
@@ -252,9 +253,9 @@ class CoursePagination(LimitOffsetPagination):
 # --- the public catalog ---------------------------------------------------------------------
 
 
-def _listed(wanted: filters.CatalogFilter) -> QuerySet[Course]:
+def _listed(wanted: filters.CatalogFilter, now=None) -> QuerySet[Course]:
     return (
-        filters.apply(filters.upcoming(), wanted)
+        filters.apply(filters.upcoming(now), wanted)
         .select_related("organization", "location")
         .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("start", "pk")))
         # Open data, read a lot: from the replica where there is one.
@@ -274,7 +275,16 @@ def _public() -> QuerySet[Course]:
 def list_courses(request: HttpRequest, wanted: Query[CourseFilter]):
     """Published courses with a date still ahead, soonest first, with the catalog's filters
     (open data, no personal data)."""
-    return _listed(wanted.catalog_filter())
+    now = timezone.now()
+    courses = _listed(wanted.catalog_filter(), now)
+    public_cache.changes_at(request, lambda: filters.next_change(courses, now))
+    return courses
+
+
+# The same for every visitor: kept until the courses or their providers change (or a listed
+# course's meeting ends), answered with an ETag (core.public_cache).
+public_cache.public_operation("api:list_courses", "courses", "organizations")
+public_cache.public_operation("api:get_course", "courses", "organizations")
 
 
 @router.get(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -55,6 +55,30 @@ def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
         .annotate(next_start=Subquery(ahead.order_by("start").values("start")[:1]))
         .order_by("next_start", "title", "pk")
     )
+
+
+def next_change(courses: QuerySet[Course], now: datetime.datetime) -> datetime.datetime | None:
+    """When the list ``courses`` (from ``upcoming(now)``) changes by time alone: the first end
+    of a meeting still ahead of one of them (that course's next date moves on, or it leaves
+    the list). Nothing else in a course's card or the count depends on the clock."""
+    ahead = Meeting.objects.filter(course__in=courses.values("pk"), end__gt=now)
+    return ahead.aggregate(first=Min("end"))["first"]
+
+
+def next_change_of_course(course: Course, now: datetime.datetime) -> datetime.datetime | None:
+    """When the page of ``course`` changes by time alone: registration opens or closes, the
+    cancellation deadline passes, a meeting starts or ends."""
+    meetings = Meeting.objects.filter(course=course).aggregate(
+        start=Min("start", filter=Q(start__gt=now)), end=Min("end", filter=Q(end__gt=now))
+    )
+    moments = [
+        course.effective_registration_opens,
+        course.effective_registration_closes,
+        course.effective_cancellation_deadline,
+        meetings["start"],
+        meetings["end"],
+    ]
+    return min((moment for moment in moments if moment and moment > now), default=None)
 
 
 def apply(courses: QuerySet[Course], wanted: CatalogFilter) -> QuerySet[Course]:

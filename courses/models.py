@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Reservation
+from core import public_cache
 from devices.models import DevicePool
 from organizations.models import Location, Organization
 
@@ -85,6 +86,8 @@ class CourseQuerySet(models.QuerySet):
         """Set ``meetings_end`` of these courses from their meetings, in one UPDATE. The course
         services call it whenever they add or remove meetings (so do the demo seed and, in
         memory before its COPY, the region generator)."""
+        # One UPDATE sends no signal: the public pages that list courses are rendered anew.
+        public_cache.bump("courses")
         return self.update(meetings_end=_last_end())
 
     def upcoming(self, now=None) -> CourseQuerySet:

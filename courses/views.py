@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import once
+from core import once, public_cache
 from core.confirm import confirm_page
 from core.errors import DomainError
 from core.htmx import partial_request
@@ -49,21 +49,24 @@ def _course(request: HttpRequest, pk: int) -> Course:
 # The catalog
 
 
+@public_cache.public_page("courses", "organizations")
 @require_safe
 def catalog(request: HttpRequest) -> HttpResponse:
     """Published courses with a date ahead, soonest first; the filters live in the URL."""
+    now = timezone.now()
     form = CatalogFilterForm(request.GET or None)
     courses = Course.objects.none()
     if not form.is_bound or form.is_valid():
         wanted = form.catalog_filter() if form.is_bound else filters.CatalogFilter()
         # Public and read a lot: from the replica where there is one (core.replica).
         courses = (
-            filters.apply(filters.upcoming(), wanted)
+            filters.apply(filters.upcoming(now), wanted)
             .select_related("organization", "location")
             .using(replica())
         )
+        public_cache.changes_at(request, lambda: filters.next_change(courses, now))
     page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "now": timezone.now()}
+    context = {"form": form, "page": page, "now": now}
     if partial_request(request):
         # htmx swaps only 2xx answers: errors go into the results region with a 200. The
         # filters' summary ("Filters (2 active)") comes along, swapped out of band.
@@ -129,9 +132,12 @@ def _render_detail(
     return render(request, "courses/course_detail.html", context, status=status)
 
 
+@public_cache.public_page("courses", "organizations")
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _course(request, pk))
+    course = _course(request, pk)
+    public_cache.changes_at(request, lambda: filters.next_change_of_course(course, timezone.now()))
+    return _render_detail(request, course)
 
 
 @require_POST

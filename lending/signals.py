@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from booking.models import Loan
+from booking.models import Loan, Reservation
 from booking.services.reservations import offer_freed_devices
 from booking.signals import devices_freed, handed_out, loan_closed
+from core import public_cache
 from devices.models import DevicePool
 
 from .models import WaitlistEntry
@@ -36,3 +38,13 @@ def on_loan_closed(sender, loan: Loan, **kwargs) -> None:
     ).exclude(pk=loan.pool_id)
     for pool in waited:
         offer_freed_devices(pool)
+
+
+@receiver(post_save, sender=Reservation, dispatch_uid="lending.public_cache_saved")
+@receiver(post_delete, sender=Reservation, dispatch_uid="lending.public_cache_deleted")
+def on_reservation_written(sender, instance: Reservation, **kwargs) -> None:
+    """A reservation of a residents' pool changes what the lending pages show as free
+    (core.public_cache); a lesson booking does not. The services pass the pool they locked,
+    so this reads nothing."""
+    if instance.pool.booking_scope == DevicePool.Scope.RESIDENTS:
+        public_cache.bump("lending")

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from booking import services as booking_services
 from booking.models import Loan, LoanItem, Reservation
-from core import once
+from core import once, public_cache
 from core.confirm import confirm_page
 from core.errors import DomainError
 from core.htmx import partial_request
@@ -75,10 +75,12 @@ def _long_date(value: datetime.date | datetime.datetime) -> str:
 # The pools
 
 
+@public_cache.public_page("lending", "organizations")
 @require_safe
 def pools(request: HttpRequest) -> HttpResponse:
     """Every lendable pool, by organization, with how many devices are free now or when the
     next one is; filtered by place and kind of device."""
+    now = timezone.now()
     districts = list(District.objects.filter(organizations__pools__in=lendable_pools()).distinct())
     form = PoolFilterForm(request.GET or None, districts=districts)
     filters = form.filters() if request.GET else {}
@@ -95,6 +97,9 @@ def pools(request: HttpRequest) -> HttpResponse:
         .order_by("organization__name", "name")
     )
     outlook = services.lending_outlook(shown)
+    public_cache.changes_at(
+        request, lambda: services.outlook_changes_at([pool.pk for pool in shown], now)
+    )
     for pool in shown:
         pool.outlook = outlook.get(pool.pk)
     context = {"form": form, "pools": shown, "filtered": bool(filters)}
@@ -179,11 +184,14 @@ def _pool_page_context(
     return context
 
 
+@public_cache.public_page("lending", "organizations")
 @require_http_methods(["GET", "POST"])
 def pool(request: HttpRequest, pk: int) -> HttpResponse:
     """The pool: where and when to pick it up, the loan period, and the reserve form (with
     the agreement to accept in the same step, when the person has not accepted it yet)."""
+    now = timezone.now()
     pool = _lendable_pool(pk)
+    public_cache.changes_at(request, lambda: services.outlook_changes_at([pool.pk], now))
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     context = _pool_page_context(request, pool, reserve_data=request.POST or None)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
+from core import public_cache
 from core.errors import DomainError
 from core.locking import lock, locked
 
@@ -402,6 +403,8 @@ def set_opening_hours(
             )
             for hours in special
         )
+        # The hours were written in bulk, which sends no signal (core.public_cache).
+        public_cache.bump("organizations")
         organization.opening_hours = notes.strip()
         organization.save(update_fields=["opening_hours"])
         log_action(

@@ -7,11 +7,13 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core import public_cache
 from core.errors import DomainError
 from core.htmx import partial_request
 from core.jsonld import script
@@ -30,6 +32,7 @@ from .models import (
 )
 
 
+@public_cache.public_page("organizations")
 @require_safe
 def directory(request) -> object:
     """The public directory of every school, library and provider, with live filters."""
@@ -44,6 +47,7 @@ def directory(request) -> object:
     return response
 
 
+@public_cache.public_page("organizations")
 @require_safe
 def detail(request, slug: str) -> object:
     """An organization's public page; members also see their role, admins the timetable grid."""
@@ -64,9 +68,12 @@ def detail(request, slug: str) -> object:
         if Organization.objects.administered_by(request.user).filter(pk=organization.pk).exists():
             periods = list(LessonPeriod.objects.filter(organization=organization))
         manages = Organization.objects.managed_by(request.user).filter(pk=organization.pk).exists()
-    today = localdate()
+    now = timezone.now()
+    today = localdate(now)
     calendar, special = published_calendar(organization, today)
-    hours = opening_hours(organization, calendar=calendar, special=special)
+    hours = opening_hours(organization, now, calendar=calendar, special=special)
+    # "Open now until 18:00" becomes "Closed now, opens …" when it closes, and back.
+    public_cache.changes_at(request, lambda: calendar.open_until(now) or calendar.next_opening(now))
     published = published_hours(organization, today, calendar=calendar, special=special)
     data = jsonld.organization_data(organization, published, absolute=site_url)
     return render(

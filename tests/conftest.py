@@ -172,12 +172,17 @@ def on_postgres() -> bool:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """allauth's rate limits live in the cache: one test's sign-ups must not throttle the next."""
+    """allauth's rate limits live in the cache: one test's sign-ups must not throttle the next;
+    the public pages' content versions live there too (core.public_cache)."""
     from django.core.cache import cache
 
+    from core import public_cache
+
     cache.clear()
+    public_cache.forget()
     yield
     cache.clear()
+    public_cache.forget()
 
 
 @pytest.fixture(autouse=True)

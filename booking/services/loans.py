@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from accounts.audit import log_action
 from accounts.models import User
+from core import public_cache
 from core.dates import in_sensible_years
 from core.locking import for_update, lock
 from core.locking import locked as locked_row
@@ -93,6 +94,7 @@ def _ensure_nothing_overdue(borrower: User, now: datetime.datetime) -> None:
 
 
 def create_items(loan: Loan, device_ids: list[int]) -> None:
+    public_cache.bump("lending")  # bulk_create sends no signal
     try:
         with transaction.atomic():
             LoanItem.objects.bulk_create(

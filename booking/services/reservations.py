@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import AuditLog, User
+from core import public_cache
 from core.errors import DomainError
 from core.locking import for_update, locked
 from devices.models import DevicePool
@@ -330,6 +331,7 @@ def cancel_rest_of_series(
         Reservation.objects.filter(pk__in=ids).update(
             status=Reservation.Status.CANCELLED, cancelled_at=now, shortfall=False
         )
+        public_cache.bump("lending")  # one UPDATE, no signal
         log_action(
             by,
             "booking.series_cancelled",

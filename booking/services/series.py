@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
+from core import public_cache
 from core.dates import in_sensible_years, local_datetime, years_message
 from core.errors import DomainError
 from core.locking import locked
@@ -286,6 +287,8 @@ def book_series(
             end_time=end_time,
             interval_weeks=interval_weeks,
         )
+        if pool.booking_scope == DevicePool.Scope.RESIDENTS:
+            public_cache.bump("lending")  # bulk_create sends no signal
         Reservation.objects.bulk_create(
             Reservation(
                 pool=pool,

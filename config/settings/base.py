@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "accounts.identity.ProviderFormActionMiddleware",
     # Last: a POST under /api/ with an Idempotency-Key is answered once (accounts.idempotency).
     "accounts.idempotency.IdempotencyMiddleware",
+    # After everything about the visitor is known: public pages from what they answered last
+    # time, until their data or the clock changes them (core/public_cache.py).
+    "core.public_cache.PublicCacheMiddleware",
 ]
 
 FORM_RENDERER = "core.forms.KernFormRenderer"

@@ -16,7 +16,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -574,6 +574,25 @@ def lending_outlook(
             ),
         )
     return outlook
+
+
+def outlook_changes_at(pool_ids, now: datetime.datetime) -> datetime.datetime | None:
+    """When the outlook of these pools (and the pool page's next return) changes by time
+    alone, besides the day changing: a reservation of theirs starts or ends (what is free
+    now), or an open loan falls due (it counts as overdue just after its due time, and stops
+    being the next return)."""
+    reservations = Reservation.objects.filter(pool_id__in=pool_ids, end__gt=now).aggregate(
+        start=Min("start", filter=Q(start__gt=now)), end=Min("end")
+    )
+    due = (
+        Loan.objects.open()
+        .filter(pool_id__in=pool_ids, due_at__gte=now)
+        .aggregate(first=Min("due_at"))["first"]
+    )
+    moments = [reservations["start"], reservations["end"]]
+    if due is not None:
+        moments.append(due + datetime.timedelta(microseconds=1))
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 # --- renewing ---------------------------------------------------------------------------

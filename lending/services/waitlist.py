@@ -32,6 +32,7 @@ from booking.services.policy import (
     free_count,
 )
 from booking.tasks import send_reservation_email
+from core import public_cache
 from core.locking import for_update, locked
 from devices.models import Device, DevicePool
 from organizations.hours import OpeningCalendar, calendars_for
@@ -152,6 +153,7 @@ def _release(entry: WaitlistEntry, now: datetime.datetime) -> None:
     """Cancel the reservation that held a device for the entry, unless it was picked up."""
     if entry.reservation_id is None:
         return
+    public_cache.bump("lending")  # one UPDATE, no signal
     Reservation.objects.filter(
         pk=entry.reservation_id, status=Reservation.Status.CONFIRMED, loans__isnull=True
     ).update(status=Reservation.Status.CANCELLED, cancelled_at=now)

@@ -162,10 +162,14 @@ def test_the_catalog_needs_the_same_few_queries_for_3_and_300(
 ):
     for number in range(count):
         course_on(1 + number % 20, 2 + number % 20, organization=organization)
-    with django_assert_max_num_queries(3):
+    # The count, the page, its meetings, and (kept for the next visitor) when the list next
+    # changes by time alone (core.public_cache); a repeated request runs none.
+    with django_assert_max_num_queries(4):
         response = client.get("/api/v1/courses", {"limit": 200})
     assert response.status_code == 200
     assert response.json()["count"] == count
+    with django_assert_max_num_queries(0):
+        assert client.get("/api/v1/courses", {"limit": 200}).json() == response.json()
 
 
 def test_one_course_and_drafts_are_not_found(client, course):

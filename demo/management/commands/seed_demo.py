@@ -19,6 +19,7 @@ from django.db import transaction
 
 from accounts.mfa import DEMO_TOTP_SECRET
 from accounts.models import User
+from core import public_cache
 from demo import seeders
 from demo.data import organizations as demo_data
 from organizations.models import (
@@ -87,6 +88,8 @@ class Command(BaseCommand):
             seed_users(organizations, seen, created)
             # The apps above organizations (devices, booking, courses …) add their part.
             app_summaries = [seeder(self.stdout) for seeder in seeders.seeders()]
+            # The seeders write in bulk, which sends no signal: every public page anew.
+            public_cache.bump(*public_cache.MODELS_OF_KIND)
         if quiet or options.get("verbosity", 1) == 0:
             return
         self.stdout.write(self.style.SUCCESS(summary(seen, created)))
