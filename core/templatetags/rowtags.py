@@ -17,14 +17,18 @@ _MARKER = 9_081_726_354  # a primary key no row has, replaced by the row's own
 
 
 @register.simple_tag(takes_context=True)
-def pk_url(context: template.Context, name: str, pk: int) -> str:
+def pk_url(context: template.Context, name: str, *keys: int) -> str:
     """``{% url name pk %}`` for many rows: the pattern is reversed once per rendering (with a
-    marker for the key), and each row only puts its own key in."""
+    marker for the key), and each row only puts its own key in. The last key is the row's;
+    any before it (``{% pk_url "provide:enrollment_cancel" course.pk enrollment.pk %}``) are
+    the same for every row and reversed with the pattern."""
+    *fixed, pk = keys
     # The outermost state of the rendering: a {% partial %} or {% include %} pushes its own.
     cache = context.render_context.dicts[0].setdefault("pk_url", {})
-    if name not in cache:
-        cache[name] = reverse(name, args=[_MARKER]).split(str(_MARKER))
-    before, after = cache[name]
+    pattern = (name, *fixed)
+    if pattern not in cache:
+        cache[pattern] = reverse(name, args=[*fixed, _MARKER]).split(str(_MARKER))
+    before, after = cache[pattern]
     return f"{before}{int(pk)}{after}"
 
 

@@ -1,6 +1,6 @@
 """core/templatetags/rowtags.py: ``|weekday_date`` and ``|weekday_date_time`` write what the
 ``|date`` and ``|time`` filters they replace wrote, in German and English, in Berlin's time
-across midnight and the DST changes."""
+across midnight and the DST changes; ``{% pk_url %}`` with a key that every row shares."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import translation
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -52,3 +53,15 @@ def test_the_german_page_says_it_the_german_way():
         assert render("{{ value|weekday_date_time }}", value=value) == "Mo, 07.12.2026, 08:00"
     with translation.override("en"):
         assert render("{{ value|weekday_date_time }}", value=value) == "Mon, 12/07/2026, 08:00"
+
+
+def test_pk_url_with_a_fixed_key_builds_the_url_reverse_builds():
+    source = (
+        "{% for pk in rows %}{% pk_url 'provide:enrollment_cancel' course pk %} {% endfor %}"
+        "{% pk_url 'provide:enrollment_cancel' other 5 %}"
+    )
+    rendered = render(source, rows=[1, 42, 123456], course=7, other=8)
+    assert rendered.split() == [
+        *(reverse("provide:enrollment_cancel", args=[7, pk]) for pk in [1, 42, 123456]),
+        reverse("provide:enrollment_cancel", args=[8, 5]),
+    ]
