@@ -3,9 +3,9 @@
     .venv/bin/python bench/compare_pages.py /tmp/pages-main /tmp/pages-branch
 
 Compares every file the two directories share, after setting aside what differs from one
-request to the next anyway: CSRF tokens. ``--whitespace`` also ignores runs of whitespace
-(a template may move a line break). Prints a unified diff of each page that differs and
-exits with 1 if any does.
+request to the next anyway: CSRF tokens and the forms' one-time tokens. ``--whitespace``
+also ignores runs of whitespace (a template may move a line break). Prints a unified diff
+of each page that differs and exits with 1 if any does.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ ONE_TIME = [
     ),
     (re.compile(r'(name="csrf-token" content=)"[^"]*"'), r'\1""'),
     (re.compile(r'("X-CSRFToken": ?)"[^"]*"'), r'\1""'),
+    # A form's one-time token against sending it twice (accounts/templatetags/once.py).
+    (re.compile(r'name="once" value="[^"]*"'), 'name="once" value=""'),
 ]
 
 
