@@ -8,14 +8,20 @@ settings), requests each through Django's test client a few times to warm up and
 ``--requests`` times, and prints the median per request (wall clock, and the CPU time of
 this process, which a loaded machine disturbs less), the SQL's share, the queries, the
 template engine's share (``Template.render`` under cProfile) and how many ``{% include %}``,
-``reverse()`` and date formattings one request makes. With ``--profile N`` it also prints the
-N functions with the most time of their own. It only reads (apart from the sessions and
+``reverse()`` and date formattings one request makes, and its Python function calls (cProfile's
+count: the one figure the machine's load does not move). With ``--profile N`` it also prints
+the N functions with the most time of their own. It only reads (apart from the sessions and
 the public pages' content versions in the cache table).
 
 The public pages are answered from this process's memory when nothing changed since the last
 request (core.public_cache), so by default every measured request of an anonymous page is a
 hit; ``--cold`` empties that memory before each request (outside the timing), which measures
 what a page costs right after its data changed.
+
+``--dump DIR`` writes each page's HTML (after the warm-up) to ``DIR/<page>.<language>.html``
+and ``--language en`` asks for the English pages (the language cookie), so a change that must
+not alter a page can be checked: dump with ``main`` and with the branch, in turn, and compare
+with ``bench/compare_pages.py``, which sets the one-time tokens aside.
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ def main() -> None:
     parser.add_argument(
         "--cold", action="store_true", help="forget the kept public pages before each request"
     )
+    parser.add_argument("--language", default="", help="de or en (default: the site's)")
+    parser.add_argument("--dump", default="", help="write each page's HTML into this directory")
     args = parser.parse_args()
     if "bench" not in os.environ.get("DATABASE_URL", ""):
         raise SystemExit("Set DATABASE_URL to a generated region database (its name has 'bench').")
@@ -84,14 +92,20 @@ def main() -> None:
             public_cache.forget()
 
     print(f"{'page':<18} {'ms':>6} {'CPU ms':>6} {'SQL ms':>7} {'queries':>7} {'tmpl ms':>8} "
-          f"{'include':>7} {'reverse':>7} {'dates':>6} {'KiB':>5}")  # fmt: skip
+          f"{'include':>7} {'reverse':>7} {'dates':>6} {'KiB':>5} {'calls':>7}")  # fmt: skip
     for page in pages:
         client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
         if page.who:
             client.cookies[settings.SESSION_COOKIE_NAME] = sessions[page.who]
+        if args.language:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = args.language
         for _run in range(WARM_UP):
             response = client.get(page.url)
             assert response.status_code == 200, (page.url, response.status_code)
+        if args.dump:
+            name = f"{page.label.replace(' ', '-')}.{args.language or 'default'}.html"
+            Path(args.dump).mkdir(parents=True, exist_ok=True)
+            (Path(args.dump) / name).write_bytes(response.content)
         totals, cpus, sqls = [], [], []
         for _run in range(args.requests):
             before_each()
@@ -116,12 +130,14 @@ def main() -> None:
         # The outermost Template.render's cumulative time is the whole rendering.
         template_seconds = calls(stats, Template.render)[1]
         profiled = sum(row[2] for row in stats.stats.values())
+        # Python function calls: a count that, unlike any time, the machine's load leaves alone.
+        function_calls = sum(row[1] for row in stats.stats.values())
         print(
             f"{page.label:<18} {statistics.median(totals) * 1000:6.1f} "
             f"{statistics.median(cpus) * 1000:6.1f} "
             f"{statistics.median(sqls) * 1000:7.1f} {timer.queries:7} "
             f"{template_seconds / 5 * 1000:8.1f} {include // 5:7} {reverses // 5:7} "
-            f"{dates // 5:6} {len(response.content) / 1024:5.0f}   "
+            f"{dates // 5:6} {len(response.content) / 1024:5.0f} {function_calls // 5:7}   "
             f"(profiled {profiled / 5 * 1000:.0f} ms)",
             flush=True,
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.db.models import Expression
 from django.forms.renderers import TemplatesSetting
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape
@@ -92,7 +93,7 @@ class _PlainChoices(BaseChoiceIterator):
     """The empty choice, then ``(key, label)`` rows; read when iterated, as Django's own
     ``ModelChoiceIterator`` is (``Select`` peeks at the first choice without a query)."""
 
-    def __init__(self, field: forms.ModelChoiceField, label: str):
+    def __init__(self, field: forms.ModelChoiceField, label: str | Expression):
         self.field, self.label = field, label
 
     def __iter__(self):
@@ -101,9 +102,10 @@ class _PlainChoices(BaseChoiceIterator):
         yield from self.field.queryset.values_list(self.field.to_field_name or "pk", self.label)
 
 
-def plain_choices(field: forms.ModelChoiceField, label: str) -> None:
+def plain_choices(field: forms.ModelChoiceField, label: str | Expression) -> None:
     """Let ``field``'s widget list ``(key, label)`` pairs read in one plain query, instead of
     a model instance per option read through a server-side cursor (300 providers cost the
-    catalog more than its courses). ``label`` names the field ``str()`` of the model shows;
+    catalog more than its courses). ``label`` names the field ``str()`` of the model shows,
+    or is an expression that writes what it shows (``Concat("make", Value(" "), "model")``);
     the field still validates against its queryset. Call it after setting the queryset."""
     field.widget.choices = _PlainChoices(field, label)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LongSelect, plain_choices
 from organizations.models import Location, Organization
 
 from .models import Device, DevicePool, DeviceType
@@ -12,7 +14,9 @@ from .services import DEVICE_FIELDS, POOL_FIELDS
 
 
 class InventoryFilterForm(forms.Form):
-    """The inventory filters; they live in the URL, so a filtered list can be shared."""
+    """The inventory filters; they live in the URL, so a filtered list can be shared. The
+    selects are ``LongSelect``s listing plain rows: the same HTML without a template and a
+    model instance per option."""
 
     q = forms.CharField(label=_("Asset tag, serial number or name"), required=False, max_length=100)
     type = forms.ModelChoiceField(
@@ -20,21 +24,27 @@ class InventoryFilterForm(forms.Form):
         required=False,
         queryset=DeviceType.objects.all(),
         empty_label=_("All types"),
+        widget=LongSelect,
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *Device.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *Device.Status.choices],
+        widget=LongSelect,
     )
     pool = forms.ModelChoiceField(
         label=_("Pool"),
         required=False,
         queryset=DevicePool.objects.none(),
         empty_label=_("All pools"),
+        widget=LongSelect,
     )
     location = forms.ModelChoiceField(
         label=_("Location"),
         required=False,
         queryset=Location.objects.none(),
         empty_label=_("All locations"),
+        widget=LongSelect,
     )
 
     def __init__(self, *args, organization: Organization, **kwargs):
@@ -42,8 +52,15 @@ class InventoryFilterForm(forms.Form):
         self.fields["pool"].queryset = organization.pools.all()
         self.fields["location"].queryset = organization.locations.all()
         self.fields["type"].queryset = DeviceType.objects.filter(
-            devices__organization=organization
-        ).distinct()
+            pk__in=Device.objects.filter(organization=organization).values("device_type")
+        )
+        # The labels str() of each model gives.
+        plain_choices(self.fields["type"], Concat("make", Value(" "), "model"))
+        plain_choices(self.fields["pool"], "name")
+        plain_choices(
+            self.fields["location"],
+            Concat("name", Value(" ("), "organization__name", Value(")")),
+        )
 
     def filter(self, devices):
         if not self.is_valid():

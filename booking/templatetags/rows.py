@@ -13,7 +13,8 @@ from django import template
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html
-from django.utils.translation import gettext, pgettext
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext, pgettext
 
 from booking.services import last_day
 
@@ -101,3 +102,24 @@ def contact(person) -> str:
     return format_html(
         '{} <a class="kern-link" href="mailto:{}">{}</a>', str(person), person.email, person.email
     )
+
+
+@register.filter
+def free_of(cell) -> SafeString:
+    """A week view cell's free devices, as ``{% blocktranslate count counter=cell.free with
+    capacity=cell.capacity %}{{ counter }} of {{ capacity }} free{% endblocktranslate %}``
+    wrote it, in one call instead of a block rendered for each of the week's cells."""
+    text = ngettext(
+        "%(counter)s of %(capacity)s free", "%(counter)s of %(capacity)s free", cell.free
+    )
+    # As {% blocktranslate %}: the message is markup, the values are escaped.
+    return mark_safe(text % {"counter": cell.free, "capacity": cell.capacity})  # noqa: S308
+
+
+@register.filter
+def book_slot(cell, slot: str) -> SafeString:
+    """What a free cell's link says to a screen reader: "Book Monday 07.12., 1st period:", as
+    ``{% blocktranslate with day=cell.start|date:"l d.m." slot=row.label %}`` wrote it."""
+    day = dateformat.format(timezone.localtime(cell.start), "l d.m.")
+    values = {"day": conditional_escape(day), "slot": conditional_escape(slot)}
+    return mark_safe(gettext("Book %(day)s, %(slot)s:") % values)  # noqa: S308

@@ -116,3 +116,27 @@ def test_pk_url_builds_the_url_reverse_builds(name):
     source = "{% load rowtags %}{% for pk in rows %}{% pk_url name pk %} {% endfor %}"
     rendered = render(source, rows=rows, name=name)
     assert rendered.split() == [reverse(name, args=[pk]) for pk in rows]
+
+
+FREE_OF = (
+    "{% load i18n %}{% blocktranslate count counter=cell.free with capacity=cell.capacity %}"
+    "{{ counter }} of {{ capacity }} free{% plural %}{{ counter }} of {{ capacity }} free"
+    "{% endblocktranslate %}"
+)
+BOOK_SLOT = (
+    '{% load i18n %}{% blocktranslate with day=cell.start|date:"l d.m." slot=label %}'
+    "Book {{ day }}, {{ slot }}:{% endblocktranslate %}"
+)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("free", [1, 2, 29])
+@pytest.mark.parametrize("start", [start for start, _end in SPANS])
+def test_the_week_cells_say_what_their_blocktranslate_said(language, free, start):
+    cell = SimpleNamespace(free=free, capacity=30, start=start)
+    label = "1. Stunde <08:00 & später>"  # escaped as the block escaped it
+    with translation.override(language):
+        assert render("{% load rows %}{{ cell|free_of }}", cell=cell) == render(FREE_OF, cell=cell)
+        assert render("{% load rows %}{{ cell|book_slot:label }}", cell=cell, label=label) == (
+            render(BOOK_SLOT, cell=cell, label=label)
+        )
