@@ -199,7 +199,10 @@ def _file(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404  # a district's or the region's table, asked of one organization's
     if kind == "pdf":
         content = pdf.render_pdf(
-            built, sort=chosen.cleaned_data["sort"], order=chosen.cleaned_data["order"]
+            built,
+            csv_url=f"{reverse('reports:csv')}?{query(scope, period)}",
+            sort=chosen.cleaned_data["sort"],
+            order=chosen.cleaned_data["order"],
         )
         content_type = "application/pdf"
     elif kind == "zip":
