@@ -17,6 +17,9 @@ import io
 import mimetypes
 import re
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from fontTools.ttLib import woff2
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
 from weasyprint import html as weasyprint_html
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -133,8 +136,36 @@ def page_counter() -> str:
     return " ".join(parts)
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
-    """The template rendered in the active language, as tagged PDF/UA-1 bytes."""
+@dataclass(frozen=True)
+class AttachedFile:
+    """A file embedded in the PDF (its attachments, which a PDF viewer lists): its name, bytes,
+    a description (PDF/UA asks for one) and when it was made."""
+
+    name: str
+    content: bytes
+    description: str
+    made: datetime
+
+
+def render_pdf(
+    template_name: str, context: dict, attachments: Iterable[AttachedFile] = ()
+) -> bytes:
+    """The template rendered in the active language, as tagged PDF/UA-1 bytes, with the
+    ``attachments`` embedded."""
     html = render_to_string(template_name, {**context, "page_counter": page_counter()})
-    document = _Document(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher())
-    return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=_font_config())
+    fetcher = StaticFilesFetcher()
+    document = _Document(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    embedded = [
+        Attachment(
+            string=attached.content,
+            name=attached.name,
+            description=attached.description,
+            created=attached.made.astimezone(UTC),
+            modified=attached.made.astimezone(UTC),
+            url_fetcher=fetcher,
+        )
+        for attached in attachments
+    ]
+    return document.write_pdf(
+        pdf_variant=PDF_VARIANT, font_config=_font_config(), attachments=embedded or None
+    )

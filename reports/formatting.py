@@ -164,6 +164,9 @@ class DataTable:
     # Each column's share of the width in per cent, set for paper only (reports.pdf): the PDF
     # lays the table out with these instead of measuring every cell.
     column_widths: list = field(default_factory=list)
+    # Set for paper only (reports.pdf), on a table too long to print: what the PDF prints
+    # instead (how many rows, the attached file, an extract).
+    extract: Any = None
 
     def sort(self, column_key: str, *, descending: bool = False) -> bool:
         """Sort the rows by the column with ``column_key`` (rows without a value last);

@@ -75,7 +75,7 @@ def _build_files(run) -> dict:
         progress=lambda percent, message="": progress(percent * FIGURES_SHARE / 100, message),
     )
     progress(FIGURES_SHARE + 5, _("Writing the PDF"))
-    pdf_bytes = pdf.render_pdf(report)
+    pdf_bytes = pdf.render_pdf(report, csv_url=reverse("reports:run_csv", kwargs={"pk": run.pk}))
     progress(FIGURES_SHARE + 10, _("Writing the CSV and the page"))
     body = html.render_report_body(
         report,

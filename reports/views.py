@@ -199,7 +199,12 @@ def _file(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404  # a district's or the region's table, asked of one organization's
     sorted_as = {"sort": chosen.cleaned_data["sort"], "order": chosen.cleaned_data["order"]}
     if kind == "pdf":
-        content = pdf.render_pdf(built, **sorted_as)
+        sorted_query = f"&{urlencode(sorted_as)}" if sorted_as["sort"] else ""
+        content = pdf.render_pdf(
+            built,
+            csv_url=f"{reverse('reports:csv')}?{query(scope, period)}{sorted_query}",
+            **sorted_as,
+        )
         content_type = "application/pdf"
     elif kind == "zip":
         content = csv_export.render_zip(

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import re
 import subprocess
 import zlib
 
+import pikepdf
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -37,6 +39,27 @@ def pdf_text(content: bytes, *, first: int | None = None, last: int | None = Non
         ["pdftotext", "-layout", *pages, "-", "-"], input=content, capture_output=True, check=True
     )
     return result.stdout.decode()
+
+
+def pdf_attachments(content: bytes) -> dict[str, tuple[str, bytes]]:
+    """The files embedded in the PDF (what a viewer lists as its attachments): name →
+    (description, bytes)."""
+    with pikepdf.open(io.BytesIO(content)) as document:
+        return {
+            name: (spec.description, spec.get_file().read_bytes())
+            for name, spec in document.attachments.items()
+        }
+
+
+def link_targets(content: bytes) -> list[str]:
+    """The addresses of the PDF's links to the web, page by page."""
+    with pikepdf.open(io.BytesIO(content)) as document:
+        return [
+            str(annotation.A.URI)
+            for page in document.pages
+            for annotation in page.get("/Annots", [])
+            if "/A" in annotation and "/URI" in annotation.A
+        ]
 
 
 def page_count(content: bytes) -> int:
