@@ -21,7 +21,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from allauth.mfa.utils import decrypt
 from django.contrib.auth.signals import user_logged_in
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
@@ -62,15 +62,37 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
 
 
+# Set by ``accounts.services.user_for_token`` on the user it loads: ``lacks_required_mfa``,
+# worked out in the token's own query.
+LACKS_MFA_ATTRIBUTE = "_lacks_required_mfa"
+
+
 def lacks_required_mfa(user) -> bool:
     """``needs_mfa(user) and not has_totp(user)`` in one query (for API tokens, which have no
-    session to remember the check in)."""
+    session to remember the check in), or none when the token's query worked it out."""
+    known = getattr(user, LACKS_MFA_ATTRIBUTE, None)
+    if known is not None:
+        return known
     totp = Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
     people = type(user).objects.filter(pk=user.pk).exclude(Exists(totp))
     if not (user.is_staff or user.is_superuser or user.is_region_admin):
         roles = ROLES_NEEDING_MFA - {"region_admin"}
         people = people.filter(memberships__role__in=roles)
     return people.exists()
+
+
+def lacking_required_mfa(user_ref: str) -> Exists:
+    """:func:`lacks_required_mfa` as an SQL expression over the user ``OuterRef(user_ref)``,
+    for a query that reads the person anyway (the API token's)."""
+    totp = Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
+    roles = ROLES_NEEDING_MFA - {"region_admin"}
+    needing = (
+        Q(is_staff=True)
+        | Q(is_superuser=True)
+        | Q(is_region_admin=True)
+        | Q(memberships__role__in=roles)
+    )
+    return Exists(User.objects.filter(needing, pk=OuterRef(user_ref)).exclude(Exists(totp)))
 
 
 def mfa_required_message() -> str:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
+from . import mfa
 from .audit import log_action
 from .models import AccessibilityFeedback, ApiToken, User
 from .tasks import send_accessibility_feedback
@@ -52,12 +53,14 @@ def revoke_api_token(*, by: User, token: ApiToken) -> ApiToken:
 
 
 def user_for_token(secret: str) -> User | None:
-    """The active user an API token belongs to, or None."""
+    """The active user an API token belongs to, or None. Whether the person lacks the 2FA
+    their role needs is read in the same query (``mfa.lacks_required_mfa`` answers from it)."""
     if not secret.startswith(ApiToken.PREFIX):
         return None
     token = (
         ApiToken.objects.active()
         .select_related("user")
+        .annotate(lacks_mfa=mfa.lacking_required_mfa("user_id"))
         .filter(key_hash=ApiToken.hash(secret), user__is_active=True)
         .first()
     )
@@ -67,6 +70,7 @@ def user_for_token(secret: str) -> User | None:
     # Record use at most once a minute, so that reads do not turn into a write each.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    setattr(token.user, mfa.LACKS_MFA_ATTRIBUTE, token.lacks_mfa)
     return token.user
 
 

@@ -284,7 +284,8 @@ def create_reservation(request: HttpRequest, payload: ReservationIn):
         return Status(409, {"detail": str(error), "free": error.free})
     except PermissionDenied:  # the pool stopped being bookable meanwhile
         raise Http404 from None
-    return Status(201, _mine(user).get(pk=reservation.pk))
+    # As written: the service's object holds every field of the answer (its pool as locked).
+    return Status(201, reservation)
 
 
 @router.post("/series", response={201: SeriesOut, **WRITE_ERRORS}, auth=token_or_session)

@@ -15,9 +15,10 @@ import hashlib
 import math
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle, SimpleRateThrottle
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
@@ -70,12 +71,59 @@ class OpenDataRateThrottle(_SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def api_throttles() -> list[SimpleRateThrottle]:
-    return [AddressRateThrottle(), TokenRateThrottle()]
+class RateLimits(BaseThrottle):
+    """Several of the limits above, checked as one. Asked one by one, each limit read its
+    history from the cache and wrote it back (with the database cache: six statements and
+    a commit a limit, on every API request). Here the histories of all of them are read in
+    one query and written in one (``core.cache``). Each limit decides as it would alone: one
+    that lets the request through counts it, one that refuses does not; the request is
+    refused when any of them refuses, and ``wait()`` is the longest of their waits."""
+
+    def __init__(self, *limits: _SettingsRateThrottle) -> None:
+        self.limits = limits
+        self.refused: list[_SettingsRateThrottle] = []
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.refused = []
+        counting = []
+        for limit in self.limits:
+            limit.rate = limit.get_rate()
+            if limit.rate is None:
+                continue
+            limit.num_requests, limit.duration = limit.parse_rate(limit.rate)
+            limit.key = limit.get_cache_key(request)
+            if limit.key is not None:
+                counting.append(limit)
+        if not counting:
+            return True
+        histories = cache.get_many([limit.key for limit in counting])
+        writes: dict[int, dict[str, list[float]]] = {}
+        for limit in counting:
+            # As SimpleRateThrottle.allow_request, without its own read and write.
+            limit.history = histories.get(limit.key, [])
+            limit.now = limit.timer()
+            while limit.history and limit.history[-1] <= limit.now - limit.duration:
+                limit.history.pop()
+            if len(limit.history) >= limit.num_requests:
+                self.refused.append(limit)
+                continue
+            limit.history.insert(0, limit.now)
+            writes.setdefault(limit.duration, {})[limit.key] = limit.history
+        for duration, changed in writes.items():
+            cache.set_many(changed, duration)
+        return not self.refused
+
+    def wait(self) -> float | None:
+        waits = [limit.wait() for limit in self.refused]
+        return max((wait for wait in waits if wait is not None), default=None)
 
 
-def open_data_throttles() -> list[SimpleRateThrottle]:
-    return [*api_throttles(), OpenDataRateThrottle()]
+def api_throttles() -> list[BaseThrottle]:
+    return [RateLimits(AddressRateThrottle(), TokenRateThrottle())]
+
+
+def open_data_throttles() -> list[BaseThrottle]:
+    return [RateLimits(AddressRateThrottle(), TokenRateThrottle(), OpenDataRateThrottle())]
 
 
 def refuse_if_throttled(request: HttpRequest, throttles) -> HttpResponse | None:

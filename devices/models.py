@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,9 +70,12 @@ class DevicePoolQuerySet(models.QuerySet):
         if user.is_region_admin:
             return active
         mine = Q(organization__in=Organization.objects.for_user(user))
-        scopes = Q(booking_scope=DevicePool.Scope.RESIDENTS)
-        if Membership.objects.filter(user=user, organization__is_active=True).exists():
-            scopes |= Q(booking_scope=DevicePool.Scope.REGION)
+        # A role in any active organization opens the pools shared with the region: asked
+        # inside the query (PostgreSQL runs it once), not as a query of its own before it.
+        member = Exists(Membership.objects.filter(user=user, organization__is_active=True))
+        scopes = Q(booking_scope=DevicePool.Scope.RESIDENTS) | (
+            Q(booking_scope=DevicePool.Scope.REGION) & Q(member)
+        )
         return active.filter(mine | scopes)
 
 

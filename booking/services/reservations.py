@@ -10,7 +10,8 @@ from functools import partial
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from accounts.models import AuditLog, User
 from core import public_cache
 from core.errors import DomainError
 from core.locking import for_update, locked
-from devices.models import DevicePool
+from devices.models import Device, DevicePool
 
 from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
@@ -37,7 +38,6 @@ from .policy import (
     as_utc,
     check_booking,
     clean_purpose,
-    ensure_can_book,
     ensure_manages_pool,
     ensure_not_lent_to_residents,
     needs_approval,
@@ -72,6 +72,29 @@ def _create_locked(
     return reservation
 
 
+def _locked_to_book(by: User, pool: DevicePool) -> DevicePool:
+    """The pool read again under its row lock if ``by`` may book it (``ensure_can_book``'s
+    rule: PermissionDenied otherwise), with its organization and its devices in service,
+    which reserve() checks next: one query instead of four."""
+    in_service = (
+        Device.objects.filter(pool=OuterRef("pk"), status=Device.Status.IN_SERVICE)
+        .order_by()
+        .values("pool")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    pool = for_update(
+        DevicePool.objects.bookable_by(by)
+        .select_related("organization")
+        .annotate(capacity_now=Coalesce(Subquery(in_service), 0))
+        .filter(pk=pool.pk),
+        of=("self",),
+    ).first()
+    if pool is None:
+        raise PermissionDenied
+    return pool
+
+
 def reserve(
     *,
     by: User,
@@ -91,11 +114,10 @@ def reserve(
     the pool's organization is closed, as a series skips those days, and for a pick-up or
     return outside its opening hours (``dates.OpeningRule``; ``opening_hours=False`` for a
     course whose provider confirmed that it meets outside them)."""
-    ensure_can_book(by, pool)
-    ensure_not_lent_to_residents(pool)
-    purpose = clean_purpose(purpose)
     with transaction.atomic():
-        pool = locked(pool)
+        pool = _locked_to_book(by, pool)
+        ensure_not_lent_to_residents(pool)
+        purpose = clean_purpose(purpose)
         check_booking(by=by, pool=pool, quantity=quantity, start=start, end=end, now=now)
         ensure_open(pool.organization, start, end, hours=opening_hours)
         # In UTC, like a reservation read back from the database: lengths computed from the

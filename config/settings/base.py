@@ -256,9 +256,11 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBacken
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 # --- Cache: the database cache is shared by every app process (rate limits need that) --
+# core.cache's writes one statement each on PostgreSQL (the API's rate limits write on every
+# request); otherwise Django's own.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "core.cache.DatabaseCache",
         "LOCATION": "lernpool_cache",
     }
 }

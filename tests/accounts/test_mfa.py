@@ -7,8 +7,15 @@ from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.mfa import CHECKED_SESSION_KEY, checked_marker, give_totp, totp_code, totp_secret
-from accounts.services import create_api_token
+from accounts.mfa import (
+    CHECKED_SESSION_KEY,
+    checked_marker,
+    give_totp,
+    lacks_required_mfa,
+    totp_code,
+    totp_secret,
+)
+from accounts.services import create_api_token, user_for_token
 from organizations.models import Membership, Role
 from tests.factories import MembershipFactory, UserFactory
 
@@ -136,6 +143,38 @@ def test_the_api_accepts_the_token_of_staff_with_2fa(client, staff):
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
 
     assert response.status_code == 200, response.content
+
+
+def test_the_token_query_tells_who_lacks_2fa_as_the_check_of_its_own_does(organization):
+    """accounts.services.user_for_token works the 2FA rule out in the token's query; it
+    must say what ``lacks_required_mfa`` says when it asks the database itself."""
+    people = {
+        "teacher": MembershipFactory(organization=organization, role=Role.TEACHER).user,
+        "staff with 2FA": MembershipFactory(organization=organization, role=Role.STAFF).user,
+        "staff without": MembershipFactory(
+            organization=organization, role=Role.STAFF, totp=False
+        ).user,
+        "org admin without": MembershipFactory(
+            organization=organization, role=Role.ORG_ADMIN, totp=False
+        ).user,
+        "region admin without": UserFactory(is_region_admin=True, totp=False),
+        "admin site without": UserFactory(is_staff=True, totp=False),
+        "superuser with": UserFactory(is_superuser=True),
+        "resident": UserFactory(),
+    }
+    teacher_and_staff = MembershipFactory(organization=organization, role=Role.TEACHER).user
+    MembershipFactory(user=teacher_and_staff, role=Role.STAFF, totp=False)
+    people["teacher elsewhere staff"] = teacher_and_staff
+    for who, person in people.items():
+        _token, secret = create_api_token(by=person, name="Skript")
+        user_for_token(secret)  # the first use is recorded (an UPDATE)
+        with CaptureQueriesContext(connection) as queries:
+            user = user_for_token(secret)
+        assert len(queries) == 1, who  # the token, its person and the rule
+        expected = who.endswith("without") or who == "teacher elsewhere staff"
+        assert lacks_required_mfa(user) is expected, who
+        fresh = type(person).objects.get(pk=person.pk)  # asks the database itself
+        assert lacks_required_mfa(fresh) is expected, who
 
 
 # --- The check costs a query once per session -----------------------------------------------

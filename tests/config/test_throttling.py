@@ -7,9 +7,15 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from ninja.conf import settings as ninja_settings
 
 from accounts.services import create_api_token
+from core.throttling import api_throttles
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_default")]
 
@@ -104,3 +110,40 @@ def test_the_429_answer_is_in_german_by_default(client, rates, settings):
     client.get("/api/v1/health")
     response = client.get("/api/v1/health", HTTP_ACCEPT_LANGUAGE="de")
     assert response.json() == {"detail": "Zu viele Anfragen. Bitte warten Sie einen Moment."}
+
+
+def test_a_request_one_limit_refuses_still_counts_for_the_others(client, rates, teacher, clock):
+    rates["address"] = "3/m"
+    rates["token"] = "2/m"
+    _, mine = create_api_token(by=teacher, name="Stundenplan")
+    _, other = create_api_token(by=teacher, name="Kalender")
+    statuses = [client.get("/api/v1/me", **_bearer(mine)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # the token's limit; the address counted all three
+    refused = client.get("/api/v1/me", **_bearer(other))
+    assert refused.status_code == 429  # the address's limit, though this token is fresh
+    assert refused["Retry-After"] == "60"
+    clock.shift(datetime.timedelta(seconds=61))
+    assert client.get("/api/v1/me", **_bearer(mine)).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # autocommit, as a request runs
+def test_with_the_database_cache_the_limits_cost_two_queries_a_request(rates, settings, teacher):
+    """Both limits read in one query and written in one (core.cache), not six statements and
+    a commit each."""
+    settings.CACHES = {
+        "default": {"BACKEND": "core.cache.DatabaseCache", "LOCATION": "lernpool_cache"}
+    }
+    call_command("createcachetable", verbosity=0)
+    rates["address"] = rates["token"] = "100/m"
+    _, secret = create_api_token(by=teacher, name="Stundenplan")
+    request = RequestFactory().get("/api/v1/me", **_bearer(secret))
+    request.auth = request.user = teacher
+    [limits] = api_throttles()
+    assert limits.allow_request(request)  # the rows are there now
+    with CaptureQueriesContext(connection) as queries:
+        assert limits.allow_request(request)
+    assert len(queries) == 2
+    assert [
+        len(history) for history in cache.get_many([limit.key for limit in limits.limits]).values()
+    ] == [2, 2]
