@@ -11,7 +11,7 @@ from devices.models import Device
 from tests.booking import test_desk_views as desk
 
 # The desk tests' fixtures: a pool of five iPads, today's booking, a loan of three.
-pool, devices, todays, loan = desk.pool, desk.devices, desk.todays, desk.loan
+pool, loan = desk.pool, desk.loan  # devices and todays: tests/booking/conftest.py
 _return_data, open_items = desk._return_data, desk.open_items
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
