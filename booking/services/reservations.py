@@ -10,8 +10,7 @@ from functools import partial
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from accounts.models import AuditLog, User
 from core import public_cache
 from core.errors import DomainError
 from core.locking import for_update, locked
-from devices.models import Device, DevicePool
+from devices.models import DevicePool
 
 from .. import availability, capacity
 from ..models import CalendarToken, Reservation, Series
@@ -76,17 +75,10 @@ def _locked_to_book(by: User, pool: DevicePool) -> DevicePool:
     """The pool read again under its row lock if ``by`` may book it (``ensure_can_book``'s
     rule: PermissionDenied otherwise), with its organization and its devices in service,
     which reserve() checks next: one query instead of four."""
-    in_service = (
-        Device.objects.filter(pool=OuterRef("pk"), status=Device.Status.IN_SERVICE)
-        .order_by()
-        .values("pool")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
     pool = for_update(
         DevicePool.objects.bookable_by(by)
         .select_related("organization")
-        .annotate(capacity_now=Coalesce(Subquery(in_service), 0))
+        .with_capacity()
         .filter(pk=pool.pk),
         of=("self",),
     ).first()

@@ -164,6 +164,24 @@ def test_a_device_in_repair_does_not_count_toward_the_pool(staff, pool, device):
     assert pool.capacity() == 1
 
 
+def test_capacity_is_each_pools_devices_in_service_counted_per_pool(pool, device):
+    """``with_capacity`` equals the devices in service counted one by one (0 for a pool
+    without any), and it counts them in a subquery per pool: the pools' own query is not
+    grouped, so listing a person's few pools never joins every device of the region
+    (bench/README.md, "Scale 3 against scale 1")."""
+    DeviceFactory(pool=pool, status="in_repair")
+    empty = DevicePoolFactory(organization=pool.organization)
+    other = DevicePoolFactory()
+    DeviceFactory.create_batch(3, pool=other)
+    counted = dict(DevicePool.objects.with_capacity().values_list("pk", "capacity_now"))
+    assert counted == {
+        each.pk: Device.objects.filter(pool=each, status="in_service").count()
+        for each in DevicePool.objects.all()
+    }
+    assert (counted[pool.pk], counted[empty.pk], counted[other.pk]) == (1, 0, 3)
+    assert DevicePool.objects.with_capacity().query.group_by is None
+
+
 def test_staff_edit_a_device(client, staff, device):
     client.force_login(staff)
     response = client.post(
