@@ -6,25 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 
-from devices.models import Device, DevicePool
+from devices.models import Device, DevicePool, in_service_count
 from organizations.models import Membership
 
 from . import availability
 from .models import Loan, LoanItem, Reservation
-
-
-def in_service_count():
-    """A subquery: the devices of the reservation's pool in service now."""
-    counted = (
-        Device.objects.filter(pool=OuterRef("pool"), status=Device.Status.IN_SERVICE)
-        .order_by()
-        .values("pool")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Subquery(counted, output_field=IntegerField())
 
 
 def to_hand_out(pools, start, end, now):
@@ -119,7 +107,7 @@ def desk_day(pools, start, end, now) -> dict:
         ).count(),
         "shortfalls": Reservation.objects.confirmed()
         .filter(pool__in=pools, shortfall=True, end__gt=now)
-        .annotate(in_service=in_service_count())
+        .annotate(in_service=in_service_count("pool"))
         .select_related("pool", "user")
         .order_by("start", "pk"),
     }

@@ -51,6 +51,20 @@ class DeviceType(models.Model):
         return f"{self.make} {self.model}"
 
 
+def in_service_count(pool: str) -> Subquery:
+    """A subquery: the devices in service now of the pool that the outer query's field
+    ``pool`` names ("pk" for pools, "pool" for reservations), counted by the index on pool
+    and status; NULL for a pool without any."""
+    counted = (
+        Device.objects.filter(pool_id=OuterRef(pool), status=Device.Status.IN_SERVICE)
+        .order_by()
+        .values("pool_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(counted, output_field=models.IntegerField())
+
+
 class DevicePoolQuerySet(models.QuerySet):
     def with_capacity(self) -> DevicePoolQuerySet:
         """Annotate ``capacity_now``: the pool's devices in service, counted in SQL.
@@ -58,14 +72,7 @@ class DevicePoolQuerySet(models.QuerySet):
         A subquery per pool (a range of the index on pool and status), not a join with
         GROUP BY: PostgreSQL guessed thousands of pools for a person's few and hashed every
         device of the region to count them (bench/README.md, "Scale 3 against scale 1")."""
-        in_service = (
-            Device.objects.filter(pool_id=OuterRef("pk"), status=Device.Status.IN_SERVICE)
-            .order_by()
-            .values("pool_id")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(capacity_now=Coalesce(Subquery(in_service), Value(0)))
+        return self.annotate(capacity_now=Coalesce(in_service_count("pk"), Value(0)))
 
     def managed_by(self, user) -> DevicePoolQuerySet:
         """Pools whose devices the user hands out and keeps (staff, org admin, region admin)."""

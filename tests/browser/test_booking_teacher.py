@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from booking.models import Reservation, Series
 from tests.factories import (
+    SCHOOL_DAY,
     ClosureFactory,
     DeviceFactory,
     DevicePoolFactory,
@@ -21,15 +22,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PERIODS = [
-    (1, "08:00", "08:45"),
-    (2, "08:50", "09:35"),
-    (3, "09:45", "10:30"),
-    (4, "10:30", "11:15"),
-    (5, "11:35", "12:20"),
-    (6, "12:25", "13:10"),
-]
 
 
 def next_tuesday() -> datetime.date:
@@ -39,7 +31,7 @@ def next_tuesday() -> datetime.date:
 
 @pytest.fixture
 def pool(organization):
-    give_lesson_periods(organization, PERIODS)
+    give_lesson_periods(organization, SCHOOL_DAY)
     pool = DevicePoolFactory(organization=organization, name="iPad-Koffer 1")
     DeviceFactory.create_batch(30, pool=pool)
     return pool
