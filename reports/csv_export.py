@@ -17,6 +17,7 @@ import io
 import zipfile
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import spreadsheet
 
@@ -134,8 +135,11 @@ def table_from_zip(content: bytes, key: str) -> bytes | None:
 
 def filename(scope_key: str, period_key: str, extension: str, table: str = "") -> str:
     """``usage-report-org-kronberg-2026-11.pdf`` (``…-2026-11-pools.csv`` for one table): no
-    spaces, no colons."""
+    spaces, no colons; the first word in the active language (``nutzungsbericht-…``)."""
     scope = scope_key.replace(":", "-")
     period = period_key.replace("..", "_")
     suffix = f"-{table}" if table else ""
-    return f"{_('usage-report')}-{scope}-{period}{suffix}.{extension}"
+    # Not inside the f-string: xgettext does not look into f-strings (it never collected it).
+    # Translators: the start of a download's file name: lower case, no spaces, no umlauts.
+    name = pgettext("file name", "usage-report")
+    return f"{name}-{scope}-{period}{suffix}.{extension}"

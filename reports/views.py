@@ -265,8 +265,11 @@ def _done_run(request: HttpRequest, pk: int) -> ReportRun:
     return report_run
 
 
-def _run_filename(report_run: ReportRun, extension: str) -> str:
-    return csv_export.filename(report_run.scope_key, report_run.period_key, extension)
+def _run_filename(report_run: ReportRun, extension: str, table: str = "") -> str:
+    """Named in the language the run was built in, as its files' contents and the names of
+    the CSV files in its ZIP."""
+    with translation.override(report_run.language):
+        return csv_export.filename(report_run.scope_key, report_run.period_key, extension, table)
 
 
 @require_safe
@@ -289,8 +292,7 @@ def run_csv(request: HttpRequest, pk: int) -> HttpResponse:
     content = csv_export.table_from_zip(bytes(report_run.csv), table)
     if content is None:
         raise Http404
-    name = csv_export.filename(report_run.scope_key, report_run.period_key, "csv", table)
-    return _download(content, name, "text/csv; charset=utf-8")
+    return _download(content, _run_filename(report_run, "csv", table), "text/csv; charset=utf-8")
 
 
 @require_safe

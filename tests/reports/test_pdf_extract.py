@@ -186,7 +186,7 @@ def test_the_extract_is_in_the_readers_language(eight_pools, short_paper):
     assert "Auszug: die 2 Gerätesets mit der höchsten Auslastung" in text
     assert "Auszug: die 2 Gerätesets mit der niedrigsten Auslastung" in text
     assert list(pdf_attachments(content)) == [
-        POOLS_FILE  # the file names are not translated
+        "nutzungsbericht-region-2026-02-23_2026-03-08-pools.csv"  # as the German download
     ]
 
 

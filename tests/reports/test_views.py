@@ -445,6 +445,25 @@ def test_the_pdf_download_is_a_pdf(admin_client, report_world):
     assert response.content.startswith(b"%PDF-")
 
 
+@pytest.mark.parametrize(("language", "word"), [("en", "usage-report"), ("de", "nutzungsbericht")])
+def test_the_downloads_are_named_in_the_readers_language(
+    admin_client, report_world, settings, language, word
+):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    name = f"{word}-org-kronberg-gymnasium-2026-03-02_2026-03-08"
+
+    pools = admin_client.get(report_url("reports:csv") + "&table=pools")
+    tables = admin_client.get(report_url("reports:zip"))
+    paper = admin_client.get(report_url("reports:pdf"))
+
+    assert pools["Content-Disposition"] == f'attachment; filename="{name}-pools.csv"'
+    assert tables["Content-Disposition"] == f'attachment; filename="{name}.zip"'
+    assert paper["Content-Disposition"] == f'attachment; filename="{name}.pdf"'
+    members = zipfile.ZipFile(io.BytesIO(tables.content)).namelist()
+    assert f"{name}-pools.csv" in members
+    assert all(member.startswith(f"{name}-") for member in members)
+
+
 # ---------------------------------------------------------------------------------------
 # Reports built in the background
 
@@ -492,6 +511,32 @@ def test_a_large_report_is_built_in_the_background_and_offered_when_ready(
     bad = admin_client.get(reverse("reports:run_csv", kwargs={"pk": run.pk}) + "?table=secrets")
     assert bad.status_code == 400
     assert "There is no table “secrets”." in unescape(bad.content.decode())
+
+
+def test_a_background_reports_files_are_named_in_the_language_it_was_built_in(
+    admin_client, org_admin
+):
+    tables = io.BytesIO()
+    with zipfile.ZipFile(tables, "w") as archive:
+        archive.writestr("nutzungsbericht-region-sy2025-pools.csv", "Pool;Organisation\r\n")
+    run = make_run(org_admin, status="done", language="de", pdf=b"%PDF-", csv=tables.getvalue())
+
+    names = {
+        url_name: admin_client.get(reverse(url_name, kwargs={"pk": run.pk}) + query)[
+            "Content-Disposition"
+        ]
+        for url_name, query in [
+            ("reports:run_pdf", ""),
+            ("reports:run_zip", ""),
+            ("reports:run_csv", "?table=pools"),
+        ]
+    }
+
+    assert names == {
+        "reports:run_pdf": 'attachment; filename="nutzungsbericht-region-sy2025.pdf"',
+        "reports:run_zip": 'attachment; filename="nutzungsbericht-region-sy2025.zip"',
+        "reports:run_csv": 'attachment; filename="nutzungsbericht-region-sy2025-pools.csv"',
+    }
 
 
 def test_a_queued_report_shows_its_progress_and_asks_again(admin_client, org_admin):
