@@ -63,9 +63,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().get_logout_redirect_url(request)
 
     def post_login(self, request, user, **kwargs):
-        """After logging in, pages come in the language the person chose on their account."""
-        response = super().post_login(request, user, **kwargs)
+        """After logging in, pages come in the language the person chose on their account,
+        from this request on: allauth writes "Successfully signed in as …" here (after the
+        2FA code too), for the next page, so it is written in that language as well."""
         language = getattr(user, "preferred_language", "")
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = super().post_login(request, user, **kwargs)
         if language in dict(settings.LANGUAGES) and hasattr(response, "set_cookie"):
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
