@@ -1,4 +1,5 @@
-"""Fixtures for every test: one person per role, and an outsider with no role anywhere."""
+"""Fixtures for every test: one person per role, an outsider with no role anywhere, and a
+course provider with its staff."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
-from organizations.models import Role
+from organizations.models import Organization, Role
 
 from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -163,6 +164,24 @@ def outsider(other_organization):
     user = _member(other_organization, Role.ORG_ADMIN)
     MembershipFactory(user=user, organization=other_organization, role=Role.STAFF)
     return user
+
+
+@pytest.fixture
+def provider(db):
+    """An adult-education centre that offers courses (no devices)."""
+    return OrganizationFactory(
+        name="Volkshochschule Aschaffenburg",
+        slug="vhs-aschaffenburg",
+        kind=Organization.Kind.ADULT_EDUCATION,
+        street="Luitpoldstraße 2",
+        postal_code="63739",
+        city="Aschaffenburg",
+    )
+
+
+@pytest.fixture
+def provider_staff(provider):
+    return _member(provider, Role.STAFF)
 
 
 @pytest.fixture

@@ -13,23 +13,13 @@ from playwright.sync_api import expect
 
 from booking.models import Loan
 from devices.models import Device
+from tests.booking.conftest import today_slot
 from tests.browser.conftest import nav_link
 from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _today_slot():
-    now = timezone.localtime()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    next_midnight = timezone.make_aware(
-        datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time.min)
-    )
-    start = max(midnight, now - datetime.timedelta(hours=1))
-    end = min(next_midnight - datetime.timedelta(seconds=1), now + datetime.timedelta(hours=3))
-    return start, end
 
 
 @pytest.fixture
@@ -41,7 +31,7 @@ def booking_for_today(organization):
     )
     for number in range(1, 7):
         DeviceFactory(pool=pool, asset_tag=f"KRG-IPAD-{number:03}", name=f"iPad {number:02}")
-    start, end = _today_slot()
+    start, end = today_slot()
     teacher = UserFactory(name="Theresa Lehrer")
     return ReservationFactory(
         pool=pool, user=teacher, quantity=3, start=start, end=end, purpose="Class 7b, maths"

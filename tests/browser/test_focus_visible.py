@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from reports.periods import period_choices
-from tests.browser.test_booking_desk import _today_slot
+from tests.booking.conftest import today_slot
 from tests.factories import DeviceFactory, DevicePoolFactory, ReservationFactory, UserFactory
 from tests.reports.conftest import report_world  # noqa: F401 (a fixture)
 
@@ -73,7 +73,7 @@ def test_every_focus_stop_of_week_bookings_report_and_desk_is_visible(
 ):
     pool = DevicePoolFactory(organization=organization, name="Laptopwagen")
     DeviceFactory.create_batch(4, pool=pool)
-    start, end = _today_slot()
+    start, end = today_slot()
     ReservationFactory(pool=pool, user=UserFactory(name="Theresa Lehrer"), start=start, end=end)
     ReservationFactory(pool=pool, user=org_admin, quantity=1)
     log_in(page, org_admin)

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from organizations.models import Organization, Role
-from tests.browser.test_booking_desk import _today_slot
+from tests.booking.conftest import today_slot
 from tests.factories import (
     BorrowingAgreementFactory,
     CourseFactory,
@@ -87,7 +87,7 @@ def world(organization, other_organization):
         )
     pool = DevicePoolFactory(organization=organization, name="iPad-Koffer Naturwissenschaften")
     DeviceFactory.create_batch(3, pool=pool)
-    start, end = _today_slot()
+    start, end = today_slot()
     person = UserFactory(name="Theresa Lehrer-Oberhuber", email=f"{LONG}@schule.example")
     ReservationFactory(pool=pool, user=person, start=start, end=end)
     ReservationFactory(pool=pool, user=person)

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from booking.models import Reservation
 from organizations.models import Organization, Role
-from tests.browser.test_booking_desk import _today_slot
+from tests.booking.conftest import today_slot
 from tests.factories import (
     CourseFactory,
     DeviceFactory,
@@ -64,7 +64,7 @@ def people(organization, school):
     course = CourseFactory(organization=vhs, title="Videotelefonie mit der Familie")
     MeetingFactory(course=course)
     EnrollmentFactory(course=course, user=resident)
-    start, end = _today_slot()
+    start, end = today_slot()
     ReservationFactory(pool=school, user=teacher, start=start, end=end, purpose="Mathe 7b")
     day = timezone.localdate() + datetime.timedelta(
         days=(1 - timezone.localdate().weekday()) % 7 or 7
@@ -211,7 +211,7 @@ def test_a_return_of_twenty_with_one_damaged_takes_three_actions(
     devices = [
         DeviceFactory(pool=pool, asset_tag=f"KRG-IPAD-{number:03}") for number in range(1, 21)
     ]
-    start, end = _today_slot()
+    start, end = today_slot()
     booking = ReservationFactory(
         pool=pool, user=people["teacher"], start=start, end=end, quantity=20
     )

@@ -19,7 +19,7 @@ from core import public_cache
 from courses import services as course_services
 from lending import services as lending_services
 from organizations import services as organization_services
-from organizations.models import Organization, Role
+from organizations.models import Role
 from tests.factories import (
     CourseFactory,
     DeviceFactory,
@@ -60,20 +60,6 @@ def in_language(client: Client, language: str) -> Client:
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def provider(db):
-    return OrganizationFactory(
-        name="Volkshochschule Aschaffenburg",
-        slug="vhs-aschaffenburg",
-        kind=Organization.Kind.ADULT_EDUCATION,
-    )
-
-
-@pytest.fixture
-def provider_staff(provider):
-    return MembershipFactory(organization=provider, role=Role.STAFF).user
 
 
 @pytest.fixture

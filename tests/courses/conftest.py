@@ -1,6 +1,6 @@
-"""A provider (an adult-education centre) with its staff, and a published course with three
-evening meetings. Every test passes a fixed ``now`` (a Monday morning in February 2027), so
-that nothing depends on the day the suite runs."""
+"""The provider of tests/conftest.py (an adult-education centre) with its admin, a venue, and
+a published course with three evening meetings. Every test passes a fixed ``now`` (a Monday
+morning in February 2027), so that nothing depends on the day the suite runs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from core.dates import local_datetime
 from courses.models import Course
-from organizations.models import Organization, Role
+from organizations.models import Role
 from tests.factories import (
     CourseFactory,
     DeviceFactory,
@@ -20,7 +20,6 @@ from tests.factories import (
     LocationFactory,
     MeetingFactory,
     MembershipFactory,
-    OrganizationFactory,
     UserFactory,
 )
 
@@ -40,23 +39,6 @@ def _english():
     """Messages are asserted in English (the msgids); German comes with the translations."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def provider(db):
-    return OrganizationFactory(
-        name="Volkshochschule Aschaffenburg",
-        slug="vhs-aschaffenburg",
-        kind=Organization.Kind.ADULT_EDUCATION,
-        street="Luitpoldstraße 2",
-        postal_code="63739",
-        city="Aschaffenburg",
-    )
-
-
-@pytest.fixture
-def provider_staff(provider):
-    return MembershipFactory(organization=provider, role=Role.STAFF).user
 
 
 @pytest.fixture
