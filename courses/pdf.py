@@ -96,13 +96,14 @@ def render_sign_in_sheet(*, course: Course, meeting: Meeting | None, names: Sequ
     title = _("Sign-in sheet")
     document = _document(buffer, title=f"{title}: {course.title}", subject=course.title)
     when = meeting_when(meeting) if meeting is not None else _("No date yet")
+    date, venue, provider = _("Date"), _("Venue"), _("Provider")  # xgettext skips f-strings
     story = [
         _p(title, _TITLE),
         _p(course.title, ParagraphStyle("course-name", parent=_BASE, fontName=BOLD, fontSize=13)),
         Spacer(0, 2 * mm),
-        _p(f"{_('Date')}: {when}", _BASE),
-        _p(f"{_('Venue')}: {venue_text(course)}", _BASE),
-        _p(f"{_('Provider')}: {course.organization.name}", _BASE),
+        _p(f"{date}: {when}", _BASE),
+        _p(f"{venue}: {venue_text(course)}", _BASE),
+        _p(f"{provider}: {course.organization.name}", _BASE),
         Spacer(0, 6 * mm),
     ]
     header = [_p(_("No."), _CELL), _p(_("Name"), _CELL), _p(_("Signature"), _CELL)]

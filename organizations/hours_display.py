@@ -93,7 +93,8 @@ class Week:
             }
         else:
             return schedule.name or _("Weekly hours")
-        return f"{schedule.name or _('Weekly hours')}, {span}"
+        name = schedule.name or _("Weekly hours")  # not in the f-string: xgettext skips those
+        return f"{name}, {span}"
 
     def lines(self) -> list[str]:
         """Weekdays with the same hours grouped: "Di–Fr 10:00–18:00", closed days left out."""

@@ -62,7 +62,8 @@ class Chart:
     def alt(self) -> str:
         """The chart's text alternative (the SVG's ``<title>``, the PDF figure's /Alt)."""
         chart = _("Chart: %(title)s") % {"title": self.title}
-        return f"{chart}. {_('The table below the chart has the same figures.')}"
+        same = _("The table below the chart has the same figures.")  # xgettext skips f-strings
+        return f"{chart}. {same}"
 
     def svg(self) -> str:
         return to_svg(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import polib
@@ -7,7 +8,11 @@ import pytest
 
 from tests.factories import UserFactory
 
-LOCALE = Path(__file__).resolve().parents[2] / "locale"
+ROOT = Path(__file__).resolve().parents[2]
+LOCALE = ROOT / "locale"
+# What `make messages` does not read (its --ignore), besides hidden folders.
+NOT_COLLECTED = {".venv", "tests", "bench", "static", "node_modules"}
+GETTEXT = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "npgettext"}
 
 
 @pytest.mark.django_db
@@ -87,3 +92,38 @@ def test_account_emails_go_out_in_the_recipients_language(client, mailoutbox):
     subjects = {message.to[0]: message.subject for message in mailoutbox}
     assert "Choose a new password" in subjects[english.email]
     assert "Passwort" in subjects[german.email]
+
+
+def translations_in_f_strings(source: str) -> list[int]:
+    """The lines of ``source`` where a gettext call stands inside an f-string, where
+    xgettext (0.21, Debian's) does not look: its msgid is never collected, and the text
+    stays English unless the same msgid happens to be used elsewhere."""
+    return [
+        inner.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.JoinedStr)
+        for inner in ast.walk(node)
+        if isinstance(inner, ast.Call)
+        and isinstance(inner.func, ast.Name)
+        and inner.func.id in GETTEXT
+    ]
+
+
+def test_the_f_string_check_sees_a_translation_inside_an_f_string():
+    assert translations_in_f_strings("name = f\"{_('usage-report')}-{scope}.csv\"") == [1]
+    assert translations_in_f_strings("word = _('usage-report')\nname = f'{word}.csv'") == []
+
+
+def test_no_translated_text_hides_in_an_f_string():
+    folders = [
+        path
+        for path in ROOT.iterdir()
+        if path.is_dir() and not path.name.startswith(".") and path.name not in NOT_COLLECTED
+    ]
+    sources = [*ROOT.glob("*.py"), *(path for folder in folders for path in folder.rglob("*.py"))]
+    hidden = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(sources)
+        for line in translations_in_f_strings(path.read_text(encoding="utf-8"))
+    ]
+    assert not hidden, hidden
