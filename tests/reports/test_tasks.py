@@ -196,8 +196,9 @@ def test_the_report_comes_in_the_readers_language(subscribed, report_world, mail
 
     call_command("send_monthly_reports", "--month", "2026-03")
 
-    (_name, content, _mimetype) = mailoutbox[0].attachments[0]
+    (name, content, _mimetype) = mailoutbox[0].attachments[0]
     assert "März 2026" in pdf_text(content)
+    assert name == "nutzungsbericht-org-kronberg-gymnasium-2026-03.pdf"
 
 
 def test_nobody_gets_it_without_opting_in_or_without_the_admin_role(
