@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking import services as booking_services
+from core.forms import LongSelect
 from devices.models import DevicePool, DeviceType
 
 from .models import BorrowingAgreement
@@ -25,9 +26,11 @@ class PoolFilterForm(forms.Form):
     ignored (the list shows what the other filters leave) and the field says so, since it
     comes from a link or an old bookmark."""
 
-    district = forms.ChoiceField(label=_("District"), required=False)
-    town = forms.ChoiceField(label=_("Place"), required=False)
-    kind = forms.ChoiceField(label=_("Kind of device"), required=False)
+    # LongSelect: the towns of a region are dozens of options, each one a template rendering
+    # with Django's Select.
+    district = forms.ChoiceField(label=_("District"), required=False, widget=LongSelect)
+    town = forms.ChoiceField(label=_("Place"), required=False, widget=LongSelect)
+    kind = forms.ChoiceField(label=_("Kind of device"), required=False, widget=LongSelect)
 
     def __init__(self, *args, places: LendingPlaces, **kwargs) -> None:
         super().__init__(*args, **kwargs)
