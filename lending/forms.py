@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking import services as booking_services
+from core.forms import LongSelect
 from devices.models import DevicePool, DeviceType
-from organizations.models import District
 
 from .models import BorrowingAgreement
+from .selectors import LendingPlaces
 
 # Far above any pool (the service checks the pool's own limits with its own message); this
 # only keeps absurd numbers away from the database.
@@ -21,26 +22,32 @@ MAX_QUANTITY = 100
 
 
 class PoolFilterForm(forms.Form):
-    """Where (district) and what (kind of device). Empty means any; an unknown value is
-    ignored rather than refused, since it comes from a link or an old bookmark."""
+    """Where (district, town) and what (kind of device). Empty means any; an unknown value is
+    ignored (the list shows what the other filters leave) and the field says so, since it
+    comes from a link or an old bookmark."""
 
-    district = forms.ChoiceField(label=_("Place"), required=False)
-    kind = forms.ChoiceField(label=_("Kind of device"), required=False)
+    # LongSelect: the towns of a region are dozens of options, each one a template rendering
+    # with Django's Select.
+    district = forms.ChoiceField(label=_("District"), required=False, widget=LongSelect)
+    town = forms.ChoiceField(label=_("Place"), required=False, widget=LongSelect)
+    kind = forms.ChoiceField(label=_("Kind of device"), required=False, widget=LongSelect)
 
-    def __init__(self, *args, districts: list[District], **kwargs) -> None:
+    def __init__(self, *args, places: LendingPlaces, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = [("", _("All places"))] + [
-            (district.slug, district.name) for district in districts
-        ]
+        self.fields["district"].choices = [("", _("All districts")), *places.districts]
+        self.fields["town"].choices = [("", _("All places")), *((t, t) for t in places.towns)]
         self.fields["kind"].choices = [("", _("All kinds")), *DeviceType.Kind.choices]
+        nowhere = _("No lending offer in “%(value)s”. Choose a place from the list.")
+        for name in ("district", "town"):
+            self.fields[name].error_messages["invalid_choice"] = nowhere
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():
-            # Keep whichever of the two is valid.
+            # Keep whichever of them are valid.
             return {
                 name: self.data.get(name, "")
-                for name in ("district", "kind")
-                if name not in self.errors
+                for name in ("district", "town", "kind")
+                if name not in self.errors and self.data.get(name)
             }
         return {name: value for name, value in self.cleaned_data.items() if value}
 

@@ -1,10 +1,12 @@
 """What the library desk reads: residents found by name, email or card, and everything a
-resident has with one library. Read-only; every write goes through ``lending.services``.
+resident has with one library; and the places pools are lent in (the lending list's
+filter). Read-only; every write goes through ``lending.services``.
 """
 
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -28,6 +30,41 @@ from organizations.models import Organization
 from organizations.people import reachable_at_desk, walk_in
 
 from .models import AgreementAcceptance, LibraryCard, WaitlistEntry
+
+
+@dataclass(frozen=True)
+class LendingPlaces:
+    """Where pools are lent: the districts (slug, name) and the towns of their organizations,
+    by name, as the lending list's place filter offers them."""
+
+    districts: list[tuple[str, str]]
+    towns: list[str]
+
+
+def _by_name(text: str) -> str:
+    # "Östringen" between "Obernburg" and "Pflaumheim", not after "Z" as code points sort it.
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def lending_places(pools: QuerySet[DevicePool]) -> LendingPlaces:
+    """The districts and towns of the organizations that lend ``pools``: one query, one row
+    per district and town with a pool (a few dozen in the region, however many pools)."""
+    rows = (
+        pools.order_by()
+        .values_list(
+            "organization__district__slug", "organization__district__name", "organization__city"
+        )
+        .distinct()
+    )
+    districts, towns = {}, set()
+    for slug, name, town in rows:
+        districts[slug] = name
+        if town:
+            towns.add(town)
+    return LendingPlaces(
+        districts=sorted(districts.items(), key=lambda item: _by_name(item[1]).casefold()),
+        towns=sorted(towns, key=lambda town: _by_name(town).casefold()),
+    )
 
 
 def residents_pools(organization: Organization) -> QuerySet[DevicePool]:

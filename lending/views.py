@@ -12,6 +12,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +31,6 @@ from core.confirm import confirm_page
 from core.errors import DomainError
 from core.htmx import partial_request
 from devices.models import DevicePool
-from organizations.models import District
 
 from . import selectors, services
 from .forms import AcceptAgreementForm, LoanReservationForm, PoolFilterForm, WaitlistForm
@@ -75,36 +75,79 @@ def _long_date(value: datetime.date | datetime.datetime) -> str:
 # The pools
 
 
+# Pools per page of the lending list: the region's list is bounded per page, and the place
+# filter and the page numbers reach every pool (bench/README.md, "The lending list by place
+# and page").
+PAGE_SIZE = 20
+
+
+def _page_of(paginator: Paginator, asked: str | None) -> tuple[Page, str]:
+    """The page asked for; for a number that is no page of the list (a link from when it was
+    longer, a typo) the nearest page instead, with a note that says which one it is."""
+    try:
+        return paginator.page(asked or 1), ""
+    except InvalidPage:
+        try:
+            number = paginator.num_pages if int(asked) > 1 else 1
+        except (TypeError, ValueError):
+            number = 1
+    note = _("There is no page “%(asked)s” of this list. This is page %(number)d of %(total)d.")
+    return paginator.page(number), note % {
+        "asked": asked[:20],
+        "number": number,
+        "total": paginator.num_pages,
+    }
+
+
 @public_cache.public_page("lending", "organizations")
 @require_safe
 def pools(request: HttpRequest) -> HttpResponse:
-    """Every lendable pool, by organization, with how many devices are free now or when the
-    next one is; filtered by place and kind of device."""
+    """The lendable pools, by organization, a page at a time, with how many devices are free
+    now or when the next one is; filtered by district, town and kind of device."""
     now = timezone.now()
-    districts = list(District.objects.filter(organizations__pools__in=lendable_pools()).distinct())
-    form = PoolFilterForm(request.GET or None, districts=districts)
-    filters = form.filters() if request.GET else {}
+    places = selectors.lending_places(lendable_pools())
+    form = PoolFilterForm(request.GET or None, places=places)
+    filters = form.filters() if form.is_bound else {}
     shown = lendable_pools()
     if filters.get("district"):
         shown = shown.filter(organization__district__slug=filters["district"])
+    if filters.get("town"):
+        shown = shown.filter(organization__city=filters["town"])
     if filters.get("kind"):
         shown = shown.filter(
             pk__in=lendable_pools().filter(device_types__kind=filters["kind"]).values("pk")
         )
-    shown = list(
+    shown = (
         shown.select_related("organization__district", "location")
         .prefetch_related("device_types")
-        .order_by("organization__name", "name")
+        .order_by("organization__name", "organization__pk", "name", "pk")
     )
-    outlook = services.lending_outlook(shown)
+    paginator = Paginator(shown, PAGE_SIZE)
+    page, wrong_page = _page_of(paginator, request.GET.get("page"))
+    rows = list(page.object_list)
+    outlook = services.lending_outlook(rows)
     public_cache.changes_at(
-        request, lambda: services.outlook_changes_at([pool.pk for pool in shown], now)
+        request, lambda: services.outlook_changes_at([pool.pk for pool in rows], now)
     )
-    for pool in shown:
+    for pool in rows:
         pool.outlook = outlook.get(pool.pk)
-    context = {"form": form, "pools": shown, "filtered": bool(filters)}
+    place = ", ".join(
+        name
+        for name in (filters.get("town"), dict(places.districts).get(filters.get("district")))
+        if name
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "pools": rows,
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "wrong_page": wrong_page,
+        "place": place,
+        "filtered": bool(filters),
+    }
     template = "lending/pool_list.html" + ("#results" if partial_request(request) else "")
-    response = render(request, template, context)
+    # A page number that is none: the nearest page, said so, as a 404 (not kept, not indexed).
+    response = render(request, template, context, status=404 if wrong_page else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -19,6 +19,7 @@ from tests.factories import (
     BorrowingAgreementFactory,
     DeviceFactory,
     DeviceTypeFactory,
+    DistrictFactory,
     LendingPoolFactory,
     LocationFactory,
     OrganizationFactory,
@@ -90,8 +91,8 @@ def test_a_resident_reserves_a_laptop_on_a_phone_by_keyboard(
     # The live filter: htmx swaps the results and says how many there are.
     press(page, page.get_by_label("Kind of device"), "ArrowDown")  # → Tablet
     page.keyboard.press("Tab")
-    expect(page.locator("#results")).to_contain_text("0 lending offers")
-    expect(page.locator("#live-announcer")).to_have_text("0 lending offers found.")
+    expect(page.locator("#results")).to_contain_text("0 lending offers in the region")
+    expect(page.locator("#live-announcer")).to_have_text("0 lending offers in the region")
     audit.check(page)
     page.get_by_label("Kind of device").select_option("laptop")
     expect(page.locator("#results")).to_contain_text("Leih-Laptops")
@@ -271,3 +272,107 @@ def test_without_javascript_a_resident_joins_a_waiting_list_with_the_agreement_i
     audit.check(page)
     assert WaitlistEntry.objects.get().user == resident
     assert AgreementAcceptance.objects.filter(user=resident).count() == 1
+
+
+# --- the region's list, a page at a time ------------------------------------------------------
+
+
+@pytest.fixture
+def region(db) -> dict[str, list[str]]:
+    """25 pools of a library in Alzenau (Landkreis Aschaffenburg) and 25 in Miltenberg
+    (Landkreis Miltenberg): three pages of the list; their names by town, as listed."""
+    names = {}
+    for library, town, district, slug in (
+        ("Bibliothek Alzenau", "Alzenau", "Landkreis Aschaffenburg", "lk-ab"),
+        ("Stadtbibliothek Miltenberg", "Miltenberg", "Landkreis Miltenberg", "lk-mil"),
+    ):
+        organization = OrganizationFactory(
+            name=library,
+            kind="library",
+            city=town,
+            district=DistrictFactory(name=district, slug=slug),
+        )
+        names[town] = [f"Laptops {town} {number:02}" for number in range(25)]
+        for name in names[town]:
+            LendingPoolFactory(organization=organization, name=name)
+    return names
+
+
+def card_names(page) -> list[str]:
+    return page.locator("#results h4").all_inner_texts()
+
+
+def test_a_visitor_pages_through_the_region_and_narrows_it_to_a_town_on_a_phone(
+    page, live_server, region, audit
+):
+    everything = region["Alzenau"] + region["Miltenberg"]
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/lending/")
+
+    results = page.locator("#results")
+    expect(page.get_by_role("heading", level=2)).to_have_text("50 lending offers in the region")
+    expect(results).to_contain_text("Showing 1–20 (page 1 of 3).")
+    assert card_names(page) == everything[:20]
+    pages = page.get_by_role("navigation", name="Pages of the lending offers")
+    expect(pages.get_by_role("link", name="Page 1", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    audit.check(page)
+
+    # By keyboard to the second page: the next twenty, one of two libraries' sections each.
+    press(page, pages.get_by_role("link", name="Page 2", exact=True))
+    expect(page).to_have_url(f"{live_server.url}/lending/?page=2")
+    expect(results).to_contain_text("Showing 21–40 (page 2 of 3).")
+    assert card_names(page) == everything[20:40]
+    expect(results.get_by_role("heading", level=3)).to_have_count(2)
+    expect(pages.get_by_role("link", name="Page 2", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    audit.check(page)
+
+    # One town: htmx swaps the results, says how many, and the address says which.
+    page.get_by_label("Place", exact=True).select_option("Miltenberg")
+    expect(page.get_by_role("heading", level=2)).to_have_text("25 lending offers in Miltenberg")
+    expect(page.locator("#live-announcer")).to_have_text("25 lending offers in Miltenberg")
+    expect(page).to_have_url(f"{live_server.url}/lending/?district=&town=Miltenberg&kind=")
+    assert card_names(page) == region["Miltenberg"][:20]
+    audit.check(page)
+
+    press(page, page.get_by_role("link", name="Next page"))
+    expect(page).to_have_url(f"{live_server.url}/lending/?district=&town=Miltenberg&kind=&page=2")
+    assert card_names(page) == region["Miltenberg"][20:]
+    expect(page.get_by_label("Place", exact=True)).to_have_value("Miltenberg")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    audit.check(page)
+
+    # An old link to a page the list no longer has: the last one, and a note that says so.
+    page.goto(f"{live_server.url}/lending/?town=Miltenberg&page=7")
+    expect(results).to_contain_text("There is no page “7” of this list. This is page 2 of 2.")
+    assert card_names(page) == region["Miltenberg"][20:]
+    audit.check(page)
+
+
+def test_without_javascript_the_district_filter_and_the_pages_work(
+    no_js_page, live_server, region, audit
+):
+    page = no_js_page  # in German, the site's language
+    page.goto(f"{live_server.url}/lending/")
+    expect(page.get_by_role("heading", level=2)).to_have_text("50 Angebote in der Region")
+    audit.check(page)
+
+    page.get_by_label("Gebiet").select_option("lk-mil")
+    page.get_by_role("search").get_by_role("button").click()
+    expect(page).to_have_url(f"{live_server.url}/lending/?district=lk-mil&town=&kind=")
+    expect(page.get_by_role("heading", level=2)).to_have_text("25 Angebote in Landkreis Miltenberg")
+    assert card_names(page) == region["Miltenberg"][:20]
+    audit.check(page)
+
+    page.get_by_role("navigation", name="Seiten der Angebote").get_by_role(
+        "link", name="Seite 2", exact=True
+    ).click()
+    expect(page).to_have_url(f"{live_server.url}/lending/?district=lk-mil&town=&kind=&page=2")
+    expect(page.get_by_role("heading", level=2)).to_have_text("25 Angebote in Landkreis Miltenberg")
+    assert card_names(page) == region["Miltenberg"][20:]
+    expect(page.get_by_label("Gebiet")).to_have_value("lk-mil")
+    audit.check(page)

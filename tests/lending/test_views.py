@@ -168,46 +168,241 @@ def test_a_pool_with_nothing_free_says_when_and_how_many_wait(client, pool):
     assert "2 people waiting" in text
 
 
-def test_the_pools_filter_by_place_and_kind(client, pool, laptop):
+def test_the_pools_filter_by_district_town_and_kind(client, pool, laptop):
+    miltenberg = DistrictFactory(name="Landkreis Miltenberg", slug="lk-mil")
     elsewhere = LendingPoolFactory(
         name="Tablets in Miltenberg",
-        organization__district=DistrictFactory(name="Landkreis Miltenberg", slug="lk-mil"),
+        organization__district=miltenberg,
+        organization__city="Miltenberg",
     )
     elsewhere.device_types.add(DeviceTypeFactory())  # a tablet
+    LendingPoolFactory(
+        name="Laptops in Amorbach", organization__district=miltenberg, organization__city="Amorbach"
+    )
 
-    by_place = client.get(reverse("lending:pools"), {"district": "lk-mil"}).content.decode()
-    by_kind = client.get(reverse("lending:pools"), {"kind": "laptop"}).content.decode()
-    nonsense = client.get(reverse("lending:pools"), {"district": "<x>", "kind": "toaster"})
+    def shown(**filters) -> str:
+        return client.get(reverse("lending:pools"), filters).content.decode()
 
-    assert "Tablets in Miltenberg" in by_place and "Leih-Laptops" not in by_place
+    by_district = shown(district="lk-mil")
+    by_town = shown(town="Miltenberg")
+    by_kind = shown(kind="laptop")
+    both = shown(district="lk-mil", town="Amorbach")
+
+    assert "Tablets in Miltenberg" in by_district and "Laptops in Amorbach" in by_district
+    assert "Leih-Laptops" not in by_district
+    assert "2 lending offers in Landkreis Miltenberg" in by_district
+    assert "Tablets in Miltenberg" in by_town and "Laptops in Amorbach" not in by_town
+    assert "1 lending offer in Miltenberg" in by_town
     assert "Leih-Laptops" in by_kind and "Tablets in Miltenberg" not in by_kind
-    assert nonsense.status_code == 200
-    assert "Leih-Laptops" in nonsense.content.decode()
+    assert "1 lending offer in the region" in by_kind
+    assert "Laptops in Amorbach" in both and "Tablets in Miltenberg" not in both
+    assert "1 lending offer in Amorbach, Landkreis Miltenberg" in both
+
+
+def test_the_place_filter_offers_the_districts_and_towns_that_lend(client, pool):
+    LendingPoolFactory(organization__city="Östringen")
+    LendingPoolFactory(organization__city="Obernburg a.Main")
+    school = DevicePoolFactory(organization__city="Nowhere-with-a-school-pool")
+
+    text = client.get(reverse("lending:pools")).content.decode()
+
+    start = text.index('name="town"')
+    towns = text[start : text.index("</select>", start)]
+    assert towns.index("Aschaffenburg") < towns.index("Obernburg") < towns.index("Östringen")
+    assert school.organization.city not in text
+    assert '<option value="stadt-ab">Stadt Aschaffenburg</option>' in text
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"district": "<x>"}, {"town": "Atlantis"}, {"district": "<x>", "town": "Atlantis"}],
+)
+def test_an_unknown_place_is_named_and_ignored(client, pool, filters):
+    response = client.get(reverse("lending:pools"), {**filters, "kind": "toaster"})
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Leih-Laptops" in text  # the filters that are wrong are left out
+    assert "1 lending offer in the region" in text
+    for value in filters.values():
+        escaped = value.replace("<", "&lt;").replace(">", "&gt;")
+        assert f"No lending offer in “{escaped}”. Choose a place from the list." in text
+
+
+def test_an_empty_result_says_what_to_do(client, pool):
+    LendingPoolFactory(organization__city="Amorbach")
+
+    text = client.get(
+        reverse("lending:pools"), {"district": "stadt-ab", "town": "Amorbach"}
+    ).content.decode()
+
+    assert "0 lending offers in Amorbach, Stadt Aschaffenburg" in text
+    assert "Nothing matches. Choose another place or kind of device." in text
+    assert f'href="{reverse("lending:pools")}">Show all</a>' in text
+
+
+def pools_in(district: str, count: int) -> list[str]:
+    """``count`` pools of one library in ``district``; their names as the list orders them."""
+    library = OrganizationFactory(
+        name=f"Bibliothek {district}",
+        kind="library",
+        district=DistrictFactory(name=f"Gebiet {district}", slug=district),
+    )
+    names = [f"{district} pool {number:02}" for number in range(count)]
+    for name in names:
+        LendingPoolFactory(organization=library, name=name)
+    return names
+
+
+def cards(response) -> list[str]:
+    """The pools' names on a page, in order."""
+    text = response.content.decode()
+    return [
+        part.split("</a>")[0].split(">")[-1] for part in text.split('<h4 class="kern-title">')[1:]
+    ]
+
+
+def nav_of(response) -> str:
+    text = response.content.decode()
+    start = text.index('<nav class="lending-pages"')
+    return text[start : text.index("</nav>", start)]
+
+
+def test_the_list_shows_twenty_a_page_and_every_pool_is_reached_by_its_page_numbers(client):
+    names = pools_in("lk-ab", 45)
+
+    pages = [client.get(reverse("lending:pools"), {"page": number}) for number in (1, 2, 3)]
+    first = client.get(reverse("lending:pools"))
+
+    assert [len(cards(page)) for page in pages] == [20, 20, 5]
+    assert [name for page in pages for name in cards(page)] == names
+    assert cards(first) == names[:20]
+    assert "45 lending offers in the region" in first.content.decode()
+    assert "Showing 1–20 (page 1 of 3)." in first.content.decode()
+    assert "Showing 21–40 (page 2 of 3)." in pages[1].content.decode()
+    nav = nav_of(pages[1])
+    assert 'aria-label="Pages of the lending offers"' in nav
+    assert (
+        'href="?page=2" aria-current="page"><span class="visually-hidden">Page </span>2</a>' in nav
+    )
+    assert nav.count("aria-current") == 1
+    for number in (1, 3):
+        assert (
+            f'href="?page={number}"><span class="visually-hidden">Page </span>{number}</a>' in nav
+        )
+    assert 'href="?page=1" rel="prev">Previous page</a>' in nav
+    assert 'href="?page=3" rel="next">Next page</a>' in nav
+
+
+def test_a_long_list_of_pages_is_elided_around_the_current_one(client):
+    pools_in("lk-ab", 20 * 12)
+
+    nav = nav_of(client.get(reverse("lending:pools"), {"page": 6}))
+
+    shown = [number for number in range(1, 13) if f"</span>{number}</a>" in nav]
+    assert shown == [1, 4, 5, 6, 7, 8, 12]
+    assert nav.count("…") == 2
+
+
+def test_the_page_links_keep_the_filters(client):
+    pools_in("lk-ab", 25)
+    pools_in("lk-mil", 3)
+
+    text = client.get(reverse("lending:pools"), {"district": "lk-ab", "kind": ""}).content.decode()
+    second = client.get(reverse("lending:pools"), {"district": "lk-ab", "kind": "", "page": 2})
+
+    assert "25 lending offers in Gebiet lk-ab" in text
+    assert 'href="?district=lk-ab&amp;kind=&amp;page=2" rel="next"' in text
+    assert len(cards(second)) == 5
+    assert all(name.startswith("lk-ab") for name in cards(second))
+
+
+def test_a_new_filter_starts_at_its_first_page(client):
+    pools_in("lk-ab", 25)
+
+    text = client.get(reverse("lending:pools"), {"page": 2}).content.decode()
+
+    # The filter form carries no page number.
+    form = text[text.index('role="search"') : text.index("</form>")]
+    assert 'name="page"' not in form
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "note"),
+    [
+        ("9", 2, "There is no page “9” of this list. This is page 2 of 2."),
+        ("0", 1, "There is no page “0” of this list. This is page 1 of 2."),
+        ("-3", 1, "There is no page “-3” of this list. This is page 1 of 2."),
+        ("abc", 1, "There is no page “abc” of this list. This is page 1 of 2."),
+        ("1.5", 1, "There is no page “1.5” of this list. This is page 1 of 2."),
+        ("99999999999999999999999", 2, "There is no page “99999999999999999999” of this list."),
+    ],
+)
+def test_a_page_number_that_is_none_is_a_404_showing_the_nearest_page(client, asked, shown, note):
+    names = pools_in("lk-ab", 25)
+
+    response = client.get(reverse("lending:pools"), {"page": asked})
+
+    assert response.status_code == 404
+    assert note in response.content.decode()
+    assert cards(response) == (names[:20] if shown == 1 else names[20:])
+
+
+def test_a_page_number_of_an_empty_list_is_a_404_that_says_so(client):
+    response = client.get(reverse("lending:pools"), {"page": "2"})
+
+    text = response.content.decode()
+    assert response.status_code == 404
+    assert "There is no page “2” of this list. This is page 1 of 1." in text
+    assert "No organization lends devices to residents yet." in text
+
+
+def test_two_pages_of_the_list_are_kept_apart_by_the_public_cache(
+    client, django_assert_num_queries
+):
+    """Anonymous pages are answered from memory, keyed by the address with its query string:
+    the second page is not the first one again, also when each is asked for twice."""
+    names = pools_in("lk-ab", 25)
+    first = client.get(reverse("lending:pools"))
+    second = client.get(reverse("lending:pools"), {"page": 2})
+
+    with django_assert_num_queries(0):
+        first_again = client.get(reverse("lending:pools"))
+        second_again = client.get(reverse("lending:pools"), {"page": 2})
+
+    assert cards(first) == cards(first_again) == names[:20]
+    assert cards(second) == cards(second_again) == names[20:]
 
 
 def test_the_filter_answers_htmx_with_the_results_only(client, pool):
+    pools_in("lk-ab", 25)
+
     response = client.get(
-        reverse("lending:pools"), {"kind": "laptop"}, headers={"HX-Request": "true"}
+        reverse("lending:pools"), {"district": "lk-ab"}, headers={"HX-Request": "true"}
     )
 
     text = response.content.decode()
     assert response.status_code == 200
-    assert 'id="results"' in text and "Leih-Laptops" in text
-    assert "<html" not in text
+    assert 'id="results"' in text and 'data-announce="25 lending offers in Gebiet lk-ab"' in text
+    assert "<html" not in text and "Leih-Laptops" not in text
+    assert 'href="?district=lk-ab&amp;page=2"' in text
     assert "HX-Request" in response["Vary"]
 
 
-@pytest.mark.parametrize("count", [3, 30])
+@pytest.mark.parametrize(("count", "page"), [(3, 1), (45, 1), (45, 3)])
 def test_the_pools_page_runs_a_constant_number_of_queries(
-    client, count, django_assert_max_num_queries
+    client, count, page, django_assert_max_num_queries
 ):
     for number in range(count):
-        pool = LendingPoolFactory(name=f"Pool {number}")
+        pool = LendingPoolFactory(name=f"Pool {number:02}")
         DeviceFactory(pool=pool)
         WaitlistEntryFactory(pool=pool)
-    with django_assert_max_num_queries(12):
-        response = client.get(reverse("lending:pools"))
-    assert response.content.decode().count("lending-card") == count
+
+    with django_assert_max_num_queries(13):
+        response = client.get(reverse("lending:pools"), {"page": page})
+
+    assert response.status_code == 200
+    assert len(cards(response)) == min(count - (page - 1) * 20, 20)
 
 
 def test_the_pools_page_answers_only_get(client):
