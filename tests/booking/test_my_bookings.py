@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django import forms
 from django.template.base import Variable, VariableDoesNotExist
 
 from booking import services
+from booking.forms import MyBookingsFilter
 from booking.models import Loan, LoanItem, Reservation, Series
+from devices.models import DevicePool
 from tests.booking.conftest import ipad_case
 from tests.factories import (
     DOUBLE_LESSON,
@@ -197,6 +200,32 @@ def test_filter_by_pool_and_by_week(client, teacher, pool, other_pool):
     assert "week=2026-12-07" in html and "week=2026-12-21" in html
     html = client.get("/bookings/", {"week": "2026-12-16", "pool": pool.pk}).content.decode()
     assert "Laptops 9c" not in html and f'href="/bookings/{dates[1].pk}/"' in html
+
+
+def test_the_pool_filter_writes_what_django_s_select_wrote(teacher, pool, other_pool):
+    # The filter's pools are plain rows written by core.forms.LongSelect (no template per
+    # option, no model instance per pool): the HTML is what the template-based Select wrote.
+    book(pool, datetime.date(2026, 12, 9), user=teacher)
+    book(other_pool, datetime.date(2026, 12, 9), user=teacher)
+    DevicePool.objects.filter(pk=other_pool.pk).update(name='Laptops <9c> & "Physik"')
+    pools = DevicePool.objects.filter(reservations__user=teacher).order_by("name", "pk")
+
+    class TemplateSelect(MyBookingsFilter):
+        pool = forms.ModelChoiceField(
+            queryset=pools,
+            required=False,
+            empty_label=MyBookingsFilter.base_fields["pool"].empty_label,
+        )
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["pool"].queryset = pools  # Django's own choices again: an instance each
+
+    for data in (None, {"pool": str(other_pool.pk)}):
+        html = str(MyBookingsFilter(data, pools=pools)["pool"])
+        assert html == str(TemplateSelect(data, pools=pools)["pool"])
+        assert "Laptops &lt;9c&gt; &amp; &quot;Physik&quot;</option>" in html
+    assert f'<option value="{other_pool.pk}" selected>' in html
 
 
 @pytest.mark.parametrize(
