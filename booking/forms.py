@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import in_sensible_years
-from core.forms import check_year
+from core.forms import LongSelect, check_year, plain_choices
 from core.request_input import ascii_int
 from devices.models import DevicePool
 from organizations.models import LessonPeriod
@@ -214,8 +214,14 @@ def initial_from_query(query, *, pool: DevicePool, periods: list[LessonPeriod]) 
 class MyBookingsFilter(forms.Form):
     """ "My bookings" by pool and by week: a GET form. A week is given by any of its days."""
 
+    # Written in Python from plain rows (core.forms): the same HTML without a template per
+    # option and without a model instance per pool read through a server-side cursor.
     pool = forms.ModelChoiceField(
-        label=_("Pool"), queryset=DevicePool.objects.none(), required=False, empty_label=_("All")
+        label=_("Pool"),
+        queryset=DevicePool.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=LongSelect,
     )
     week = forms.DateField(
         label=_("Week with the day"),
@@ -228,6 +234,7 @@ class MyBookingsFilter(forms.Form):
     def __init__(self, *args, pools, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
+        plain_choices(self.fields["pool"], "name")
 
     def monday(self) -> datetime.date | None:
         day = self.cleaned_data.get("week")

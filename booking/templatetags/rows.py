@@ -49,6 +49,15 @@ def when_days(reservation) -> str:
 
 
 @register.filter
+def is_series(row) -> bool:
+    """Whether a row of "Meine Buchungen" is a series (``booking.views.SeriesRow``, with its
+    ``dates``) rather than one booking. ``{% if row.dates %}`` asked every booking for the
+    ``dates`` it does not have, and a failed lookup costs Django's engine two exceptions and a
+    ``dir()`` of the model instance: 40–80 µs a row (bench/README.md)."""
+    return hasattr(row, "dates")
+
+
+@register.filter
 def status_tone(status: str) -> str:
     """The KERN badge modifier of a reservation's status."""
     return {"confirmed": "success", "requested": "warning", "declined": "danger"}.get(
