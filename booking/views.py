@@ -591,6 +591,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
             size=PAST_PAGE_SIZE,
             older=request.GET.get("older"),
             newer=request.GET.get("newer"),
+            number=request.GET.get("page"),
         )
     except keyset.BadCursor:
         page = keyset.newest_first(mine.exclude(upcoming), column="start", size=PAST_PAGE_SIZE)

@@ -3,8 +3,8 @@
 A page is the rows just older (or just newer) than a row already shown, found through an
 index on the ordering column: page 50 reads as many rows as page 1, and nothing counts all
 the rows. A page number with "of N" would need that count, which grows with every year a
-person keeps using Lernpool; so the links say "previous" and "next" only, and every row
-stays reachable by following them.
+person keeps using Lernpool; so a page says its number ("Page 3", carried in the links)
+but not how many there are, and every row stays reachable by following the links.
 
 The cursor in the address is the row's ordering value (UTC, to the microsecond) and its
 primary key: ``20250304T080000000000-1234``. It stays valid when rows are added or
@@ -51,6 +51,7 @@ class KeysetPage:
     """What a template needs: the rows, and the cursors of the pages beside them."""
 
     object_list: list = field(default_factory=list)
+    number: int = 1
     newer: str | None = None  # the previous page starts after this row
     older: str | None = None  # the next page starts after this row
 
@@ -65,6 +66,11 @@ class KeysetPage:
     @property
     def has_other_pages(self) -> bool:
         return self.has_previous or self.has_next
+
+
+def _number(text: str | int | None) -> int:
+    text = str(text or "")
+    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 def _older_than(column: str, value: datetime.datetime, pk: int) -> Q:
@@ -84,11 +90,14 @@ def newest_first(
     size: int,
     older: str | None = None,
     newer: str | None = None,
+    number: str | int | None = None,
 ) -> KeysetPage:
     """``size`` rows of ``rows`` ordered by ``column`` and pk, newest first: the first page,
     the page after the cursor ``older`` or the page before the cursor ``newer``. One query
     for the first page, two or three for the others (the rows, and whether any lie on the
-    side the cursor came from). Raises ``BadCursor``."""
+    side the cursor came from). ``number``: the page's number as the link gave it (only
+    shown; the first page is 1 whatever it says). Raises ``BadCursor``."""
+    number = max(_number(number), 2) if older or newer else 1
     descending = rows.order_by(f"-{column}", "-pk")
     if newer:
         value, pk = parse_cursor(newer)
@@ -97,7 +106,7 @@ def newest_first(
             # Back at the newest rows: the first page, as full as it is without a cursor.
             return newest_first(rows, column=column, size=size)
         shown = found[:size][::-1]
-        page = KeysetPage(shown, newer=cursor(shown[0], column))
+        page = KeysetPage(shown, number, newer=cursor(shown[0], column))
         edge = (getattr(shown[-1], column), shown[-1].pk)
         if descending.filter(_older_than(column, *edge)).exists():
             page.older = _cursor(*edge)
@@ -108,7 +117,7 @@ def newest_first(
     else:
         found = list(descending[: size + 1])
     shown = found[:size]
-    page = KeysetPage(shown, older=cursor(shown[-1], column) if len(found) > size else None)
+    page = KeysetPage(shown, number, older=cursor(shown[-1], column) if len(found) > size else None)
     if older:
         edge = (getattr(shown[0], column), shown[0].pk) if shown else (value, pk - 1)
         if rows.filter(_newer_than(column, *edge)).exists():

@@ -693,6 +693,10 @@ def _page_link(html: str, rel: str) -> str | None:
     return found and found[1].replace("&amp;", "&")
 
 
+def _page_number(html: str) -> int:
+    return int(re.search(r'<span aria-current="page">Page (\d+)</span>', html)[1])
+
+
 def test_the_past_is_paginated_and_every_booking_is_reached(client, teacher, pool):
     """Keyset pages: "Next page" walks back through every past booking, newest first, each
     once; "Previous page" walks forward again; nothing counts them all."""
@@ -706,20 +710,22 @@ def test_the_past_is_paginated_and_every_booking_is_reached(client, teacher, poo
     )
     client.force_login(teacher)
     html = client.get("/bookings/").content.decode()
-    assert "Page 1 of" not in html and _page_link(html, "prev") is None
-    pages = [_past_rows(html)]
+    assert _page_link(html, "prev") is None
+    pages, numbers = [_past_rows(html)], [_page_number(html)]
     while link := _page_link(html, "next"):
         response = client.get("/bookings/" + link)
         assert response.status_code == 200
         html = response.content.decode()
         pages.append(_past_rows(html))
+        numbers.append(_page_number(html))
     assert [len(rows) for rows in pages] == [20, 20, 5]
     assert [pk for rows in pages for pk in rows] == newest_first
+    assert numbers == [1, 2, 3] and "<title>My bookings – Page 3 – Lernpool</title>" in html
     back = []
     while link := _page_link(html, "prev"):
         html = client.get("/bookings/" + link).content.decode()
-        back.append(_past_rows(html))
-    assert back == [pages[1], pages[0]]
+        back.append((_past_rows(html), _page_number(html)))
+    assert back == [(pages[1], 2), (pages[0], 1)]
 
 
 def test_a_broken_page_link_is_named_and_the_newest_are_shown(client, teacher, pool):
