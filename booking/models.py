@@ -143,6 +143,12 @@ class Reservation(models.Model):
             # The overlap query: a pool's confirmed reservations ending after a time.
             models.Index(fields=["pool", "status", "end", "start"], name="reservation_overlap"),
             models.Index(fields=["user", "start"], name="reservation_user_start"),
+            # A person's bookings still to come ("Meine Buchungen", "Meine Ausleihen"): their
+            # end is after now, their start may be long past; without it those pages read
+            # every booking the person ever made. On PostgreSQL it includes the pool
+            # (booking/migrations/0007), so the pools a person ever booked (the filter of
+            # "Meine Buchungen") come from the index alone.
+            models.Index(fields=["user", "end"], name="reservation_user_end"),
         ]
 
     def __str__(self) -> str:

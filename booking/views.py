@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import once
+from core import keyset, once
 from core.confirm import confirm_page
 from core.dates import in_sensible_years, local_datetime
 from core.errors import DomainError
@@ -584,19 +583,33 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
             start, end = _week_range(monday)
             mine = mine.filter(start__lt=end, end__gt=start)
     upcoming = Q(end__gt=now) & ~Q(status=Reservation.Status.CANCELLED)
-    past = Paginator(mine.exclude(upcoming).order_by("-start", "-pk"), PAST_PAGE_SIZE)
+    filtered = filters.is_bound and filters.is_valid() and any(filters.cleaned_data.values())
+    try:
+        page = keyset.newest_first(
+            mine.exclude(upcoming),
+            column="start",
+            size=PAST_PAGE_SIZE,
+            older=request.GET.get("older"),
+            newer=request.GET.get("newer"),
+            number=request.GET.get("page"),
+        )
+    except keyset.BadCursor:
+        page = keyset.newest_first(mine.exclude(upcoming), column="start", size=PAST_PAGE_SIZE)
+        filters.add_error(
+            None, _("That page of past bookings does not exist: here are the newest.")
+        )
     token = services.calendar_token(user=request.user)
     feed_path = reverse("booking:feed", kwargs={"token": token.token})
     # A year of weekly series are a few rows; many single bookings make a long list: the
-    # next ones first, all of them on request.
+    # next ones first, all of them on request. Through reservation_user_end: the teacher's
+    # past bookings are not read.
     coming = list(mine.filter(upcoming).order_by("start", "pk"))
-    page = past.get_page(request.GET.get("page"))
     _note_hand_outs([*coming, *page.object_list])
     rows = _group_series(coming)
     show_all = request.GET.get("upcoming") == "all"
     context = {
         "filters": filters,
-        "filtered": filters.is_bound and filters.is_valid() and any(filters.cleaned_data.values()),
+        "filtered": filtered,
         "monday": monday,
         "upcoming": rows if show_all else rows[:UPCOMING_SHOWN],
         "upcoming_count": len(rows),
