@@ -163,6 +163,10 @@ def test_on_a_phone_a_provider_is_found_by_a_part_of_its_name_and_chosen_by_keyb
     shoot(page, "catalog-390-providers")
 
     # Choose one with the keyboard: its courses only, named, and the filter can be removed.
+    # (Leaving the field sends the form once more, a "change": let that answer arrive first,
+    # or its new address in the history cancels the link's page load.)
+    page.keyboard.press("Tab")
+    page.wait_for_load_state("networkidle")
     matches.get_by_role("link", name="Stadtbibliothek Aschaffenburg").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
