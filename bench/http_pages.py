@@ -153,6 +153,16 @@ def people_and_pages() -> tuple[dict[str, str], list[Page], int]:
     ).first()
     enrolled = Enrollment.objects.filter(course__status="published").order_by("-pk").first()
     org = Organization.objects.order_by("pk").first()
+    # The provider with the most courses in the catalog (a date ahead), for its filtered list.
+    busiest = (
+        Course.objects.published()
+        .filter(meetings_end__gt=now)
+        .values("organization__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "organization__slug")
+        .values_list("organization__slug", flat=True)
+        .first()
+    )
 
     from importlib import import_module
 
@@ -179,6 +189,8 @@ def people_and_pages() -> tuple[dict[str, str], list[Page], int]:
     pages = [
         Page("home", "/"),
         Page("course catalog", "/courses/"),
+        Page("catalog one provider", f"/courses/?organization={busiest}"),
+        Page("catalog name part", "/courses/?provider=bibliothek"),
         Page("a course", f"/courses/{course.pk}/"),
         Page("lending", "/lending/"),
         Page("a lending pool", f"/lending/{lending_pool.pk}/"),

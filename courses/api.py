@@ -205,6 +205,14 @@ class CourseFilter(Schema):
     organization: str | None = Field(
         None, max_length=80, pattern=SLUG, description="The provider's short name."
     )
+    provider: (
+        Annotated[str, StringConstraints(max_length=filters.MAX_QUERY_LENGTH, pattern=NO_NUL)]
+        | None
+    ) = Field(
+        None,
+        description="A part of the provider's name (any case): the courses of every provider"
+        " whose name contains it.",
+    )
     date_from: SensibleDate | None = Field(None, description="With a date on or after this day.")
     date_to: SensibleDate | None = Field(None, description="With a date on or before this day.")
     free_seats: bool = Field(False, description="Only courses with a free seat.")
@@ -225,6 +233,7 @@ class CourseFilter(Schema):
             language=self.language or "",
             district=self.district or "",
             organization=self.organization or "",
+            provider=(self.provider or "").strip(),
             date_from=self.date_from,
             date_to=self.date_to,
             free_seats=self.free_seats,

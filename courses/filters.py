@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,6 +20,9 @@ from .models import Attendance, Course, Enrollment, Meeting
 
 # The longest free-text search; anything longer cannot be a course title.
 MAX_QUERY_LENGTH = 100
+# The providers named on the catalog page for a part of a name: a region has hundreds, a page
+# lists this many and says how many more there are.
+PROVIDERS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,48 @@ class CatalogFilter:
     language: str = ""
     district: str = ""  # District.slug
     organization: str = ""  # Organization.slug
+    provider: str = ""  # a part of the provider's name
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     free_seats: bool = False
     step_free: bool = False
+
+
+@dataclass(frozen=True)
+class ProviderMatches:
+    """The providers whose name contains ``text``: the first ``PROVIDERS_SHOWN`` by name
+    (``shown``: dicts of ``slug`` and ``name``) and how many there are (``total``)."""
+
+    text: str
+    shown: list[dict]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
+def providers() -> QuerySet[Organization]:
+    """The catalog's providers: the organizations with a published course (a link may choose
+    one of them by its slug)."""
+    return Organization.objects.filter(pk__in=Course.objects.published().values("organization"))
+
+
+def _name_contains(text: str) -> Q:
+    return Q(name__icontains=text)
+
+
+def providers_named(text: str) -> ProviderMatches:
+    """The catalog's providers whose name contains ``text`` (any case), in one query however
+    many there are: the first few by name, and their number counted in the same rows."""
+    rows = list(
+        providers()
+        .filter(_name_contains(text))
+        .annotate(total=Window(Count("pk")))
+        .order_by("name", "pk")
+        .values("slug", "name", "total")[:PROVIDERS_SHOWN]
+    )
+    return ProviderMatches(text=text, shown=rows, total=rows[0]["total"] if rows else 0)
 
 
 def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
@@ -93,6 +134,11 @@ def apply(courses: QuerySet[Course], wanted: CatalogFilter) -> QuerySet[Course]:
         courses = courses.filter(organization__district__slug=wanted.district)
     if wanted.organization:
         courses = courses.filter(organization__slug=wanted.organization)
+    if wanted.provider:
+        # The same condition as providers_named(): the courses of every provider it names.
+        courses = courses.filter(
+            organization__in=Organization.objects.filter(_name_contains(wanted.provider))
+        )
     if wanted.date_from or wanted.date_to:
         # A course matches when one of its dates falls in the range (local days, inclusive).
         meetings = Meeting.objects.filter(course=OuterRef("pk"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import LongSelect, check_year, plain_choices
 from organizations.models import District, Organization
 
+from . import filters
 from .filters import MAX_QUERY_LENGTH, CatalogFilter
 from .models import Audience, Course, Language, Level, Topic
 
@@ -25,7 +26,8 @@ def _date_field(label) -> forms.DateField:
 class CatalogFilterForm(forms.Form):
     """The catalog's filters. They live in the URL, so a filtered list can be shared and
     bookmarked, and the API takes the same names. The selects are ``LongSelect``s: the
-    same HTML without a template per option."""
+    same HTML without a template per option. A provider is found by a part of its name
+    (``provider``) or chosen by its slug (``organization``, from a link)."""
 
     q = forms.CharField(
         label=_("Search"),
@@ -66,13 +68,27 @@ class CatalogFilterForm(forms.Form):
         empty_label=_("All districts"),
         widget=LongSelect,
     )
-    organization = forms.ModelChoiceField(
+    provider = forms.CharField(
         label=_("Provider"),
+        help_text=_("A part of the name, e.g. “Stadtbibliothek”"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+    # One provider, chosen from the list the name found or by a link (its slug): not a
+    # <select> of every provider, which grows with the region (hundreds of options).
+    organization = forms.ModelChoiceField(
+        label=_("Chosen provider"),
         required=False,
         queryset=Organization.objects.none(),
         to_field_name="slug",
-        empty_label=_("All providers"),
-        widget=LongSelect,  # hundreds of providers in a region
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": _(
+                "No provider in the catalog has the short name “%(value)s”. Remove this"
+                " filter, or type a part of the provider's name."
+            )
+        },
     )
     date_from = _date_field(_("From"))
     date_to = _date_field(_("Until"))
@@ -82,10 +98,7 @@ class CatalogFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Providers with a published course; a slug of any other organization is refused.
-        self.fields["organization"].queryset = Organization.objects.filter(
-            pk__in=Course.objects.published().values("organization")
-        ).order_by("name")
-        plain_choices(self.fields["organization"], "name")
+        self.fields["organization"].queryset = filters.providers()
         plain_choices(self.fields["district"], "name")
 
     def clean_date_from(self):
@@ -123,6 +136,7 @@ class CatalogFilterForm(forms.Form):
             language=data["language"],
             district=data["district"].slug if data["district"] else "",
             organization=data["organization"].slug if data["organization"] else "",
+            provider=data["provider"].strip(),
             date_from=data["date_from"],
             date_to=data["date_to"],
             free_seats=data["free_seats"],

@@ -56,8 +56,12 @@ def catalog(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     form = CatalogFilterForm(request.GET or None)
     courses = Course.objects.none()
+    matches = None
     if not form.is_bound or form.is_valid():
         wanted = form.catalog_filter() if form.is_bound else filters.CatalogFilter()
+        if wanted.provider:
+            # Which providers the part of a name found, so the page can say so and offer them.
+            matches = filters.providers_named(wanted.provider)
         # Public and read a lot: from the replica where there is one (core.replica).
         courses = (
             filters.apply(filters.upcoming(now), wanted)
@@ -66,7 +70,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
         )
         public_cache.changes_at(request, lambda: filters.next_change(courses, now))
     page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "now": now}
+    chosen = form.cleaned_data.get("organization") if form.is_bound else None
+    context = {"form": form, "page": page, "now": now, "matches": matches, "chosen": chosen}
     if partial_request(request):
         # htmx swaps only 2xx answers: errors go into the results region with a 200. The
         # filters' summary ("Filters (2 active)") comes along, swapped out of band.

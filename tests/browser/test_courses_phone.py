@@ -132,6 +132,80 @@ def test_without_javascript_the_folded_filters_still_filter(
     audit.check(page)
 
 
+def test_on_a_phone_a_provider_is_found_by_a_part_of_its_name_and_chosen_by_keyboard(
+    page, live_server, catalog, audit
+):
+    # Hundreds of providers in a region: a field for a part of the name, not a <select>.
+    for number in range(14):
+        provider = OrganizationFactory(name=f"Stadtbibliothek Ort {number:02}", kind="library")
+        course_on(4 + number, title=f"Kurs in Ort {number:02}", organization=provider)
+    vhs = OrganizationFactory(name="VHS Miltenberg", kind="adult_education")
+    course_on(6, title="Excel im Beruf", organization=vhs)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/courses/")
+    audit.check(page)
+    expect(page.locator("select[name=organization]")).to_have_count(0)
+    page.locator(".catalog-filters__summary").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Anbieter", exact=True).focus()
+    page.keyboard.type("stadtbib")
+    note = page.locator("#provider-matches")
+    expect(note).to_have_text(
+        "Kurse der 15 Anbieter, deren Name „stadtbib“ enthält – wählen Sie einen, um nur"
+        " seine Kurse zu sehen:"
+    )
+    expect(page.locator("#results-heading")).to_have_text("17 Kurse")
+    matches = page.get_by_role("list", name=re.compile("Kurse der 15 Anbieter"))
+    expect(matches.get_by_role("link")).to_have_count(10)
+    expect(matches).to_contain_text("und 5 weitere: Geben Sie mehr vom Namen ein")
+    audit.check(page)
+    no_page_scroll_sideways(page)
+    shoot(page, "catalog-390-providers")
+
+    # Choose one with the keyboard: its courses only, named, and the filter can be removed.
+    # (Leaving the field sends the form once more, a "change": let that answer arrive first,
+    # or its new address in the history cancels the link's page load.)
+    page.keyboard.press("Tab")
+    page.wait_for_load_state("networkidle")
+    matches.get_by_role("link", name="Stadtbibliothek Aschaffenburg").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#results-heading")).to_have_text("3 Kurse")
+    expect(page.locator("#results")).to_contain_text("Kurse von Stadtbibliothek Aschaffenburg.")
+    expect(page.locator(".catalog-filters__summary")).to_have_text("Filter (1 aktiv)")
+    assert "organization=" in page.url and "provider=" not in page.url
+    audit.check(page)
+    page.get_by_role("link", name="Kurse aller Anbieter zeigen").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#results-heading")).to_have_text("18 Kurse")
+    assert "organization=" not in page.url
+    audit.check(page)
+
+    # A part of a name no provider has says so.
+    page.goto(f"{live_server.url}/courses/?provider=Quantenakademie")
+    expect(page.locator("#results")).to_contain_text("Kein Anbietername enthält „Quantenakademie“.")
+    audit.check(page)
+
+
+def test_without_javascript_a_part_of_a_provider_name_filters(
+    no_js_page, live_server, catalog, audit
+):
+    page = no_js_page
+    vhs = OrganizationFactory(name="VHS Miltenberg", kind="adult_education")
+    course_on(6, title="Excel im Beruf", organization=vhs)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/courses/")
+    page.locator(".catalog-filters__summary").click()
+    page.get_by_label("Anbieter", exact=True).fill("miltenberg")
+    page.get_by_role("button", name="Kurse anzeigen").click()
+    expect(page.locator("#results-heading")).to_have_text("1 Kurs")
+    expect(page.locator("#provider-matches")).to_have_text(
+        "Kurse des Anbieters, dessen Name „miltenberg“ enthält:"
+    )
+    audit.check(page)
+
+
 @pytest.fixture
 def my_courses(resident, catalog):
     """The resident: enrolled in a course ahead, attended one that is over, missed another."""

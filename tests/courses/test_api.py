@@ -121,6 +121,10 @@ def test_the_catalog_takes_the_same_filters_as_the_page(client, course):
     assert ids(level="advanced") == [other.pk]
     assert ids(district="lk-miltenberg") == [other.pk]
     assert ids(organization="vhs-mil") == [other.pk]
+    vhs.name = "Volkshochschule Miltenberg"
+    vhs.save()
+    assert ids(provider="hochSCHULE milt") == [other.pk]
+    assert ids(provider="Nirgendwo") == []
     assert ids(step_free="true") == [course.pk]
     assert ids(q="exc") == [other.pk]
     assert ids(free_seats="true") == [other.pk, course.pk]
@@ -140,6 +144,7 @@ def test_the_catalog_takes_the_same_filters_as_the_page(client, course):
         {"date_from": "2030-05-02", "date_to": "2030-05-01"},
         {"district": "a b"},
         {"q": "x" * 101},
+        {"provider": "x" * 101},
         {"limit": "0"},
     ],
 )

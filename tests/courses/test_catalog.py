@@ -172,6 +172,7 @@ def programme(db):
         ({"language": "en"}, ["language"]),
         ({"district": "lk-miltenberg"}, ["district", "step_free"]),
         ({"organization": "vhs-miltenberg"}, ["district", "step_free"]),
+        ({"provider": "VHS MILTEN"}, ["district", "step_free"]),
         ({"step_free": "on"}, ["step_free"]),
         ({"q": "english"}, ["language"]),
     ],
@@ -226,17 +227,120 @@ def test_the_form_keeps_what_was_chosen(client, programme):
     assert 'value="Sicher"' in html
 
 
-def test_the_provider_list_has_every_provider_with_a_published_course(client, programme):
-    OrganizationFactory(name="Ohne Kurse", slug="ohne-kurse")
-    html = client.get(URL, {"organization": "vhs-miltenberg"}).content.decode()
-    assert '<label class="kern-label" for="id_organization">Provider' in html
-    select = html.split('<select name="organization"')[1].split("</select>")[0]
-    assert 'id="id_organization"' in select.split(">")[0]
-    assert '<option value="">All providers</option>' in select
-    assert '<option value="vhs-miltenberg" selected>VHS Miltenberg</option>' in select
-    providers = {course.organization_id for course in programme.values()}
-    assert select.count("<option") == 1 + len(providers)
-    assert "ohne-kurse" not in select
+# --- the provider: a part of its name, or one chosen by a link --------------------------------
+
+
+def test_there_is_no_list_of_every_provider_but_a_field_for_a_part_of_the_name(client, programme):
+    html = client.get(URL).content.decode()
+    assert '<select name="organization"' not in html
+    assert '<label class="kern-label" for="id_provider">Provider' in html
+    assert '<input type="search" name="provider"' in html
+    assert 'aria-describedby="id_provider_helptext"' in html
+    assert "A part of the name, e.g. “Stadtbibliothek”" in html
+
+
+def test_a_part_of_a_name_finds_the_courses_of_every_provider_it_matches_in_any_case(
+    client, programme
+):
+    north_library = OrganizationFactory(name="Stadtbibliothek Miltenberg", slug="stb-mil")
+    course_on(10, title="Tablet in der Bibliothek", organization=north_library)
+    OrganizationFactory(name="Bücherei Miltenberg ohne Kurse", slug="ohne-kurse")
+    for response in (
+        client.get(URL, {"provider": "miltenBERG"}),
+        client.get(URL, {"provider": "miltenBERG"}, headers=HTMX),
+    ):
+        assert response.status_code == 200
+        assert titles(response) == [
+            programme["district"].title,
+            programme["step_free"].title,
+            "Tablet in der Bibliothek",
+        ]
+        html = response.content.decode()
+        # Which providers it found, each a link that chooses it (and keeps nothing of the text).
+        assert "Courses of the 2 providers whose names contain “miltenBERG”" in html
+        matches = html.split('<ul class="provider-matches"')[1].split("</ul>")[0]
+        link = '<a class="kern-link" href="?organization={}">{}</a>'
+        assert link.format("stb-mil", "Stadtbibliothek Miltenberg") in matches
+        assert link.format("vhs-miltenberg", "VHS Miltenberg") in matches
+        assert matches.index("Stadtbibliothek") < matches.index("VHS")  # by name
+        assert "ohne Kurse" not in matches  # no published course: not a provider
+    assert 'value="miltenBERG"' in client.get(URL, {"provider": "miltenBERG"}).content.decode()
+
+
+def test_a_found_provider_is_chosen_with_the_other_filters_kept(client, programme):
+    html = client.get(URL, {"provider": "vhs", "step_free": "on", "page": "1"}).content.decode()
+    assert "Courses of the provider whose name contains “vhs”" in html
+    assert 'href="?step_free=on&amp;organization=vhs-miltenberg">VHS Miltenberg</a>' in html
+
+
+def test_a_link_to_one_provider_names_it_and_offers_to_remove_the_filter(client, programme):
+    response = client.get(URL, {"organization": "vhs-miltenberg", "topic": ""})
+    assert response.status_code == 200
+    assert titles(response) == [programme["district"].title, programme["step_free"].title]
+    html = response.content.decode()
+    assert "Courses of VHS Miltenberg." in html
+    assert "Provider: VHS Miltenberg" in html
+    # Kept when another filter is set, and removable with the rest kept.
+    assert '<input type="hidden" name="organization" value="vhs-miltenberg">' in html
+    assert html.count('href="?topic=">') == 2
+    assert "Remove the provider filter" in html and "Show the courses of all providers" in html
+    assert '<span id="filter-summary">Filters (1 active)</span>' in html
+    htmx = client.get(URL, {"organization": "vhs-miltenberg"}, headers=HTMX).content.decode()
+    assert "Courses of VHS Miltenberg." in htmx
+    assert "Provider: VHS Miltenberg" not in htmx  # the form is not swapped
+
+
+def test_a_link_to_a_provider_without_courses_ahead_names_it_and_finds_none(client, programme):
+    past = OrganizationFactory(name="Volkshochschule Früher", slug="vhs-frueher")
+    course_on(-10, title="Vorbei", organization=past)
+    response = client.get(URL, {"organization": "vhs-frueher"})
+    assert response.status_code == 200
+    assert titles(response) == []
+    html = response.content.decode()
+    assert "Courses of Volkshochschule Früher." in html
+    assert "No course matches these filters." in html
+
+
+def test_an_unknown_provider_in_a_link_says_what_to_do_and_offers_to_remove_it(client, programme):
+    response = client.get(URL, {"organization": "not-a-provider", "topic": "ai"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    message = (
+        "No provider in the catalog has the short name “not-a-provider”. Remove this filter,"
+        " or type a part of the provider&#x27;s name."
+    )
+    assert message in html
+    assert '<a class="kern-link" href="#id_organization">Chosen provider:' in html  # summary
+    assert 'id="id_organization" tabindex="-1"' in html  # where that link goes
+    assert '<a class="kern-link" href="?topic=ai">Remove the provider filter</a>' in html
+    assert 'name="organization" value="not-a-provider"' not in html  # not sent again
+    htmx = client.get(URL, {"organization": "not-a-provider"}, headers=HTMX)
+    assert htmx.status_code == 200 and message in htmx.content.decode()
+
+
+def test_a_part_of_a_name_that_no_provider_has_says_so_and_how_to_go_on(client, programme):
+    response = client.get(URL, {"provider": "Quantenakademie", "topic": "online_banking"})
+    assert response.status_code == 200
+    assert titles(response) == []
+    html = response.content.decode()
+    assert "No provider's name contains “Quantenakademie”." in html
+    assert "type a shorter part of the name" in html
+    all_providers = '<a class="kern-link" href="?topic=online_banking">Show the courses of all'
+    assert all_providers in html
+    assert "No course matches these filters." not in html
+
+
+def test_the_catalog_filter_finds_what_the_provider_list_names(db, programme):
+    """One rule: the courses of a part of a name are those of the providers it names."""
+    for number in range(12):
+        provider = OrganizationFactory(name=f"Bildungswerk {number:02}")
+        course_on(3, organization=provider)
+    matches = filters.providers_named("bildungsWERK")
+    assert matches.total == 12 and len(matches.shown) == filters.PROVIDERS_SHOWN == 10
+    assert [row["name"] for row in matches.shown][:2] == ["Bildungswerk 00", "Bildungswerk 01"]
+    listed = filters.apply(filters.upcoming(), filters.CatalogFilter(provider="bildungsWERK"))
+    assert listed.values("organization").distinct().count() == matches.total
+    assert filters.providers_named("100%").total == 0  # % and _ are letters, not patterns
 
 
 def test_no_match_says_so(client, programme):
@@ -256,6 +360,7 @@ def test_no_match_says_so(client, programme):
         ({"district": "nowhere"}, "district"),
         ({"organization": "not-a-provider"}, "organization"),
         ({"q": "x" * 101}, "q"),
+        ({"provider": "x" * 101}, "provider"),
         ({"date_from": "2030-05-02", "date_to": "2030-05-01"}, "date_to"),
     ],
 )
@@ -348,3 +453,32 @@ def test_the_htmx_answer_brings_the_new_filter_count_out_of_band(client, program
 def test_a_bad_filter_opens_the_disclosure(client, programme):
     html = client.get(URL, {"date_from": "notadate"}).content.decode()
     assert '<details class="catalog-filters" open>' in html
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_the_catalog_needs_the_same_few_queries_and_bytes_for_3_and_300_providers(
+    client, django_assert_max_num_queries, count
+):
+    district = District.objects.create(name="Stadt Aschaffenburg", slug="stadt-ab")
+    providers = [
+        OrganizationFactory(name=f"Anbieter {number:03}", district=district)
+        for number in range(count)
+    ]
+    for number, provider in enumerate(providers):
+        MeetingFactory(course=CourseFactory(organization=provider), start=at(1 + number % 30))
+    # The count, the page, when the list next changes (core.public_cache), the content
+    # version; a part of a name adds the providers it found, a chosen one its name.
+    with django_assert_max_num_queries(4):
+        response = client.get(URL)
+    html = response.content.decode()
+    assert response.context["page"].paginator.count == count
+    assert html.count("Anbieter ") == min(count, 20)  # the cards' providers, no list of all
+    with django_assert_max_num_queries(6):  # and the district, validated
+        response = client.get(URL, {"provider": "anbieter", "district": "stadt-ab"})
+    assert response.context["page"].paginator.count == count
+    matches = response.content.decode().split('<ul class="provider-matches"')[1].split("</ul>")[0]
+    assert matches.count("<a ") == min(count, 10)
+    assert ("and 290 more: type more of the name to find fewer" in matches) == (count == 300)
+    with django_assert_max_num_queries(5):
+        response = client.get(URL, {"organization": providers[-1].slug}, headers=HTMX)
+    assert response.context["page"].paginator.count == 1
