@@ -34,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractHour, ExtractMinute
+from django.db.models.functions import Cast, ExtractHour, ExtractMinute
 
 from core.dates import local_datetime
 from organizations.hours import calendars_for
@@ -171,9 +171,13 @@ class Calendars:
 
 
 def seconds_of_day(field: str):
-    """A datetime column's local wall-clock time in seconds after midnight (to the minute)."""
+    """A datetime column's local wall-clock time in seconds after midnight (to the minute).
+    As integers: PostgreSQL's EXTRACT gives numeric, whose arithmetic over every reservation
+    of a year cost a fifth of the report's main query."""
     tz = zone()
-    return ExtractHour(field, tzinfo=tz) * Value(3600) + ExtractMinute(field, tzinfo=tz) * Value(60)
+    return Cast(ExtractHour(field, tzinfo=tz), IntegerField()) * Value(3600) + Cast(
+        ExtractMinute(field, tzinfo=tz), IntegerField()
+    ) * Value(60)
 
 
 def build_calendars(organizations: QuerySet[Organization], period: Period) -> Calendars:

@@ -255,30 +255,41 @@ def reserved_usage(
         )
         .order_by()
     )
+    days = days_of(period)
+    index_of = {day: index for index, day in enumerate(days)}
+    month_of = [_month(day) for day in days]
+    last_index = len(days) - 1
     for row in spanning:
-        calendar = calendars[pools[row["pool"]].organization_id]
-        day = max(row["day"], period.start)
-        until = min(row["end_day"], period.last_day)
-        while day <= until:
-            if day in calendar.open_days:
-                if row.get("day_start") is not None:
-                    # Inside the day's opening intervals (from the pick-up, until the return).
-                    from_, until_ = 0, DAY
-                    if day == row["day"]:
-                        from_ = row["day_start"]
-                    if day == row["end_day"]:
-                        until_ = row["day_end"]
-                    seconds = row["quantity_sum"] * calendar.clipped(day, from_, until_)
-                elif day == row["day"]:
-                    seconds = row["first"]
-                elif day == row["end_day"]:
-                    seconds = row["last"]
-                else:
-                    seconds = row["quantity_sum"] * calendar.window_seconds
-                usage.reserved[row["pool"], _month(day)] += seconds
-                if by_day:
-                    usage.reserved_by_day[day] += seconds
-            day += datetime.timedelta(days=1)
+        pool_id, first_day, end_day = row["pool"], row["day"], row["end_day"]
+        calendar = calendars[pools[pool_id].organization_id]
+        open_days = calendar.open_days
+        by_intervals = row.get("day_start") is not None
+        quantity = row["quantity_sum"]
+        # The days of the period from its first day until its last (the same days, in the
+        # same order, as counting on from the first with a timedelta).
+        first = index_of[first_day] if first_day >= period.start else 0
+        last = index_of[end_day] if end_day <= period.last_day else last_index
+        for index in range(first, last + 1):
+            day = days[index]
+            if day not in open_days:
+                continue
+            if by_intervals:
+                # Inside the day's opening intervals (from the pick-up, until the return).
+                from_, until_ = 0, DAY
+                if day == first_day:
+                    from_ = row["day_start"]
+                if day == end_day:
+                    until_ = row["day_end"]
+                seconds = quantity * calendar.clipped(day, from_, until_)
+            elif day == first_day:
+                seconds = row["first"]
+            elif day == end_day:
+                seconds = row["last"]
+            else:
+                seconds = quantity * calendar.window_seconds
+            usage.reserved[pool_id, month_of[index]] += seconds
+            if by_day:
+                usage.reserved_by_day[day] += seconds
     return usage
 
 
@@ -388,23 +399,79 @@ def available_usage(
     """Add the available device-seconds per pool and month to ``usage``: each open day's
     window (a library's or provider's opening intervals that day) × the pool's devices in
     service on that day. Returns each pool's devices in
-    service at the end of the period and their average over the period's days."""
+    service at the end of the period and their average over the period's days.
+
+    A pool's devices in service change on few days, so the period is walked in stretches
+    between those days, each stretch's open seconds taken from its organization's running
+    sum of open seconds per day (``_OpenSeconds``): the same whole seconds, added up in a
+    different order, as walking every pool's every day."""
     period = calendars.period
+    days = days_of(period)
+    index_of = {day: index for index, day in enumerate(days)}
+    month_spans: dict[datetime.date, list[int]] = {}
+    for index, day in enumerate(days):
+        month_spans.setdefault(_month(day), [index, index])[1] = index + 1
+    # Organizations without opening hours on record share their open seconds when they share
+    # their open days and window (most schools do).
+    open_seconds: dict[object, _OpenSeconds] = {}
     capacities = {}
     for pool in pools:
         calendar = calendars[pool.organization_id]
-        pool_changes = changes.get(pool.pk, {})
+        key = (
+            pool.organization_id
+            if calendar.hours
+            else (calendar.open_days, calendar.window_start, calendar.window_end)
+        )
+        seconds = open_seconds.get(key)
+        if seconds is None:
+            seconds = open_seconds[key] = _OpenSeconds(calendar, days, month_spans)
+        # The running count from each day it changes on (days outside the period ignored).
+        steps: dict[int, int] = defaultdict(int)
+        for day, change in changes.get(pool.pk, {}).items():
+            index = index_of.get(day)
+            if index is not None:
+                steps[index] += change
         running = 0
-        device_days = 0
-        for day in days_of(period):
-            running += pool_changes.get(day, 0)
-            device_days += max(running, 0)
-            if day in calendar.open_days:
-                usage.available[pool.pk, _month(day)] += max(running, 0) * calendar.open_seconds(
-                    day
-                )
+        stretches = []  # (first day's index, end index, devices in service)
+        positions = sorted(steps)
+        for number, index in enumerate(positions):
+            running += steps[index]
+            end = positions[number + 1] if number + 1 < len(positions) else len(days)
+            stretches.append((index, end, max(running, 0)))
+        device_days = sum((end - first) * count for first, end, count in stretches)
+        for month, month_first, month_end in seconds.months:
+            total = 0
+            for first, end, count in stretches:
+                if count and first < month_end and end > month_first:
+                    total += count * seconds.between(max(first, month_first), min(end, month_end))
+            usage.available[pool.pk, month] += total
         capacities[pool.pk] = (max(running, 0), device_days / max(period.days, 1))
     return capacities
+
+
+class _OpenSeconds:
+    """One organization's open seconds in a period: a running sum over the period's days,
+    and the months that have an open day (with the indexes of their first and end day)."""
+
+    def __init__(
+        self, calendar, days: list[datetime.date], month_spans: dict[datetime.date, list[int]]
+    ) -> None:
+        running = self.running = [0]
+        total = 0
+        open_days = calendar.open_days
+        for day in days:
+            if day in open_days:
+                total += calendar.open_seconds(day)
+            running.append(total)
+        # Only months with an open day get a figure (zero or not), as when walking the days.
+        self.months = [
+            (month, first, end)
+            for month, (first, end) in month_spans.items()
+            if any(day in open_days for day in days[first:end])
+        ]
+
+    def between(self, first: int, end: int) -> int:
+        return self.running[end] - self.running[first]
 
 
 def _status_counts(pool_ids: QuerySet, at: datetime.datetime) -> dict[str, int]:
