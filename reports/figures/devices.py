@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from django.db.models import (
     Case,
@@ -30,6 +31,7 @@ from django.db.models.functions import (
     Trunc,
     TruncDate,
 )
+from django.db.models.sql.constants import MULTI
 
 from booking.models import Loan, LoanItem, Reservation
 from devices.models import Device, DeviceEvent, DevicePool, DeviceType
@@ -147,7 +149,6 @@ def usages_by_pool_day(
     for calendar in ordered:
         start, end = bounds(calendar.period)
         starting |= Q(start__gte=start, start__lt=end)
-    one_day = Q(end_day=F("day"))
     # Organizations with opening hours: also grouped by the reservations' local times, which
     # are clipped to each day's opening intervals here (a lunch break is not reserved time).
     by_hours = sorted({pk for calendar in ordered for pk in calendar.by_hours})
@@ -155,11 +156,12 @@ def usages_by_pool_day(
     rows = (
         _with_local_days(_confirmed(pool_ids).filter(starting))
         .annotate(**_local_times(by_hours))
-        .values_list("pool", "day", *times)
+        # Grouped by the last day too, rather than counting the one-day reservations with a
+        # FILTER: that compared two local dates (two time-zone conversions) three times a row.
+        .values_list("pool", "day", "end_day", *times)
         .annotate(
-            one_day=Count("pk", filter=one_day),
-            s=Sum(F("quantity") * clipped, filter=one_day, output_field=IntegerField()),
-            quantity_sum=Sum("quantity", filter=one_day),
+            s=Sum(F("quantity") * clipped, output_field=IntegerField()),
+            quantity_sum=Sum("quantity"),
             bookings=Count("pk", filter=Q(course_meeting__isnull=True)),
             shortfalls=Count("pk", filter=Q(shortfall=True)),
         )
@@ -172,10 +174,10 @@ def usages_by_pool_day(
         for day in days_of(calendar.period):
             by_day_of[day] = (_month(day), usage, calendar)
     residents = {pool_id for pool_id, pool in pools.items() if pool.residents}
-    for row in rows.iterator(2000):
-        pool_id, day = row[0], row[1]
-        day_start, day_end = row[2:4] if times else (None, None)
-        one_day_count, seconds, quantity, bookings, shortfalls = row[-5:]
+    for row in _driver_rows(rows):
+        pool_id, day, end_day = row[0], _date(row[1]), row[2]
+        day_start, day_end = row[3:5] if times else (None, None)
+        seconds, quantity, bookings, shortfalls = row[-4:]
         found = by_day_of.get(day)
         if found is None:
             continue  # between two periods (the one before a running period is cut short)
@@ -184,13 +186,31 @@ def usages_by_pool_day(
         usage.bookings[key] += 0 if pool_id in residents else bookings
         usage.shortfalls[key] += shortfalls
         calendar = calendars_of_day[pools[pool_id].organization_id]
-        if one_day_count and day in calendar.open_days:
+        # Reservations over several days count their hours in reserved_usage.
+        if _date(end_day) == day and day in calendar.open_days:
             if day_start is not None:
                 seconds = quantity * calendar.clipped(day, day_start, day_end)
             usage.reserved[key] += seconds or 0
             if by_day:
                 usage.reserved_by_day[day] += seconds or 0
     return usages
+
+
+def _driver_rows(queryset: QuerySet, chunk_size: int = 10_000) -> Iterator[tuple]:
+    """The rows of a ``values_list()`` queryset as the database driver gives them, streamed
+    (a server-side cursor on PostgreSQL), without Django's converter calls for every value:
+    ≈200,000 groups a year at region scale, where those calls were a third of the
+    figures' Python time. Only for columns the driver already gives as the code needs them
+    (integers; dates through ``_date``)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    return chain.from_iterable(
+        compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
+    )
+
+
+def _date(value) -> datetime.date:
+    """A date column as the driver gives it: a date (PostgreSQL) or ISO text (SQLite)."""
+    return value if value.__class__ is datetime.date else datetime.date.fromisoformat(value)
 
 
 def _local_times(by_hours: list[int]) -> dict:
