@@ -4,7 +4,8 @@ Every writer that makes a pool's devices scarcer (a teacher's booking, a weekly 
 course's meetings, an approval, a longer hand-out; in lending a resident's reservation, a
 loan at the library desk, a renewal and the waiting list's offer)
 calls ``hold`` inside its transaction and writes right after it: the pool row is locked
-(core.locking), the peak of confirmed reservations is counted again, and a PoolExhausted
+(core.locking; a pool that the caller read under its lock in this transaction already is
+not locked again), the peak of confirmed reservations is counted again, and a PoolExhausted
 says no. The caller then writes its rows in the same transaction, so no other writer of the
 pool can count in between.
 
@@ -44,7 +45,8 @@ def hold(
 
     Free means in service, not out past their due date, minus the peak of confirmed
     reservations. Raises PoolExhausted (``free`` the devices left, ``start`` the time that
-    did not fit). Three queries, however many times."""
+    did not fit). Three queries, however many times; two when ``pool`` is the caller's
+    locked pool (``core.locking.locked``, ``locked_first``)."""
     pool = locked(pool)
     times = [(start, end), *more]
     first = min(time[0] for time in times)
