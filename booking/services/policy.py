@@ -103,6 +103,8 @@ def needs_approval(user: User, pool: DevicePool) -> bool:
     owner confirm or decline. Loans to residents (the residents scope) need none."""
     if pool.booking_scope == DevicePool.Scope.RESIDENTS:
         return False
+    if getattr(pool, "member_of_owner_for", None) == user.pk:  # read with the pool
+        return not pool.member_of_owner  # (DevicePoolQuerySet.with_membership_of)
     return not Membership.objects.filter(user=user, organization_id=pool.organization_id).exists()
 
 
