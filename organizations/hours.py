@@ -348,5 +348,6 @@ def _calendar_rows(ids: list[int], first: datetime.date, last: datetime.date) ->
 def calendar_for(
     organization: Organization, first: datetime.date, last: datetime.date
 ) -> OpeningCalendar:
-    """The opening calendar of one organization over [first, last]. Four queries."""
+    """The opening calendar of one organization over [first, last]. Two queries, one
+    without hours on record (``calendars_for``)."""
     return calendars_for([organization], first, last)[organization.pk]
