@@ -110,6 +110,21 @@ def fill(pool, users, count: int, rng: random.Random) -> int:
     return sum(1 for row in rows if row.start.date() > today)
 
 
+def filled_pool(organization, device_type, users, count: int, rng: random.Random):
+    """A new pool "Koffer <count>" of the organization with CAPACITY devices in service and
+    ``count`` reservations (``fill``); returns it and how many of them lie in the future."""
+    from devices.models import Device, DevicePool
+
+    pool = DevicePool.objects.create(organization=organization, name=f"Koffer {count}")
+    Device.objects.bulk_create(
+        Device(
+            organization=organization, pool=pool, device_type=device_type, asset_tag=f"{count}-{n}"
+        )
+        for n in range(CAPACITY)
+    )
+    return pool, fill(pool, users, count, rng)
+
+
 def timed(function, arguments: list[dict]) -> list[float]:
     seconds = []
     for keywords in arguments:
@@ -149,7 +164,7 @@ def run(sizes: list[int], calls: int, show_plans: bool) -> None:
 
     from accounts.models import User
     from booking import availability, services
-    from devices.models import Device, DevicePool, DeviceType
+    from devices.models import DeviceType
     from organizations.models import District, Membership, Organization, Role
 
     rng = random.Random(4)
@@ -180,13 +195,8 @@ def run(sizes: list[int], calls: int, show_plans: bool) -> None:
     )
     largest = None
     for size in sizes:
-        pool = DevicePool.objects.create(organization=organization, name=f"Koffer {size}")
-        Device.objects.bulk_create(
-            Device(organization=organization, pool=pool, device_type=ipad, asset_tag=f"{size}-{n}")
-            for n in range(CAPACITY)
-        )
         started = time.perf_counter()
-        future = fill(pool, users, size, rng)
+        pool, future = filled_pool(organization, ipad, users, size, rng)
         filled = time.perf_counter() - started
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

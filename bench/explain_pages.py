@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_pages import PROD_ENV, people_and_pages  # noqa: E402
+from bench._server import add_only, pages_in_process  # noqa: E402
 
 BIG_TABLES = {
     "booking_reservation",
@@ -138,21 +135,11 @@ def people(sessions: dict[str, str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="comma-separated page labels")
+    add_only(parser)
     parser.add_argument("--top", type=int, default=0, help="list each page's N heaviest queries")
     parser.add_argument("--plans", action="store_true", help="with --top: their plans as text")
     args = parser.parse_args()
-    if "bench" not in os.environ.get("DATABASE_URL", ""):
-        raise SystemExit("Set DATABASE_URL to a generated region database (its name has 'bench').")
-    os.environ.update(PROD_ENV)
-    if "STATIC_ROOT" not in os.environ:  # the manifest storage needs collected files
-        os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="lernpool-explain-static-")
-        command = [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"]
-        subprocess.run(command, cwd=ROOT, check=True)
-    sessions, pages, _org = people_and_pages()
-    if args.only:
-        wanted = {label.strip() for label in args.only.split(",")}
-        pages = [page for page in pages if page.label in wanted]
+    sessions, pages = pages_in_process(args, "lernpool-explain-static-")
 
     from django.conf import settings
     from django.db import connection

@@ -34,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_pages import PROD_ENV, WRK_REPORT, Run, people_and_pages, run_wrk  # noqa: E402
+from bench._server import PROD_ENV  # noqa: E402
+from bench.http_pages import WRK_REPORT, Run, people_and_pages, run_wrk  # noqa: E402
 from tests.deploy import stack  # noqa: E402
 
 # Each request takes the next page of the list, with its person's session cookie.

@@ -29,36 +29,15 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PYTHON = sys.executable
 
-# The production settings want these; the benchmark serves loopback over plain HTTP.
-PROD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-    "SECRET_KEY": "bench-not-secret",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "EMAIL_URL": "consolemail://",
-    "SECURE_SSL_REDIRECT": "False",
-    "SECURE_HSTS_SECONDS": "0",
-    "SITE_URL": "https://127.0.0.1",
-    # wrk comes from one address: the API's per-client limits (core/throttling.py) would
-    # answer 429 after the first few hundred requests and the row would time the refusal.
-    "API_RATE_PER_ADDRESS": "100000000/m",
-    "API_RATE_PER_TOKEN": "100000000/m",
-}
+from bench._server import PROD_ENV, collect_static, gunicorn  # noqa: E402
 
 # wrk prints these after the run (latency in microseconds).
 WRK_REPORT = """
@@ -84,12 +63,6 @@ class Run:
     p50_ms: float
     p95_ms: float
     bad: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def people_and_pages() -> tuple[dict[str, str], list[Page], int]:
@@ -238,42 +211,6 @@ def count_queries(pages: list[Page], sessions: dict[str, str]) -> dict[str, int]
     return counts
 
 
-@contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            PYTHON, "-m", "gunicorn", app,
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers),
-            "--worker-class", "sync",
-            "--log-level", "warning",
-            "--no-control-socket",
-            "--graceful-timeout", "5",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        # Ready when a worker answers (booting Django takes seconds on a loaded machine).
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
 def run_wrk(url: str, seconds: int, connections: int, script: Path, headers: list[str] = ()) -> Run:
     """One wrk run with ``script`` (which prints the BENCH line of WRK_REPORT)."""
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s"]
@@ -305,12 +242,9 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it).")
 
-    static_root = Path(tempfile.mkdtemp(prefix="lernpool-bench-static-"))
+    os.environ.update(PROD_ENV)
+    static_root = collect_static("lernpool-bench-static-")
     env = {**PROD_ENV, "STATIC_ROOT": str(static_root)}
-    os.environ.update(env)
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, check=True
-    )
     sessions, pages, org_pk = people_and_pages()
     if args.only:
         wanted = {label.strip() for label in args.only.split(",")}
@@ -337,8 +271,8 @@ def main() -> None:
     )
     app = "django.core.wsgi:get_wsgi_application()"
     with (
-        gunicorn(app, env, args.workers) as site,
-        gunicorn(app, baseline_env, args.workers) as base,
+        gunicorn(app, env, args.workers) as (site, _master),
+        gunicorn(app, baseline_env, args.workers) as (base, _baseline_master),
     ):
         wrk(f"{base}/?id={org_pk}", "", 2, args.connections, script)  # warm both
         wrk(f"{site}/", "", 2, args.connections, script)

@@ -43,16 +43,11 @@ import pstats
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +58,8 @@ PYTHON = sys.executable
 
 import bench_reserve  # noqa: E402  (the pool's data: fill(), period(), weekdays())
 
+from bench._server import PROD_ENV, gunicorn  # noqa: E402
+
 PURPOSE = "HTTP-Bench"  # the bench's own bookings, deleted after every run
 TEACHERS = 50
 PERIODS = bench_reserve.PERIODS
@@ -70,19 +67,6 @@ CAPACITY = bench_reserve.CAPACITY
 ROOM = 5  # bench_reserve.fill leaves CAPACITY - 5 at most at any time: room for 5 more
 FULL_HOUR = 17  # fill() books 08:00–16:15 only; at 17:00 the bench books pools to the full
 CONFLICT_DAYS = 20
-
-PROD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-    "SECRET_KEY": "bench-not-secret",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "EMAIL_URL": "consolemail://",
-    "SECURE_SSL_REDIRECT": "False",
-    "SECURE_HSTS_SECONDS": "0",
-    "SITE_URL": "https://127.0.0.1",
-    # Kept on, but high: a benchmark sends more per token than a person would.
-    "API_RATE_PER_TOKEN": "1000000/m",
-    "API_RATE_PER_ADDRESS": "1000000/m",
-}
 
 WRK_SCRIPT = """
 local tokens = {%(tokens)s}
@@ -211,7 +195,7 @@ def build(sizes: list[int]) -> tuple[list[Pool], list[str]]:
     from accounts.models import User
     from accounts.services import create_api_token
     from booking.models import Reservation
-    from devices.models import Device, DevicePool, DeviceType
+    from devices.models import DeviceType
     from organizations.models import District, Membership, Organization, Role
 
     rng = random.Random(4)
@@ -235,13 +219,8 @@ def build(sizes: list[int]) -> tuple[list[Pool], list[str]]:
     )
     pools = []
     for size in sizes:
-        pool = DevicePool.objects.create(organization=organization, name=f"Koffer {size}")
-        Device.objects.bulk_create(
-            Device(organization=organization, pool=pool, device_type=ipad, asset_tag=f"{size}-{n}")
-            for n in range(CAPACITY)
-        )
         started = time.perf_counter()
-        bench_reserve.fill(pool, users, size, rng)
+        pool, _ahead = bench_reserve.filled_pool(organization, ipad, users, size, rng)
         full = []
         for day in days[:CONFLICT_DAYS]:
             start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(FULL_HOUR)))
@@ -362,47 +341,6 @@ def profile(pool: Pool, tokens: list[str], top: int) -> None:
 
 
 # --- over HTTP ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], workers: int):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            PYTHON, "-m", "gunicorn", "config.wsgi",
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers),
-            "--worker-class", "sync",
-            "--log-level", "warning",
-            "--no-control-socket",
-            "--graceful-timeout", "5",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=30)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -583,7 +521,7 @@ def main() -> None:
             f"{'app CPU':>8} {'DB CPU':>7}  {'201/409/other':>16}",
             flush=True,
         )
-        with gunicorn(env, args.workers) as (site, master):
+        with gunicorn("config.wsgi", env, args.workers, ready="/api/v1/health") as (site, master):
             for clients in args.clients:
                 runs: dict[int, list[Run]] = {pool.pk: [] for pool in pools}
                 for _round in range(args.rounds):

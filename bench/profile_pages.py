@@ -28,19 +28,16 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_pages import PROD_ENV, people_and_pages  # noqa: E402
+from bench._server import add_only, pages_in_process  # noqa: E402
 
 WARM_UP = 3
 
@@ -57,7 +54,7 @@ def calls(stats: pstats.Stats, function) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--only", default="", help="comma-separated page labels")
+    add_only(parser)
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument(
         "--cold", action="store_true", help="forget the kept public pages before each request"
@@ -65,17 +62,7 @@ def main() -> None:
     parser.add_argument("--language", default="", help="de or en (default: the site's)")
     parser.add_argument("--dump", default="", help="write each page's HTML into this directory")
     args = parser.parse_args()
-    if "bench" not in os.environ.get("DATABASE_URL", ""):
-        raise SystemExit("Set DATABASE_URL to a generated region database (its name has 'bench').")
-    os.environ.update(PROD_ENV)
-    if "STATIC_ROOT" not in os.environ:  # the manifest storage needs collected files
-        os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="lernpool-profile-static-")
-        command = [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"]
-        subprocess.run(command, cwd=ROOT, check=True)
-    sessions, pages, _org = people_and_pages()
-    if args.only:
-        wanted = {label.strip() for label in args.only.split(",")}
-        pages = [page for page in pages if page.label in wanted]
+    sessions, pages = pages_in_process(args, "lernpool-profile-static-")
 
     from django.conf import settings
     from django.template.base import Template

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -43,7 +44,7 @@ def _base(pool_id: int, *, user=None, exclude: Iterable[int] = (), statuses=None
 # (clipped to the range's start) and -quantity at each end inside the range. One scan of the
 # overlapping rows through the `reservation_overlap` index; a correlated subquery per point
 # was measured 20-500 times slower at 100,000 reservations (bench/README.md).
-_STEP_SQL = """
+_STEPS = """
 WITH w AS ({window}),
 ev AS (
     SELECT w."pool_id" AS pool_id,
@@ -52,10 +53,28 @@ ev AS (
     FROM w
     UNION ALL
     SELECT w."pool_id", w."end", -w."quantity" FROM w WHERE w."end" < %s
-)
+)"""
+_STEP_SQL = (
+    _STEPS
+    + """
 SELECT pool_id, point, SUM(SUM(delta)) OVER (PARTITION BY pool_id ORDER BY point) AS load
 FROM ev GROUP BY pool_id, point ORDER BY pool_id, point
 """
+)
+# The same with one value that another query selects (a one-column subquery of one row),
+# which comes back on every row, and on one row of its own when nothing overlaps.
+_STEP_AND_VALUE_SQL = (
+    _STEPS  # noqa: S608 (constant text: only compiled querysets are put into it)
+    + """,
+steps AS (
+    SELECT pool_id, point,
+           SUM(SUM(delta)) OVER (PARTITION BY pool_id ORDER BY point) AS load
+    FROM ev GROUP BY pool_id, point
+)
+SELECT v.found, steps.point, steps.load
+FROM (SELECT ({value}) AS found) AS v LEFT JOIN steps ON 1 = 1 ORDER BY steps.point
+"""
+)
 
 
 def _steps(
@@ -130,6 +149,32 @@ def reserved_intervals_by_pool(
     base = Reservation.objects.filter(pool_id__in=pool_ids, status=Reservation.Status.CONFIRMED)
     steps = _steps(base, start, end)
     return {pool_id: _intervals(steps.get(pool_id, []), start, end) for pool_id in pool_ids}
+
+
+def reserved_intervals_and(
+    value: QuerySet,
+    pool_id: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    exclude: Iterable[int] = (),
+) -> tuple[object, list[Interval]]:
+    """What the one-row, one-column query ``value`` selects, and :func:`reserved_intervals`
+    of the pool's confirmed reservations over [start, end) (``exclude`` left out), in one
+    query instead of two. None for the value when ``value`` selects no row."""
+    window = _base(pool_id, exclude=exclude).overlapping(start, end)
+    window = window.order_by().values("pool_id", "start", "end", "quantity")
+    window_sql, window_params = window.query.get_compiler(using=window.db).as_sql()
+    value_sql, value_params = value.query.get_compiler(using=value.db).as_sql()
+    adapt = connection.ops.adapt_datetimefield_value
+    at, until = adapt(start), adapt(end)
+    sql = _STEP_AND_VALUE_SQL.format(window=window_sql, value=value_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*window_params, at, at, until, *value_params])
+        rows = cursor.fetchall()
+    found = rows[0][0] if rows else None
+    steps = [(_as_datetime(point), int(load)) for _value, point, load in rows if point is not None]
+    return found, _intervals(steps, start, end)
 
 
 def _intervals(rows, start: datetime.datetime, end: datetime.datetime) -> list[Interval]:

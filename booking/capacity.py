@@ -4,7 +4,8 @@ Every writer that makes a pool's devices scarcer (a teacher's booking, a weekly 
 course's meetings, an approval, a longer hand-out; in lending a resident's reservation, a
 loan at the library desk, a renewal and the waiting list's offer)
 calls ``hold`` inside its transaction and writes right after it: the pool row is locked
-(core.locking), the peak of confirmed reservations is counted again, and a PoolExhausted
+(core.locking; a pool that the caller read under its lock in this transaction already is
+not locked again), the peak of confirmed reservations is counted again, and a PoolExhausted
 says no. The caller then writes its rows in the same transaction, so no other writer of the
 pool can count in between.
 
@@ -23,7 +24,7 @@ from core.locking import locked
 from devices.models import DevicePool
 
 from . import availability
-from .services.policy import PoolExhausted, exhausted, lendable_capacity
+from .services.policy import PoolExhausted, exhausted, lendable_count
 
 Times = tuple[datetime.datetime, datetime.datetime]
 
@@ -44,13 +45,16 @@ def hold(
 
     Free means in service, not out past their due date, minus the peak of confirmed
     reservations. Raises PoolExhausted (``free`` the devices left, ``start`` the time that
-    did not fit). Three queries, however many times."""
+    did not fit). Two queries, however many times; one when ``pool`` is the caller's
+    locked pool (``core.locking.locked``, ``locked_first``)."""
     pool = locked(pool)
     times = [(start, end), *more]
     first = min(time[0] for time in times)
     last = max(time[1] for time in times)
-    intervals = availability.reserved_intervals(pool.pk, first, last, exclude=list(exclude))
-    in_service = lendable_capacity(pool, now or timezone.now())
+    # The devices that can be lent and the reserved ones, counted in one query.
+    in_service, intervals = availability.reserved_intervals_and(
+        lendable_count(pool.pk, now or timezone.now()), pool.pk, first, last, exclude=exclude
+    )
     for time_start, time_end in times:
         free = max(in_service - availability.peak_in(intervals, time_start, time_end), 0)
         if quantity > free:

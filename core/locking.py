@@ -7,6 +7,12 @@ order (model label, then pk) so that two writers that lock the same rows cannot 
 On PostgreSQL the rows are locked with ``SELECT … FOR UPDATE``; on SQLite the database runs
 with ``"transaction_mode": "IMMEDIATE"``, which serializes every write transaction anyway.
 
+A row read under its lock keeps a mark (``locked``, ``locked_first``) for as long as the
+transaction (or savepoint) that took the lock is open: ``locked`` then returns it as it is,
+without a second ``SELECT … FOR UPDATE``. A service that locks a pool for its own checks and
+then calls a helper that must hold the lock too (``booking.capacity.hold``) pays for one
+lock, and a helper called by a door that did not lock first still takes it.
+
 ``settings.LERNPOOL_BOOKING_LOCKS = False`` switches the row locks off. It exists only for the
 concurrency tests' negative control (tests/concurrency), which shows that a test can see the
 race the lock prevents; this module is the one place it acts.
@@ -16,6 +22,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models, transaction
+
+# The attribute of a row read under its lock: the mark of the transaction that holds it.
+_MARK = "_lernpool_lock"
 
 
 class NotInTransaction(RuntimeError):
@@ -81,7 +90,46 @@ def _database(targets) -> str:
     return "default"
 
 
+class _Held:
+    """The mark of a lock: an ``on_commit`` callback that does nothing. Django keeps it in the
+    connection's list while the transaction that took the lock is open, drops it when that
+    transaction (or the savepoint the lock was taken in) is rolled back, and runs and drops
+    it at the commit: in the list means that the row lock is still held."""
+
+    def __call__(self) -> None:
+        pass
+
+
+def _mark[M: models.Model](obj: M) -> M:
+    held = _Held()
+    transaction.on_commit(held, using=obj._state.db or "default")
+    setattr(obj, _MARK, held)
+    return obj
+
+
+def holds_lock(obj: models.Model) -> bool:
+    """Whether ``obj`` was read under its row lock in a transaction that is still open."""
+    held = getattr(obj, _MARK, None)
+    if held is None:
+        return False
+    connection = transaction.get_connection(obj._state.db or "default")
+    return connection.in_atomic_block and any(
+        callback is held for _savepoints, callback, _robust in connection.run_on_commit
+    )
+
+
+def locked_first[M: models.Model](queryset: models.QuerySet[M], **select_for_update) -> M | None:
+    """The first row of ``queryset`` read under its lock (``for_update``), marked so that
+    ``locked`` takes no second lock on it in the same transaction; None if there is none."""
+    row = for_update(queryset, **select_for_update).first()
+    return None if row is None else _mark(row)
+
+
 def locked[M: models.Model](obj: M) -> M:
-    """``obj`` read again under a row lock; DoesNotExist if it is gone."""
+    """``obj`` read again under a row lock; DoesNotExist if it is gone. An ``obj`` that this
+    transaction read under its lock already (``holds_lock``) is returned as it is: nobody
+    else can have changed its row since."""
+    if holds_lock(obj):
+        return obj
     model = obj._meta.concrete_model
-    return for_update(model._default_manager.filter(pk=obj.pk)).get()
+    return _mark(for_update(model._default_manager.filter(pk=obj.pk)).get())

@@ -74,6 +74,17 @@ class DevicePoolQuerySet(models.QuerySet):
         device of the region to count them (bench/README.md, "Scale 3 against scale 1")."""
         return self.annotate(capacity_now=Coalesce(in_service_count("pk"), Value(0)))
 
+    def with_membership_of(self, user) -> DevicePoolQuerySet:
+        """Annotate ``member_of_owner`` (whether ``user`` has a role in the pool's
+        organization) and ``member_of_owner_for`` (the user's id, so that a reader can tell
+        whose membership was asked): read with the pool instead of in a query of its own."""
+        return self.annotate(
+            member_of_owner=Exists(
+                Membership.objects.filter(user=user, organization_id=OuterRef("organization_id"))
+            ),
+            member_of_owner_for=Value(user.pk, output_field=models.IntegerField()),
+        )
+
     def managed_by(self, user) -> DevicePoolQuerySet:
         """Pools whose devices the user hands out and keeps (staff, org admin, region admin)."""
         return self.filter(organization__in=Organization.objects.managed_by(user))

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import CharField, F, Prefetch, Q, TimeField, Value, prefetch_related_objects
 from django.utils import timezone
 
 from .models import Closure, OpeningInterval, OpeningSchedule, Organization, SpecialHours
@@ -205,11 +205,17 @@ class OpeningCalendar:
         return min(i.opens for i in intervals), max(i.closes for i in intervals)
 
 
+# What the one query of ``calendars_for`` reads, told apart by its first column.
+_SCHEDULE, _SPECIAL, _CLOSURE = 1, 2, 3
+
+
 def calendars_for(
     organizations: Iterable[Organization], first: datetime.date, last: datetime.date
 ) -> dict[int, OpeningCalendar]:
     """Opening calendars of several organizations over [first, last], by organization id.
-    Four queries whatever the number of organizations."""
+    One query whatever the number of organizations (the schedules, the special hours and the
+    closures as one UNION ALL), and one more for the schedules' intervals when any of them
+    has hours on record."""
     organizations = list(organizations)
     ids = [organization.pk for organization in organizations]
     calendars = {
@@ -218,10 +224,22 @@ def calendars_for(
     }
     if not ids:
         return calendars
+    rows = _calendar_rows(ids, first, last)
     # Every schedule of the organizations (a handful each): one that does not touch the range
     # still says that the organization has hours on record.
-    schedules = OpeningSchedule.objects.filter(organization_id__in=ids).prefetch_related(
-        Prefetch("intervals", queryset=OpeningInterval.objects.order_by("weekday", "opens"))
+    schedules = [
+        OpeningSchedule.from_db(
+            "default",
+            ["id", "organization_id", "name", "valid_from", "valid_until"],
+            [row["pk"], row["organization_id"], row["name"], row["first"], row["last"]],
+        )
+        for row in rows
+        if row["source"] == _SCHEDULE
+    ]
+    schedules.sort(key=lambda schedule: (schedule.valid_from or datetime.date.min, schedule.pk))
+    prefetch_related_objects(
+        schedules,
+        Prefetch("intervals", queryset=OpeningInterval.objects.order_by("weekday", "opens")),
     )
     by_org: dict[int, list[OpeningSchedule]] = defaultdict(list)
     known = set()
@@ -232,21 +250,27 @@ def calendars_for(
         ):
             by_org[schedule.organization_id].append(schedule)
     special: dict[int, dict[datetime.date, list[Interval]]] = defaultdict(dict)
-    for hours in SpecialHours.objects.filter(
-        organization_id__in=ids, day__gte=first, day__lte=last
-    ).order_by("day", "opens"):
-        special[hours.organization_id].setdefault(hours.day, []).append(
-            Interval(hours.opens, hours.closes)
+    for hours in sorted(
+        (row for row in rows if row["source"] == _SPECIAL),
+        key=lambda row: (row["first"], row["opens"]),
+    ):
+        special[hours["organization_id"]].setdefault(hours["first"], []).append(
+            Interval(hours["opens"], hours["closes"])
         )
-    closures = list(
-        Closure.objects.filter(
-            Q(organization_id__in=ids)
-            | Q(
-                organization__isnull=True,
-                kind__in=[Closure.Kind.PUBLIC_HOLIDAY, Closure.Kind.SCHOOL_HOLIDAY],
-            )
-        ).overlapping(first, last + ONE_DAY)
-    )
+    closures = [
+        Closure(
+            pk=row["pk"],
+            organization_id=row["organization_id"],
+            kind=row["kind"],
+            name=row["name"],
+            start=row["first"],
+            end=row["last"],
+        )
+        for row in sorted(
+            (row for row in rows if row["source"] == _CLOSURE),
+            key=lambda row: (row["first"], row["pk"]),
+        )
+    ]
     for organization in organizations:
         calendar = calendars[organization.pk]
         calendar.schedules = by_org.get(organization.pk, [])
@@ -263,8 +287,67 @@ def calendars_for(
     return calendars
 
 
+def _calendar_rows(ids: list[int], first: datetime.date, last: datetime.date) -> list[dict]:
+    """The organizations' schedules (all of them), their special hours in [first, last] and
+    the closures that touch it (their own, and the region's holidays), in one query: each row
+    with ``source``, ``organization_id``, ``pk``, ``first`` and ``last`` (the schedule's valid
+    range, the special day twice, the closure's start and end), ``opens`` and ``closes`` (the
+    special hours), ``name`` (the schedule's, the special day's note, the closure's) and
+    ``kind`` (the closure's)."""
+    no_time = Value(None, output_field=TimeField())
+    columns = ["source", "organization_id", "pk", "first", "last", "opens", "closes", "name"]
+    schedules = (
+        OpeningSchedule.objects.filter(organization_id__in=ids)
+        .order_by()
+        .annotate(
+            source=Value(_SCHEDULE),
+            first=F("valid_from"),
+            last=F("valid_until"),
+            no_opens=no_time,
+            no_closes=no_time,
+            no_kind=Value("", output_field=CharField()),
+        )
+        .values_list(*columns[:5], "no_opens", "no_closes", "name", "no_kind")
+    )
+    special = (
+        SpecialHours.objects.filter(organization_id__in=ids, day__gte=first, day__lte=last)
+        .order_by()
+        .annotate(
+            source=Value(_SPECIAL),
+            first=F("day"),
+            last=F("day"),
+            no_kind=Value("", output_field=CharField()),
+        )
+        .values_list(*columns[:5], "opens", "closes", "note", "no_kind")
+    )
+    closures = (
+        Closure.objects.filter(
+            Q(organization_id__in=ids)
+            | Q(
+                organization__isnull=True,
+                kind__in=[Closure.Kind.PUBLIC_HOLIDAY, Closure.Kind.SCHOOL_HOLIDAY],
+            )
+        )
+        .overlapping(first, last + ONE_DAY)
+        .order_by()
+        .annotate(
+            source=Value(_CLOSURE),
+            first=F("start"),
+            last=F("end"),
+            no_opens=no_time,
+            no_closes=no_time,
+        )
+        .values_list(*columns[:5], "no_opens", "no_closes", "name", "kind")
+    )
+    return [
+        dict(zip([*columns, "kind"], row, strict=True))
+        for row in schedules.union(special, closures, all=True).order_by()
+    ]
+
+
 def calendar_for(
     organization: Organization, first: datetime.date, last: datetime.date
 ) -> OpeningCalendar:
-    """The opening calendar of one organization over [first, last]. Four queries."""
+    """The opening calendar of one organization over [first, last]. Two queries, one
+    without hours on record (``calendars_for``)."""
     return calendars_for([organization], first, last)[organization.pk]

@@ -271,7 +271,7 @@ def _status(calendar: OpeningCalendar, now: datetime.datetime) -> tuple[str, boo
 def status_now(organization: Organization, now: datetime.datetime | None = None) -> str:
     """One line on whether ``organization`` is open at ``now`` ("Open now until 18:00",
     "Closed today, opens tomorrow at 10:00"); "" when its hours are not on record. The
-    calendar's four queries."""
+    calendar's two queries."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     calendar = calendar_for(organization, today, today + (AHEAD_DAYS - 1) * ONE_DAY)

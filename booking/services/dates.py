@@ -29,7 +29,7 @@ def closed_dates(
     """The organization's closed days in [first, until], each with why: the closure's name,
     or that the day is not an opening (school) day by its weekly hours. The opening
     calendar decides (``organizations.hours``); without hours on record only closures close
-    a day. Four queries."""
+    a day. Two queries (one without hours on record)."""
     calendar = calendar_for(organization, first, until)
     return {
         day: calendar.closure_on(day) or not_open_label(organization)
@@ -82,8 +82,9 @@ class OpeningRule:
         last: datetime.date,
         periods: Sequence[LessonPeriod] | None = None,
     ) -> OpeningRule:
-        """The rule over the days [first, last]. Four queries (one more, later, for a
-        school's lesson periods when a time outside its hours needs them)."""
+        """The rule over the days [first, last]. Two queries, one without hours on record
+        (one more, later, for a school's lesson periods when a time outside its hours needs
+        them)."""
         return cls(organization, calendar_for(organization, first, last), periods)
 
     @property
@@ -189,7 +190,8 @@ def ensure_open(
     """Raise InvalidBooking when the organization is closed on a day of [start, end) or the
     devices would be picked up or brought back outside its opening hours (OpeningRule).
     ``hours=False``: closed days only (a course that meets outside the hours on purpose, as
-    its provider confirmed). Four queries, five for a school's time outside its hours."""
+    its provider confirmed). Two queries (one without hours on record), one more for a
+    school's time outside its hours."""
     rule = OpeningRule.over(organization, timezone.localdate(start), _last_local_day(start, end))
     error = rule.error(start, end, hours=hours)
     if error is not None:
@@ -234,7 +236,7 @@ def lending_calendar(
     organization: Organization, first: datetime.date, last: datetime.date
 ) -> OpeningCalendar:
     """The organization's opening calendar over [first, last], with room after ``last`` for a
-    date moved off closed days. Four queries."""
+    date moved off closed days. Two queries (one without hours on record)."""
     return calendar_for(organization, first, last + datetime.timedelta(days=DUE_SLACK_DAYS))
 
 

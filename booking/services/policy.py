@@ -7,7 +7,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -103,6 +104,8 @@ def needs_approval(user: User, pool: DevicePool) -> bool:
     owner confirm or decline. Loans to residents (the residents scope) need none."""
     if pool.booking_scope == DevicePool.Scope.RESIDENTS:
         return False
+    if getattr(pool, "member_of_owner_for", None) == user.pk:  # read with the pool
+        return not pool.member_of_owner  # (DevicePoolQuerySet.with_membership_of)
     return not Membership.objects.filter(user=user, organization_id=pool.organization_id).exists()
 
 
@@ -307,12 +310,26 @@ def overdue_filter(now: datetime.datetime) -> Exists:
 def lendable_capacity(pool: DevicePool, now: datetime.datetime | None = None) -> int:
     """Devices in service that are not out past their due date. An overdue device is not
     coming back on time, so it cannot be promised to the next person. One query."""
-    now = now or timezone.now()
-    counts = Device.objects.filter(pool_id=pool.pk, status=Device.Status.IN_SERVICE).aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=overdue_filter(now)),
+    return lendable_count(pool.pk, now or timezone.now()).get()["lendable"]
+
+
+def lendable_count(pool_id: int, now: datetime.datetime) -> QuerySet:
+    """The query of ``lendable_capacity``: one row with ``lendable`` (none if the pool is
+    gone), for a caller that reads it together with something else (``capacity.hold``)."""
+    lendable = (
+        Device.objects.filter(pool_id=OuterRef("pk"), status=Device.Status.IN_SERVICE)
+        .filter(~overdue_filter(now))
+        .order_by()
+        .values("pool_id")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return counts["total"] - counts["overdue"]
+    return (
+        DevicePool.objects.filter(pk=pool_id)
+        .order_by()
+        .annotate(lendable=Coalesce(Subquery(lendable), Value(0)))
+        .values("lendable")
+    )
 
 
 def free_count(

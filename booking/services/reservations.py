@@ -19,7 +19,7 @@ from accounts.audit import log_action
 from accounts.models import AuditLog, User
 from core import public_cache
 from core.errors import DomainError
-from core.locking import for_update, locked
+from core.locking import for_update, locked, locked_first
 from devices.models import DevicePool
 
 from .. import availability, capacity
@@ -73,15 +73,18 @@ def _create_locked(
 
 def _locked_to_book(by: User, pool: DevicePool) -> DevicePool:
     """The pool read again under its row lock if ``by`` may book it (``ensure_can_book``'s
-    rule: PermissionDenied otherwise), with its organization and its devices in service,
-    which reserve() checks next: one query instead of four."""
-    pool = for_update(
+    rule: PermissionDenied otherwise), with its organization, its devices in service and
+    whether ``by`` is a member of its organization, which reserve() checks next: one query
+    instead of five. The lock is marked (``core.locking.locked_first``), so that
+    ``capacity.hold`` takes no second one."""
+    pool = locked_first(
         DevicePool.objects.bookable_by(by)
         .select_related("organization")
         .with_capacity()
+        .with_membership_of(by)
         .filter(pk=pool.pk),
         of=("self",),
-    ).first()
+    )
     if pool is None:
         raise PermissionDenied
     return pool

@@ -220,7 +220,7 @@ def outside_opening_hours(
     course: Course, times: list[tuple[datetime.datetime, datetime.datetime]]
 ) -> list[datetime.datetime]:
     """The starts of the meetings that lie outside the venue's opening hours (none when its
-    hours are not known). Four queries."""
+    hours are not known). The opening calendar's two queries."""
     if not times:
         return []
     days = [timezone.localdate(start) for start, _end in times]

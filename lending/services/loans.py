@@ -232,7 +232,8 @@ def ensure_not_blocked(user: User, *, now: datetime.datetime | None = None) -> N
 
 def pickup_calendar(pool: DevicePool, first: datetime.date, last: datetime.date) -> OpeningCalendar:
     """The opening calendar of the pool's organization, for pick-up and due days in
-    [first, last] (and the days a due date may move to). Four queries."""
+    [first, last] (and the days a due date may move to). The opening calendar's two
+    queries."""
     return lending_calendar(pool.organization, first, last)
 
 

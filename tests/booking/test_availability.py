@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking.availability import Interval, peak_in, peak_reserved, reserved_intervals
+from booking.availability import (
+    Interval,
+    peak_in,
+    peak_reserved,
+    reserved_intervals,
+    reserved_intervals_and,
+)
 from tests.factories import DevicePoolFactory, ReservationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +218,30 @@ def test_the_number_of_queries_does_not_grow_with_reservations(
             (8, 9, count),
             (9, 10, 0),
         ]
+
+
+def test_the_intervals_and_another_value_come_in_one_query(
+    pool, organization, django_assert_num_queries
+):
+    from booking.services.policy import lendable_capacity, lendable_count
+    from tests.factories import DeviceFactory
+
+    DeviceFactory.create_batch(3, pool=pool)
+    devices = lendable_capacity(pool, at(7))
+    assert devices == pool.devices.count() >= 3
+    book(pool, at(8), at(10), 2)
+    book(pool, at(9), at(11), 1)
+    skipped = book(pool, at(9), at(10), 5)
+    other = DevicePoolFactory(organization=organization)
+    with django_assert_num_queries(1):
+        value, intervals = reserved_intervals_and(
+            lendable_count(pool.pk, at(7)), pool.pk, at(7), at(12), exclude=[skipped.pk]
+        )
+    assert value == devices
+    assert intervals == reserved_intervals(pool.pk, at(7), at(12), exclude=[skipped.pk])
+    assert steps(intervals) == [(7, 8, 0), (8, 9, 2), (9, 10, 3), (10, 11, 1), (11, 12, 0)]
+    # Nothing reserved: the value still comes back, with one free interval.
+    value, intervals = reserved_intervals_and(
+        lendable_count(other.pk, at(7)), other.pk, at(7), at(12)
+    )
+    assert (value, steps(intervals)) == (0, [(7, 12, 0)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from core.locking import NotInTransaction, for_update, lock, locked
+from core.locking import NotInTransaction, for_update, holds_lock, lock, locked, locked_first
 from devices.models import Device, DevicePool
 from tests.factories import DeviceFactory, DevicePoolFactory
 
@@ -52,3 +52,45 @@ def test_the_switch_of_the_concurrency_tests_turns_the_row_lock_off(settings):
         assert not for_update(DevicePool.objects.filter(pk=pool.pk)).query.select_for_update
         settings.LERNPOOL_BOOKING_LOCKS = True
         assert for_update(DevicePool.objects.filter(pk=pool.pk)).query.select_for_update
+
+
+@pytest.mark.django_db
+def test_a_row_locked_in_this_transaction_is_not_locked_again(django_assert_num_queries):
+    pool = DevicePoolFactory()
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            first = locked(pool)
+            assert locked(first) is first
+        assert holds_lock(first)
+        assert not holds_lock(pool)  # the caller's own instance was not read under the lock
+    # The savepoint is released, and the test's transaction around it still holds the row.
+    assert holds_lock(first)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_of_an_earlier_transaction_is_taken_again(django_assert_num_queries):
+    pool = DevicePoolFactory()
+    with transaction.atomic():
+        earlier = locked_first(DevicePool.objects.filter(pk=pool.pk))
+        assert holds_lock(earlier)
+    assert not holds_lock(earlier)
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            again = locked(earlier)
+        assert again is not earlier
+        assert holds_lock(again)
+
+
+@pytest.mark.django_db
+def test_a_lock_taken_in_a_savepoint_that_rolled_back_is_taken_again(django_assert_num_queries):
+    pool = DevicePoolFactory()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                inner = locked(pool)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        assert not holds_lock(inner)
+        with django_assert_num_queries(1):
+            assert locked(inner) is not inner

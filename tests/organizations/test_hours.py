@@ -149,12 +149,27 @@ def test_a_day_beyond_the_range_is_read_when_asked(library, django_assert_max_nu
     assert calendar.is_open(D(2027, 5, 5))
 
 
-def test_calendars_of_many_organizations_take_four_queries(django_assert_num_queries):
+def test_calendars_of_many_organizations_take_two_queries(django_assert_num_queries):
     organizations = [OrganizationFactory() for _ in range(12)]
     for organization in organizations[::2]:
         give_hours(organization, LIBRARY_WEEK)
         ClosureFactory(organization=organization, start=TUE, end=WED)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):  # schedules, special hours and closures; intervals
         calendars = calendars_for(organizations, MON, SUN)
         open_tuesday = [calendars[o.pk].is_open(TUE) for o in organizations]
     assert open_tuesday == [False, True] * 6
+    assert [calendars[o.pk].intervals(WED) is None for o in organizations] == [False, True] * 6
+
+
+def test_a_calendar_without_hours_on_record_takes_one_query(django_assert_num_queries):
+    school = OrganizationFactory(kind=Organization.Kind.SCHOOL)
+    holidays = ClosureFactory(
+        organization=None, kind=Closure.Kind.SCHOOL_HOLIDAY, start=TUE, end=WED
+    )
+    give_special_hours(school, SAT, "9-11")
+    with django_assert_num_queries(1):
+        calendar = calendar_for(school, MON, SUN)
+        assert not calendar.is_open(TUE)
+        assert calendar.closure_on(TUE) == holidays.name
+        assert [(i.opens, i.closes) for i in calendar.intervals(SAT)] == [(T(9), T(11))]
+        assert calendar.intervals(WED) is None  # open, times not known
