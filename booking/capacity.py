@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
-from core.locking import locked
+from core.locking import holds_lock, locked
 from devices.models import DevicePool
 
 from . import availability
@@ -46,8 +46,9 @@ def hold(
     Free means in service, not out past their due date, minus the peak of confirmed
     reservations. Raises PoolExhausted (``free`` the devices left, ``start`` the time that
     did not fit). Two queries, however many times; one when ``pool`` is the caller's
-    locked pool (``core.locking.locked``, ``locked_first``)."""
-    pool = locked(pool)
+    locked pool (``core.locking.locked``, ``locked_first``): only its pk is read here."""
+    if not holds_lock(pool):
+        pool = locked(pool)
     times = [(start, end), *more]
     first = min(time[0] for time in times)
     last = max(time[1] for time in times)

@@ -8,10 +8,13 @@ On PostgreSQL the rows are locked with ``SELECT … FOR UPDATE``; on SQLite the 
 with ``"transaction_mode": "IMMEDIATE"``, which serializes every write transaction anyway.
 
 A row read under its lock keeps a mark (``locked``, ``locked_first``) for as long as the
-transaction (or savepoint) that took the lock is open: ``locked`` then returns it as it is,
-without a second ``SELECT … FOR UPDATE``. A service that locks a pool for its own checks and
-then calls a helper that must hold the lock too (``booking.capacity.hold``) pays for one
-lock, and a helper called by a door that did not lock first still takes it.
+transaction (or savepoint) that took the lock is open (``holds_lock``). A helper that must
+hold the lock and only needs the row's identity (``booking.capacity.hold`` counts from the
+database by the pool's pk) asks ``holds_lock`` and locks only when its caller did not: a
+service that locks a pool for its own checks pays for one lock, and a door that did not lock
+first still takes it. ``locked`` itself always reads the row again: a transaction may have
+changed the row since it took the lock (an ``UPDATE`` through a queryset), and whoever asks
+for ``locked(obj)`` gets the row as it is now.
 
 ``settings.LERNPOOL_BOOKING_LOCKS = False`` switches the row locks off. It exists only for the
 concurrency tests' negative control (tests/concurrency), which shows that a test can see the
@@ -126,10 +129,7 @@ def locked_first[M: models.Model](queryset: models.QuerySet[M], **select_for_upd
 
 
 def locked[M: models.Model](obj: M) -> M:
-    """``obj`` read again under a row lock; DoesNotExist if it is gone. An ``obj`` that this
-    transaction read under its lock already (``holds_lock``) is returned as it is: nobody
-    else can have changed its row since."""
-    if holds_lock(obj):
-        return obj
+    """``obj`` read again under a row lock (marked, see ``holds_lock``); DoesNotExist if it
+    is gone. Always a fresh read, even where this transaction holds the lock already."""
     model = obj._meta.concrete_model
     return _mark(for_update(model._default_manager.filter(pk=obj.pk)).get())

@@ -55,16 +55,27 @@ def test_the_switch_of_the_concurrency_tests_turns_the_row_lock_off(settings):
 
 
 @pytest.mark.django_db
-def test_a_row_locked_in_this_transaction_is_not_locked_again(django_assert_num_queries):
+def test_a_row_locked_in_this_transaction_is_marked(django_assert_num_queries):
     pool = DevicePoolFactory()
     with transaction.atomic():
         with django_assert_num_queries(1):
             first = locked(pool)
-            assert locked(first) is first
         assert holds_lock(first)
         assert not holds_lock(pool)  # the caller's own instance was not read under the lock
     # The savepoint is released, and the test's transaction around it still holds the row.
     assert holds_lock(first)
+
+
+@pytest.mark.django_db
+def test_locked_reads_the_row_as_this_transaction_changed_it():
+    pool = DevicePoolFactory(name="Before")
+    with transaction.atomic():
+        first = locked(pool)
+        DevicePool.objects.filter(pk=pool.pk).update(name="After")
+        again = locked(first)
+        assert again is not first
+        assert again.name == "After"
+        assert holds_lock(again)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -93,4 +104,4 @@ def test_a_lock_taken_in_a_savepoint_that_rolled_back_is_taken_again(django_asse
             pass
         assert not holds_lock(inner)
         with django_assert_num_queries(1):
-            assert locked(inner) is not inner
+            assert holds_lock(locked(inner))
