@@ -32,6 +32,7 @@ from demo.data import devices as demo_data
 from demo.data import organizations as organization_demo_data
 from demo.vocabulary import serial_number
 from devices.models import Device, DeviceEvent, DevicePool, DeviceType, new_label_code
+from organizations.hours import calendar_for
 from organizations.models import Location, Organization, Role
 
 # The time of day of the demo history entries: devices are added in the morning, and
@@ -289,6 +290,17 @@ def seed_devices(specs: list[DeviceSpec], keepers: dict[int, User]) -> tuple[Cou
     return statuses, len(new_specs)
 
 
+def _open_day(organization: Organization, today: datetime.date, days_ago: int) -> datetime.date:
+    """``days_ago`` days before ``today`` (at least one), or the last day before it that the
+    organization was open: staff change a device's status at work, and a library's damaged
+    device came back at the desk that day (demo/lending.py), whatever day the demo is seeded."""
+    day = today - datetime.timedelta(days=max(days_ago, 1))
+    calendar = calendar_for(organization, day - datetime.timedelta(days=30), day)
+    if calendar.is_open(day):
+        return day
+    return calendar.last_open_day_before(day) or day
+
+
 def _create_devices(specs: list[DeviceSpec], keepers: dict[int, User]) -> None:
     today = timezone.localdate()
     added_at: list[datetime.datetime] = []
@@ -297,7 +309,7 @@ def _create_devices(specs: list[DeviceSpec], keepers: dict[int, User]) -> None:
         changed = None
         added = _at(spec.added, ADDED_AT)
         if spec.status != Device.Status.IN_SERVICE:
-            changed = _at(today - datetime.timedelta(days=max(spec.days_ago, 1)), STATUS_CHANGED_AT)
+            changed = _at(_open_day(spec.organization, today, spec.days_ago), STATUS_CHANGED_AT)
             added = min(added, changed - datetime.timedelta(days=1))
         added_at.append(added)
         changed_at.append(changed)
