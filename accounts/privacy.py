@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from core import public_cache
 from core.errors import DomainError
 
 from .audit import log_action
@@ -163,6 +164,8 @@ def erase_person(
         for section in sections():
             if section.erase is not None:
                 section.erase(user)
+        # The sections write in bulk, which sends no signal: the person's own pages go.
+        public_cache.bump_people([user.pk])
         actor = by if by is not None and by.pk != user.pk else None
         log_action(
             actor,

@@ -36,6 +36,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core import public_cache
+
 from .audit import log_action
 from .models import ApiToken, AuditLog, User
 from .privacy import (
@@ -200,6 +202,8 @@ def unlink_rows(rows: QuerySet, person: str, **values) -> int:
     are locked between reading their people and the update."""
     model = rows.model
     pairs = list(rows.select_for_update(of=("self",)).values_list("pk", person).order_by("pk"))
+    # One UPDATE per chunk, no signal: the people's own pages lose the rows.
+    public_cache.bump_people(person for _pk, person in pairs)
     changed = 0
     for chunk in batched(pairs, CHUNK):
         changed += model.objects.filter(pk__in=[pk for pk, _person in chunk]).update(**values)

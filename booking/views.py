@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core import keyset, once
+from core import keyset, once, public_cache
 from core.confirm import confirm_page
 from core.dates import in_sensible_years, local_datetime
 from core.errors import DomainError
@@ -561,6 +561,9 @@ def _week_range(monday: datetime.date) -> tuple[datetime.datetime, datetime.date
     )
 
 
+# Kept for the person until their bookings, the loans of them, a pool's or organization's name,
+# the lesson periods or the clock change it (core.public_cache). Loans and pools are ``lending``.
+@public_cache.own_page("lending", "organizations")
 @require_safe
 @login_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
@@ -604,6 +607,10 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     # next ones first, all of them on request. Through reservation_user_end: the teacher's
     # past bookings are not read.
     coming = list(mine.filter(upcoming).order_by("start", "pk"))
+    # A booking to come loses its "Cancel" when it begins and moves to the past when it ends.
+    public_cache.changes_at(
+        request, lambda: min((r.start if r.start > now else r.end for r in coming), default=None)
+    )
     _note_hand_outs([*coming, *page.object_list])
     rows = _group_series(coming)
     show_all = request.GET.get("upcoming") == "all"

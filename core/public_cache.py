@@ -29,6 +29,13 @@ ends, registration opens, a library opens, the day changes). So:
   placeholder and filled in with the visitor's own token on every answer. A miss reads from
   the primary database, never from a replica that may not have replayed the write behind
   the new token.
+- **A person's own pages** ("Meine Buchungen", "Meine Ausleihen", "Meine Kurse") are kept the
+  same way for the signed-in person they belong to (``own_page``): keyed by the person too,
+  and by a version of that person (``person:<pk>``), which every write of a row about them
+  replaces (``PEOPLE_OF_MODEL``, ``bump_people``), beside the shared kinds the page shows
+  (pool and organization names, a course's dates) and ``people``, which a write about many
+  people at once replaces (retention, the demo seed). Never one person's page to another:
+  the key holds the person, and a visitor who is not signed in is never served one.
 - **Conditional GET.** Every answer carries an ``ETag`` (the stored body's digest, plus the
   visitor's CSRF secret where the page holds a token) and ``Cache-Control: no-cache``
   (``private`` where the page holds a token), and an ``If-None-Match`` that matches is a 304.
@@ -71,6 +78,7 @@ MODELS_OF_KIND = {
         "organizations.OpeningInterval",
         "organizations.SpecialHours",
         "organizations.Closure",
+        "organizations.LessonPeriod",  # a series' rhythm on "Meine Buchungen"
     ),
     # Reservations count only in pools lent to residents: lending's own receiver bumps for
     # those (lending.signals), so that a teacher's lesson booking leaves these pages be.
@@ -86,6 +94,27 @@ MODELS_OF_KIND = {
     ),
 }
 KIND_OF_MODEL = {label: kind for kind, labels in MODELS_OF_KIND.items() for label in labels}
+
+# Who a row of these models is about (attribute paths to a user's pk): a write of one changes
+# that person's own pages. Where a service writes them in bulk, it calls ``bump_people()`` with
+# the people (or ``bump(EVERYONE)`` where they are many: retention, the demo seed).
+PEOPLE_OF_MODEL = {
+    "accounts.User": ("pk",),
+    "organizations.Membership": ("user_id",),  # the menu
+    "booking.Reservation": ("user_id",),
+    "booking.Series": ("user_id",),
+    "booking.CalendarToken": ("user_id",),
+    "booking.Loan": ("borrower_id",),
+    "lending.WaitlistEntry": ("user_id",),
+    "lending.LibraryCard": ("user_id",),
+    "lending.AgreementAcceptance": ("user_id",),
+    "courses.Enrollment": ("user_id",),
+    "courses.Attendance": ("enrollment.user_id",),
+    "courses.Certificate": ("enrollment.user_id",),
+}
+PERSON = "person:{}"
+# Every person's own pages at once.
+EVERYONE = "people"
 
 VERSION_KEY = "lernpool:content-version:{}"
 # Stands for the visitor's CSRF token in a stored page; letters only, as a token is.
@@ -166,8 +195,25 @@ def bump(*kinds: str) -> None:
             transaction.on_commit(_Bump(kind))
 
 
+def bump_people(person_ids: Iterable[int | None]) -> None:
+    """These people's own data changed: their own pages are rendered anew after the commit."""
+    bump(*(PERSON.format(pk) for pk in sorted({pk for pk in person_ids if pk is not None})))
+
+
 def _model_written(sender, **kwargs) -> None:
     bump(KIND_OF_MODEL[sender._meta.label])
+
+
+def _person_of(instance, path: str) -> int | None:
+    for name in path.split("."):
+        instance = getattr(instance, name, None)
+        if instance is None:
+            return None
+    return instance
+
+
+def _person_written(sender, instance, **kwargs) -> None:
+    bump_people(_person_of(instance, path) for path in PEOPLE_OF_MODEL[sender._meta.label])
 
 
 def connect_receivers() -> None:
@@ -177,6 +223,10 @@ def connect_receivers() -> None:
         model = apps.get_model(label)
         for signal in (post_save, post_delete):
             signal.connect(_model_written, sender=model, dispatch_uid=f"lernpool_content_{label}")
+    for label in PEOPLE_OF_MODEL:
+        model = apps.get_model(label)
+        for signal in (post_save, post_delete):
+            signal.connect(_person_written, sender=model, dispatch_uid=f"lernpool_person_{label}")
 
 
 # --- time boundaries ------------------------------------------------------------------------
@@ -209,6 +259,8 @@ class Policy:
     # True: the answer holds nothing about the visitor (the API's open data), so signed-in
     # visitors are served from memory too.
     everyone: bool = False
+    # True: the signed-in person's own page, kept for them alone (``own_page``).
+    personal: bool = False
 
 
 _policies_by_view_name: dict[str, Policy] = {}
@@ -220,6 +272,18 @@ def public_page(*kinds: str) -> Callable:
 
     def mark(view: Callable) -> Callable:
         view.public_cache = Policy(f"{view.__module__}.{view.__qualname__}", kinds)
+        return view
+
+    return mark
+
+
+def own_page(*kinds: str) -> Callable:
+    """Marks a signed-in person's own page: kept for that person until their own data, a
+    write about everyone, ``kinds`` or the view's ``changes_at()`` moment changes it."""
+
+    def mark(view: Callable) -> Callable:
+        name = f"{view.__module__}.{view.__qualname__}"
+        view.public_cache = Policy(name, (*kinds, EVERYONE), personal=True)
         return view
 
     return mark
@@ -248,6 +312,7 @@ class Plan:
     key: tuple
     since: datetime.datetime
     until: datetime.datetime
+    personal: bool = False
 
 
 @dataclass
@@ -257,6 +322,7 @@ class Entry:
     body: bytes
     digest: str
     with_token: bool
+    private: bool
     # What the answer showed holds from ``since`` (when it was asked for) until ``until``.
     since: datetime.datetime
     until: datetime.datetime
@@ -296,6 +362,10 @@ def _key(request: HttpRequest, policy: Policy) -> tuple:
         # The page links back to itself ("Log in" with ?next=): the address as it came.
         address = request.get_full_path()
     htmx = tuple(request.headers.get(name, "") for name in HTMX_HEADERS)
+    if policy.personal:
+        person = request.user.pk
+        kinds = (*policy.kinds, PERSON.format(person))
+        return (policy.name, person, versions(kinds), get_language(), address, htmx)
     return (policy.name, versions(policy.kinds), get_language(), address, htmx)
 
 
@@ -340,7 +410,7 @@ def _answer(request: HttpRequest, entry: Entry) -> HttpResponse:
             response.headers[name] = value
     if etag is not None:
         response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "private, no-cache" if entry.with_token else "no-cache"
+    response.headers["Cache-Control"] = "private, no-cache" if entry.private else "no-cache"
     patch_vary_headers(response, ["Cookie", "Accept-Language", "HX-Request"])
     return response
 
@@ -349,7 +419,10 @@ def _entry(request: HttpRequest, response: HttpResponse, plan: Plan) -> Entry:
     body, with_token = _with_placeholder(request, response.content)
     headers = [(name, value) for name, value in response.headers.items()]
     digest = hashlib.sha256(body).hexdigest()[:32]
-    return Entry(response.status_code, headers, body, digest, with_token, plan.since, plan.until)
+    private = with_token or plan.personal
+    return Entry(
+        response.status_code, headers, body, digest, with_token, private, plan.since, plan.until
+    )
 
 
 class PublicCacheMiddleware:
@@ -382,14 +455,18 @@ class PublicCacheMiddleware:
         policy = _policy(request, view)
         if policy is None:
             return None
-        if not policy.everyone and (request.user.is_authenticated or len(get_messages(request))):
+        if policy.personal:
+            # Only the person's own answer, and never over a message waiting for them.
+            if not request.user.is_authenticated or len(get_messages(request)):
+                return None
+        elif not policy.everyone and (request.user.is_authenticated or len(get_messages(request))):
             return None
         key = _key(request, policy)
         now = timezone.now()
         entry = _memory.get(key)
         if entry is not None and entry.since <= now < entry.until:
             return _answer(request, entry)
-        request._public_cache = Plan(key, now, next_midnight(now))
+        request._public_cache = Plan(key, now, next_midnight(now), policy.personal)
         # A miss reads what the new version stands for: the primary, not a replica behind it.
         request._public_cache_pin = pinned_to_primary()
         request._public_cache_pin.__enter__()

@@ -235,11 +235,16 @@ def course_ics(request: HttpRequest, pk: int) -> HttpResponse:
 # My courses
 
 
+# Kept for the person until their enrolments, attendance, certificates, a course (its dates,
+# seats, waiting list) or the clock change it (core.public_cache).
+@public_cache.own_page("courses", "organizations")
 @require_safe
 @login_required
 def my_courses(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     enrollments = filters.my_enrollments(request.user)
+    # Meetings held so far count at each start; a course moves to the past at its last end.
+    public_cache.changes_at(request, lambda: filters.next_meeting_bound(request.user, now))
     upcoming = enrollments.filter(Q(last_end__gt=now) | Q(last_end__isnull=True)).order_by(
         "first_start", "pk"
     )

@@ -377,6 +377,15 @@ def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = Non
         for entry in entries:
             entry.position = positions.get(entry.pk)
             entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
+    # A loan becomes overdue at its due time; a pick-up leaves the list when it ends.
+    public_cache.changes_at(
+        request,
+        lambda: min(
+            [loan.due_at for loan in open_loans if loan.due_at > now]
+            + [reservation.end for reservation in to_pick_up],
+            default=None,
+        ),
+    )
     return {
         "open_loans": open_loans,
         "returned": returned,
@@ -394,6 +403,9 @@ def _render_my_loans(
     return render(request, "lending/my_loans.html", context, status=status)
 
 
+# Kept for the person until their loans, reservations, waiting lists, a pool or library, or
+# the clock change it (core.public_cache).
+@public_cache.own_page("lending", "organizations")
 @require_safe
 @login_required
 def my_loans(request: HttpRequest) -> HttpResponse:

@@ -349,6 +349,7 @@ def cancel_rest_of_series(
             status=Reservation.Status.CANCELLED, cancelled_at=now, shortfall=False
         )
         public_cache.bump("lending")  # one UPDATE, no signal
+        public_cache.bump_people([reservation.user_id])
         log_action(
             by,
             "booking.series_cancelled",
@@ -444,9 +445,13 @@ def update_shortfalls(*, pool_id: int, now: datetime.datetime | None = None) -> 
                 for interval in over:
                     condition |= Q(start__lt=interval.end, end__gt=interval.start)
                 short = set(upcoming.filter(condition).values_list("pk", flat=True))
-        newly = set(upcoming.filter(pk__in=short, shortfall=False).values_list("pk", flat=True))
-        upcoming.filter(pk__in=short, shortfall=False).update(shortfall=True)
-        upcoming.exclude(pk__in=short).filter(shortfall=True).update(shortfall=False)
+        marking = dict(upcoming.filter(pk__in=short, shortfall=False).values_list("pk", "user_id"))
+        clearing = upcoming.exclude(pk__in=short).filter(shortfall=True)
+        # Two UPDATEs, no signal: their people's "Meine Buchungen" show the warning or lose it.
+        public_cache.bump_people([*marking.values(), *clearing.values_list("user_id", flat=True)])
+        newly = set(marking)
+        upcoming.filter(pk__in=newly).update(shortfall=True)
+        clearing.update(shortfall=False)
     for reservation_id in sorted(newly):
         transaction.on_commit(partial(send_reservation_email.enqueue, reservation_id, "shortfall"))
     return sorted(newly)

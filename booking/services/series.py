@@ -289,6 +289,7 @@ def book_series(
         )
         if pool.booking_scope == DevicePool.Scope.RESIDENTS:
             public_cache.bump("lending")  # bulk_create sends no signal
+        # (The person's own pages: the series' post_save above bumped them.)
         Reservation.objects.bulk_create(
             Reservation(
                 pool=pool,

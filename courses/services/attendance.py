@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import log_action
 from accounts.models import User
+from core import public_cache
 
 from ..models import Attendance, Certificate, Course, Enrollment, Meeting
 from ..tasks import tell_staff_minimum_not_reached
@@ -118,6 +119,8 @@ def issue_certificates(
             )
             for enrollment in eligible
         )
+        # bulk_create sends no signal: "Meine Kurse" of each holder shows their certificate.
+        public_cache.bump_people(certificate.enrollment.user_id for certificate in certificates)
         log_action(
             by,
             "courses.certificates_issued",

@@ -391,6 +391,7 @@ def release_no_shows(*, now: datetime.datetime | None = None) -> int:
             Reservation.objects.filter(pk__in=ids).update(
                 status=Reservation.Status.CANCELLED, cancelled_at=now
             )
+            public_cache.bump("lending")  # one UPDATE, no signal
             for reservation_id in ids:
                 log_action(
                     None,

@@ -88,8 +88,9 @@ class Command(BaseCommand):
             seed_users(organizations, seen, created)
             # The apps above organizations (devices, booking, courses …) add their part.
             app_summaries = [seeder(self.stdout) for seeder in seeders.seeders()]
-            # The seeders write in bulk, which sends no signal: every public page anew.
-            public_cache.bump(*public_cache.MODELS_OF_KIND)
+            # The seeders write in bulk, which sends no signal: every public page anew, and
+            # every person's own pages.
+            public_cache.bump(*public_cache.MODELS_OF_KIND, public_cache.EVERYONE)
         if quiet or options.get("verbosity", 1) == 0:
             return
         self.stdout.write(self.style.SUCCESS(summary(seen, created)))
