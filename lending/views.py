@@ -342,6 +342,10 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # My loans, renewing
 
 
+# The first moment after another one (``Loan.is_overdue``: due_at < now).
+JUST_AFTER = datetime.timedelta(microseconds=1)
+
+
 def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = None) -> dict:
     user, now = request.user, timezone.now()
     loans = _my_loans(user)
@@ -377,11 +381,11 @@ def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = Non
         for entry in entries:
             entry.position = positions.get(entry.pk)
             entry.pickup_by = services.last_day(entry.hold_until) if entry.hold_until else None
-    # A loan becomes overdue at its due time; a pick-up leaves the list when it ends.
+    # A loan is overdue right after its due time; a pick-up leaves the list when it ends.
     public_cache.changes_at(
         request,
         lambda: min(
-            [loan.due_at for loan in open_loans if loan.due_at > now]
+            [loan.due_at + JUST_AFTER for loan in open_loans if loan.due_at >= now]
             + [reservation.end for reservation in to_pick_up],
             default=None,
         ),
