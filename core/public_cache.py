@@ -115,6 +115,7 @@ PEOPLE_OF_MODEL = {
 PERSON = "person:{}"
 # Every person's own pages at once.
 EVERYONE = "people"
+MANY_PEOPLE = 200
 
 VERSION_KEY = "lernpool:content-version:{}"
 # Stands for the visitor's CSRF token in a stored page; letters only, as a token is.
@@ -196,8 +197,14 @@ def bump(*kinds: str) -> None:
 
 
 def bump_people(person_ids: Iterable[int | None]) -> None:
-    """These people's own data changed: their own pages are rendered anew after the commit."""
-    bump(*(PERSON.format(pk) for pk in sorted({pk for pk in person_ids if pk is not None})))
+    """These people's own data changed: their own pages are rendered anew after the commit.
+    Beyond ``MANY_PEOPLE`` (a retention run, a large shortfall), one bump of everyone's pages
+    instead of a cache write per person at the commit."""
+    people = sorted({pk for pk in person_ids if pk is not None})
+    if len(people) > MANY_PEOPLE:
+        bump(EVERYONE)
+    else:
+        bump(*(PERSON.format(pk) for pk in people))
 
 
 def _model_written(sender, **kwargs) -> None:

@@ -241,6 +241,15 @@ def test_retention_unlinking_a_booking_takes_it_off_the_page(seen, teacher):
     assert "Mathe 7b" not in text(seen.get(MINE))
 
 
+def test_a_bulk_write_about_very_many_people_renders_every_own_page_anew(
+    seen, teacher, monkeypatch
+):
+    monkeypatch.setattr(public_cache, "MANY_PEOPLE", 2)
+    Reservation.objects.filter(user=teacher).update(purpose="Chemie 10b")
+    public_cache.bump_people([teacher.pk + 1, teacher.pk + 2, teacher.pk + 3])  # not the teacher
+    assert "Chemie 10b" in text(seen.get(MINE))
+
+
 def test_a_write_for_everyone_renders_every_own_page_anew(
     seen, teacher, django_assert_max_num_queries
 ):
