@@ -75,7 +75,13 @@ class PreparedQuery[M: Model]:
         self._compiled: dict[Hashable, _Prepared] = {}
         _every.append(self)
 
-    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[M]:
+    def sql(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> tuple[str, list]:
+        """The SQL and parameters of the queryset for these values, for a caller that puts
+        it into a statement of its own (``booking.availability``)."""
+        prepared, params = self._bound(using, values)
+        return prepared.sql, params
+
+    def _bound(self, using: str, values: dict[str, Any]) -> tuple[_Prepared, list]:
         key = (using, *(values[name] for name in self.shape))
         prepared = self._compiled.get(key)
         if prepared is None:
@@ -83,6 +89,10 @@ class PreparedQuery[M: Model]:
         params = list(prepared.params)
         for position, name, adapt in prepared.slots:
             params[position] = adapt(values[name])
+        return prepared, params
+
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[M]:
+        prepared, params = self._bound(using, values)
         compiler = copy.copy(prepared.compiler)
         # The compiler of the thread that prepared it holds that thread's connection.
         compiler.connection = connections[using]
