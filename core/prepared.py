@@ -8,8 +8,9 @@ statements that took several times as long as PostgreSQL took to answer them (be
 per database and *shape* (whatever changes the SQL beyond its values, e.g. whether the person
 is a region admin), with stand-ins for the values, compiles it, notes where each stand-in
 landed among the SQL's parameters, and from then on runs that SQL with the values put in
-their places. The rows come back as Django makes them (``ModelIterable``: model instances,
-``select_related``, annotations), so a caller cannot tell the difference.
+their places. The rows come back as Django makes them (model instances with
+``select_related`` and annotations, or ``values_list`` tuples), so a caller cannot tell the
+difference.
 
 The builder must use its values only as values (compared, annotated), never to decide what
 the query looks like: a decision belongs into ``shape``. A stand-in that does not reach the
@@ -29,7 +30,6 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable
 
 # Stand-ins no real value comes near: ids beyond any sequence, a string no one types, a time
 # in the 23rd century.
@@ -40,7 +40,8 @@ _every: list[PreparedQuery] = []
 
 
 class _Compiled:
-    """What ``ModelIterable`` reads of a queryset, with the compiler of the prepared SQL."""
+    """What the queryset's iterable (``ModelIterable``, ``ValuesListIterable``) reads of it, with
+    the compiler of the prepared SQL."""
 
     def __init__(self, queryset: QuerySet, compiler) -> None:
         self.model = queryset.model
@@ -67,7 +68,8 @@ class _Prepared:
 class PreparedQuery[M: Model]:
     """``build(**values)`` returns the queryset (sliced and locked as the caller wants it);
     ``rows(**values)`` runs it. Values named in ``shape`` are passed to ``build`` as they are
-    and select one compiled query each; the others must be ints, strings or datetimes."""
+    and select one compiled query each; the others must be ints, strings, days or aware
+    datetimes."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], *, shape: tuple[str, ...] = ()):
         self.build = build
@@ -98,7 +100,8 @@ class PreparedQuery[M: Model]:
         compiler.connection = connections[using]
         sql = prepared.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
-        return list(ModelIterable(_Compiled(prepared.queryset, compiler)))
+        # Model instances, or tuples for values_list(): what iterating the queryset gives.
+        return list(prepared.queryset._iterable_class(_Compiled(prepared.queryset, compiler)))
 
     def first(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
         found = self.rows(using=using, **values)
@@ -174,14 +177,22 @@ def _stand_in(value: Any, number: int) -> Any:
         return _INT_BASE + number
     if isinstance(value, str):
         return f"\x1bprepared-{number}\x1b"
-    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        return _TIME_BASE + datetime.timedelta(microseconds=number)
-    raise TypeError(f"No stand-in for {type(value).__name__}: pass ints, strings or aware times.")
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            return _TIME_BASE + datetime.timedelta(microseconds=number)
+    elif isinstance(value, datetime.date):
+        return _TIME_BASE.date() + datetime.timedelta(days=number)
+    raise TypeError(
+        f"No stand-in for {type(value).__name__}: pass ints, strings, days or aware times."
+    )
 
 
 def _adapters(connection) -> dict[type, tuple[Callable[[Any], Any], ...]]:
     # PostgreSQL gets times as they are; SQLite as text (DateTimeField.get_db_prep_value).
-    return {datetime.datetime: (_same, connection.ops.adapt_datetimefield_value)}
+    return {
+        datetime.datetime: (_same, connection.ops.adapt_datetimefield_value),
+        datetime.date: (_same, connection.ops.adapt_datefield_value),
+    }
 
 
 def _forget_all(**kwargs) -> None:

@@ -15,8 +15,9 @@ from booking.models import Reservation
 from core.locking import NotInTransaction, for_update, holds_lock, locked_first_prepared
 from core.prepared import PreparedQuery
 from devices.models import DevicePool
-from organizations.models import Membership
+from organizations.models import Closure, Membership
 from tests.factories import (
+    ClosureFactory,
     DevicePoolFactory,
     MembershipFactory,
     ReservationFactory,
@@ -75,6 +76,20 @@ def test_it_puts_times_in_their_places_on_every_database():
         reservation
     ]
     assert prepared.rows(pool_id=pool_id, after=start + minute, before=start + 2 * minute) == []
+
+
+def test_it_gives_tuples_for_values_list_and_takes_days():
+    closure = ClosureFactory(start=datetime.date(2026, 12, 21), end=datetime.date(2027, 1, 6))
+    prepared = PreparedQuery(
+        lambda organization_id, day: Closure.objects.filter(
+            organization_id=organization_id, start__lte=day, end__gt=day
+        ).values_list("pk", "start")
+    )
+    organization_id = closure.organization_id
+    assert prepared.rows(organization_id=organization_id, day=datetime.date(2026, 12, 24)) == [
+        (closure.pk, closure.start)
+    ]
+    assert prepared.rows(organization_id=organization_id, day=datetime.date(2027, 1, 6)) == []
 
 
 def test_a_value_that_changes_the_shape_of_the_query_is_refused():
