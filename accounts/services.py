@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.prepared import PreparedQuery
 
 from . import mfa
 from .audit import log_action
@@ -52,18 +53,23 @@ def revoke_api_token(*, by: User, token: ApiToken) -> ApiToken:
     return token
 
 
+# Read on every API request with a token: built and compiled once (core.prepared).
+_ACTIVE_TOKEN = PreparedQuery(
+    lambda key_hash: (
+        ApiToken.objects.active()
+        .select_related("user")
+        .annotate(lacks_mfa=mfa.lacking_required_mfa("user_id"))
+        .filter(key_hash=key_hash, user__is_active=True)[:1]
+    )
+)
+
+
 def user_for_token(secret: str) -> User | None:
     """The active user an API token belongs to, or None. Whether the person lacks the 2FA
     their role needs is read in the same query (``mfa.lacks_required_mfa`` answers from it)."""
     if not secret.startswith(ApiToken.PREFIX):
         return None
-    token = (
-        ApiToken.objects.active()
-        .select_related("user")
-        .annotate(lacks_mfa=mfa.lacking_required_mfa("user_id"))
-        .filter(key_hash=ApiToken.hash(secret), user__is_active=True)
-        .first()
-    )
+    token = _ACTIVE_TOKEN.first(key_hash=ApiToken.hash(secret))
     if token is None:
         return None
     now = timezone.now()

@@ -270,11 +270,12 @@ def create_reservation(request: HttpRequest, payload: ReservationIn):
     organization, otherwise a request that the owner's staff confirm or decline. 409 when too
     few are free (with ``free``) or a limit of the pool says no."""
     user = request.auth
-    pool = get_object_or_404(DevicePool.objects.bookable_by(user), pk=payload.pool_id)
     try:
+        # The service reads the pool in the caller's scope under its lock (PermissionDenied
+        # outside it): a read of its own here first would be the same query once more.
         reservation = services.reserve(
             by=user,
-            pool=pool,
+            pool=DevicePool(pk=payload.pool_id),
             quantity=payload.quantity,
             start=payload.start,
             end=payload.end,
@@ -282,7 +283,7 @@ def create_reservation(request: HttpRequest, payload: ReservationIn):
         )
     except services.PoolExhausted as error:
         return Status(409, {"detail": str(error), "free": error.free})
-    except PermissionDenied:  # the pool stopped being bookable meanwhile
+    except PermissionDenied:  # no such pool in the caller's scope
         raise Http404 from None
     # As written: the service's object holds every field of the answer (its pool as locked).
     return Status(201, reservation)

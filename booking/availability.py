@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.prepared import PreparedQuery
+
 from .models import Reservation
 
 
@@ -82,7 +84,7 @@ def _steps(
 ) -> dict[int, list[tuple[datetime.datetime, int]]]:
     """Per pool, (point, load) rows over [start, end) for the ``base`` reservations, from
     one query."""
-    window = base.overlapping(start, end).order_by().values("pool_id", "start", "end", "quantity")
+    window = _window(base, start, end)
     window_sql, window_params = window.query.get_compiler(using=window.db).as_sql()
     adapt = connection.ops.adapt_datetimefield_value
     at, until = adapt(start), adapt(end)
@@ -151,21 +153,37 @@ def reserved_intervals_by_pool(
     return {pool_id: _intervals(steps.get(pool_id, []), start, end) for pool_id in pool_ids}
 
 
+def _window(base: QuerySet, start: datetime.datetime, end: datetime.datetime) -> QuerySet:
+    return base.overlapping(start, end).order_by().values("pool_id", "start", "end", "quantity")
+
+
+# The window of a pool's confirmed reservations as every booking asks for it (nothing
+# excluded): built and compiled once (core.prepared).
+_POOL_WINDOW = PreparedQuery(lambda pool_id, start, end: _window(_base(pool_id), start, end))
+
+
 def reserved_intervals_and(
-    value: QuerySet,
+    value: QuerySet | tuple[str, list],
     pool_id: int,
     start: datetime.datetime,
     end: datetime.datetime,
     *,
     exclude: Iterable[int] = (),
 ) -> tuple[object, list[Interval]]:
-    """What the one-row, one-column query ``value`` selects, and :func:`reserved_intervals`
-    of the pool's confirmed reservations over [start, end) (``exclude`` left out), in one
-    query instead of two. None for the value when ``value`` selects no row."""
-    window = _base(pool_id, exclude=exclude).overlapping(start, end)
-    window = window.order_by().values("pool_id", "start", "end", "quantity")
-    window_sql, window_params = window.query.get_compiler(using=window.db).as_sql()
-    value_sql, value_params = value.query.get_compiler(using=value.db).as_sql()
+    """What the one-row, one-column query ``value`` (a queryset, or its SQL and parameters)
+    selects, and :func:`reserved_intervals` of the pool's confirmed reservations over
+    [start, end) (``exclude`` left out), in one query instead of two. None for the value
+    when ``value`` selects no row."""
+    exclude = list(exclude)
+    if exclude:
+        window = _window(_base(pool_id, exclude=exclude), start, end)
+        window_sql, window_params = window.query.get_compiler(using=window.db).as_sql()
+    else:
+        window_sql, window_params = _POOL_WINDOW.sql(pool_id=pool_id, start=start, end=end)
+    if isinstance(value, QuerySet):
+        value_sql, value_params = value.query.get_compiler(using=value.db).as_sql()
+    else:
+        value_sql, value_params = value
     adapt = connection.ops.adapt_datetimefield_value
     at, until = adapt(start), adapt(end)
     sql = _STEP_AND_VALUE_SQL.format(window=window_sql, value=value_sql)

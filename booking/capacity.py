@@ -24,7 +24,7 @@ from core.locking import holds_lock, locked
 from devices.models import DevicePool
 
 from . import availability
-from .services.policy import PoolExhausted, exhausted, lendable_count
+from .services.policy import PoolExhausted, exhausted, lendable_count_sql
 
 Times = tuple[datetime.datetime, datetime.datetime]
 
@@ -54,7 +54,7 @@ def hold(
     last = max(time[1] for time in times)
     # The devices that can be lent and the reserved ones, counted in one query.
     in_service, intervals = availability.reserved_intervals_and(
-        lendable_count(pool.pk, now or timezone.now()), pool.pk, first, last, exclude=exclude
+        lendable_count_sql(pool.pk, now or timezone.now()), pool.pk, first, last, exclude=exclude
     )
     for time_start, time_end in times:
         free = max(in_service - availability.peak_in(intervals, time_start, time_end), 0)

@@ -23,8 +23,13 @@ race the lock prevents; this module is the one place it acts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models, transaction
+
+if TYPE_CHECKING:
+    from .prepared import PreparedQuery
 
 # The attribute of a row read under its lock: the mark of the transaction that holds it.
 _MARK = "_lernpool_lock"
@@ -125,6 +130,15 @@ def locked_first[M: models.Model](queryset: models.QuerySet[M], **select_for_upd
     """The first row of ``queryset`` read under its lock (``for_update``), marked so that
     ``locked`` takes no second lock on it in the same transaction; None if there is none."""
     row = for_update(queryset, **select_for_update).first()
+    return None if row is None else _mark(row)
+
+
+def locked_first_prepared[M: models.Model](prepared: PreparedQuery[M], **values) -> M | None:
+    """``locked_first`` of a prepared query (``core.prepared``) whose builder locks its rows
+    with ``for_update`` and takes the first: the same checks and mark, without building and
+    compiling the query anew."""
+    _ensure_atomic(values.get("using", "default"))
+    row = prepared.first(**values)
     return None if row is None else _mark(row)
 
 

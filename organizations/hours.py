@@ -20,8 +20,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, F, Prefetch, Q, TimeField, Value, prefetch_related_objects
+from django.db.models import (
+    CharField,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    TimeField,
+    Value,
+    prefetch_related_objects,
+)
 from django.utils import timezone
+
+from core.prepared import PreparedQuery
 
 from .models import Closure, OpeningInterval, OpeningSchedule, Organization, SpecialHours
 
@@ -287,6 +298,9 @@ def calendars_for(
     return calendars
 
 
+_COLUMNS = ["source", "organization_id", "pk", "first", "last", "opens", "closes", "name", "kind"]
+
+
 def _calendar_rows(ids: list[int], first: datetime.date, last: datetime.date) -> list[dict]:
     """The organizations' schedules (all of them), their special hours in [first, last] and
     the closures that touch it (their own, and the region's holidays), in one query: each row
@@ -294,8 +308,21 @@ def _calendar_rows(ids: list[int], first: datetime.date, last: datetime.date) ->
     range, the special day twice, the closure's start and end), ``opens`` and ``closes`` (the
     special hours), ``name`` (the schedule's, the special day's note, the closure's) and
     ``kind`` (the closure's)."""
+    if len(ids) == 1:  # every booking's: compiled once (core.prepared)
+        rows = _ONE_CALENDAR.rows(
+            organization_id=ids[0], first=first, last=last, until=last + ONE_DAY
+        )
+    else:
+        rows = _calendar_union(ids, first, last, last + ONE_DAY)
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+
+
+def _calendar_union(
+    ids: list[int], first: datetime.date, last: datetime.date, until: datetime.date
+) -> QuerySet:
+    """The query of ``_calendar_rows``; ``until`` is the day after ``last``."""
     no_time = Value(None, output_field=TimeField())
-    columns = ["source", "organization_id", "pk", "first", "last", "opens", "closes", "name"]
+    columns = _COLUMNS[:-1]
     schedules = (
         OpeningSchedule.objects.filter(organization_id__in=ids)
         .order_by()
@@ -328,7 +355,7 @@ def _calendar_rows(ids: list[int], first: datetime.date, last: datetime.date) ->
                 kind__in=[Closure.Kind.PUBLIC_HOLIDAY, Closure.Kind.SCHOOL_HOLIDAY],
             )
         )
-        .overlapping(first, last + ONE_DAY)
+        .overlapping(first, until)
         .order_by()
         .annotate(
             source=Value(_CLOSURE),
@@ -339,10 +366,14 @@ def _calendar_rows(ids: list[int], first: datetime.date, last: datetime.date) ->
         )
         .values_list(*columns[:5], "no_opens", "no_closes", "name", "kind")
     )
-    return [
-        dict(zip([*columns, "kind"], row, strict=True))
-        for row in schedules.union(special, closures, all=True).order_by()
-    ]
+    return schedules.union(special, closures, all=True).order_by()
+
+
+_ONE_CALENDAR = PreparedQuery(
+    lambda organization_id, first, last, until: _calendar_union(
+        [organization_id], first, last, until
+    )
+)
 
 
 def calendar_for(

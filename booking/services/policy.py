@@ -21,6 +21,7 @@ from accounts.models import User
 # re-exports the bounds for the lending modules.
 from core.dates import EARLIEST_YEAR, LATEST_YEAR, in_sensible_years, years_message  # noqa: F401
 from core.errors import DomainError
+from core.prepared import PreparedQuery
 from devices.models import Device, DevicePool
 from organizations.models import Membership
 
@@ -330,6 +331,15 @@ def lendable_count(pool_id: int, now: datetime.datetime) -> QuerySet:
         .annotate(lendable=Coalesce(Subquery(lendable), Value(0)))
         .values("lendable")
     )
+
+
+# lendable_count as hold() runs it for every booking: built and compiled once (core.prepared).
+_LENDABLE_COUNT = PreparedQuery(lendable_count)
+
+
+def lendable_count_sql(pool_id: int, now: datetime.datetime) -> tuple[str, list]:
+    """The SQL and parameters of ``lendable_count(pool_id, now)``."""
+    return _LENDABLE_COUNT.sql(pool_id=pool_id, now=now)
 
 
 def free_count(

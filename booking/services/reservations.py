@@ -19,7 +19,8 @@ from accounts.audit import log_action
 from accounts.models import AuditLog, User
 from core import public_cache
 from core.errors import DomainError
-from core.locking import for_update, locked, locked_first
+from core.locking import for_update, locked, locked_first_prepared
+from core.prepared import PreparedQuery
 from devices.models import DevicePool
 
 from .. import availability, capacity
@@ -71,19 +72,31 @@ def _create_locked(
     return reservation
 
 
+# The pool as reserve() reads it under its lock, built and compiled once per shape
+# (core.prepared): whether the person is a region admin changes the scope's SQL.
+_POOL_TO_BOOK = PreparedQuery(
+    lambda user_id, pool_id, region_admin: for_update(
+        DevicePool.objects.bookable_by(User(pk=user_id, is_region_admin=region_admin))
+        .select_related("organization")
+        .with_capacity()
+        .with_membership_of(User(pk=user_id))
+        .filter(pk=pool_id),
+        of=("self",),
+    )[:1],
+    shape=("region_admin",),
+)
+
+
 def _locked_to_book(by: User, pool: DevicePool) -> DevicePool:
     """The pool read again under its row lock if ``by`` may book it (``ensure_can_book``'s
     rule: PermissionDenied otherwise), with its organization, its devices in service and
     whether ``by`` is a member of its organization, which reserve() checks next: one query
-    instead of five. The lock is marked (``core.locking.locked_first``), so that
+    instead of five. The lock is marked (``core.locking.locked_first_prepared``), so that
     ``capacity.hold`` takes no second one."""
-    pool = locked_first(
-        DevicePool.objects.bookable_by(by)
-        .select_related("organization")
-        .with_capacity()
-        .with_membership_of(by)
-        .filter(pk=pool.pk),
-        of=("self",),
+    if not by.is_authenticated:
+        raise PermissionDenied
+    pool = locked_first_prepared(
+        _POOL_TO_BOOK, user_id=by.pk, pool_id=pool.pk, region_admin=by.is_region_admin
     )
     if pool is None:
         raise PermissionDenied

@@ -529,15 +529,15 @@ def test_booking_takes_a_constant_number_of_queries(
         for i in range(n)
     )
     client = api(teacher)
-    # 9: the token with its person's 2FA rule, the pool in the caller's scope, the service's
-    # transaction (a savepoint here) with the lock of the pool that also checks who may book
-    # it and reads its organization, its devices in service and whether the caller is a
-    # member (confirmed or requested), one for the opening calendar (a school without hours
-    # on record), booking.capacity.hold's one count of devices and reservations (the pool's
-    # lock is the service's), the reservation and its log entry; one more for the token's
-    # first use and one if the content type is not cached yet. The answer is the
+    # 8: the token with its person's 2FA rule, the service's transaction (a savepoint here)
+    # with the lock of the pool that also checks who may book it (the API's 404 outside the
+    # caller's scope) and reads its organization, its devices in service and whether the
+    # caller is a member (confirmed or requested), one for the opening calendar (a school
+    # without hours on record), booking.capacity.hold's one count of devices and reservations
+    # (the pool's lock is the service's), the reservation and its log entry; one more for the
+    # token's first use and one if the content type is not cached yet. The answer is the
     # reservation as written (no query).
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         response = post_json(client, "/api/v1/reservations", booking(pool))
     assert response.status_code == 201
 
