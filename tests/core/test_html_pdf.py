@@ -3,6 +3,9 @@ numbers its pages in the reader's language."""
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import pytest
 from django.utils import translation
 
@@ -44,3 +47,40 @@ def test_page_numbers_are_in_the_readers_language():
         assert html_pdf.page_counter() == '"Seite " counter(page) " von " counter(pages)'
     with translation.override("en"):
         assert html_pdf.page_counter() == '"Page " counter(page) " of " counter(pages)'
+
+
+def test_the_garbage_collector_is_off_while_rendering_and_back_on_after(monkeypatch):
+    seen = []
+
+    def render(*args, **kwargs):
+        seen.append(gc.isenabled())
+        raise RuntimeError("a broken template")
+
+    monkeypatch.setattr(html_pdf, "render_to_string", render)
+    assert gc.isenabled()
+
+    with pytest.raises(RuntimeError):
+        html_pdf.render_pdf("pdf/document.html", {})
+
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_elsewhere_stays_off():
+    gc.disable()
+    try:
+        with html_pdf._collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_each_thread_keeps_its_own_fetcher():
+    fetchers = []
+    thread = threading.Thread(target=lambda: fetchers.append(html_pdf._fetcher()))
+    thread.start()
+    thread.join()
+
+    assert html_pdf._fetcher() is html_pdf._fetcher()
+    assert fetchers[0] is not html_pdf._fetcher()
