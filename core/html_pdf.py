@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import io
 import mimetypes
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,14 +73,45 @@ class StaticFilesFetcher(URLFetcher):
 
 @cache
 def _read(path: str) -> bytes:
-    """A static file's bytes; a WOFF2 font unpacked once per process (unpacking the fonts
-    took half the time of a short document)."""
+    """A static file's bytes; a WOFF2 font unpacked (unpacking the fonts took half the time
+    of a short document), kept for the process and in ``_unpacked``'s files."""
     content = Path(path).read_bytes()
     if content[:4] == b"wOF2":
-        unpacked = io.BytesIO()
-        woff2.decompress(io.BytesIO(content), unpacked)
-        content = unpacked.getvalue()
+        content = _unpacked(content)
     return content
+
+
+def _unpacked(content: bytes) -> bytes:
+    """A WOFF2 font as TrueType. Unpacking the three faces of a report costs ≈0.4–0.8 s of
+    CPU, the first document of every process (a worker, a gunicorn worker) paid it, so the
+    result is kept in ``LERNPOOL_PDF_FONT_CACHE_DIR`` under the WOFF2 file's hash (a new
+    KERN UX release is a new file). Written atomically; a folder that cannot be written
+    only costs the time."""
+    folder = settings.LERNPOOL_PDF_FONT_CACHE_DIR
+    kept = Path(folder) / f"{hashlib.sha256(content).hexdigest()}.ttf" if folder else None
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            return kept.read_bytes()
+    unpacked = io.BytesIO()
+    woff2.decompress(io.BytesIO(content), unpacked)
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            _write_atomically(kept, unpacked.getvalue())
+    return unpacked.getvalue()
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """``content`` as the file ``path``, which other processes see whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+        os.replace(name, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 _thread = threading.local()
