@@ -13,9 +13,13 @@ Print layouts at exact positions (label sheets, sign-in sheets) stay with report
 from __future__ import annotations
 
 import contextlib
+import gc
+import hashlib
 import io
 import mimetypes
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,14 +73,45 @@ class StaticFilesFetcher(URLFetcher):
 
 @cache
 def _read(path: str) -> bytes:
-    """A static file's bytes; a WOFF2 font unpacked once per process (unpacking the fonts
-    took half the time of a short document)."""
+    """A static file's bytes; a WOFF2 font unpacked (unpacking the fonts took half the time
+    of a short document), kept for the process and in ``_unpacked``'s files."""
     content = Path(path).read_bytes()
     if content[:4] == b"wOF2":
-        unpacked = io.BytesIO()
-        woff2.decompress(io.BytesIO(content), unpacked)
-        content = unpacked.getvalue()
+        content = _unpacked(content)
     return content
+
+
+def _unpacked(content: bytes) -> bytes:
+    """A WOFF2 font as TrueType. Unpacking the three faces of a report costs ≈0.4–0.8 s of
+    CPU, the first document of every process (a worker, a gunicorn worker) paid it, so the
+    result is kept in ``LERNPOOL_PDF_FONT_CACHE_DIR`` under the WOFF2 file's hash (a new
+    KERN UX release is a new file). Written atomically; a folder that cannot be written
+    only costs the time."""
+    folder = settings.LERNPOOL_PDF_FONT_CACHE_DIR
+    kept = Path(folder) / f"{hashlib.sha256(content).hexdigest()}.ttf" if folder else None
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            return kept.read_bytes()
+    unpacked = io.BytesIO()
+    woff2.decompress(io.BytesIO(content), unpacked)
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            _write_atomically(kept, unpacked.getvalue())
+    return unpacked.getvalue()
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """``content`` as the file ``path``, which other processes see whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+        os.replace(name, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 _thread = threading.local()
@@ -92,6 +127,34 @@ def _font_config() -> FontConfiguration:
     if config is None:
         config = _thread.font_config = FontConfiguration()
     return config
+
+
+def _fetcher() -> StaticFilesFetcher:
+    """This thread's fetcher, kept from one document to the next: a new one builds an
+    HTTPS context with the system's certificates (≈30 ms, twice per report: the document's
+    and its attachments'), although it never opens a connection."""
+    fetcher = getattr(_thread, "fetcher", None)
+    if fetcher is None:
+        fetcher = _thread.fetcher = StaticFilesFetcher()
+    return fetcher
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while a document is rendered. WeasyPrint
+    allocates hundreds of thousands of small objects (boxes, styles, PDF objects); each
+    allocation burst starts a collection that walks every object of the process, about a
+    tenth of a report's CPU time. Nearly all of them are freed by reference counting as it
+    goes; the few cycles wait for the next collection after the document (a few MB). Left
+    alone if it is off already (another thread's document), and back on even on an error."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @cache
@@ -152,20 +215,21 @@ def render_pdf(
 ) -> bytes:
     """The template rendered in the active language, as tagged PDF/UA-1 bytes, with the
     ``attachments`` embedded."""
-    html = render_to_string(template_name, {**context, "page_counter": page_counter()})
-    fetcher = StaticFilesFetcher()
-    document = _Document(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-    embedded = [
-        Attachment(
-            string=attached.content,
-            name=attached.name,
-            description=attached.description,
-            created=attached.made.astimezone(UTC),
-            modified=attached.made.astimezone(UTC),
-            url_fetcher=fetcher,
+    with _collector_paused():
+        html = render_to_string(template_name, {**context, "page_counter": page_counter()})
+        fetcher = _fetcher()
+        document = _Document(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+        embedded = [
+            Attachment(
+                string=attached.content,
+                name=attached.name,
+                description=attached.description,
+                created=attached.made.astimezone(UTC),
+                modified=attached.made.astimezone(UTC),
+                url_fetcher=fetcher,
+            )
+            for attached in attachments
+        ]
+        return document.write_pdf(
+            pdf_variant=PDF_VARIANT, font_config=_font_config(), attachments=embedded or None
         )
-        for attached in attachments
-    ]
-    return document.write_pdf(
-        pdf_variant=PDF_VARIANT, font_config=_font_config(), attachments=embedded or None
-    )

@@ -344,6 +344,11 @@ NINJA_NUM_PROXIES = env.int("TRUSTED_PROXY_COUNT", default=0)
 LERNPOOL_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 LERNPOOL_BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
 
+# The PDFs' fonts unpacked from WOFF2 once per machine, not once per process (core.html_pdf).
+LERNPOOL_PDF_FONT_CACHE_DIR = env.path(
+    "PDF_FONT_CACHE_DIR", default=BASE_DIR / ".cache" / "pdf-fonts"
+)
+
 # Locks in booking.services; only tests/concurrency turns them off, to show the race.
 LERNPOOL_BOOKING_LOCKS = True
 
