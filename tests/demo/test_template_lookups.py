@@ -164,6 +164,19 @@ def test_no_page_of_a_demo_role_has_a_failed_template_lookup(failed_lookups, lab
     assert first_page == {}
 
 
+def test_a_device_without_a_home_location_has_no_failed_lookup(failed_lookups):
+    staff = "ausleihe.stadtbibliothek"
+    device = Device.objects.filter(organization__memberships__user__email__startswith=staff)[0]
+    Device.objects.filter(pk=device.pk).update(home_location=None)
+    client = signed_in(User.objects.get(email__startswith=staff).email)
+
+    inventory = client.get(f"/devices/?organization={device.organization.slug}")
+    detail = client.get(f"/devices/{device.pk}/")
+
+    assert inventory.status_code == detail.status_code == 200
+    assert failed_lookups.seen == set()
+
+
 def test_the_recorder_sees_a_failed_lookup_in_the_apps_templates_only(failed_lookups):
     source = "{{ device.home_location.name }}{% if missing %}{{ missing.name }}{% endif %}"
     ours = Origin(str(Path(settings.BASE_DIR) / "templates" / "devices" / "example.html"))
