@@ -68,7 +68,8 @@ def providers() -> QuerySet[Organization]:
 
 
 def _name_contains(text: str) -> Q:
-    return Q(name__icontains=text)
+    # Any case, also of letters beyond ASCII on SQLite (core.lookups); icontains on PostgreSQL.
+    return Q(name__anycase=text)
 
 
 def providers_named(text: str) -> ProviderMatches:
