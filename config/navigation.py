@@ -12,6 +12,7 @@ everyone with that role: it is built once per process for each language and set 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
@@ -31,6 +32,7 @@ class NavLink:
     label: str
     url: str
     current: str = ""  # "page" on the page itself, "true" anywhere below it, else ""
+    links: ClassVar[tuple] = ()  # a link opens no group (the menu asks each item)
 
 
 @dataclass

@@ -10,4 +10,9 @@ class CoursesConfig(AppConfig):
         from . import log_labels
 
         log_labels.register()
+        from organizations import offers
+
         from . import personal_data, retention  # noqa: F401 (registering)
+        from .filters import catalog_offer
+
+        offers.register(catalog_offer)

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import ngettext
 
 from core.dates import local_datetime
 from organizations.models import Organization
+from organizations.offers import Offer
 
 from . import search
 from .models import Attendance, Course, Enrollment, Meeting
@@ -64,7 +68,8 @@ def providers() -> QuerySet[Organization]:
 
 
 def _name_contains(text: str) -> Q:
-    return Q(name__icontains=text)
+    # Any case, also of letters beyond ASCII on SQLite (core.lookups); icontains on PostgreSQL.
+    return Q(name__anycase=text)
 
 
 def providers_named(text: str) -> ProviderMatches:
@@ -80,6 +85,30 @@ def providers_named(text: str) -> ProviderMatches:
     return ProviderMatches(text=text, shown=rows, total=rows[0]["total"] if rows else 0)
 
 
+def in_catalog(now: datetime.datetime) -> QuerySet[Course]:
+    """The courses the catalog lists at ``now``: published, with a meeting still ahead (its
+    last meeting ends after now)."""
+    return Course.objects.published().filter(meetings_end__gt=now)
+
+
+def catalog_offer(organization: Organization, now: datetime.datetime) -> Offer | None:
+    """The link from an organization's page to its courses in the catalog, with how many there
+    are (registered with ``organizations.offers``): one query; nothing if it has none."""
+    found = (
+        in_catalog(now)
+        .filter(organization=organization)
+        .aggregate(count=Count("pk"), until=Min("meetings_end"))
+    )
+    if not found["count"]:
+        return None
+    text = ngettext(
+        "%(count)d course in the catalog", "%(count)d courses in the catalog", found["count"]
+    ) % {"count": found["count"]}
+    url = f"{reverse('courses:catalog')}?{urlencode({'organization': organization.slug})}"
+    # The number changes when the first of these courses has had its last meeting.
+    return Offer(text, url, until=found["until"])
+
+
 def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
     """Published courses with a meeting still ahead, annotated with their counts and the
     start of their next meeting (``next_start``), soonest first."""
@@ -90,8 +119,7 @@ def upcoming(now: datetime.datetime | None = None) -> QuerySet[Course]:
     # ``next_start`` keeps the correlated subqueries to the few courses still running, not
     # every course ever published, and lets the paginator's count drop them altogether.
     return (
-        Course.objects.published()
-        .filter(meetings_end__gt=now)
+        in_catalog(now)
         .with_counts()
         .annotate(next_start=Subquery(ahead.order_by("start").values("start")[:1]))
         .order_by("next_start", "title", "pk")

@@ -165,14 +165,25 @@ def _pools(queryset: QuerySet[DevicePool]) -> QuerySet[DevicePool]:
     )
 
 
+class PoolPagination(LimitOffsetPagination):
+    """As ``GET /courses`` pages: ``limit`` (1–200, 20) and ``offset``; ``{"items", "count"}``."""
+
+    class Input(Schema):
+        limit: int = Field(20, ge=1, le=200)
+        offset: int = Field(0, ge=0, le=10**9)
+
+
 @router.get(
     "/pools",
-    response={200: list[PoolOut], 401: Error},
+    response={200: list[PoolOut], 401: Error, 422: ValidationErrors},
     auth=token_or_session,
 )
+@paginate(PoolPagination)
 def list_pools(request: HttpRequest):
-    """The device pools the caller may book or borrow from, with their capacity and limits."""
-    return _pools(DevicePool.objects.bookable_by(request.auth))
+    """The device pools the caller may book or borrow from, with their capacity and limits,
+    by organization and name (a resident may borrow from every library of the region)."""
+    pools = DevicePool.objects.bookable_by(request.auth)
+    return _pools(pools).order_by("organization__name", "name", "pk")
 
 
 @router.get(

@@ -352,6 +352,7 @@ def _my_loans_context(request: HttpRequest, refused: dict[int, str] | None = Non
     open_loans = list(loans.open().order_by("due_at", "pk"))
     for loan in open_loans:
         loan.refusal = (refused or {}).get(loan.pk, "")
+        loan.renewed = ""
         loan.due_day = services.last_day(loan.due_at)
     returned = list(
         loans.filter(closed_at__isnull=False).order_by("-closed_at", "-pk")[:RETURNED_SHOWN]

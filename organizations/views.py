@@ -30,6 +30,7 @@ from .models import (
     Organization,
     SpecialHours,
 )
+from .offers import offers
 
 
 @public_cache.public_page("organizations")
@@ -47,7 +48,7 @@ def directory(request) -> object:
     return response
 
 
-@public_cache.public_page("organizations")
+@public_cache.public_page("organizations", "courses")
 @require_safe
 def detail(request, slug: str) -> object:
     """An organization's public page; members also see their role, admins the timetable grid."""
@@ -74,6 +75,11 @@ def detail(request, slug: str) -> object:
     hours = opening_hours(organization, now, calendar=calendar, special=special)
     # "Open now until 18:00" becomes "Closed now, opens …" when it closes, and back.
     public_cache.changes_at(request, lambda: calendar.open_until(now) or calendar.next_opening(now))
+    # Links to what the organization offers (its courses in the catalog), with counts.
+    offered = offers(organization, now)
+    public_cache.changes_at(
+        request, lambda: min((o.until for o in offered if o.until), default=None)
+    )
     published = published_hours(organization, today, calendar=calendar, special=special)
     data = jsonld.organization_data(organization, published, absolute=site_url)
     return render(
@@ -85,6 +91,7 @@ def detail(request, slug: str) -> object:
             "periods": periods,
             "hours": hours,
             "manages": manages,
+            "offers": offered,
             "jsonld": script(data),
         },
     )

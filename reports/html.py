@@ -61,6 +61,15 @@ def responsibility(report) -> dict:
     }
 
 
+class ByKey(dict):
+    """The report's tables or charts by key; one a scope or period does not have reads as
+    ``None`` (``{% if charts.topics %}``: an organization without courses has no topic chart,
+    a single organization no per-organization table)."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 def report_context(
     report,
     *,
@@ -79,8 +88,8 @@ def report_context(
         "findings": findings.findings(report),
         "summary": formatting.summary(report),
         "sections": {section.key: section for section in formatting.sections(report)},
-        "tables": tables,
-        "charts": {chart.key: chart for chart in charts.charts(report)},
+        "tables": ByKey(tables),
+        "charts": ByKey((chart.key, chart) for chart in charts.charts(report)),
         "definitions": formatting.definitions(),
         "previous_period": report.previous_period,
         "responsibility": responsibility(report),

@@ -43,6 +43,13 @@ def kern_widget(field: forms.BoundField) -> str:
 
 
 @register.filter
+def marked_optional(field: forms.BoundField) -> bool:
+    """Whether the label says "optional": a field that is not required, in a form that marks
+    them (``mark_optional = True``; most forms have few optional fields and say so in hints)."""
+    return not field.field.required and getattr(field.form, "mark_optional", False)
+
+
+@register.filter
 def is_checkbox(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
 

@@ -193,3 +193,26 @@ def test_a_certificate_verifies(page, live_server, audit, programme):
     page.goto(f"{live_server.url}/certificates/WRONGCODE2/")
     expect(page.get_by_role("alert")).to_contain_text("This certificate could not be verified.")
     audit.check(page)
+
+
+def test_a_result_clicked_right_after_typing_opens_without_a_second_search(
+    page, live_server, programme, audit
+):
+    """Leaving the search field (by clicking a result) sends no search again: the value did
+    not change since the last one, and a second request could cancel the link's load."""
+    searches = []
+    page.on("request", lambda r: searches.append(r.url) if r.headers.get("hx-request") else None)
+    page.goto(f"{live_server.url}/courses/")
+    audit.check(page)
+
+    page.locator("#id_q").focus()
+    page.keyboard.type("banking")
+    expect(results(page).get_by_role("link", name="Smartphone für Einsteiger")).to_have_count(0)
+    typed = list(searches)
+    assert typed and all("q=banking" in url for url in typed)
+
+    results(page).get_by_role("link", name="Online-Banking sicher nutzen").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Online-Banking sicher nutzen")
+    audit.check(page)
+    assert searches == typed

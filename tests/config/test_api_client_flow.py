@@ -66,7 +66,7 @@ def test_list_book_cancel_enrol_and_my_loans_decode_with_the_documented_schemas(
         return _decoded(document, method, f"/api/v1{path}", response)
 
     pools = call("GET", "/pools", "/api/v1/pools")
-    assert pool.pk in [item["id"] for item in pools]
+    assert pool.pk in [item["id"] for item in pools["items"]]
     monday = timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())
     start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(9)))
     booked = call(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from courses import filters
 from courses.models import Course, Meeting
-from organizations.models import District
+from organizations.models import District, Organization
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
@@ -341,6 +341,27 @@ def test_the_catalog_filter_finds_what_the_provider_list_names(db, programme):
     listed = filters.apply(filters.upcoming(), filters.CatalogFilter(provider="bildungsWERK"))
     assert listed.values("organization").distinct().count() == matches.total
     assert filters.providers_named("100%").total == 0  # % and _ are letters, not patterns
+
+
+@pytest.mark.parametrize("typed", ["ÖFFENTLICHE", "öffentliche", "ÖffentLiche BÜCHEREI"])
+def test_a_part_of_a_providers_name_matches_in_any_case_beyond_ascii(client, typed):
+    """On SQLite as on PostgreSQL: Ö and ö, Ü and ü are the same letter here."""
+    provider = OrganizationFactory(name="Öffentliche Bücherei Großwallstadt")
+    course_on(3, organization=provider, title="Tablet für Einsteiger")
+    OrganizationFactory(name="Stadtbibliothek Offenbach")
+
+    matches = filters.providers_named(typed)
+    html = client.get(URL, {"provider": typed}).content.decode()
+
+    assert [row["name"] for row in matches.shown] == ["Öffentliche Bücherei Großwallstadt"]
+    assert "Tablet für Einsteiger" in html
+
+
+def test_the_any_case_match_keeps_percent_and_underscore_literal(db):
+    OrganizationFactory(name="Lernwerk 100% Ü_50")
+    OrganizationFactory(name="Lernwerk 1000 Ü-50")
+    found = Organization.objects.filter(name__anycase="100% ü_5")
+    assert [o.name for o in found] == ["Lernwerk 100% Ü_50"]
 
 
 def test_no_match_says_so(client, programme):

@@ -101,7 +101,8 @@ def test_pools_lists_what_a_teacher_may_book_with_capacity_and_limits(
     response = api(teacher).get("/api/v1/pools")
 
     assert response.status_code == 200
-    body = response.json()
+    body = response.json()["items"]
+    assert response.json()["count"] == 3
     assert {p["id"] for p in body} == {pool.pk, region.pk, residents.pk}
     mine = next(p for p in body if p["id"] == pool.pk)
     assert mine == {
@@ -143,7 +144,7 @@ def test_a_device_in_repair_does_not_count_in_the_pools_capacity(
     make_device(organization, ipad, "KG-0002", pool=pool)
     make_device(organization, ipad, "KG-0003", pool=pool, status=Device.Status.LOST)
     client = api(teacher)
-    assert client.get("/api/v1/pools").json()[0]["capacity"] == 2
+    assert client.get("/api/v1/pools").json()["items"][0]["capacity"] == 2
 
     response = post_json(
         api(staff),
@@ -152,7 +153,7 @@ def test_a_device_in_repair_does_not_count_in_the_pools_capacity(
     )
 
     assert response.status_code == 200
-    assert client.get("/api/v1/pools").json()[0]["capacity"] == 1
+    assert client.get("/api/v1/pools").json()["items"][0]["capacity"] == 1
     assert client.get(f"/api/v1/pools/{pool.pk}").json()["capacity"] == 1
 
 
@@ -164,13 +165,13 @@ def test_a_resident_sees_only_pools_lent_to_residents(resident, organization, ot
     response = api(resident).get("/api/v1/pools")
 
     assert response.status_code == 200
-    assert [p["id"] for p in response.json()] == [lent.pk]
+    assert [p["id"] for p in response.json()["items"]] == [lent.pk]
 
 
 def test_an_outsider_does_not_see_a_members_only_pool(outsider, pool, other_organization):
     own = make_pool(other_organization, name="Leih-Tablets")
     response = api(outsider).get("/api/v1/pools")
-    assert [p["id"] for p in response.json()] == [own.pk]
+    assert [p["id"] for p in response.json()["items"]] == [own.pk]
     assert "iPad-Koffer" not in response.content.decode()
 
 
@@ -186,7 +187,7 @@ def test_pools_accept_a_session(client, teacher, pool):
     client.force_login(teacher)
     response = client.get("/api/v1/pools")
     assert response.status_code == 200
-    assert [p["id"] for p in response.json()] == [pool.pk]
+    assert [p["id"] for p in response.json()["items"]] == [pool.pk]
 
 
 def test_pools_are_read_only(teacher, pool):
@@ -221,12 +222,36 @@ def test_pools_take_a_constant_number_of_queries(
     )
     client = api(teacher)
 
-    with django_assert_max_num_queries(6):  # +1: the token's 2FA check
-        response = client.get("/api/v1/pools")
+    # +1: the token's 2FA check; +1: the count of the pools.
+    with django_assert_max_num_queries(7):
+        response = client.get("/api/v1/pools", {"limit": 200})
 
     assert response.status_code == 200
-    assert len(response.json()) == n
-    assert all(p["capacity"] == 1 and len(p["device_types"]) == 2 for p in response.json())
+    assert response.json()["count"] == n
+    assert len(response.json()["items"]) == min(n, 200)
+    assert all(p["capacity"] == 1 for p in response.json()["items"])
+    assert all(len(p["device_types"]) == 2 for p in response.json()["items"])
+
+
+def test_pools_come_in_pages_like_the_courses(resident, other_organization):
+    lent = [
+        make_pool(other_organization, name=f"Leih-Laptops {i:02}", booking_scope="residents")
+        for i in range(25)
+    ]
+    client = api(resident)
+
+    first = client.get("/api/v1/pools").json()
+    rest = client.get("/api/v1/pools", {"limit": 20, "offset": 20}).json()
+
+    assert first["count"] == rest["count"] == 25
+    assert [p["name"] for p in first["items"]] == [p.name for p in lent[:20]]
+    assert [p["name"] for p in rest["items"]] == [p.name for p in lent[20:]]
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 201}, {"offset": -1}, {"limit": "x"}])
+def test_pools_refuse_a_bad_page(resident, query):
+    response = api(resident).get("/api/v1/pools", query)
+    assert response.status_code == 422
 
 
 # --- GET /pools/{id} ----------------------------------------------------------------------
@@ -890,7 +915,7 @@ def test_a_status_change_takes_a_constant_number_of_queries(
 def test_the_schema_declares_every_status_the_device_operations_return(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     expected = {
-        ("/api/v1/pools", "get"): {"200", "401"},
+        ("/api/v1/pools", "get"): {"200", "401", "422"},
         ("/api/v1/pools/{pool_id}", "get"): {"200", "401", "404", "422"},
         ("/api/v1/devices", "get"): {"200", "401", "404", "422"},
         ("/api/v1/devices", "post"): {"201", "400", "401", "403", "404", "409", "422"},

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
-import pytest
+import datetime
 
-from tests.factories import LessonPeriodFactory, LocationFactory, OrganizationFactory
+import pytest
+from django.utils import timezone
+
+from tests.factories import (
+    CourseFactory,
+    LessonPeriodFactory,
+    LocationFactory,
+    MeetingFactory,
+    OrganizationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +115,47 @@ def test_an_organization_page_runs_a_constant_number_of_queries(
     # notes.
     with django_assert_max_num_queries(16):
         assert client.get(organization.get_absolute_url()).status_code == 200
+
+
+def test_an_organization_page_links_to_its_courses_in_the_catalog_with_their_number(client):
+    provider = OrganizationFactory(kind="adult_education", slug="vhs-aschaffenburg")
+    for _number in range(3):
+        MeetingFactory(course=CourseFactory(organization=provider))
+    over = CourseFactory(organization=provider)
+    MeetingFactory(course=over, start=timezone.now() - datetime.timedelta(days=3))
+    CourseFactory(organization=provider, status="draft")
+
+    html = client.get(provider.get_absolute_url()).content.decode()
+
+    assert '<a class="kern-link" href="/courses/?organization=vhs-aschaffenburg">3 Kurse' in html
+    catalog = client.get("/courses/?organization=vhs-aschaffenburg").content.decode()
+    assert "3 Kurse" in catalog
+
+
+def test_the_course_link_is_translated(client, english_pages):
+    provider = OrganizationFactory(kind="adult_education", slug="vhs")
+    MeetingFactory(course=CourseFactory(organization=provider))
+
+    html = client.get(provider.get_absolute_url()).content.decode()
+
+    assert 'href="/courses/?organization=vhs">1 course in the catalog</a>' in html
+
+
+def test_an_organization_without_courses_ahead_has_no_course_link(client):
+    school = OrganizationFactory(kind="school")
+    over = CourseFactory(organization=school)
+    MeetingFactory(course=over, start=timezone.now() - datetime.timedelta(days=3))
+
+    html = client.get(school.get_absolute_url()).content.decode()
+
+    assert "/courses/?organization=" not in html
+
+
+def test_the_kept_organization_page_counts_a_course_published_since(client):
+    provider = OrganizationFactory(kind="adult_education", slug="vhs")
+    MeetingFactory(course=CourseFactory(organization=provider))
+    assert "1 Kurs im Kursangebot" in client.get(provider.get_absolute_url()).content.decode()
+
+    MeetingFactory(course=CourseFactory(organization=provider))
+
+    assert "2 Kurse im Kursangebot" in client.get(provider.get_absolute_url()).content.decode()
