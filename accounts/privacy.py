@@ -201,16 +201,21 @@ def _knows(people: Iterable[int]) -> Q | Exists:
     return Q(pk__in=people)
 
 
-def known_people(organization_ids: Iterable[int]):
-    """The accounts the organizations know (members, bookings, loans, courses, cards), as one
-    query: each section's ids are a subquery, so nothing grows in Python with the data."""
-
+def knows(organization_ids: Iterable[int]) -> Q:
+    """The condition on a user that the organizations know them (members, bookings, loans,
+    courses, cards): each section's ids are a subquery, so nothing grows in Python with the
+    data. For a filter on users beside others (``organizations.people.reachable_at_desk``)."""
     ids = list(organization_ids)
     known = Q(pk__in=[])
     for section in sections():
         if section.people is not None:
             known |= _knows(section.people(ids))
-    return User.objects.filter(known)
+    return known
+
+
+def known_people(organization_ids: Iterable[int]):
+    """The accounts the organizations know (see ``knows``), as one query."""
+    return User.objects.filter(knows(organization_ids))
 
 
 def people_known_to(organization_ids: Iterable[int]) -> set[int]:

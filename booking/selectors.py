@@ -95,13 +95,29 @@ def available_devices(pool: DevicePool):
     )
 
 
+def desk_loans(pools, start, end, now) -> tuple[list[Loan], list[Loan]]:
+    """The open loans due back in [start, end) (from now on), earliest first, and the
+    overdue ones, by pool name (the database's collation), pool and due date: one query for
+    both, the open loans due before the later of ``end`` and ``now``."""
+    due_back, overdue = [], []
+    loans = open_loans(pools).filter(due_at__lt=max(end, now))
+    for loan in loans.order_by("pool__name", "pool_id", "due_at", "pk"):
+        if loan.due_at < now:
+            overdue.append(loan)
+        elif start <= loan.due_at < end:
+            due_back.append(loan)
+    due_back.sort(key=lambda loan: (loan.due_at, loan.pk))
+    return due_back, overdue
+
+
 def desk_day(pools, start, end, now) -> dict:
     """What the desk of these pools shows for the day [start, end): hand-outs due, returns
     due, overdue loans (grouped by pool on the page), open requests and shortfalls."""
+    to_take_back, overdue = desk_loans(pools, start, end, now)
     return {
         "to_hand_out": to_hand_out(pools, start, end, now),
-        "to_take_back": open_loans(pools).filter(due_at__gte=max(start, now), due_at__lt=end),
-        "overdue": open_loans(pools).overdue(now).order_by("pool__name", "pool_id", "due_at", "pk"),
+        "to_take_back": to_take_back,
+        "overdue": overdue,
         "open_requests": Reservation.objects.filter(
             pool__in=pools, status=Reservation.Status.REQUESTED
         ).count(),

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.db.models import Expression
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape
@@ -100,6 +101,35 @@ class _PlainChoices(BaseChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         yield from self.field.queryset.values_list(self.field.to_field_name or "pk", self.label)
+
+
+class _ReadChoices(ModelChoiceIterator):
+    """A model choice field's options from objects the view has read already: the same
+    ``(value, label)`` pairs as Django's iterator, without its query each time the widget
+    is rendered (and once more when ``Select`` peeks at the first option)."""
+
+    def __init__(self, field: forms.ModelChoiceField, objects: list):
+        super().__init__(field)
+        self.objects = objects
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.objects:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.objects) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.objects)
+
+
+def read_choices(field: forms.ModelChoiceField, objects: list) -> None:
+    """Let ``field``'s widget list ``objects``, read by the view from the field's queryset for
+    the page anyway; the field still validates against its queryset. Call it after setting
+    the queryset."""
+    field.widget.choices = _ReadChoices(field, objects)
 
 
 def plain_choices(field: forms.ModelChoiceField, label: str | Expression) -> None:

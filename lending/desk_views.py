@@ -29,6 +29,7 @@ from booking.desk_forms import due_at, find_devices
 from booking.models import Loan, LoanItem
 from core import once
 from core.errors import DomainError
+from core.forms import read_choices
 from core.request_input import ascii_int
 from devices.models import Device
 from organizations.access import library_organization, managed_organization
@@ -131,6 +132,7 @@ def _resident_page(
         lend_form = LendForm(pools=pools, needs_agreement=needs_agreement, has_card=bool(card))
         if len(pool_list) == 1:  # one pool: its loan period is the default
             lend_form.initial["due_date"] = default_due_date(pool_list[0])
+    read_choices(lend_form.fields["pool"], pool_list)
     to_pick_up = selectors.to_pick_up(organization, person, now)
     if not to_pick_up and not lend_form.errors and card_form is None:
         # Nothing reserved: the next scan is a device to lend.

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -27,7 +26,7 @@ from booking.models import Loan, LoanItem, Reservation
 from booking.services import last_day
 from devices.models import DevicePool
 from organizations.models import Organization
-from organizations.people import reachable_at_desk, walk_in
+from organizations.people import reachable_at_desk
 
 from .models import AgreementAcceptance, LibraryCard, WaitlistEntry
 
@@ -68,10 +67,15 @@ def lending_places(pools: QuerySet[DevicePool]) -> LendingPlaces:
 
 
 def residents_pools(organization: Organization) -> QuerySet[DevicePool]:
-    """The organization's active pools lent to residents, by name."""
-    return DevicePool.objects.filter(
-        organization=organization, booking_scope=DevicePool.Scope.RESIDENTS, is_active=True
-    ).order_by("name")
+    """The organization's active pools lent to residents, by name (with the organization,
+    whose opening days a pool's default due date follows)."""
+    return (
+        DevicePool.objects.filter(
+            organization=organization, booking_scope=DevicePool.Scope.RESIDENTS, is_active=True
+        )
+        .select_related("organization")
+        .order_by("name")
+    )
 
 
 def library_card(organization: Organization, person: User) -> LibraryCard | None:
@@ -99,7 +103,8 @@ def find_residents(
     ``has_overdue`` (here), by name."""
     card = LibraryCard.objects.filter(organization=organization, number__iexact=query)
     match = Q(name__icontains=query) | Q(email__icontains=query) | Q(pk__in=card.values("user_id"))
-    people = reachable_at_desk(organization).filter(match) | walk_in(organization, query)
+    # The walk-in with exactly this address matches ``email__icontains`` too.
+    people = reachable_at_desk(organization, query).filter(match)
     return list(_with_card_and_overdue(people, organization, now).order_by("name", "email")[:limit])
 
 
@@ -151,10 +156,8 @@ def open_loans(organization: Organization, person: User) -> list[Loan]:
 def to_pick_up(organization: Organization, person: User, now: datetime.datetime):
     """The person's confirmed reservations here not yet (fully) handed out, soonest first."""
     return list(
-        Reservation.objects.confirmed()
-        .filter(user=person, end__gt=now, pool__organization=organization)
-        .annotate(handed_out=Count("loans__items"))
-        .filter(quantity__gt=F("handed_out"))
+        Reservation.objects.awaiting_hand_out(now)
+        .filter(user=person, pool__organization=organization)
         .select_related("pool")
         .order_by("start", "pk")
     )

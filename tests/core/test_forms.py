@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.safestring import mark_safe
 
-from core.forms import LongSelect
+from core.forms import LongSelect, read_choices
 from organizations.models import Organization
 from tests.factories import OrganizationFactory
 
@@ -54,3 +56,27 @@ def test_model_choices_are_the_same_too():
     assert (
         '<option value="vhs-nord" selected>Volkshochschule &lt;Nord&gt; &amp; Süd</option>' in html
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("empty_label", [None, "All"])
+def test_read_choices_write_the_same_options_without_a_query(
+    empty_label, django_assert_num_queries
+):
+    OrganizationFactory(name="Volkshochschule <Nord> & Süd", slug="vhs-nord")
+    library = OrganizationFactory(name="Bibliothek", slug="bib")
+    queryset = Organization.objects.order_by("name")
+
+    class Form(forms.Form):
+        organization = forms.ModelChoiceField(queryset, empty_label=empty_label)
+
+    with CaptureQueriesContext(connection) as django_reads:  # a query each look at the options
+        expected = str(Form({"organization": str(library.pk)})["organization"])
+    assert len(django_reads) >= 2
+    read = list(queryset)
+    form = Form({"organization": str(library.pk)})
+    read_choices(form.fields["organization"], read)
+    with django_assert_num_queries(1):  # validation still asks the queryset
+        assert form.is_valid() and form.cleaned_data["organization"] == read[0]
+    with django_assert_num_queries(0):
+        assert str(form["organization"]) == expected

@@ -363,7 +363,7 @@ def test_the_residents_page_runs_a_constant_number_of_queries(
         ReservationFactory(pool=lending_pool, user=erika, quantity=1)
     client.force_login(librarian)
     # 4 of them read the opening calendar for the default due date.
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(17):
         response = client.get(desk_url(f"/desk/residents/{erika.pk}/", library))
     assert response.status_code == 200
     assert response.content.decode().count("/desk/loans/") == loans
