@@ -42,12 +42,13 @@ from django.utils import timezone
 from accounts.models import User
 from booking.models import Loan, LoanItem, Reservation, Series
 from booking.services import closed_dates
+from booking.services.dates import OpeningRule
 from demo.data import booking as demo_data
 from demo.data import devices as device_demo_data
 from demo.data import organizations as organization_demo_data
 from demo.data.booking import LAPTOP, SCHOOLS, TABLET, SeriesSpec
 from devices.models import Device, DeviceEvent, DevicePool
-from organizations.models import Closure, LessonPeriod, Organization, Role
+from organizations.models import Closure, LessonPeriod, Organization, Role, SpecialHours
 
 SEED = 20260915
 DAY = datetime.timedelta(days=1)
@@ -737,7 +738,8 @@ def _plan_today(planner: Planner, calendar: Calendar, plans, users) -> None:
     plan = plans.get(demo_data.TODAY_POOL)
     if plan is None:
         return
-    if planner.today in calendar.school_days[plan.organization.pk]:
+    school_day = planner.today in calendar.school_days[plan.organization.pk]
+    if school_day:
         (name, purpose), opening = demo_data.TODAY_ON_SCHOOL_DAYS, datetime.time(18, 30)
     elif planner.today.weekday() >= 5:
         (name, purpose), opening = demo_data.TODAY_AT_WEEKENDS, datetime.time(10, 0)
@@ -767,6 +769,41 @@ def _plan_today(planner: Planner, calendar: Calendar, plans, users) -> None:
             picked_up=not late,
         )
         planner.add(booking)
+        if school_day:
+            _open_for(plan.organization, start, end, demo_data.TODAY_SPECIAL_HOURS_NOTE)
+
+
+def _open_for(
+    organization: Organization, start: datetime.datetime, end: datetime.datetime, note: str
+) -> None:
+    """Keep the school open for this evening's event: special hours today, its usual hours
+    and the event's, as a school enters a parents' evening. So the booking is one the booking
+    service accepts (``OpeningRule``), and the school's hours say when it is open.
+
+    Only on a school day: special hours on a weekend or in the holidays would open the school
+    that day, and the week view would open on it (``booking.views._coming_week``) instead of
+    on the coming school week with its bookings."""
+    day = timezone.localtime(start).date()
+    rule = OpeningRule.over(organization, day, day)
+    if rule.allows(start, end):
+        return
+    local_end = timezone.localtime(end)
+    # Until midnight: the whole rest of the day, as OpeningRule reads an end at 00:00.
+    closes = local_end.time() if local_end.date() == day else datetime.time.max
+    hours = sorted(
+        [(i.opens, i.closes) for i in rule.calendar.intervals(day) or []]
+        + [(timezone.localtime(start).time(), closes)]
+    )
+    merged: list[tuple[datetime.time, datetime.time]] = []
+    for opens, until in hours:
+        if merged and opens <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(until, merged[-1][1]))
+        else:
+            merged.append((opens, until))
+    SpecialHours.objects.bulk_create(
+        SpecialHours(organization=organization, day=day, opens=opens, closes=until, note=note)
+        for opens, until in merged
+    )
 
 
 # --- Hand-outs ------------------------------------------------------------------------------

@@ -296,9 +296,30 @@ def _open_day(organization: Organization, today: datetime.date, days_ago: int) -
     device came back at the desk that day (demo/lending.py), whatever day the demo is seeded."""
     day = today - datetime.timedelta(days=max(days_ago, 1))
     calendar = calendar_for(organization, day - datetime.timedelta(days=30), day)
-    if calendar.is_open(day):
-        return day
-    return calendar.last_open_day_before(day) or day
+    if not calendar.is_open(day):
+        day = calendar.last_open_day_before(day) or day
+    return day
+
+
+def _status_changed_at(
+    organization: Organization, today: datetime.date, days_ago: int
+) -> datetime.datetime:
+    """When staff changed a device's status: on ``_open_day`` at STATUS_CHANGED_AT, or an hour
+    after the organization opened that day when it is not open then (Obernburg opens at three
+    on a Tuesday), so that the damaged device came back at the desk while it was open."""
+    day = _open_day(organization, today, days_ago)
+    intervals = calendar_for(organization, day, day).intervals(day) or []
+    an_hour = datetime.timedelta(hours=1)
+    for interval in intervals:
+        if (
+            _at(day, interval.opens) + an_hour
+            <= _at(day, STATUS_CHANGED_AT)
+            < _at(day, interval.closes)
+        ):
+            return _at(day, STATUS_CHANGED_AT)
+    if intervals:
+        return _at(day, intervals[0].opens) + an_hour
+    return _at(day, STATUS_CHANGED_AT)
 
 
 def _create_devices(specs: list[DeviceSpec], keepers: dict[int, User]) -> None:
@@ -309,7 +330,7 @@ def _create_devices(specs: list[DeviceSpec], keepers: dict[int, User]) -> None:
         changed = None
         added = _at(spec.added, ADDED_AT)
         if spec.status != Device.Status.IN_SERVICE:
-            changed = _at(_open_day(spec.organization, today, spec.days_ago), STATUS_CHANGED_AT)
+            changed = _status_changed_at(spec.organization, today, spec.days_ago)
             added = min(added, changed - datetime.timedelta(days=1))
         added_at.append(added)
         changed_at.append(changed)

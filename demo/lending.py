@@ -39,7 +39,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from booking.models import Loan, LoanItem, Reservation
-from booking.services import closed_dates, local_datetime
+from booking.services import local_datetime
+from booking.services.dates import due_day
 from demo.data import devices as device_demo_data
 from demo.data import lending as data
 from demo.data import organizations as organization_demo_data
@@ -52,6 +53,7 @@ from lending.models import (
     OverdueNotice,
     WaitlistEntry,
 )
+from organizations.hours import Interval, OpeningCalendar, calendars_for
 from organizations.models import Organization, Role
 from reports.periods import school_year_of, school_year_period
 
@@ -185,6 +187,10 @@ class PoolState:
     limits: list[datetime.date] = field(default_factory=list)
 
 
+def _minutes(time: datetime.time) -> int:
+    return time.hour * 60 + time.minute
+
+
 def history_start(today: datetime.date) -> datetime.date:
     """The first day of the loan history: shortly before last school year began."""
     last_school_year = school_year_period(school_year_of(today) - 1)
@@ -198,13 +204,14 @@ class Planner:
         self.history_start = history_start(self.today)
         self.rng = random.Random(SEED)
         self.organizations = organizations
-        self.closed = {
-            slug: closed_dates(
-                organization,
-                self.history_start - DAY * 60,
-                self.today + DAY * 60,
-            )
-            for slug, organization in organizations.items()
+        # When each library is open: its opening calendar, as the loan service reads it (weekly
+        # hours, holidays, and special hours such as Christmas Eve on a day it is otherwise
+        # closed).
+        by_pk = calendars_for(
+            organizations.values(), self.history_start - DAY * 60, self.today + DAY * 60
+        )
+        self.calendars: dict[str, OpeningCalendar] = {
+            slug: by_pk[organization.pk] for slug, organization in organizations.items()
         }
         self.lendings: list[Lending] = []
         self.waiting: list[Waiting] = []
@@ -219,26 +226,33 @@ class Planner:
     # -- days and times ------------------------------------------------------------------------
 
     def is_open(self, slug: str, day: datetime.date) -> bool:
-        return day.weekday() in data.OPENING[slug] and day not in self.closed[slug]
+        return self.calendars[slug].is_open(day)
+
+    def due(self, slug: str, pickup: datetime.date, period_days: int, renewals: int = 0):
+        """The due day of a loan picked up on ``pickup`` and renewed ``renewals`` times, as the
+        loan service counts it: a loan period of calendar days each time, moved to the next
+        day the library is open."""
+        day = due_day(period_days, pickup, self.calendars[slug])
+        for _ in range(renewals):
+            day = due_day(period_days, day, self.calendars[slug])
+        return day
 
     def open_on_or_before(self, slug: str, day: datetime.date) -> datetime.date:
-        for back in range(14):
-            if self.is_open(slug, day - DAY * back):
-                return day - DAY * back
-        return day
+        if self.is_open(slug, day):
+            return day
+        return self.calendars[slug].last_open_day_before(day) or day
 
     def open_on_or_after(self, slug: str, day: datetime.date) -> datetime.date:
-        for ahead in range(21):
-            if self.is_open(slug, day + DAY * ahead):
-                return day + DAY * ahead
-        return day
+        return self.calendars[slug].roll_forward(day)
 
     def desk_time(self, slug: str, day: datetime.date) -> datetime.datetime:
         """A time at the desk on a day: inside the opening hours where it is open."""
-        windows = data.OPENING[slug].get(day.weekday(), [(datetime.time(10), datetime.time(17))])
-        start, end = self.rng.choice(windows)
-        minutes = (end.hour - start.hour) * 60 - 10
-        at = datetime.datetime.combine(day, start) + datetime.timedelta(
+        intervals = self.calendars[slug].intervals(day) or [
+            Interval(datetime.time(10), datetime.time(17))
+        ]
+        interval = self.rng.choice(intervals)
+        minutes = _minutes(interval.closes) - _minutes(interval.opens) - 10
+        at = datetime.datetime.combine(day, interval.opens) + datetime.timedelta(
             minutes=self.rng.randint(5, max(minutes, 6))
         )
         return local_datetime(day, at.time())
@@ -490,11 +504,16 @@ def _plan_now(planner: Planner, states, people, staff) -> None:
         if kind == "loan":
             renewals = entry.get("renewals", 0)
             wanted = today + DAY * entry["pickup"]
+            days = pool.loan_period_days
             pickup = planner.open_on_or_before(slug, wanted)
-            if wanted + period * (1 + renewals) >= today > pickup + period * (1 + renewals):
+            due = planner.due(slug, pickup, days, renewals)
+            if wanted + period * (1 + renewals) >= today > due:
                 # Moving to an opening day must not make an on-time loan overdue.
-                pickup = min(planner.open_on_or_after(slug, wanted), today - DAY)
-            due = pickup + period * (1 + renewals)
+                pickup = min(
+                    planner.open_on_or_after(slug, wanted),
+                    planner.open_on_or_before(slug, today - DAY),
+                )
+                due = planner.due(slug, pickup, days, renewals)
             planner.add(
                 Lending(
                     pool,
@@ -516,7 +535,8 @@ def _plan_now(planner: Planner, states, people, staff) -> None:
                 pickup = planner.open_on_or_after(slug, pickup + DAY)
             # A day's notice: reserved at least the day before.
             created = planner.some_time(pickup - DAY * rng.randint(2, 5))
-            planner.add(Lending(pool, user, pickup, pickup + period, created_at=created))
+            due = planner.due(slug, pickup, pool.loan_period_days)
+            planner.add(Lending(pool, user, pickup, due, created_at=created))
             state.limits.append(today)
         elif kind == "offered":
             _plan_offer(planner, state, entry, people, staff)
@@ -535,14 +555,17 @@ def _plan_offer(planner: Planner, state: PoolState, entry, people, staff) -> Non
     if back + DAY * (1 + hold_days) < today:
         back = today + DAY * entry["returned"]
     previous = people["by_key"][entry["previous"]]
-    pickup = back - period
+    # Picked up on the library's first open day a loan period before, due on or after
+    # ``back`` (returned on time).
+    pickup = planner.open_on_or_after(slug, back - period)
+    due = planner.due(slug, pickup, pool.loan_period_days)
     device = state.in_service[len(state.limits)]
     planner.add(
         Lending(
             pool,
             previous,
             pickup,
-            back,
+            due,
             created_at=planner.some_time(pickup - DAY * planner.rng.randint(1, 6)),
             device_id=device,
             handed_out_by=_desk_person(planner, staff, slug),
@@ -582,7 +605,7 @@ def _plan_damage(planner: Planner, states, people, staff) -> None:
             pickup = planner.open_on_or_after(slug, back - DAY * state.pool.loan_period_days)
             if pickup >= back:
                 continue
-            due = pickup + DAY * state.pool.loan_period_days
+            due = planner.due(slug, pickup, state.pool.loan_period_days)
             if due + DAY > planner.today:
                 continue
             candidates = [
@@ -621,7 +644,6 @@ def _plan_history(planner: Planner, states, people, staff, agreements) -> None:
     for key in sorted(states):
         state = states[key]
         slug, pool = key[0], state.pool
-        period = DAY * pool.loan_period_days
         idle = data.IDLE_DAYS[key]
         first = max(planner.history_start, state.added + DAY * 7)
         readers = people["home"][slug]
@@ -632,7 +654,7 @@ def _plan_history(planner: Planner, states, people, staff, agreements) -> None:
             while day < limit:
                 pickup = planner.open_on_or_after(slug, day)
                 renewals = 1 if pool.max_renewals and rng.random() < data.SHARE_RENEWED else 0
-                due = pickup + period * (1 + renewals)
+                due = planner.due(slug, pickup, pool.loan_period_days, renewals)
                 if rng.random() < data.SHARE_LATE:
                     back = planner.open_on_or_after(slug, due + DAY * rng.randint(1, 8))
                 else:

@@ -181,6 +181,8 @@ TODAY_POOL = KRG_IPAD_2
 TODAY_ON_SCHOOL_DAYS = ("schulleitung.kronberg", "Elternabend 5. Klassen – iPads ausprobieren")
 TODAY_AT_WEEKENDS = ("schulleitung.kronberg", "Tag der offenen Tür – Mitmachstation iPads")
 TODAY_IN_HOLIDAYS = ("medien.kronberg", "Medienteam: Ferienwartung (Updates, Akkus prüfen)")
+# The parents' evening is after the school's usual hours: its special hours that evening.
+TODAY_SPECIAL_HOURS_NOTE = "Elternabend"
 
 
 @dataclass(frozen=True)

@@ -6,31 +6,17 @@ organization and name, people by the local part of their email address (the doma
 
 Days are relative to the day of seeding (``T``): ``-3`` is three days ago. A pick-up day is
 moved to the library's nearest opening day before it, so that nobody picks up a laptop on a
-Monday when the library is closed.
+Monday when the library is closed; hand-outs and returns happen within its opening hours. Both
+come from the library's opening calendar (``organizations.hours``: its weekly hours in
+demo/data/organizations.py, holidays and special hours such as Christmas Eve), as the loan
+service reads it.
 """
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from demo.data import organizations as organization_data
-
-T = datetime.time
-
 # --- The libraries ------------------------------------------------------------------------
-
-# When the desk is staffed: weekday (0 = Monday) → opening windows. Hand-outs and returns in
-# the demo happen inside these: the libraries' opening hours in demo/data/organizations.py.
-OPENING: dict[str, dict[int, list[tuple[T, T]]]] = {
-    slug: organization_data.HOURS[slug]
-    for slug in (
-        "stadtbibliothek-aschaffenburg",
-        "stadtbibliothek-alzenau",
-        "stadtbuecherei-obernburg",
-        "stadtbuecherei-miltenberg",
-    )
-}
 
 POLICIES: dict[str, dict[str, Any]] = {
     "stadtbibliothek-aschaffenburg": {

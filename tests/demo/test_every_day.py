@@ -21,19 +21,25 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import F
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from booking.availability import peak_reserved
-from booking.models import Loan, Reservation, Series
-from booking.services import closed_dates
+from booking.models import Loan, LoanItem, Reservation, Series
+from booking.services import reserve
+from booking.services.dates import OpeningRule
+from core.errors import DomainError
 from courses.models import Certificate, Course, Enrollment
 from demo.data import booking as booking_demo_data
-from demo.data import lending as demo_lending_data
 from demo.data import organizations as demo_data
-from devices.models import Device, DevicePool
+from demo.data.booking import KRG_IPAD_1
+from devices.models import Device, DeviceEvent, DevicePool
 from lending.models import AgreementAcceptance, BorrowingAgreement, LibraryCard, WaitlistEntry
+from organizations.hours import OpeningCalendar, calendars_for
 from organizations.models import Membership, Organization, Role
 from reports.figures import build_report
 from reports.forms import ReportForm
@@ -50,8 +56,9 @@ def berlin(*args: int, fold: int = 0) -> datetime.datetime:
 
 
 # The days that have broken demos before, or could: every weekday of one week, the weekend and
-# the night between it and Monday, Christmas Eve, both ends of the summer holidays, both clock
-# changes (at the hour that does not exist or exists twice) and a leap day.
+# the night between it and Monday, Christmas Eve and New Year's Eve (in 2027 on a Friday), a
+# public holiday, both ends of the summer holidays, both clock changes (at the hour that does
+# not exist or exists twice) and a leap day.
 DAYS = {
     "monday": berlin(2026, 12, 7, 9, 30),
     "tuesday": berlin(2026, 12, 8, 11, 0),
@@ -63,6 +70,12 @@ DAYS = {
     "sunday-23:59": berlin(2026, 12, 13, 23, 59),
     "monday-00:01": berlin(2026, 12, 14, 0, 1),
     "christmas-eve": berlin(2026, 12, 24, 12, 0),
+    # A year later the libraries' Christmas Eve and New Year's Eve hours fall on a Friday, a
+    # day Obernburg is otherwise closed.
+    "before-christmas-2027": berlin(2027, 12, 23, 16, 0),
+    "new-years-eve-2027": berlin(2027, 12, 31, 11, 0),
+    # A public holiday on a weekday the libraries are open.
+    "ascension-day": berlin(2027, 5, 6, 11, 0),
     "first-day-of-summer-holidays": berlin(2027, 8, 2, 10, 0),
     "last-day-of-summer-holidays": berlin(2027, 9, 13, 18, 0),
     "clocks-go-back": berlin(2026, 10, 25, 2, 30, fold=1),
@@ -161,15 +174,10 @@ def requests_to_answer(now: datetime.datetime) -> str:
 
 
 def open_days_from(slug: str, today: datetime.date, count: int) -> list[datetime.date]:
+    """The organization's next ``count`` open days from today, by its opening calendar."""
     organization = Organization.objects.get(slug=slug)
-    closed = closed_dates(organization, today, today + DAY * 30)
-    opening = demo_lending_data.OPENING[slug]
-    days = [
-        today + DAY * n
-        for n in range(30)
-        if (today + DAY * n).weekday() in opening and today + DAY * n not in closed
-    ]
-    return days[:count]
+    calendar = calendars_for([organization], today, today + DAY * 30)[organization.pk]
+    return list(calendar.open_days(today, today + DAY * 30))[:count]
 
 
 def library_pick_ups(now: datetime.datetime) -> str:
@@ -191,10 +199,6 @@ def library_pick_ups(now: datetime.datetime) -> str:
     }
     if not set(opening) <= days:
         return f"pick-ups on {sorted(days)}, not on the next opening days {opening}"
-    for pool_slug, start in to_pick_up.values_list("pool__organization__slug", "start"):
-        day = local_day(start)
-        if day >= local_day(now) and day.weekday() not in demo_lending_data.OPENING[pool_slug]:
-            return f"a pick-up at {pool_slug} on {day}, a day it is closed"
     return ""
 
 
@@ -331,6 +335,156 @@ def devices_and_people(now: datetime.datetime) -> str:
     return ""
 
 
+# --- Nothing happens while an organization is closed ---------------------------------------------
+# Each reads the organizations' opening calendars (organizations.hours), as the app does.
+
+
+def calendars_around(now: datetime.datetime) -> dict[int, OpeningCalendar]:
+    """Every organization's opening calendar over the days the demo covers."""
+    today = local_day(now)
+    return calendars_for(Organization.objects.all(), today - DAY * 800, today + DAY * 400)
+
+
+def at(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%a %Y-%m-%d %H:%M}"
+
+
+def some(problems: list[str], what: str) -> str:
+    if not problems:
+        return ""
+    return f"{len(problems)} {what}, e.g. " + "; ".join(problems[:3])
+
+
+def library_desk_open(now: datetime.datetime) -> str:
+    """Every hand-out and return of a library's device happened at its desk while it was open,
+    every loan is due on a day it is open, and every reservation still to pick up starts on
+    one (the loan service's rules, ``lending.services``)."""
+    calendars = calendars_around(now)
+    residents = DevicePool.Scope.RESIDENTS
+    problems = []
+    for pk, org, handed_out_at, due_at in Loan.objects.filter(
+        pool__booking_scope=residents
+    ).values_list("pk", "pool__organization_id", "handed_out_at", "due_at"):
+        calendar = calendars[org]
+        if not calendar.is_open_at(handed_out_at):
+            problems.append(f"loan {pk} handed out {at(handed_out_at)}")
+        if not calendar.is_open(local_day(due_at - datetime.timedelta(microseconds=1))):
+            problems.append(f"loan {pk} due on {at(due_at - DAY)}, a closed day")
+    for pk, org, returned_at in LoanItem.objects.filter(
+        loan__pool__booking_scope=residents, returned_at__isnull=False
+    ).values_list("loan_id", "loan__pool__organization_id", "returned_at"):
+        if not calendars[org].is_open_at(returned_at):
+            problems.append(f"loan {pk} returned {at(returned_at)}")
+    for org, start in Reservation.objects.filter(
+        pool__booking_scope=residents,
+        status=Reservation.Status.CONFIRMED,
+        loans__isnull=True,
+        end__gt=now,
+        waitlist_entry__isnull=True,
+    ).values_list("pool__organization_id", "start"):
+        if not calendars[org].is_open(local_day(start)):
+            problems.append(f"a pick-up on {at(start)}, a closed day")
+    return some(problems, "times a library's desk was closed")
+
+
+def school_bookings_open(now: datetime.datetime) -> str:
+    """Every booking of a school's devices (past, today's and ahead, asked for or confirmed)
+    is one the booking service accepts: not on a closed day, picked up and brought back while
+    the school is open or along its lesson periods (``booking.services.dates.OpeningRule``)."""
+    calendars = calendars_around(now)
+    rules = {
+        organization.pk: OpeningRule(organization, calendars[organization.pk])
+        for organization in Organization.objects.filter(kind=Organization.Kind.SCHOOL)
+    }
+    # Except today's event on a weekend or in the holidays (the README's open day and the
+    # media team's maintenance), at the desk of a school closed that day: special hours would
+    # make the week view open on that day (see demo.booking._open_for).
+    closed_day_events = {
+        booking_demo_data.TODAY_AT_WEEKENDS[1],
+        booking_demo_data.TODAY_IN_HOLIDAYS[1],
+    }
+    problems = [
+        f"{purpose!r} {at(start)}–{timezone.localtime(end):%H:%M}"
+        for org, start, end, purpose in Reservation.objects.filter(
+            pool__organization__kind=Organization.Kind.SCHOOL,
+            status__in=[Reservation.Status.CONFIRMED, Reservation.Status.REQUESTED],
+            course_meeting__isnull=True,
+        ).values_list("pool__organization_id", "start", "end", "purpose")
+        if not rules[org].allows(start, end)
+        and not (purpose in closed_day_events and local_day(start) == local_day(now))
+    ]
+    return some(problems, "school bookings the booking service would refuse")
+
+
+def course_devices_on_open_days(now: datetime.datetime) -> str:
+    """A course meeting with devices is not on a day their organization is closed (the
+    course service books them with closed days checked, not the hours)."""
+    calendars = calendars_around(now)
+    problems = [
+        f"{at(start)}"
+        for org, start, end in Reservation.objects.filter(course_meeting__isnull=False)
+        .exclude(status=Reservation.Status.CANCELLED)
+        .values_list("pool__organization_id", "start", "end")
+        if OpeningRule(Organization(pk=org), calendars[org]).closed_day(start, end)
+    ]
+    return some(problems, "course meetings with devices on a closed day")
+
+
+def device_changes_while_open(now: datetime.datetime) -> str:
+    """A device's status changed (it came back damaged, went to repair) while its
+    organization was open: someone at work did it."""
+    calendars = calendars_around(now)
+    problems = [
+        f"device {device} on {at(created_at)}"
+        for device, org, created_at in DeviceEvent.objects.filter(
+            kind=DeviceEvent.Kind.STATUS, device__pool__isnull=False
+        ).values_list("device_id", "device__pool__organization_id", "created_at")
+        if not calendars[org].is_open_at(created_at)
+    ]
+    return some(problems, "status changes while closed")
+
+
+def teachers_week_view(now: datetime.datetime) -> str:
+    """As lehrerin.kronberg@, the week view of the Kronberg iPad case shows periods still free
+    and periods booked, in the week it opens on or the next one (late on a Friday only a few
+    periods are left), and the first free one beyond the pool's notice can be booked (through
+    the booking service; rolled back)."""
+    teacher = User.objects.get(email=email("lehrerin.kronberg"))
+    organization, name = KRG_IPAD_1
+    pool = DevicePool.objects.get(organization__slug=organization, name=name)
+    client = Client()
+    client.force_login(teacher)
+    url = reverse("booking:week", args=[pool.pk])
+    offered = []
+    response = client.get(url)
+    for response in (response, client.get(url, {"date": response.context["next_week"]})):
+        if response.status_code != 200:
+            return f"the week view answers {response.status_code}"
+        offered += [
+            cell
+            for row in response.context["rows"]
+            for cell in row.cells
+            if not (cell.past or cell.closure or cell.outside_hours)
+        ]
+    free = [cell for cell in offered if cell.free > 0]
+    booked = [cell for cell in offered if cell.free < cell.capacity]
+    if not free or not booked:
+        return f"the week view has {len(free)} free and {len(booked)} booked periods ahead"
+    notice = now + datetime.timedelta(hours=pool.min_notice_hours)
+    bookable = [cell for cell in free if cell.start >= notice]
+    if not bookable:
+        return "no free period beyond the pool's notice"
+    first = min(bookable, key=lambda cell: cell.start)
+    savepoint = transaction.savepoint()
+    try:
+        reserve(by=teacher, pool=pool, quantity=1, start=first.start, end=first.end, notify=False)
+    except DomainError as error:
+        return f"booking the first free period {at(first.start)} fails: {error}"
+    finally:
+        transaction.savepoint_rollback(savepoint)
+    return ""
+
+
 PROMISES = [
     school_bookings,
     school_hand_out_due,
@@ -343,6 +497,11 @@ PROMISES = [
     courses_programme,
     last_school_year_for_reports,
     devices_and_people,
+    library_desk_open,
+    school_bookings_open,
+    course_devices_on_open_days,
+    device_changes_while_open,
+    teachers_week_view,
 ]
 
 

@@ -20,7 +20,7 @@ from accounts.models import User
 from booking.availability import peak_reserved, reserved_intervals
 from booking.models import Loan, LoanItem, Reservation
 from booking.services import closed_dates
-from demo.data import lending as demo_lending_data
+from booking.services.dates import due_day
 from demo.data.organizations import DEMO_PASSWORD
 from devices.models import Device, DeviceEvent, DevicePool
 from lending.models import (
@@ -31,6 +31,7 @@ from lending.models import (
     OverdueNotice,
     WaitlistEntry,
 )
+from organizations.hours import calendars_for
 from organizations.models import Organization
 from tests.demo.conftest import seed_once
 
@@ -122,6 +123,12 @@ def test_a_device_is_in_one_loan_at_a_time_and_only_while_in_its_pool(demo):
 def test_every_loan_has_its_reservation_from_the_pick_up_day_to_the_end_of_the_due_day(demo):
     loans = lending_loans().select_related("reservation", "pool").annotate(n=Count("items"))
     assert loans.count() >= 300
+    today = timezone.localdate()
+    calendars = calendars_for(
+        Organization.objects.filter(kind=Organization.Kind.LIBRARY),
+        today - datetime.timedelta(800),
+        today + datetime.timedelta(120),
+    )
     for loan in loans:
         reservation, pool = loan.reservation, loan.pool
         assert reservation.pool_id == pool.pk and reservation.user_id == loan.borrower_id
@@ -133,7 +140,12 @@ def test_every_loan_has_its_reservation_from_the_pick_up_day_to_the_end_of_the_d
             local_day(reservation.start),
             local_day(reservation.end - datetime.timedelta(1)),
         )
-        assert (due - pickup).days == pool.loan_period_days * (1 + loan.renewals), loan
+        # The loan service's due day: a loan period of calendar days, moved to the next
+        # open day, once more for each renewal.
+        expected = pickup
+        for _ in range(1 + loan.renewals):
+            expected = due_day(pool.loan_period_days, expected, calendars[pool.organization_id])
+        assert due == expected, loan
         assert loan.renewals <= pool.max_renewals
         assert local_day(loan.handed_out_at) == pickup
         # Residents reserve by the day: the notice and the horizon count in days.
@@ -220,17 +232,17 @@ def test_open_loans_on_time_one_renewed_and_pick_ups_on_the_next_two_opening_day
     days = {local_day(start) for start in to_pick_up.values_list("start", flat=True)}
     library = Organization.objects.get(slug="stadtbibliothek-aschaffenburg")
     closed = closed_dates(library, today, today + datetime.timedelta(14))
-    opening = demo_lending_data.OPENING[library.slug]
     open_days = [
-        day
-        for day in (today + datetime.timedelta(n) for n in range(14))
-        if day.weekday() in opening and day not in closed
+        day for day in (today + datetime.timedelta(n) for n in range(14)) if day not in closed
     ]
     assert set(open_days[:2]) <= days
-    # Nobody is asked to pick up on a day the library is closed.
-    for slug, start in to_pick_up.values_list("pool__organization__slug", "start"):
+    # Nobody is asked to pick up on a day the library is closed (by its opening calendar).
+    for organization_id, start in to_pick_up.values_list("pool__organization_id", "start"):
         if local_day(start) >= today:
-            assert local_day(start).weekday() in demo_lending_data.OPENING[slug]
+            organization = Organization.objects.get(pk=organization_id)
+            assert local_day(start) not in closed_dates(
+                organization, local_day(start), local_day(start)
+            )
 
 
 def test_the_e_readers_are_all_out_and_three_people_wait_in_order(demo):
