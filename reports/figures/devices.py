@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -37,7 +36,16 @@ from devices.models import Device, DeviceEvent, DevicePool, DeviceType
 from organizations.models import Organization
 from reports.periods import Period
 
-from .calendar import Calendars, bounds, build_calendars, days_of, seconds_of_day, zone
+from .calendar import (
+    Calendars,
+    bounds,
+    build_calendars,
+    days_of,
+    local_date,
+    local_time_cursor,
+    seconds_of_day,
+    zone,
+)
 from .data import DeviceFigures, PoolRow, TypeRow, rate
 
 HOUR = 3600
@@ -101,11 +109,8 @@ def _confirmed(pool_ids: QuerySet) -> QuerySet[Reservation]:
 
 
 def _with_local_days(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
-    tz = zone()
-    return queryset.annotate(
-        day=TruncDate("start", tzinfo=tz),
-        end_day=TruncDate("end", tzinfo=tz),
-    )
+    """Read through ``_driver_rows`` only (``local_date`` needs its cursor)."""
+    return queryset.annotate(day=local_date("start"), end_day=local_date("end"))
 
 
 def _window_sql(calendars: list[Calendars], index: int):
@@ -204,9 +209,9 @@ def _driver_rows(queryset: QuerySet, chunk_size: int = 10_000) -> Iterator[tuple
     Through a plain cursor, not the server-side one of ``.iterator()``: PostgreSQL plans a
     cursor for its first rows (no parallel workers, a sorted group aggregate), which made
     this scan ≈40 % slower. The driver holds the result in its compact form; Python rows
-    are made a chunk at a time."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
+    are made a chunk at a time. In ``local_time_cursor``, for the local days and times."""
+    with local_time_cursor(queryset.db) as cursor:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
             yield from rows
@@ -271,7 +276,7 @@ def reserved_usage(
         _with_local_days(_confirmed(pool_ids).filter(start__lt=end, end__gt=start))
         .exclude(end_day=F("day"))
         .annotate(**_local_times(by_hours))
-        .values("pool", "day", "end_day", *(("day_start", "day_end") if by_hours else ()))
+        .values_list("pool", "day", "end_day", *(("day_start", "day_end") if by_hours else ()))
         .annotate(
             quantity_sum=Sum("quantity"),
             first=Sum(F("quantity") * first_day, output_field=IntegerField()),
@@ -283,12 +288,13 @@ def reserved_usage(
     index_of = {day: index for index, day in enumerate(days)}
     month_of = [_month(day) for day in days]
     last_index = len(days) - 1
-    for row in spanning:
-        pool_id, first_day, end_day = row["pool"], row["day"], row["end_day"]
+    for row in _driver_rows(spanning):
+        pool_id, first_day, end_day = row[0], _date(row[1]), _date(row[2])
+        day_start, day_end = row[3:5] if by_hours else (None, None)
+        quantity, first_seconds, last_seconds = row[-3:]
         calendar = calendars[pools[pool_id].organization_id]
         open_days = calendar.open_days
-        by_intervals = row.get("day_start") is not None
-        quantity = row["quantity_sum"]
+        by_intervals = day_start is not None
         # The days of the period from its first day until its last (the same days, in the
         # same order, as counting on from the first with a timedelta).
         first = index_of[first_day] if first_day >= period.start else 0
@@ -301,14 +307,14 @@ def reserved_usage(
                 # Inside the day's opening intervals (from the pick-up, until the return).
                 from_, until_ = 0, DAY
                 if day == first_day:
-                    from_ = row["day_start"]
+                    from_ = day_start
                 if day == end_day:
-                    until_ = row["day_end"]
+                    until_ = day_end
                 seconds = quantity * calendar.clipped(day, from_, until_)
             elif day == first_day:
-                seconds = row["first"]
+                seconds = first_seconds
             elif day == end_day:
-                seconds = row["last"]
+                seconds = last_seconds
             else:
                 seconds = quantity * calendar.window_seconds
             usage.reserved[pool_id, month_of[index]] += seconds
