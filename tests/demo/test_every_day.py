@@ -475,7 +475,7 @@ def teachers_week_view(now: datetime.datetime) -> str:
     if not bookable:
         return "no free period beyond the pool's notice"
     first = min(bookable, key=lambda cell: cell.start)
-    savepoint = transaction.savepoint()
+    savepoint = transaction.savepoint_create()
     try:
         reserve(by=teacher, pool=pool, quantity=1, start=first.start, end=first.end, notify=False)
     except DomainError as error:
