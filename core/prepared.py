@@ -28,7 +28,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.signals import setting_changed
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 
 # Stand-ins no real value comes near: ids beyond any sequence, a string no one types, a time
@@ -75,15 +75,30 @@ class PreparedQuery[M: Model]:
         self.build = build
         self.shape = shape
         self._compiled: dict[Hashable, _Prepared] = {}
+        # The model and whether the query writes (locks): the database router's question.
+        self._route: tuple[type[Model], bool] | None = None
         _every.append(self)
 
-    def sql(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> tuple[str, list]:
+    def _alias(self, using: str | None, values: dict[str, Any]) -> str:
+        """The database as the queryset itself would pick it (``QuerySet.db``): the router's
+        for reading, or for writing where the query locks; a report's calendar is read where
+        the report reads (a replica), a booking's locked pool on the primary."""
+        if using is not None:
+            return using
+        if self._route is None:
+            queryset = self.build(**values)
+            self._route = (queryset.model, queryset._for_write)
+        model, for_write = self._route
+        return router.db_for_write(model) if for_write else router.db_for_read(model)
+
+    def sql(self, *, using: str | None = None, **values: Any) -> tuple[str, list]:
         """The SQL and parameters of the queryset for these values, for a caller that puts
         it into a statement of its own (``booking.availability``)."""
         prepared, params = self._bound(using, values)
         return prepared.sql, params
 
-    def _bound(self, using: str, values: dict[str, Any]) -> tuple[_Prepared, list]:
+    def _bound(self, using: str | None, values: dict[str, Any]) -> tuple[_Prepared, list]:
+        using = self._alias(using, values)
         key = (using, *(values[name] for name in self.shape))
         prepared = self._compiled.get(key)
         if prepared is None:
@@ -93,17 +108,17 @@ class PreparedQuery[M: Model]:
             params[position] = adapt(values[name])
         return prepared, params
 
-    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[M]:
+    def rows(self, *, using: str | None = None, **values: Any) -> list[M]:
         prepared, params = self._bound(using, values)
         compiler = copy.copy(prepared.compiler)
         # The compiler of the thread that prepared it holds that thread's connection.
-        compiler.connection = connections[using]
+        compiler.connection = connections[prepared.compiler.using]
         sql = prepared.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         # Model instances, or tuples for values_list(): what iterating the queryset gives.
         return list(prepared.queryset._iterable_class(_Compiled(prepared.queryset, compiler)))
 
-    def first(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
+    def first(self, *, using: str | None = None, **values: Any) -> M | None:
         found = self.rows(using=using, **values)
         return found[0] if found else None
 
@@ -141,6 +156,7 @@ class PreparedQuery[M: Model]:
 
     def forget(self) -> None:
         self._compiled.clear()
+        self._route = None
 
 
 def _same(value):

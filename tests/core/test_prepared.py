@@ -12,7 +12,13 @@ from django.db.models import Exists, OuterRef, Value
 from django.test.utils import CaptureQueriesContext
 
 from booking.models import Reservation
-from core.locking import NotInTransaction, for_update, holds_lock, locked_first_prepared
+from core.locking import (
+    NotInTransaction,
+    for_update,
+    holds_lock,
+    locked_first_prepared,
+    locks_enabled,
+)
 from core.prepared import PreparedQuery
 from devices.models import DevicePool
 from organizations.models import Closure, Membership
@@ -160,3 +166,33 @@ def test_each_thread_runs_it_on_its_own_connection():
     thread.start()
     thread.join()
     assert seen == {"rows": [pools[1]], "queries": 1, "same": False}
+
+
+def test_it_reads_where_the_database_router_says_and_locks_on_the_primary(monkeypatch):
+    """A report reads from the replica (core.replica): a prepared query asks the router as a
+    queryset does — for reading, or for writing where it locks its rows."""
+    from django.db import router
+
+    pool = DevicePoolFactory()
+    asked = []
+
+    def for_read(model, **hints):
+        asked.append(("read", model))
+        return "default"
+
+    def for_write(model, **hints):
+        asked.append(("write", model))
+        return "default"
+
+    monkeypatch.setattr(router, "db_for_read", for_read)
+    monkeypatch.setattr(router, "db_for_write", for_write)
+    read = PreparedQuery(_pools)
+    assert _as_seen(read.first(user_id=1, pool_id=pool.pk))[0] == pool.pk
+    assert asked[0] == ("read", DevicePool)
+    assert ("write", DevicePool) not in asked
+    asked.clear()
+    lock = PreparedQuery(lambda pool_id: for_update(DevicePool.objects.filter(pk=pool_id)))
+    with transaction.atomic():
+        assert lock.first(pool_id=pool.pk) == pool
+    # Where rows are locked (PostgreSQL), the query is one for writing: the primary.
+    assert (("write", DevicePool) in asked) == locks_enabled()
